@@ -1,0 +1,1 @@
+//! The aws-chunked body decoder. (being written)

@@ -1,0 +1,14 @@
+//! The S3 wire protocol, and nothing else.
+//!
+//! This crate turns an HTTP request into a typed [`operation::Operation`], verifies its
+//! signature, decodes aws-chunked bodies, computes checksums, parses XML request bodies
+//! and writes XML responses and error documents. It never touches a disk, a database or
+//! a user table, and runs no async runtime: callers feed it bytes and lookups.
+
+pub mod checksum;
+pub mod chunked;
+pub mod error;
+pub mod sigv4;
+pub mod xml;
+
+pub use error::{S3Error, S3ErrorCode, S3Result};
