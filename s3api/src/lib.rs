@@ -8,7 +8,11 @@
 pub mod checksum;
 pub mod chunked;
 pub mod error;
+pub mod headers;
+pub mod operation;
+pub mod route;
 pub mod sigv4;
 pub mod xml;
 
 pub use error::{S3Error, S3ErrorCode, S3Result};
+pub use operation::Operation;

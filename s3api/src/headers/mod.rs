@@ -1,0 +1,45 @@
+//! Typed readers for the request headers S3 defines. Handlers use these instead of
+//! looking at raw headers.
+
+mod conditional;
+mod http_date;
+mod object;
+mod range;
+
+pub use conditional::{etag_list_matches, Conditions};
+pub use http_date::{format_http_date, format_iso8601, parse_http_date};
+pub use object::{content_md5, directive_is_replace, reject_encryption_headers, CopySource, ObjectMetadata, DEFAULT_CONTENT_TYPE, MAX_USER_METADATA};
+pub use range::{parse_copy_source_range, RangeSpec};
+
+use http::HeaderMap;
+
+use crate::error::{S3Error, S3ErrorCode, S3Result};
+
+/// A header's value as trimmed text; `None` when absent or not visible ASCII.
+pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+}
+
+/// `Content-Length`, when sent.
+pub fn content_length(headers: &HeaderMap) -> S3Result<Option<u64>> {
+    parse_length(headers, "content-length")
+}
+
+/// `x-amz-decoded-content-length` of an aws-chunked body, when sent.
+pub fn decoded_content_length(headers: &HeaderMap) -> S3Result<Option<u64>> {
+    parse_length(headers, "x-amz-decoded-content-length")
+}
+
+fn parse_length(headers: &HeaderMap, name: &'static str) -> S3Result<Option<u64>> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => v.to_str().ok().and_then(|v| v.trim().parse().ok()).map(Some).ok_or_else(|| {
+            S3Error::with_message(S3ErrorCode::InvalidArgument, format!("Invalid {name}")).extra("ArgumentName", name)
+        }),
+    }
+}
+
+/// The `Range` header, if present and well-formed.
+pub fn range(headers: &HeaderMap) -> Option<RangeSpec> {
+    header_str(headers, "range").and_then(RangeSpec::parse)
+}

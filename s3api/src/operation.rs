@@ -1,0 +1,600 @@
+//! The closed set of operations Depot understands, parsed once from method, target and
+//! query.
+//!
+//! Every request becomes exactly one [`Operation`]; handlers match on it exhaustively.
+//! Subresources Depot does not implement become [`Operation::NotImplemented`], so a
+//! `PUT /bucket?lifecycle` can never be mistaken for a `CreateBucket`. Query parameters
+//! that carry data (list options, version ids, part numbers) are validated here.
+
+use http::Method;
+
+use crate::error::{S3Error, S3ErrorCode, S3Result};
+use crate::route::{check_key, Query, Target};
+
+/// One S3 (or STS) operation with the parameters its URL carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    ListBuckets(ListBucketsParams),
+    /// `POST /` with a form body: STS actions (`AssumeRoleWithWebIdentity`).
+    StsAction,
+
+    CreateBucket { bucket: String },
+    HeadBucket { bucket: String },
+    DeleteBucket { bucket: String },
+    GetBucketLocation { bucket: String },
+    GetBucketVersioning { bucket: String },
+    PutBucketVersioning { bucket: String },
+    GetBucketTagging { bucket: String },
+    PutBucketTagging { bucket: String },
+    DeleteBucketTagging { bucket: String },
+    GetBucketAcl { bucket: String },
+    PutBucketAcl { bucket: String },
+    /// A bucket configuration Depot never holds (policy, CORS, lifecycle, …): the answer is
+    /// S3's "not configured" response once the bucket is found and readable.
+    GetBucketUnsetConfig { bucket: String, config: UnsetConfig },
+    ListObjects { bucket: String, params: ListObjectsParams },
+    ListObjectsV2 { bucket: String, params: ListObjectsParams },
+    ListObjectVersions { bucket: String, params: ListVersionsParams },
+    ListMultipartUploads { bucket: String, params: ListUploadsParams },
+    DeleteObjects { bucket: String },
+
+    PutObject { bucket: String, key: String },
+    CopyObject { bucket: String, key: String },
+    GetObject { bucket: String, key: String, version_id: Option<String>, part_number: Option<u32> },
+    HeadObject { bucket: String, key: String, version_id: Option<String>, part_number: Option<u32> },
+    DeleteObject { bucket: String, key: String, version_id: Option<String> },
+    GetObjectTagging { bucket: String, key: String, version_id: Option<String> },
+    PutObjectTagging { bucket: String, key: String, version_id: Option<String> },
+    DeleteObjectTagging { bucket: String, key: String, version_id: Option<String> },
+    GetObjectAcl { bucket: String, key: String, version_id: Option<String> },
+    PutObjectAcl { bucket: String, key: String, version_id: Option<String> },
+    GetObjectAttributes { bucket: String, key: String, version_id: Option<String> },
+
+    CreateMultipartUpload { bucket: String, key: String },
+    UploadPart { bucket: String, key: String, upload_id: String, part_number: u32 },
+    UploadPartCopy { bucket: String, key: String, upload_id: String, part_number: u32 },
+    CompleteMultipartUpload { bucket: String, key: String, upload_id: String },
+    AbortMultipartUpload { bucket: String, key: String, upload_id: String },
+    ListParts { bucket: String, key: String, upload_id: String, params: ListPartsParams },
+
+    /// Recognised, but not implemented: answered 501 `NotImplemented`.
+    NotImplemented { name: &'static str, bucket: Option<String> },
+}
+
+/// Bucket configurations that are never set on a Depot bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsetConfig {
+    Policy,
+    Cors,
+    Lifecycle,
+    Encryption,
+    Website,
+    ObjectLock,
+    Replication,
+    PublicAccessBlock,
+    OwnershipControls,
+    Logging,
+    Notification,
+    Accelerate,
+    RequestPayment,
+    PolicyStatus,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListBucketsParams {
+    pub prefix: Option<String>,
+    pub max_buckets: Option<usize>,
+    pub continuation_token: Option<String>,
+}
+
+/// Parameters of ListObjects (v1) and ListObjectsV2. `marker` is v1's `marker`;
+/// v2 has `continuation_token` and `start_after` instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListObjectsParams {
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub max_keys: usize,
+    pub encoding_url: bool,
+    pub marker: Option<String>,
+    pub continuation_token: Option<String>,
+    pub start_after: Option<String>,
+    pub fetch_owner: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListVersionsParams {
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub max_keys: usize,
+    pub encoding_url: bool,
+    pub key_marker: Option<String>,
+    pub version_id_marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListUploadsParams {
+    pub prefix: String,
+    pub delimiter: Option<String>,
+    pub max_uploads: usize,
+    pub encoding_url: bool,
+    pub key_marker: Option<String>,
+    pub upload_id_marker: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPartsParams {
+    pub max_parts: usize,
+    pub part_number_marker: u32,
+}
+
+/// The default and largest page size of every S3 listing.
+pub const MAX_LIST_KEYS: usize = 1000;
+/// The largest part number S3 allows.
+pub const MAX_PART_NUMBER: u32 = 10_000;
+
+/// Bucket subresources that Depot does not implement for writes.
+const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
+    ("policy", "BucketPolicy"),
+    ("cors", "BucketCors"),
+    ("lifecycle", "BucketLifecycle"),
+    ("encryption", "BucketEncryption"),
+    ("website", "BucketWebsite"),
+    ("object-lock", "ObjectLockConfiguration"),
+    ("replication", "BucketReplication"),
+    ("publicAccessBlock", "PublicAccessBlock"),
+    ("ownershipControls", "BucketOwnershipControls"),
+    ("logging", "BucketLogging"),
+    ("notification", "BucketNotification"),
+    ("accelerate", "BucketAccelerate"),
+    ("requestPayment", "BucketRequestPayment"),
+    ("policyStatus", "BucketPolicyStatus"),
+    ("analytics", "BucketAnalytics"),
+    ("metrics", "BucketMetrics"),
+    ("inventory", "BucketInventory"),
+    ("intelligent-tiering", "BucketIntelligentTiering"),
+    ("metadataTable", "BucketMetadataTable"),
+    ("retention", "ObjectRetention"),
+    ("legal-hold", "ObjectLegalHold"),
+    ("torrent", "ObjectTorrent"),
+    ("restore", "RestoreObject"),
+    ("select", "SelectObjectContent"),
+    ("renameObject", "RenameObject"),
+    ("session", "CreateSession"),
+];
+
+/// Query parameters that carry data rather than name a subresource.
+const DATA_PARAMS: &[&str] = &[
+    "prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token",
+    "start-after", "fetch-owner", "key-marker", "version-id-marker", "upload-id-marker",
+    "max-uploads", "max-parts", "part-number-marker", "versionId", "partNumber", "uploadId",
+    "max-buckets", "bucket-region", "x-id", "allow-unordered", "optional-object-attributes",
+    "response-content-type", "response-content-language", "response-expires",
+    "response-cache-control", "response-content-disposition", "response-content-encoding",
+    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+    "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Content-Sha256", "X-Amz-User-Agent",
+    "AWSAccessKeyId", "Expires", "Signature",
+];
+
+/// Subresources Depot implements.
+const KNOWN_SUBRESOURCES: &[&str] = &[
+    "location", "versioning", "versions", "uploads", "tagging", "acl", "delete", "attributes",
+];
+
+impl Operation {
+    /// Parses the operation a request names. `has_copy_source` tells whether the request
+    /// carries `x-amz-copy-source`.
+    pub fn parse(method: &Method, target: &Target, query: &Query, has_copy_source: bool) -> S3Result<Operation> {
+        for name in query.names() {
+            if let Some((_, op)) = UNIMPLEMENTED_SUBRESOURCES.iter().find(|(sub, _)| *sub == name) {
+                if let Some(config) = unset_config(name).filter(|_| method == Method::GET && target.key.is_none()) {
+                    let bucket = target.bucket.clone().ok_or_else(|| S3Error::new(S3ErrorCode::MethodNotAllowed))?;
+                    return Ok(Operation::GetBucketUnsetConfig { bucket, config });
+                }
+                return Ok(Operation::NotImplemented { name: op, bucket: target.bucket.clone() });
+            }
+            if !DATA_PARAMS.contains(&name) && !KNOWN_SUBRESOURCES.contains(&name) {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::NotImplemented,
+                    format!("The query parameter '{name}' is not supported."),
+                ));
+            }
+        }
+
+        match (&target.bucket, &target.key) {
+            (None, _) => service_operation(method, query),
+            (Some(bucket), None) => bucket_operation(method, bucket.clone(), query),
+            (Some(bucket), Some(key)) => {
+                check_key(key)?;
+                object_operation(method, bucket.clone(), key.clone(), query, has_copy_source)
+            }
+        }
+    }
+
+    /// The operation's name, as AWS documents it; used in logs and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::ListBuckets(_) => "ListBuckets",
+            Operation::StsAction => "STS",
+            Operation::CreateBucket { .. } => "CreateBucket",
+            Operation::HeadBucket { .. } => "HeadBucket",
+            Operation::DeleteBucket { .. } => "DeleteBucket",
+            Operation::GetBucketLocation { .. } => "GetBucketLocation",
+            Operation::GetBucketVersioning { .. } => "GetBucketVersioning",
+            Operation::PutBucketVersioning { .. } => "PutBucketVersioning",
+            Operation::GetBucketTagging { .. } => "GetBucketTagging",
+            Operation::PutBucketTagging { .. } => "PutBucketTagging",
+            Operation::DeleteBucketTagging { .. } => "DeleteBucketTagging",
+            Operation::GetBucketAcl { .. } => "GetBucketAcl",
+            Operation::PutBucketAcl { .. } => "PutBucketAcl",
+            Operation::GetBucketUnsetConfig { .. } => "GetBucketConfiguration",
+            Operation::ListObjects { .. } => "ListObjects",
+            Operation::ListObjectsV2 { .. } => "ListObjectsV2",
+            Operation::ListObjectVersions { .. } => "ListObjectVersions",
+            Operation::ListMultipartUploads { .. } => "ListMultipartUploads",
+            Operation::DeleteObjects { .. } => "DeleteObjects",
+            Operation::PutObject { .. } => "PutObject",
+            Operation::CopyObject { .. } => "CopyObject",
+            Operation::GetObject { .. } => "GetObject",
+            Operation::HeadObject { .. } => "HeadObject",
+            Operation::DeleteObject { .. } => "DeleteObject",
+            Operation::GetObjectTagging { .. } => "GetObjectTagging",
+            Operation::PutObjectTagging { .. } => "PutObjectTagging",
+            Operation::DeleteObjectTagging { .. } => "DeleteObjectTagging",
+            Operation::GetObjectAcl { .. } => "GetObjectAcl",
+            Operation::PutObjectAcl { .. } => "PutObjectAcl",
+            Operation::GetObjectAttributes { .. } => "GetObjectAttributes",
+            Operation::CreateMultipartUpload { .. } => "CreateMultipartUpload",
+            Operation::UploadPart { .. } => "UploadPart",
+            Operation::UploadPartCopy { .. } => "UploadPartCopy",
+            Operation::CompleteMultipartUpload { .. } => "CompleteMultipartUpload",
+            Operation::AbortMultipartUpload { .. } => "AbortMultipartUpload",
+            Operation::ListParts { .. } => "ListParts",
+            Operation::NotImplemented { name, .. } => name,
+        }
+    }
+
+    /// The bucket the operation addresses, if any.
+    pub fn bucket(&self) -> Option<&str> {
+        match self {
+            Operation::ListBuckets(_) | Operation::StsAction => None,
+            Operation::NotImplemented { bucket, .. } => bucket.as_deref(),
+            Operation::CreateBucket { bucket }
+            | Operation::HeadBucket { bucket }
+            | Operation::DeleteBucket { bucket }
+            | Operation::GetBucketLocation { bucket }
+            | Operation::GetBucketVersioning { bucket }
+            | Operation::PutBucketVersioning { bucket }
+            | Operation::GetBucketTagging { bucket }
+            | Operation::PutBucketTagging { bucket }
+            | Operation::DeleteBucketTagging { bucket }
+            | Operation::GetBucketAcl { bucket }
+            | Operation::PutBucketAcl { bucket }
+            | Operation::GetBucketUnsetConfig { bucket, .. }
+            | Operation::ListObjects { bucket, .. }
+            | Operation::ListObjectsV2 { bucket, .. }
+            | Operation::ListObjectVersions { bucket, .. }
+            | Operation::ListMultipartUploads { bucket, .. }
+            | Operation::DeleteObjects { bucket }
+            | Operation::PutObject { bucket, .. }
+            | Operation::CopyObject { bucket, .. }
+            | Operation::GetObject { bucket, .. }
+            | Operation::HeadObject { bucket, .. }
+            | Operation::DeleteObject { bucket, .. }
+            | Operation::GetObjectTagging { bucket, .. }
+            | Operation::PutObjectTagging { bucket, .. }
+            | Operation::DeleteObjectTagging { bucket, .. }
+            | Operation::GetObjectAcl { bucket, .. }
+            | Operation::PutObjectAcl { bucket, .. }
+            | Operation::GetObjectAttributes { bucket, .. }
+            | Operation::CreateMultipartUpload { bucket, .. }
+            | Operation::UploadPart { bucket, .. }
+            | Operation::UploadPartCopy { bucket, .. }
+            | Operation::CompleteMultipartUpload { bucket, .. }
+            | Operation::AbortMultipartUpload { bucket, .. }
+            | Operation::ListParts { bucket, .. } => Some(bucket),
+        }
+    }
+
+    /// The key the operation addresses, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Operation::PutObject { key, .. }
+            | Operation::CopyObject { key, .. }
+            | Operation::GetObject { key, .. }
+            | Operation::HeadObject { key, .. }
+            | Operation::DeleteObject { key, .. }
+            | Operation::GetObjectTagging { key, .. }
+            | Operation::PutObjectTagging { key, .. }
+            | Operation::DeleteObjectTagging { key, .. }
+            | Operation::GetObjectAcl { key, .. }
+            | Operation::PutObjectAcl { key, .. }
+            | Operation::GetObjectAttributes { key, .. }
+            | Operation::CreateMultipartUpload { key, .. }
+            | Operation::UploadPart { key, .. }
+            | Operation::UploadPartCopy { key, .. }
+            | Operation::CompleteMultipartUpload { key, .. }
+            | Operation::AbortMultipartUpload { key, .. }
+            | Operation::ListParts { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
+fn unset_config(subresource: &str) -> Option<UnsetConfig> {
+    Some(match subresource {
+        "policy" => UnsetConfig::Policy,
+        "cors" => UnsetConfig::Cors,
+        "lifecycle" => UnsetConfig::Lifecycle,
+        "encryption" => UnsetConfig::Encryption,
+        "website" => UnsetConfig::Website,
+        "object-lock" => UnsetConfig::ObjectLock,
+        "replication" => UnsetConfig::Replication,
+        "publicAccessBlock" => UnsetConfig::PublicAccessBlock,
+        "ownershipControls" => UnsetConfig::OwnershipControls,
+        "logging" => UnsetConfig::Logging,
+        "notification" => UnsetConfig::Notification,
+        "accelerate" => UnsetConfig::Accelerate,
+        "requestPayment" => UnsetConfig::RequestPayment,
+        "policyStatus" => UnsetConfig::PolicyStatus,
+        _ => return None,
+    })
+}
+
+fn method_not_allowed() -> S3Error {
+    S3Error::new(S3ErrorCode::MethodNotAllowed)
+}
+
+fn service_operation(method: &Method, query: &Query) -> S3Result<Operation> {
+    match *method {
+        Method::GET => Ok(Operation::ListBuckets(ListBucketsParams {
+            prefix: query.get("prefix").map(str::to_owned),
+            max_buckets: opt_number(query, "max-buckets", 1, 10_000)?,
+            continuation_token: query.get("continuation-token").map(str::to_owned),
+        })),
+        Method::POST => Ok(Operation::StsAction),
+        _ => Err(method_not_allowed()),
+    }
+}
+
+fn bucket_operation(method: &Method, bucket: String, query: &Query) -> S3Result<Operation> {
+    let op = match *method {
+        Method::GET if query.has("location") => Operation::GetBucketLocation { bucket },
+        Method::GET if query.has("versioning") => Operation::GetBucketVersioning { bucket },
+        Method::GET if query.has("tagging") => Operation::GetBucketTagging { bucket },
+        Method::GET if query.has("acl") => Operation::GetBucketAcl { bucket },
+        Method::GET if query.has("uploads") => Operation::ListMultipartUploads {
+            bucket,
+            params: ListUploadsParams {
+                prefix: query.get("prefix").unwrap_or_default().to_owned(),
+                delimiter: non_empty(query.get("delimiter")),
+                max_uploads: max_keys(query, "max-uploads")?,
+                encoding_url: encoding_url(query)?,
+                key_marker: non_empty(query.get("key-marker")),
+                upload_id_marker: non_empty(query.get("upload-id-marker")),
+            },
+        },
+        Method::GET if query.has("versions") => Operation::ListObjectVersions {
+            bucket,
+            params: ListVersionsParams {
+                prefix: query.get("prefix").unwrap_or_default().to_owned(),
+                delimiter: non_empty(query.get("delimiter")),
+                max_keys: max_keys(query, "max-keys")?,
+                encoding_url: encoding_url(query)?,
+                key_marker: non_empty(query.get("key-marker")),
+                version_id_marker: non_empty(query.get("version-id-marker")),
+            },
+        },
+        Method::GET => {
+            let v2 = match query.get("list-type") {
+                None => false,
+                Some("2") => true,
+                Some(_) => return Err(invalid_argument("list-type must be 2")),
+            };
+            let params = ListObjectsParams {
+                prefix: query.get("prefix").unwrap_or_default().to_owned(),
+                delimiter: non_empty(query.get("delimiter")),
+                max_keys: max_keys(query, "max-keys")?,
+                encoding_url: encoding_url(query)?,
+                marker: if v2 { None } else { non_empty(query.get("marker")) },
+                continuation_token: if v2 { query.get("continuation-token").map(str::to_owned) } else { None },
+                start_after: if v2 { non_empty(query.get("start-after")) } else { None },
+                fetch_owner: !v2 || query.get("fetch-owner") == Some("true"),
+            };
+            if v2 {
+                if params.continuation_token.as_deref() == Some("") {
+                    return Err(invalid_argument("The continuation token provided is incorrect"));
+                }
+                Operation::ListObjectsV2 { bucket, params }
+            } else {
+                Operation::ListObjects { bucket, params }
+            }
+        }
+        Method::HEAD => Operation::HeadBucket { bucket },
+        Method::PUT if query.has("versioning") => Operation::PutBucketVersioning { bucket },
+        Method::PUT if query.has("tagging") => Operation::PutBucketTagging { bucket },
+        Method::PUT if query.has("acl") => Operation::PutBucketAcl { bucket },
+        Method::PUT if has_any(query, &["location", "versions", "uploads", "delete", "attributes"]) => return Err(method_not_allowed()),
+        Method::PUT => Operation::CreateBucket { bucket },
+        Method::DELETE if query.has("tagging") => Operation::DeleteBucketTagging { bucket },
+        Method::DELETE if has_any(query, KNOWN_SUBRESOURCES) => return Err(method_not_allowed()),
+        Method::DELETE => Operation::DeleteBucket { bucket },
+        Method::POST if query.has("delete") => Operation::DeleteObjects { bucket },
+        Method::POST => Operation::NotImplemented { name: "PostObject", bucket: Some(bucket) },
+        _ => return Err(method_not_allowed()),
+    };
+    Ok(op)
+}
+
+fn object_operation(method: &Method, bucket: String, key: String, query: &Query, has_copy_source: bool) -> S3Result<Operation> {
+    let version_id = version_id(query)?;
+    let upload_id = query.get("uploadId").map(str::to_owned);
+    let op = match *method {
+        Method::GET if query.has("tagging") => Operation::GetObjectTagging { bucket, key, version_id },
+        Method::GET if query.has("acl") => Operation::GetObjectAcl { bucket, key, version_id },
+        Method::GET if query.has("attributes") => Operation::GetObjectAttributes { bucket, key, version_id },
+        Method::GET if upload_id.is_some() => Operation::ListParts {
+            bucket,
+            key,
+            upload_id: required_upload_id(upload_id)?,
+            params: ListPartsParams {
+                max_parts: max_keys(query, "max-parts")?,
+                part_number_marker: opt_number(query, "part-number-marker", 0, MAX_PART_NUMBER as usize)?.unwrap_or(0) as u32,
+            },
+        },
+        Method::GET => Operation::GetObject { bucket, key, version_id, part_number: part_number(query, false)? },
+        Method::HEAD => Operation::HeadObject { bucket, key, version_id, part_number: part_number(query, false)? },
+        Method::PUT if query.has("tagging") => Operation::PutObjectTagging { bucket, key, version_id },
+        Method::PUT if query.has("acl") => Operation::PutObjectAcl { bucket, key, version_id },
+        Method::PUT if upload_id.is_some() || query.has("partNumber") => {
+            let upload_id = required_upload_id(upload_id)?;
+            let part_number = part_number(query, true)?.unwrap_or(0);
+            if has_copy_source {
+                Operation::UploadPartCopy { bucket, key, upload_id, part_number }
+            } else {
+                Operation::UploadPart { bucket, key, upload_id, part_number }
+            }
+        }
+        Method::PUT if has_any(query, KNOWN_SUBRESOURCES) => return Err(method_not_allowed()),
+        Method::PUT if has_copy_source => Operation::CopyObject { bucket, key },
+        Method::PUT => Operation::PutObject { bucket, key },
+        Method::DELETE if query.has("tagging") => Operation::DeleteObjectTagging { bucket, key, version_id },
+        Method::DELETE if upload_id.is_some() => Operation::AbortMultipartUpload { bucket, key, upload_id: required_upload_id(upload_id)? },
+        Method::DELETE if has_any(query, KNOWN_SUBRESOURCES) => return Err(method_not_allowed()),
+        Method::DELETE => Operation::DeleteObject { bucket, key, version_id },
+        Method::POST if query.has("uploads") => Operation::CreateMultipartUpload { bucket, key },
+        Method::POST if upload_id.is_some() => Operation::CompleteMultipartUpload { bucket, key, upload_id: required_upload_id(upload_id)? },
+        _ => return Err(method_not_allowed()),
+    };
+    Ok(op)
+}
+
+fn has_any(query: &Query, names: &[&str]) -> bool {
+    names.iter().any(|n| query.has(n))
+}
+
+fn invalid_argument(message: &str) -> S3Error {
+    S3Error::with_message(S3ErrorCode::InvalidArgument, message.to_owned())
+}
+
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+fn encoding_url(query: &Query) -> S3Result<bool> {
+    match query.get("encoding-type") {
+        None | Some("") => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("url") => Ok(true),
+        Some(_) => Err(invalid_argument("Invalid Encoding Method specified in Request")),
+    }
+}
+
+fn max_keys(query: &Query, name: &str) -> S3Result<usize> {
+    Ok(opt_number(query, name, 0, usize::MAX)?.unwrap_or(MAX_LIST_KEYS).min(MAX_LIST_KEYS))
+}
+
+fn opt_number(query: &Query, name: &str, min: usize, max: usize) -> S3Result<Option<usize>> {
+    match query.get(name) {
+        None => Ok(None),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(S3Error::with_message(
+                S3ErrorCode::InvalidArgument,
+                format!("Provided {name} not an integer or within integer range"),
+            )
+            .extra("ArgumentName", name)
+            .extra("ArgumentValue", v)),
+        },
+    }
+}
+
+fn part_number(query: &Query, required: bool) -> S3Result<Option<u32>> {
+    match query.get("partNumber") {
+        None if required => Err(invalid_argument("partNumber is required")),
+        None => Ok(None),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=MAX_PART_NUMBER).contains(&n) => Ok(Some(n)),
+            _ => Err(S3Error::with_message(
+                S3ErrorCode::InvalidArgument,
+                "Part number must be an integer between 1 and 10000, inclusive",
+            )
+            .extra("ArgumentName", "partNumber")
+            .extra("ArgumentValue", v)),
+        },
+    }
+}
+
+fn version_id(query: &Query) -> S3Result<Option<String>> {
+    match query.get("versionId") {
+        None => Ok(None),
+        Some("") => Err(invalid_argument("Version id cannot be the empty string")),
+        Some(v) => Ok(Some(v.to_owned())),
+    }
+}
+
+fn required_upload_id(upload_id: Option<String>) -> S3Result<String> {
+    match upload_id {
+        Some(id) if !id.is_empty() => Ok(id),
+        _ => Err(S3Error::new(S3ErrorCode::NoSuchUpload)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(method: Method, bucket: Option<&str>, key: Option<&str>, query: &str) -> S3Result<Operation> {
+        let target = Target { bucket: bucket.map(Into::into), key: key.map(Into::into), virtual_host: false };
+        Operation::parse(&method, &target, &Query::parse(Some(query)), false)
+    }
+
+    #[test]
+    fn bucket_routes() {
+        assert_eq!(op(Method::PUT, Some("b"), None, "").unwrap(), Operation::CreateBucket { bucket: "b".into() });
+        assert_eq!(op(Method::PUT, Some("b"), None, "versioning").unwrap().name(), "PutBucketVersioning");
+        assert_eq!(op(Method::GET, Some("b"), None, "list-type=2&prefix=a").unwrap().name(), "ListObjectsV2");
+        assert_eq!(op(Method::GET, Some("b"), None, "").unwrap().name(), "ListObjects");
+        assert_eq!(op(Method::POST, Some("b"), None, "delete").unwrap().name(), "DeleteObjects");
+        assert_eq!(op(Method::GET, Some("b"), None, "versions").unwrap().name(), "ListObjectVersions");
+    }
+
+    #[test]
+    fn unimplemented_subresources_never_fall_through() {
+        let put = op(Method::PUT, Some("b"), None, "lifecycle").unwrap();
+        assert!(matches!(put, Operation::NotImplemented { name: "BucketLifecycle", .. }));
+        let get = op(Method::GET, Some("b"), None, "policy").unwrap();
+        assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Policy, .. }));
+        let obj = op(Method::PUT, Some("b"), Some("k"), "retention").unwrap();
+        assert!(matches!(obj, Operation::NotImplemented { .. }));
+        let unknown = op(Method::PUT, Some("b"), Some("k"), "frobnicate").unwrap_err();
+        assert_eq!(unknown.code, S3ErrorCode::NotImplemented);
+    }
+
+    #[test]
+    fn object_routes() {
+        assert_eq!(op(Method::PUT, Some("b"), Some("k"), "x-id=PutObject").unwrap().name(), "PutObject");
+        assert_eq!(op(Method::POST, Some("b"), Some("k"), "uploads").unwrap().name(), "CreateMultipartUpload");
+        assert_eq!(op(Method::PUT, Some("b"), Some("k"), "partNumber=3&uploadId=u").unwrap(),
+            Operation::UploadPart { bucket: "b".into(), key: "k".into(), upload_id: "u".into(), part_number: 3 });
+        assert_eq!(op(Method::DELETE, Some("b"), Some("k"), "uploadId=u").unwrap().name(), "AbortMultipartUpload");
+        assert_eq!(op(Method::GET, Some("b"), Some("k"), "versionId=v1").unwrap(),
+            Operation::GetObject { bucket: "b".into(), key: "k".into(), version_id: Some("v1".into()), part_number: None });
+    }
+
+    #[test]
+    fn bad_parameters() {
+        assert_eq!(op(Method::GET, Some("b"), None, "max-keys=x").unwrap_err().code, S3ErrorCode::InvalidArgument);
+        assert_eq!(op(Method::GET, Some("b"), None, "max-keys=-1").unwrap_err().code, S3ErrorCode::InvalidArgument);
+        assert_eq!(op(Method::PUT, Some("b"), Some("k"), "partNumber=0&uploadId=u").unwrap_err().code, S3ErrorCode::InvalidArgument);
+        assert_eq!(op(Method::GET, Some("b"), None, "encoding-type=zip").unwrap_err().code, S3ErrorCode::InvalidArgument);
+        let long = "k".repeat(1025);
+        assert_eq!(op(Method::PUT, Some("b"), Some(&long), "").unwrap_err().code, S3ErrorCode::KeyTooLongError);
+    }
+
+    #[test]
+    fn max_keys_is_capped_at_1000() {
+        match op(Method::GET, Some("b"), None, "max-keys=5000").unwrap() {
+            Operation::ListObjects { params, .. } => assert_eq!(params.max_keys, 1000),
+            other => panic!("{other:?}"),
+        }
+    }
+}
