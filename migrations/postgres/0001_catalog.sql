@@ -1,0 +1,123 @@
+-- The catalog: users and keys, buckets, object versions and their data parts,
+-- multipart uploads, the blob GC queue and the event outbox.
+-- Keys use the "C" collation so that they sort in UTF-8 byte order, as S3 lists them.
+-- Times are Unix milliseconds; flags are 0/1 integers; JSON is stored as TEXT.
+-- Keep in step with migrations/sqlite/0001_catalog.sql (same tables, same columns).
+
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    password_hash TEXT,
+    is_root       BIGINT NOT NULL DEFAULT 0,
+    disabled      BIGINT NOT NULL DEFAULT 0,
+    created_at    BIGINT NOT NULL
+);
+
+CREATE TABLE access_keys (
+    access_key_id      TEXT PRIMARY KEY,
+    secret_key         TEXT NOT NULL,
+    user_id            TEXT NOT NULL REFERENCES users(id),
+    kind               TEXT NOT NULL,
+    created_at         BIGINT NOT NULL,
+    revoked_at         BIGINT,
+    expires_at         BIGINT,
+    session_token_hash TEXT
+);
+CREATE INDEX access_keys_user ON access_keys(user_id);
+
+CREATE TABLE buckets (
+    id         BIGSERIAL PRIMARY KEY,
+    name       TEXT COLLATE "C" NOT NULL UNIQUE,
+    owner_id   TEXT NOT NULL,
+    region     TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    versioning BIGINT NOT NULL DEFAULT 0,
+    acl        TEXT NOT NULL,
+    tags       TEXT
+);
+
+-- One row per object version (the "null" version included) or delete marker.
+-- Row ids grow with time: a larger id is a newer version of the same key.
+CREATE TABLE objects (
+    id                 BIGSERIAL PRIMARY KEY,
+    bucket_id          BIGINT NOT NULL,
+    key                TEXT COLLATE "C" NOT NULL,
+    version_id         TEXT NOT NULL,
+    is_latest          BIGINT NOT NULL,
+    is_delete_marker   BIGINT NOT NULL,
+    size               BIGINT NOT NULL,
+    etag               TEXT NOT NULL,
+    last_modified      BIGINT NOT NULL,
+    owner_id           TEXT NOT NULL,
+    metadata           TEXT NOT NULL,
+    storage_class      TEXT NOT NULL,
+    checksum_algorithm TEXT,
+    checksum_type      TEXT,
+    checksum_value     TEXT,
+    tags               TEXT,
+    acl                TEXT,
+    parts_count        BIGINT
+);
+CREATE UNIQUE INDEX objects_version ON objects(bucket_id, key, version_id);
+CREATE INDEX objects_key_id ON objects(bucket_id, key, id);
+-- Listing reads only the live (latest, not deleted) row of each key: a range scan here.
+CREATE INDEX objects_live ON objects(bucket_id, key) WHERE is_latest = 1 AND is_delete_marker = 0;
+
+-- The data of a version: its parts in order (one row for a single-part object).
+-- A part lives in a blob file, or inline in `data` for small objects.
+CREATE TABLE object_parts (
+    object_id   BIGINT NOT NULL,
+    part_number BIGINT NOT NULL,
+    blob_id     TEXT,
+    data        BYTEA,
+    size        BIGINT NOT NULL,
+    etag        TEXT NOT NULL,
+    checksum    TEXT,
+    PRIMARY KEY (object_id, part_number)
+);
+CREATE INDEX object_parts_blob ON object_parts(blob_id) WHERE blob_id IS NOT NULL;
+
+CREATE TABLE uploads (
+    upload_id          TEXT COLLATE "C" PRIMARY KEY,
+    bucket_id          BIGINT NOT NULL,
+    key                TEXT COLLATE "C" NOT NULL,
+    owner_id           TEXT NOT NULL,
+    initiated          BIGINT NOT NULL,
+    metadata           TEXT NOT NULL,
+    storage_class      TEXT NOT NULL,
+    checksum_algorithm TEXT,
+    checksum_type      TEXT,
+    tags               TEXT,
+    acl                TEXT
+);
+CREATE INDEX uploads_key ON uploads(bucket_id, key, upload_id);
+
+CREATE TABLE upload_parts (
+    upload_id     TEXT NOT NULL,
+    part_number   BIGINT NOT NULL,
+    blob_id       TEXT NOT NULL,
+    size          BIGINT NOT NULL,
+    etag          TEXT NOT NULL,
+    checksum      TEXT,
+    last_modified BIGINT NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+);
+CREATE INDEX upload_parts_blob ON upload_parts(blob_id);
+
+-- Blobs that lost a reference; freed once no part refers to them any more.
+CREATE TABLE blob_gc (
+    blob_id   TEXT PRIMARY KEY,
+    queued_at BIGINT NOT NULL
+);
+
+-- Events written in the same transaction as the change they describe.
+CREATE TABLE outbox (
+    id         BIGSERIAL PRIMARY KEY,
+    event_id   TEXT NOT NULL UNIQUE,
+    bucket     TEXT NOT NULL,
+    key        TEXT COLLATE "C",
+    payload    TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    sent_at    BIGINT
+);
+CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL;

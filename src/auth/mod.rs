@@ -1,0 +1,97 @@
+//! Who is asking: principals, the authentication gate every S3 request passes, root
+//! credentials, ACLs and the pure authorization rules.
+//!
+//! [`authenticate`] is the only way a request becomes a [`Principal`]: it parses the
+//! request's signature claim (header, presigned query, V2), looks the key up, checks
+//! its state and verifies the signature. Handlers then ask [`policy::allowed`].
+
+pub mod acl;
+pub mod policy;
+pub mod root;
+
+use chrono::{DateTime, Utc};
+use http::request::Parts;
+use s3api::sigv4::{self, ChunkSigner, PayloadMode};
+use s3api::{S3Error, S3ErrorCode};
+
+use crate::catalog::Catalog;
+use crate::error::Error;
+
+/// An authenticated user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPrincipal {
+    pub user_id: String,
+    pub username: String,
+    pub is_root: bool,
+    pub access_key_id: String,
+}
+
+/// The identity a request acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    User(UserPrincipal),
+}
+
+impl Principal {
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Principal::User(u) => Some(&u.user_id),
+            Principal::Anonymous => None,
+        }
+    }
+
+    pub fn is_root(&self) -> bool {
+        matches!(self, Principal::User(u) if u.is_root)
+    }
+
+    /// The principal id events and logs record.
+    pub fn id_for_events(&self) -> String {
+        self.user_id().unwrap_or("anonymous").to_owned()
+    }
+}
+
+/// The outcome of authentication: who, and how the body is covered by the signature.
+#[derive(Debug)]
+pub struct Authenticated {
+    pub principal: Principal,
+    pub payload: PayloadMode,
+    pub chunk_signer: Option<ChunkSigner>,
+}
+
+/// Authenticates an S3 request. `vhost_bucket` is the bucket named by the Host header.
+pub async fn authenticate(catalog: &Catalog, parts: &Parts, vhost_bucket: Option<&str>, region: &str, now: DateTime<Utc>) -> Result<Authenticated, Error> {
+    let Some(signed) = sigv4::parse(parts)? else {
+        let payload = sigv4::payload_mode(&parts.headers, false)?;
+        return Ok(Authenticated { principal: Principal::Anonymous, payload, chunk_signer: None });
+    };
+    let key = catalog
+        .access_key(signed.access_key_id())
+        .await?
+        .filter(|k| k.revoked_at.is_none() && !k.user_disabled)
+        .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidAccessKeyId))?;
+    if key.kind == "session" {
+        let token = signed.session_token().ok_or_else(|| {
+            S3Error::with_message(S3ErrorCode::InvalidToken, "Temporary credentials require the session token (X-Amz-Security-Token)")
+        })?;
+        if !root::token_matches(token, key.session_token_hash.as_deref()) {
+            return Err(S3Error::with_message(S3ErrorCode::InvalidToken, "The provided token is malformed or otherwise invalid.").into());
+        }
+        if key.expires_at.is_some_and(|t| t <= now.timestamp_millis()) {
+            return Err(S3Error::new(S3ErrorCode::ExpiredToken).into());
+        }
+    } else if signed.session_token().is_some() {
+        return Err(S3Error::with_message(S3ErrorCode::InvalidToken, "A session token was sent with a long-term access key").into());
+    }
+    let verified = signed.verify(parts, vhost_bucket, region, &key.secret_key, now)?;
+    Ok(Authenticated {
+        principal: Principal::User(UserPrincipal {
+            user_id: key.user_id,
+            username: key.username,
+            is_root: key.user_is_root,
+            access_key_id: key.access_key_id,
+        }),
+        payload: verified.payload,
+        chunk_signer: verified.chunk_signer,
+    })
+}

@@ -1,0 +1,231 @@
+//! The catalog: the single source of truth for users, keys, buckets, object versions,
+//! multipart uploads, the blob GC queue and the event outbox.
+//!
+//! One implementation serves SQLite and PostgreSQL through sqlx's `Any` driver: the SQL
+//! is written once, in the common dialect (`$1` placeholders, `ON CONFLICT`, `RETURNING`),
+//! and the few places where the engines differ are methods on [`Dialect`]. Every change
+//! and the outbox event describing it are written in one [`Tx`]. This module knows
+//! nothing of HTTP, XML or files.
+//!
+//! SQLite gets one writer connection (SQLite serialises writers anyway, and a single
+//! connection never meets `SQLITE_BUSY`) beside a pool of readers in WAL mode.
+
+mod blobs;
+mod buckets;
+mod keys;
+mod listing;
+mod model;
+mod objects;
+mod outbox;
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+pub use listing::{ListedObject, ObjectListing};
+pub use model::*;
+pub use objects::{NewVersion, PartData, VersionWrite};
+
+/// Failures of the catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("a row with the same unique key exists")]
+    Conflict,
+    #[error("corrupt catalog row: {0}")]
+    Corrupt(String),
+    #[error("unsupported database url: {0}")]
+    UnsupportedUrl(String),
+}
+
+impl CatalogError {
+    /// Maps unique-constraint violations to [`CatalogError::Conflict`].
+    fn from_sqlx(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => CatalogError::Conflict,
+            _ => CatalogError::Database(e),
+        }
+    }
+}
+
+pub type CatalogResult<T> = Result<T, CatalogError>;
+
+/// Which engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// A statement that serialises writers of one key until the transaction ends.
+    /// SQLite has a single writer already.
+    fn key_lock_sql(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock($1)"),
+        }
+    }
+
+    /// The suffix that locks rows read inside a write transaction against concurrent
+    /// deletion. SQLite's single writer makes it unnecessary.
+    fn for_share(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR SHARE",
+        }
+    }
+
+    /// Row-claiming suffix for queue readers (outbox relay).
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
+/// The catalog handle; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    read: AnyPool,
+    write: AnyPool,
+    dialect: Dialect,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Catalog {
+    /// Connects to `url` (or SQLite at `<data_dir>/depot.db` when `None`) and applies
+    /// pending migrations.
+    pub async fn open(url: Option<&str>, data_dir: &Path) -> CatalogResult<Catalog> {
+        sqlx::any::install_default_drivers();
+        let sqlite_url;
+        let url = match url {
+            Some(url) => url,
+            None => {
+                sqlite_url = format!("sqlite://{}?mode=rwc", data_dir.join("depot.db").display());
+                &sqlite_url
+            }
+        };
+        let options: AnyConnectOptions = url.parse().map_err(|_| CatalogError::UnsupportedUrl(redact(url)))?;
+        let catalog = if url.starts_with("sqlite:") {
+            let pool = |max: u32| {
+                AnyPoolOptions::new()
+                    .max_connections(max)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = OFF;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options.clone())
+            };
+            let write = pool(1).await?;
+            let read = pool(8).await?;
+            Catalog { read, write, dialect: Dialect::Sqlite }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await?;
+            Catalog { read: pool.clone(), write: pool, dialect: Dialect::Postgres }
+        } else {
+            return Err(CatalogError::UnsupportedUrl(redact(url)));
+        };
+        let migrator = match catalog.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATIONS,
+            Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&catalog.write).await?;
+        Ok(catalog)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The pool for reads outside a transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> CatalogResult<Tx> {
+        Ok(Tx { inner: self.write.begin().await?, dialect: self.dialect })
+    }
+
+    /// Health check: a trivial query answers.
+    pub async fn ping(&self) -> CatalogResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// A write transaction. Dropping it without [`commit`](Self::commit) rolls back.
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    dialect: Dialect,
+}
+
+impl Tx {
+    pub async fn commit(self) -> CatalogResult<()> {
+        self.inner.commit().await?;
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Serialises writers of one object key until this transaction ends, so that a
+    /// conditional write's check and write are one atomic step.
+    pub async fn lock_key(&mut self, bucket_id: i64, key: &str) -> CatalogResult<()> {
+        if let Some(sql) = self.dialect.key_lock_sql() {
+            sqlx::query(sql).bind(key_lock_id(bucket_id, key)).execute(&mut *self.inner).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A stable 64-bit lock id for (bucket, key): FNV-1a, so every process agrees.
+fn key_lock_id(bucket_id: i64, key: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bucket_id.to_le_bytes().iter().chain(key.as_bytes()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as i64
+}
+
+fn redact(url: &str) -> String {
+    format!("{:?}", crate::config::Secret::new(url))
+}
+
+/// Milliseconds since the Unix epoch: the catalog's time unit.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A catalog time as a `DateTime`.
+pub fn ms_to_datetime(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}

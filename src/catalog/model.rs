@@ -1,0 +1,241 @@
+//! Rows of the catalog as Rust values, and their decoding from `Any` rows.
+
+use s3api::headers::ObjectMetadata;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{CatalogError, CatalogResult};
+
+/// The version id S3 gives objects written while versioning is off or suspended.
+pub const NULL_VERSION: &str = "null";
+
+/// A bucket's versioning state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioning {
+    /// Never enabled: GetBucketVersioning answers with no status.
+    Unversioned,
+    Enabled,
+    Suspended,
+}
+
+impl Versioning {
+    pub fn from_db(v: i64) -> Self {
+        match v {
+            1 => Versioning::Enabled,
+            2 => Versioning::Suspended,
+            _ => Versioning::Unversioned,
+        }
+    }
+
+    pub fn to_db(self) -> i64 {
+        match self {
+            Versioning::Unversioned => 0,
+            Versioning::Enabled => 1,
+            Versioning::Suspended => 2,
+        }
+    }
+}
+
+/// A bucket row.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub id: i64,
+    pub name: String,
+    pub owner_id: String,
+    pub region: String,
+    pub created_at: i64,
+    pub versioning: Versioning,
+    /// JSON of the bucket's ACL (see `auth::acl`).
+    pub acl: String,
+    pub tags: Option<Vec<(String, String)>>,
+}
+
+impl Bucket {
+    pub(super) const COLUMNS: &'static str = "id, name, owner_id, region, created_at, versioning, acl, tags";
+
+    pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        Ok(Bucket {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            owner_id: row.try_get("owner_id")?,
+            region: row.try_get("region")?,
+            created_at: row.try_get("created_at")?,
+            versioning: Versioning::from_db(row.try_get("versioning")?),
+            acl: row.try_get("acl")?,
+            tags: decode_tags(row.try_get("tags")?)?,
+        })
+    }
+}
+
+/// A stored checksum of an object or part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChecksum {
+    /// `CRC32`, `CRC32C`, `CRC64NVME`, `SHA1` or `SHA256`.
+    pub algorithm: String,
+    /// `FULL_OBJECT` or `COMPOSITE`.
+    pub kind: String,
+    /// Base64, with `-N` for composite multipart checksums.
+    pub value: String,
+}
+
+/// One version of an object, or a delete marker.
+#[derive(Debug, Clone)]
+pub struct ObjectVersion {
+    pub id: i64,
+    pub bucket_id: i64,
+    pub key: String,
+    pub version_id: String,
+    pub is_latest: bool,
+    pub is_delete_marker: bool,
+    pub size: i64,
+    /// Quoted, as S3 returns it.
+    pub etag: String,
+    pub last_modified: i64,
+    pub owner_id: String,
+    pub metadata: ObjectMetadata,
+    pub storage_class: String,
+    pub checksum: Option<StoredChecksum>,
+    pub tags: Vec<(String, String)>,
+    /// JSON of the object's ACL, when one was set.
+    pub acl: Option<String>,
+    /// Set for objects completed from a multipart upload.
+    pub parts_count: Option<i64>,
+}
+
+impl ObjectVersion {
+    pub(super) const COLUMNS: &'static str = "id, bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, \
+        last_modified, owner_id, metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count";
+
+    pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        let metadata: String = row.try_get("metadata")?;
+        let checksum = match (
+            row.try_get::<Option<String>, _>("checksum_algorithm")?,
+            row.try_get::<Option<String>, _>("checksum_type")?,
+            row.try_get::<Option<String>, _>("checksum_value")?,
+        ) {
+            (Some(algorithm), Some(kind), Some(value)) => Some(StoredChecksum { algorithm, kind, value }),
+            _ => None,
+        };
+        Ok(ObjectVersion {
+            id: row.try_get("id")?,
+            bucket_id: row.try_get("bucket_id")?,
+            key: row.try_get("key")?,
+            version_id: row.try_get("version_id")?,
+            is_latest: row.try_get::<i64, _>("is_latest")? != 0,
+            is_delete_marker: row.try_get::<i64, _>("is_delete_marker")? != 0,
+            size: row.try_get("size")?,
+            etag: row.try_get("etag")?,
+            last_modified: row.try_get("last_modified")?,
+            owner_id: row.try_get("owner_id")?,
+            metadata: serde_json::from_str(&metadata).map_err(|e| CatalogError::Corrupt(format!("object metadata: {e}")))?,
+            storage_class: row.try_get("storage_class")?,
+            checksum,
+            tags: decode_tags(row.try_get("tags")?)?.unwrap_or_default(),
+            acl: row.try_get("acl")?,
+            parts_count: row.try_get("parts_count")?,
+        })
+    }
+
+    /// The version id to show clients: none for the null version of a bucket that was
+    /// never versioned.
+    pub fn shown_version_id(&self, versioning: Versioning) -> Option<&str> {
+        match versioning {
+            Versioning::Unversioned => None,
+            _ => Some(&self.version_id),
+        }
+    }
+}
+
+/// The data of one part of a version (or the whole of a single-part object).
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub part_number: i64,
+    pub blob_id: Option<String>,
+    pub data: Option<Vec<u8>>,
+    pub size: i64,
+    /// Unquoted hex MD5 of the part.
+    pub etag: String,
+    pub checksum: Option<String>,
+}
+
+impl Part {
+    pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        Ok(Part {
+            part_number: row.try_get("part_number")?,
+            blob_id: row.try_get("blob_id")?,
+            data: row.try_get("data")?,
+            size: row.try_get("size")?,
+            etag: row.try_get("etag")?,
+            checksum: row.try_get("checksum")?,
+        })
+    }
+}
+
+/// A user account.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub password_hash: Option<String>,
+    pub is_root: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl User {
+    pub(super) const COLUMNS: &'static str = "id, username, password_hash, is_root, disabled, created_at";
+
+    pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        Ok(User {
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            password_hash: row.try_get("password_hash")?,
+            is_root: row.try_get::<i64, _>("is_root")? != 0,
+            disabled: row.try_get::<i64, _>("disabled")? != 0,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+/// An access key with the state of its user.
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub secret_key: String,
+    pub user_id: String,
+    /// `root`, `user` or `session`.
+    pub kind: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub session_token_hash: Option<String>,
+    pub username: String,
+    pub user_is_root: bool,
+    pub user_disabled: bool,
+}
+
+impl AccessKey {
+    pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        Ok(AccessKey {
+            access_key_id: row.try_get("access_key_id")?,
+            secret_key: row.try_get("secret_key")?,
+            user_id: row.try_get("user_id")?,
+            kind: row.try_get("kind")?,
+            created_at: row.try_get("created_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+            expires_at: row.try_get("expires_at")?,
+            session_token_hash: row.try_get("session_token_hash")?,
+            username: row.try_get("username")?,
+            user_is_root: row.try_get::<i64, _>("is_root")? != 0,
+            user_disabled: row.try_get::<i64, _>("disabled")? != 0,
+        })
+    }
+}
+
+pub(super) fn encode_tags(tags: &[(String, String)]) -> Option<String> {
+    (!tags.is_empty()).then(|| serde_json::to_string(tags).unwrap_or_default())
+}
+
+pub(super) fn decode_tags(raw: Option<String>) -> CatalogResult<Option<Vec<(String, String)>>> {
+    raw.map(|t| serde_json::from_str(&t).map_err(|e| CatalogError::Corrupt(format!("tags: {e}")))).transpose()
+}

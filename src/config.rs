@@ -1,0 +1,166 @@
+//! Typed configuration from command-line flags and `DEPOT_*` environment variables.
+//!
+//! Owns names, defaults and validation of every setting. Secrets (root secret key,
+//! database password, JWT secret) are wrapped so that printing the configuration never
+//! shows them. Nothing here opens files or sockets.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Depot: an S3-compatible object store.
+#[derive(Debug, Parser)]
+#[command(name = "depot", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+}
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "DEPOT_ADDR", default_value = "127.0.0.1:9000", global = true)]
+    pub addr: SocketAddr,
+
+    /// Directory for blobs, the SQLite catalog and generated secrets.
+    #[arg(long, env = "DEPOT_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Catalog database: unset for SQLite in the data dir, or `postgres://…`.
+    #[arg(long, env = "DEPOT_DATABASE_URL", global = true)]
+    pub database_url: Option<Secret>,
+
+    /// The region Depot answers as, and expects in signatures.
+    #[arg(long, env = "DEPOT_REGION", default_value = "us-east-1", global = true)]
+    pub region: String,
+
+    /// Domain for virtual-host-style addressing (`bucket.<domain>`). `localhost` always works.
+    #[arg(long, env = "DEPOT_DOMAIN", global = true)]
+    pub domain: Option<String>,
+
+    /// Log filter (`info`, `depot=debug`, …).
+    #[arg(long, env = "DEPOT_LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+
+    /// Seconds an unreferenced blob (or temp file) must age before the sweeper removes it.
+    #[arg(long, env = "DEPOT_ORPHAN_GRACE_SECS", default_value_t = 3600, global = true)]
+    pub orphan_grace_secs: u64,
+
+    /// Seconds between two orphan sweeps.
+    #[arg(long, env = "DEPOT_SWEEP_INTERVAL_SECS", default_value_t = 900, global = true)]
+    pub sweep_interval_secs: u64,
+}
+
+impl ServeConfig {
+    pub fn orphan_grace(&self) -> Duration {
+        Duration::from_secs(self.orphan_grace_secs)
+    }
+
+    pub fn sweep_interval(&self) -> Duration {
+        Duration::from_secs(self.sweep_interval_secs.max(1))
+    }
+
+    /// Domains used for virtual-host-style addressing.
+    pub fn vhost_domains(&self) -> Vec<String> {
+        let mut domains: Vec<String> = self.domain.iter().map(|d| d.trim_matches('.').to_ascii_lowercase()).collect();
+        if !domains.iter().any(|d| d == "localhost") {
+            domains.push("localhost".to_owned());
+        }
+        domains
+    }
+
+    /// A configuration for tests and tools: defaults, with the given data dir.
+    pub fn with_data_dir(data_dir: PathBuf) -> Self {
+        ServeConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 9000)),
+            data_dir,
+            database_url: None,
+            region: "us-east-1".to_owned(),
+            domain: None,
+            log_level: "info".to_owned(),
+            orphan_grace_secs: 3600,
+            sweep_interval_secs: 900,
+        }
+    }
+}
+
+/// A string that is never printed: `Debug` and `Display` show it redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_url(&self.0))
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Shows a URL without its password (`postgres://u:***@h/db`); anything that is not a
+/// URL with credentials is fully hidden.
+fn redact_url(value: &str) -> String {
+    if let Some((scheme, rest)) = value.split_once("://") {
+        match rest.split_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => value.to_owned(),
+        }
+    } else {
+        "***".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(format!("{:?}", Secret::new("postgres://depot:hunter2@db:5432/depot")), "postgres://depot:***@db:5432/depot");
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "***");
+        assert_eq!(format!("{:?}", Secret::new("sqlite://data/depot.db")), "sqlite://data/depot.db");
+    }
+
+    #[test]
+    fn localhost_is_always_a_vhost_domain() {
+        let mut c = ServeConfig::with_data_dir("d".into());
+        assert_eq!(c.vhost_domains(), vec!["localhost"]);
+        c.domain = Some("s3.example.com".into());
+        assert_eq!(c.vhost_domains(), vec!["s3.example.com", "localhost"]);
+    }
+}

@@ -1,0 +1,123 @@
+//! The event document: Depot's own fields at the top level, beside an AWS S3
+//! notification `Records` array holding one record, so that consumers of AWS or MinIO
+//! bucket notifications can read Depot's stream unchanged.
+//!
+//! Built when a change is written (into the outbox, in the change's transaction); the
+//! relay fills the `sequencer` from the outbox row id when it publishes.
+
+use chrono::{DateTime, Utc};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The schema version of the top-level Depot fields.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The kind of change an event describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventType {
+    BucketCreated,
+    BucketUpdated,
+    BucketDeleted,
+    ObjectCreated,
+    ObjectUpdated,
+    ObjectDeleted,
+}
+
+/// The object a change concerns, as the event reports it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectState {
+    pub key: String,
+    pub version_id: Option<String>,
+    /// The catalog's row id of the version: larger is newer for the same key.
+    pub version_seq: i64,
+    pub is_latest: bool,
+    pub is_delete_marker: bool,
+    pub size: i64,
+    /// Unquoted.
+    pub e_tag: String,
+    pub content_type: Option<String>,
+    pub last_modified: i64,
+    pub owner: String,
+    pub user_metadata: serde_json::Map<String, Value>,
+    pub tags: serde_json::Map<String, Value>,
+    pub acl: Option<Value>,
+}
+
+/// One event, as written to the outbox and published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub event_id: String,
+    pub schema_version: u32,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    /// The AWS notification event name, e.g. `ObjectCreated:Put`.
+    pub event_name: String,
+    pub time: DateTime<Utc>,
+    pub principal: String,
+    pub bucket: String,
+    pub bucket_owner: String,
+    pub region: String,
+    pub request_id: String,
+    pub source_ip: String,
+    /// Set when the change concerns an object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectState>,
+    /// For object deletions, the version that became the key's latest, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_latest_version_seq: Option<i64>,
+    /// For bucket changes: the bucket's settings after the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_state: Option<Value>,
+    /// Hex, fixed width: larger is later. Filled by the relay.
+    #[serde(default)]
+    pub sequencer: String,
+}
+
+const KEY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
+impl Event {
+    /// The fixed-width hex sequencer of an outbox position.
+    pub fn sequencer_for(position: i64) -> String {
+        format!("{:016X}", position.max(0))
+    }
+
+    /// The published document: these fields plus the AWS `Records` array.
+    pub fn to_document(&self) -> Value {
+        let mut doc = serde_json::to_value(self).unwrap_or(Value::Null);
+        let object = self.object.as_ref();
+        let record = json!({
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": self.region,
+            "eventTime": self.time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            "eventName": self.event_name,
+            "userIdentity": { "principalId": self.principal },
+            "requestParameters": { "sourceIPAddress": self.source_ip },
+            "responseElements": { "x-amz-request-id": self.request_id, "x-amz-id-2": self.request_id },
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "depot",
+                "bucket": {
+                    "name": self.bucket,
+                    "ownerIdentity": { "principalId": self.bucket_owner },
+                    "arn": format!("arn:aws:s3:::{}", self.bucket),
+                },
+                "object": {
+                    "key": object.map(|o| utf8_percent_encode(&o.key, KEY_ENCODE).to_string().replace("%20", "+")).unwrap_or_default(),
+                    "size": object.map_or(0, |o| o.size),
+                    "eTag": object.map(|o| o.e_tag.clone()).unwrap_or_default(),
+                    "versionId": object.and_then(|o| o.version_id.clone()),
+                    "sequencer": self.sequencer,
+                },
+            },
+        });
+        if let Value::Object(map) = &mut doc {
+            map.insert("Records".to_owned(), Value::Array(vec![record]));
+        }
+        doc
+    }
+}

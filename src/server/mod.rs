@@ -1,0 +1,127 @@
+//! The HTTP server: start-up, the accept loop, graceful shutdown, and the per-request
+//! pipeline (`service.rs`: request id, span, panic guard; `s3.rs`: route → authenticate
+//! → dispatch to a handler).
+
+pub mod body;
+pub mod response;
+mod s3;
+mod service;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::auth::root::{ensure_root, RootCredentials, RootSource};
+use crate::catalog::Catalog;
+use crate::config::ServeConfig;
+use crate::error::Error;
+use crate::storage::{gc, BlobStore};
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// What every request handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    pub config: ServeConfig,
+    pub catalog: Catalog,
+    pub blobs: BlobStore,
+    pub domains: Vec<String>,
+    pub gc: gc::GcTrigger,
+}
+
+/// A server accepting connections until [`RunningServer::shutdown`].
+pub struct RunningServer {
+    addr: SocketAddr,
+    root: RootCredentials,
+    root_source: RootSource,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    state: Arc<AppState>,
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn root_credentials(&self) -> (&RootCredentials, RootSource) {
+        (&self.root, self.root_source)
+    }
+
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish, stops background work.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        self.state.catalog.close().await;
+    }
+}
+
+/// Opens storage and catalog, makes sure the root identity exists, binds the listener
+/// and starts serving.
+pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) -> Result<RunningServer, Error> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::Internal(format!("cannot create data dir {}: {e}", config.data_dir.display())))?;
+    let blobs = BlobStore::open(&config.data_dir)?;
+    let catalog = Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
+    let (root, root_source) = ensure_root(&catalog, &config.data_dir, root_from_env).await?;
+    let listener = TcpListener::bind(config.addr).await.map_err(|e| Error::Internal(format!("cannot listen on {}: {e}", config.addr)))?;
+    let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
+
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let (gc_trigger, gc_worker) = gc::Collector::new(catalog.clone(), blobs.clone(), config.orphan_grace(), config.sweep_interval());
+    let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger });
+
+    let tasks = vec![
+        tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())),
+        tokio::spawn(gc_worker.run(shutdown_rx)),
+    ];
+    Ok(RunningServer { addr, root, root_source, shutdown, tasks, state })
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(60)).keep_alive(true);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        // Without it, Nagle's algorithm meets delayed ACKs and small responses stall.
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let service = hyper::service::service_fn(move |req| service::handle(state.clone(), remote, req));
+        let conn = http.serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => tracing::info!("all connections finished"),
+        _ = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("shutdown grace period over; closing remaining connections"),
+    }
+}

@@ -1,0 +1,60 @@
+//! The per-request pipeline around every handler: request id, tracing span, panic
+//! guard, common response headers and the access log line.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::FutureExt;
+use http::{HeaderValue, Method, Request, Response};
+use hyper::body::Incoming;
+use s3api::{S3Error, S3ErrorCode};
+use tracing::{field, Instrument};
+
+use super::response::{s3_error, Body};
+use super::AppState;
+
+/// Handles one request; never fails and never panics outward.
+pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+    let request_id = new_request_id();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        operation = field::Empty,
+        bucket = field::Empty,
+        key = field::Empty,
+        status = field::Empty,
+    );
+    let is_head = req.method() == Method::HEAD;
+    let started = Instant::now();
+    let path = req.uri().path().to_owned();
+    let result = AssertUnwindSafe(route(state, remote, req, request_id.clone()).instrument(span.clone())).catch_unwind().await;
+    let mut resp = result.unwrap_or_else(|_| {
+        tracing::error!(parent: &span, "handler panicked");
+        s3_error(&S3Error::new(S3ErrorCode::InternalError), &request_id, is_head)
+    });
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amz-request-id", v.clone());
+        resp.headers_mut().insert("x-amz-id-2", v);
+    }
+    resp.headers_mut().insert("server", HeaderValue::from_static("Depot"));
+    span.record("status", resp.status().as_u16());
+    tracing::info!(parent: &span, path = %path, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "done");
+    Ok(resp)
+}
+
+async fn route(state: Arc<AppState>, remote: SocketAddr, req: Request<Incoming>, request_id: String) -> Response<Body> {
+    if req.uri().path().starts_with("/_depot/") || req.uri().path() == "/_depot" {
+        crate::admin::handle(&state, remote, req, &request_id).await
+    } else {
+        super::s3::handle(&state, remote, req, &request_id).await
+    }
+}
+
+/// 16 upper-case hex digits, like S3's request ids.
+fn new_request_id() -> String {
+    format!("{:016X}", rand::random::<u64>())
+}
