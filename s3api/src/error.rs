@@ -85,6 +85,15 @@ error_codes! {
     MissingRequestBodyError => StatusCode::BAD_REQUEST, "Request Body is empty.";
     MissingSecurityHeader => StatusCode::BAD_REQUEST, "Your request is missing a required header.";
     NoSuchBucket => StatusCode::NOT_FOUND, "The specified bucket does not exist.";
+    NoSuchBucketPolicy => StatusCode::NOT_FOUND, "The bucket policy does not exist";
+    NoSuchCORSConfiguration => StatusCode::NOT_FOUND, "The CORS configuration does not exist";
+    NoSuchLifecycleConfiguration => StatusCode::NOT_FOUND, "The lifecycle configuration does not exist";
+    NoSuchPublicAccessBlockConfiguration => StatusCode::NOT_FOUND, "The public access block configuration was not found";
+    NoSuchWebsiteConfiguration => StatusCode::NOT_FOUND, "The specified bucket does not have a website configuration";
+    ObjectLockConfigurationNotFoundError => StatusCode::NOT_FOUND, "Object Lock configuration does not exist for this bucket";
+    OwnershipControlsNotFoundError => StatusCode::NOT_FOUND, "The bucket ownership controls were not found";
+    ReplicationConfigurationNotFoundError => StatusCode::NOT_FOUND, "The replication configuration was not found";
+    ServerSideEncryptionConfigurationNotFoundError => StatusCode::NOT_FOUND, "The server side encryption configuration was not found";
     NoSuchKey => StatusCode::NOT_FOUND, "The specified key does not exist.";
     NoSuchTagSet => StatusCode::NOT_FOUND, "The TagSet does not exist.";
     NoSuchUpload => StatusCode::NOT_FOUND, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.";

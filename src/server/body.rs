@@ -31,6 +31,8 @@ pub struct RequestBody {
     expected_len: Option<u64>,
     received: u64,
     trailers: Vec<(String, String)>,
+    /// The connection delivered its last byte.
+    input_ended: bool,
     finished: bool,
 }
 
@@ -57,7 +59,7 @@ impl RequestBody {
             PayloadMode::Sha256(expected) => Some((Sha256::new(), *expected)),
             _ => None,
         };
-        Ok(RequestBody { incoming: Some(incoming), decoder, buf: BytesMut::new(), sha256, expected_len, received: 0, trailers: Vec::new(), finished: false })
+        Ok(RequestBody { incoming: Some(incoming), decoder, buf: BytesMut::new(), sha256, expected_len, received: 0, trailers: Vec::new(), input_ended: false, finished: false })
     }
 
     /// The decoded length the client announced (Content-Length or
@@ -78,7 +80,7 @@ impl RequestBody {
                 return Ok(None);
             }
             if let Some(decoder) = self.decoder.as_mut() {
-                let decoded = decoder.decode(&mut self.buf)?;
+                let decoded = if self.input_ended { decoder.decode_eof(&mut self.buf)? } else { decoder.decode(&mut self.buf)? };
                 let done = decoder.is_done();
                 match decoded {
                     Some(Decoded::Data(data)) => return Ok(Some(self.account(data)?)),
@@ -97,14 +99,15 @@ impl RequestBody {
                         }
                         return self.end();
                     }
+                    None if self.input_ended => {
+                        if let Some(decoder) = self.decoder.as_ref() {
+                            decoder.finish()?;
+                        }
+                        return self.end();
+                    }
                     None => match self.read_frame().await? {
                         Some(bytes) => self.buf.extend_from_slice(&bytes),
-                        None => {
-                            if let Some(decoder) = self.decoder.as_ref() {
-                                decoder.finish()?;
-                            }
-                            return self.end();
-                        }
+                        None => self.input_ended = true,
                     },
                 }
             } else {

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::XmlWriter;
+use crate::error::{S3Error, S3ErrorCode, S3Result};
 use crate::headers::format_iso8601;
+use crate::operation::UnsetConfig;
 
 /// An owner or grantee by canonical id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +203,40 @@ pub fn access_control_policy(owner: &Owner, grants: &[(Grantee, String)]) -> Str
     }
     w.close("AccessControlList");
     w.close("AccessControlPolicy");
+    w.finish()
+}
+
+/// S3's answer for a bucket configuration that is not set: a "not found" error for most,
+/// an empty document for the few S3 always answers.
+pub fn unset_config(config: UnsetConfig) -> S3Result<String> {
+    let code = match config {
+        UnsetConfig::Policy | UnsetConfig::PolicyStatus => S3ErrorCode::NoSuchBucketPolicy,
+        UnsetConfig::Cors => S3ErrorCode::NoSuchCORSConfiguration,
+        UnsetConfig::Lifecycle => S3ErrorCode::NoSuchLifecycleConfiguration,
+        UnsetConfig::Encryption => S3ErrorCode::ServerSideEncryptionConfigurationNotFoundError,
+        UnsetConfig::Website => S3ErrorCode::NoSuchWebsiteConfiguration,
+        UnsetConfig::ObjectLock => S3ErrorCode::ObjectLockConfigurationNotFoundError,
+        UnsetConfig::Replication => S3ErrorCode::ReplicationConfigurationNotFoundError,
+        UnsetConfig::PublicAccessBlock => S3ErrorCode::NoSuchPublicAccessBlockConfiguration,
+        UnsetConfig::OwnershipControls => S3ErrorCode::OwnershipControlsNotFoundError,
+        UnsetConfig::Logging => return Ok(empty_root("BucketLoggingStatus")),
+        UnsetConfig::Notification => return Ok(empty_root("NotificationConfiguration")),
+        UnsetConfig::Accelerate => return Ok(empty_root("AccelerateConfiguration")),
+        UnsetConfig::RequestPayment => {
+            let mut w = XmlWriter::new();
+            w.open_root("RequestPaymentConfiguration");
+            w.elem("Payer", "BucketOwner");
+            w.close("RequestPaymentConfiguration");
+            return Ok(w.finish());
+        }
+    };
+    Err(S3Error::new(code))
+}
+
+fn empty_root(name: &str) -> String {
+    let mut w = XmlWriter::new();
+    w.open_root(name);
+    w.close(name);
     w.finish()
 }
 

@@ -1,0 +1,147 @@
+//! Bucket operations: create, head, delete, list, location, and the configurations
+//! Depot never sets. Also [`resolve`], which every handler uses to find a bucket and
+//! check the caller's permission on it.
+
+use http::{Response, StatusCode};
+use s3api::operation::{ListBucketsParams, UnsetConfig};
+use s3api::route::validate_bucket_name;
+use s3api::xml::{self, request::CreateBucketConfiguration, response::BucketEntry, Owner};
+use s3api::{S3Error, S3ErrorCode};
+
+use crate::auth::acl::Acl;
+use crate::auth::policy::{self, Action, Resource};
+use crate::auth::Principal;
+use crate::catalog::{ms_to_datetime, now_ms, Bucket, CatalogError};
+use crate::error::Error;
+use crate::events::{Event, EventType};
+use crate::object::acl_from_headers;
+use crate::server::response::{self, empty, set_header, Body};
+use crate::server::{s3::S3Request, AppState};
+
+/// Finds `name` and checks that `principal` may perform `action` on it.
+pub async fn resolve(state: &AppState, principal: &Principal, name: &str, action: Action) -> Result<Bucket, Error> {
+    let bucket = state
+        .catalog
+        .bucket(name)
+        .await?
+        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{name}")).extra("BucketName", name))?;
+    let acl = Acl::from_json(&bucket.acl);
+    if !policy::allowed(principal, action, Resource { bucket_owner: &bucket.owner_id, bucket_acl: &acl, object: None }) {
+        return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(format!("/{name}")).into());
+    }
+    Ok(bucket)
+}
+
+/// The `Owner` element for a user id.
+pub async fn owner_of(state: &AppState, user_id: &str) -> Result<Owner, Error> {
+    let display_name = state.catalog.user_by_id(user_id).await?.map(|u| u.username).unwrap_or_else(|| user_id.to_owned());
+    Ok(Owner { id: user_id.to_owned(), display_name })
+}
+
+pub async fn list_buckets(state: &AppState, req: S3Request, params: ListBucketsParams) -> Result<Response<Body>, Error> {
+    let Principal::User(user) = &req.principal else {
+        return Err(S3ErrorCode::AccessDenied.into());
+    };
+    let owner_filter = (!user.is_root).then_some(user.user_id.as_str());
+    let buckets = state.catalog.buckets(owner_filter).await?;
+    let prefix = params.prefix.as_deref().unwrap_or("");
+    let after = params.continuation_token.as_deref().unwrap_or("");
+    let mut page: Vec<BucketEntry> = buckets
+        .into_iter()
+        .filter(|b| b.name.starts_with(prefix) && b.name.as_str() > after)
+        .map(|b| BucketEntry { name: b.name, creation_date: ms_to_datetime(b.created_at), region: b.region })
+        .collect();
+    let mut next_token = None;
+    if let Some(max) = params.max_buckets {
+        if page.len() > max {
+            page.truncate(max);
+            next_token = page.last().map(|b| b.name.clone());
+        }
+    }
+    let owner = Owner { id: user.user_id.clone(), display_name: user.username.clone() };
+    Ok(response::xml(xml::response::list_buckets(&owner, &page, params.prefix.as_deref(), next_token.as_deref())))
+}
+
+pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<Response<Body>, Error> {
+    let Some(user_id) = req.principal.user_id().map(str::to_owned) else {
+        return Err(S3ErrorCode::AccessDenied.into());
+    };
+    validate_bucket_name(name)?;
+    if req.headers().get("x-amz-bucket-object-lock-enabled").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Err(S3Error::with_message(S3ErrorCode::NotImplemented, "Object Lock is not supported").into());
+    }
+    let acl = acl_from_headers(req.headers(), None)?.unwrap_or_default();
+    let body = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
+    if !body.is_empty() {
+        let config: CreateBucketConfiguration = xml::request::parse(&body)?;
+        if let Some(location) = config.location_constraint.filter(|l| !l.is_empty()) {
+            if location != state.config.region && !(location == "US" && state.config.region == "us-east-1") {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidLocationConstraint,
+                    format!("The specified location-constraint is not valid: this server is in '{}'", state.config.region),
+                )
+                .extra("LocationConstraint", location)
+                .into());
+            }
+        }
+    }
+
+    let mut tx = state.catalog.begin().await?;
+    let bucket = match tx.create_bucket(name, &user_id, &state.config.region, &acl.to_json(), now_ms()).await {
+        Ok(b) => b,
+        Err(CatalogError::Conflict) => {
+            drop(tx);
+            let existing = state.catalog.bucket(name).await?;
+            let code = match existing {
+                Some(b) if b.owner_id == user_id => S3ErrorCode::BucketAlreadyOwnedByYou,
+                _ => S3ErrorCode::BucketAlreadyExists,
+            };
+            return Err(S3Error::new(code).resource(format!("/{name}")).extra("BucketName", name).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Event::for_bucket(&req.event_context(state), EventType::BucketCreated, "BucketCreated", &bucket).record(&mut tx).await?;
+    tx.commit().await?;
+    let mut resp = empty(StatusCode::OK);
+    set_header(&mut resp, "location", &format!("/{name}"));
+    Ok(resp)
+}
+
+pub async fn head(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
+    let bucket = resolve(state, &req.principal, name, Action::ListBucket).await?;
+    let mut resp = empty(StatusCode::OK);
+    set_header(&mut resp, "x-amz-bucket-region", &bucket.region);
+    Ok(resp)
+}
+
+pub async fn delete(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
+    let bucket = resolve(state, &req.principal, name, Action::ManageBucket).await?;
+    let mut tx = state.catalog.begin().await?;
+    let Some(bucket) = tx.bucket(&bucket.name).await? else {
+        return Err(S3Error::new(S3ErrorCode::NoSuchBucket).into());
+    };
+    let (has_objects, _) = tx.bucket_has_content(bucket.id).await?;
+    if has_objects {
+        return Err(S3Error::new(S3ErrorCode::BucketNotEmpty).resource(format!("/{name}")).extra("BucketName", name).into());
+    }
+    // Incomplete multipart uploads go with the bucket; their parts are freed.
+    for upload_id in tx.bucket_upload_ids(bucket.id).await? {
+        tx.delete_upload(&upload_id).await?;
+    }
+    tx.delete_bucket(bucket.id).await?;
+    Event::for_bucket(&req.event_context(state), EventType::BucketDeleted, "BucketRemoved", &bucket).record(&mut tx).await?;
+    tx.commit().await?;
+    state.gc.poke();
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+pub async fn location(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
+    let bucket = resolve(state, &req.principal, name, Action::ListBucket).await?;
+    Ok(response::xml(xml::response::location_constraint(&bucket.region)))
+}
+
+pub async fn unset_config(state: &AppState, req: S3Request, name: &str, config: UnsetConfig) -> Result<Response<Body>, Error> {
+    resolve(state, &req.principal, name, Action::ManageBucket).await?;
+    let doc = xml::response::unset_config(config).map_err(|e| e.resource(format!("/{name}")).extra("BucketName", name))?;
+    Ok(response::xml(doc))
+}

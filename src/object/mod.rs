@@ -1,0 +1,164 @@
+//! Object operations, one family per file, and what they share: finding the version a
+//! request means (with S3's delete-marker answers), committing a new version with its
+//! event, and writing an object's headers into a response.
+
+pub mod delete;
+pub mod get;
+pub mod list;
+pub mod put;
+
+use http::{HeaderMap, Response};
+use s3api::headers::{format_http_date, header_str, Conditions};
+use s3api::{S3Error, S3ErrorCode};
+
+use crate::auth::acl::{Acl, CannedAcl};
+use crate::auth::policy::{self, Action, Resource};
+use crate::auth::Principal;
+use crate::catalog::{ms_to_datetime, Bucket, NewVersion, ObjectVersion, VersionWrite, Versioning, NULL_VERSION};
+use crate::error::Error;
+use crate::events::{Event, EventContext, EventType};
+use crate::server::response::{set_header, Body};
+use crate::server::AppState;
+
+/// The ACL a write asks for with `x-amz-acl`. `None` when the request names none.
+pub fn acl_from_headers(headers: &HeaderMap, bucket_owner: Option<&str>) -> Result<Option<Acl>, Error> {
+    if headers.keys().any(|k| k.as_str().starts_with("x-amz-grant-")) {
+        return Err(S3Error::with_message(S3ErrorCode::NotImplemented, "x-amz-grant-* headers are not supported; use x-amz-acl or an ACL document").into());
+    }
+    match header_str(headers, "x-amz-acl") {
+        None => Ok(None),
+        Some(name) => match CannedAcl::parse(name) {
+            Some(canned) => Ok(Some(Acl::canned(canned, bucket_owner))),
+            None => Err(S3Error::with_message(S3ErrorCode::InvalidArgument, format!("Unknown canned ACL: {name}")).extra("ArgumentName", "x-amz-acl").into()),
+        },
+    }
+}
+
+/// A fresh version id: 32 hex digits.
+pub fn new_version_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Rejects version ids Depot could never have issued, as S3 does.
+pub fn check_version_id(version_id: &str) -> Result<(), Error> {
+    let well_formed = version_id == NULL_VERSION || (version_id.len() == 32 && version_id.bytes().all(|b| b.is_ascii_hexdigit()));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "Invalid version id specified")
+            .extra("ArgumentName", "versionId")
+            .extra("ArgumentValue", version_id)
+            .into())
+    }
+}
+
+/// How a write on a bucket in this state names its version.
+pub fn version_write(versioning: Versioning) -> VersionWrite {
+    match versioning {
+        Versioning::Enabled => VersionWrite::New(new_version_id()),
+        Versioning::Unversioned | Versioning::Suspended => VersionWrite::Null,
+    }
+}
+
+/// Finds the version a read means and checks that the caller may read it.
+///
+/// A missing key is `NoSuchKey` only for callers allowed to list the bucket, and
+/// `AccessDenied` otherwise, as S3 answers. A latest version that is a delete marker is
+/// a 404 with `x-amz-delete-marker`; asking for a delete marker by id is a 405.
+pub async fn readable_version(state: &AppState, principal: &Principal, bucket: &Bucket, key: &str, version_id: Option<&str>, action: Action) -> Result<ObjectVersion, Error> {
+    if let Some(v) = version_id {
+        check_version_id(v)?;
+    }
+    let found = match version_id {
+        Some(v) => state.catalog.version(bucket.id, key, v).await?,
+        None => state.catalog.latest_version(bucket.id, key).await?,
+    };
+    let bucket_acl = Acl::from_json(&bucket.acl);
+    let bucket_resource = Resource { bucket_owner: &bucket.owner_id, bucket_acl: &bucket_acl, object: None };
+    let resource_name = format!("/{}/{}", bucket.name, key);
+    let Some(version) = found else {
+        if !policy::allowed(principal, Action::ListBucket, bucket_resource) {
+            return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(resource_name).into());
+        }
+        let err = match version_id {
+            Some(v) => S3Error::new(S3ErrorCode::NoSuchVersion).extra("Key", key).extra("VersionId", v),
+            None => S3Error::new(S3ErrorCode::NoSuchKey).extra("Key", key),
+        };
+        return Err(err.resource(resource_name).into());
+    };
+    let object_acl = version.acl.as_deref().map(Acl::from_json).unwrap_or_default();
+    let resource = Resource { object: Some((&version.owner_id, &object_acl)), ..bucket_resource };
+    if !policy::allowed(principal, action, resource) {
+        return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(resource_name).into());
+    }
+    if version.is_delete_marker {
+        let shown = version.shown_version_id(bucket.versioning).unwrap_or(NULL_VERSION).to_owned();
+        let err = match version_id {
+            Some(_) => S3Error::new(S3ErrorCode::MethodNotAllowed).header("allow", "DELETE"),
+            None => S3Error::new(S3ErrorCode::NoSuchKey).extra("Key", key),
+        };
+        return Err(err.resource(resource_name).header("x-amz-delete-marker", "true").header("x-amz-version-id", shown).into());
+    }
+    Ok(version)
+}
+
+/// Commits a new version of `new.key` as the key's latest, with its event, in one
+/// transaction. Conditional-write headers are checked inside it, against the current
+/// version, so the check and the write are one atomic step. The caller frees any blob
+/// it wrote when this fails.
+pub async fn commit_version(state: &AppState, ctx: &EventContext, bucket_name: &str, new: NewVersion, conditions: &Conditions, event_name: &str) -> Result<(Bucket, ObjectVersion), Error> {
+    let mut tx = state.catalog.begin().await?;
+    let bucket = tx.bucket(bucket_name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
+    tx.lock_key(bucket.id, &new.key).await?;
+    if !conditions.is_empty() {
+        let current = tx.latest_version(bucket.id, &new.key).await?.filter(|v| !v.is_delete_marker);
+        conditions.check_write(current.as_ref().map(|v| v.etag.as_str()))?;
+    }
+    let write = version_write(bucket.versioning);
+    let (version, replaced) = tx.put_version(bucket.id, &new, &write).await?;
+    Event::for_object(ctx, EventType::ObjectCreated, event_name, &bucket, &version).record(&mut tx).await?;
+    tx.commit().await?;
+    if replaced.is_some() {
+        state.gc.poke();
+    }
+    Ok((bucket, version))
+}
+
+/// Writes an object's stored headers into a GET or HEAD response.
+pub fn write_object_headers(resp: &mut Response<Body>, bucket: &Bucket, version: &ObjectVersion) {
+    let meta = &version.metadata;
+    set_header(resp, "etag", &version.etag);
+    set_header(resp, "last-modified", &format_http_date(ms_to_datetime(version.last_modified)));
+    set_header(resp, "content-type", meta.content_type_or_default());
+    for (name, value) in [
+        ("cache-control", &meta.cache_control),
+        ("content-disposition", &meta.content_disposition),
+        ("content-encoding", &meta.content_encoding),
+        ("content-language", &meta.content_language),
+        ("expires", &meta.expires),
+    ] {
+        if let Some(value) = value {
+            set_header(resp, name, value);
+        }
+    }
+    for (name, value) in &meta.user {
+        if let Ok(header) = http::HeaderName::from_bytes(format!("x-amz-meta-{name}").as_bytes()) {
+            if let Ok(value) = http::HeaderValue::from_str(value) {
+                resp.headers_mut().insert(header, value);
+            }
+        }
+    }
+    if version.storage_class != "STANDARD" {
+        set_header(resp, "x-amz-storage-class", &version.storage_class);
+    }
+    if let Some(v) = version.shown_version_id(bucket.versioning) {
+        set_header(resp, "x-amz-version-id", v);
+    }
+    if let Some(parts) = version.parts_count {
+        set_header(resp, "x-amz-mp-parts-count", &parts.to_string());
+    }
+    if !version.tags.is_empty() {
+        set_header(resp, "x-amz-tagging-count", &version.tags.len().to_string());
+    }
+    set_header(resp, "accept-ranges", "bytes");
+}
