@@ -54,6 +54,19 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
 
+    /// Root access key id (with DEPOT_ROOT_SECRET_KEY); generated on first start when unset.
+    #[arg(long, env = "DEPOT_ROOT_ACCESS_KEY", hide_env_values = true, global = true)]
+    pub root_access_key: Option<String>,
+
+    /// Root secret key; only from the environment, never a flag.
+    #[arg(skip = std::env::var("DEPOT_ROOT_SECRET_KEY").ok().map(Secret::new))]
+    pub root_secret_key: Option<Secret>,
+
+    /// Seconds a blob that lost its last reference waits before it is freed, so that
+    /// reads which already found it can finish.
+    #[arg(long, env = "DEPOT_GC_DELAY_SECS", default_value_t = 60, global = true)]
+    pub gc_delay_secs: u64,
+
     /// Seconds an unreferenced blob (or temp file) must age before the sweeper removes it.
     #[arg(long, env = "DEPOT_ORPHAN_GRACE_SECS", default_value_t = 3600, global = true)]
     pub orphan_grace_secs: u64,
@@ -66,6 +79,10 @@ pub struct ServeConfig {
 impl ServeConfig {
     pub fn orphan_grace(&self) -> Duration {
         Duration::from_secs(self.orphan_grace_secs)
+    }
+
+    pub fn gc_delay(&self) -> Duration {
+        Duration::from_secs(self.gc_delay_secs)
     }
 
     pub fn sweep_interval(&self) -> Duration {
@@ -90,6 +107,9 @@ impl ServeConfig {
             region: "us-east-1".to_owned(),
             domain: None,
             log_level: "info".to_owned(),
+            root_access_key: None,
+            root_secret_key: None,
+            gc_delay_secs: 60,
             orphan_grace_secs: 3600,
             sweep_interval_secs: 900,
         }

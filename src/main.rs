@@ -1,1 +1,65 @@
-fn main() {}
+//! The `depot` binary: parse the configuration, start logging, serve until SIGINT or
+//! SIGTERM, then shut down gracefully.
+
+use clap::Parser;
+use depot::auth::root::{RootCredentials, RootSource};
+use depot::config::{Cli, Command};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_new(&cli.serve.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.serve).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("depot: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: depot::config::ServeConfig) -> Result<(), depot::error::Error> {
+    tracing::info!(?config, "starting");
+    let root_from_env = match (&config.root_access_key, &config.root_secret_key) {
+        (Some(id), Some(secret)) => Some(RootCredentials { access_key_id: id.clone(), secret_access_key: secret.expose().to_owned() }),
+        (None, None) => None,
+        _ => return Err(depot::error::Error::Internal("set both DEPOT_ROOT_ACCESS_KEY and DEPOT_ROOT_SECRET_KEY, or neither".into())),
+    };
+    let server = depot::server::start(config.clone(), root_from_env).await?;
+    let (root, source) = server.root_credentials();
+    match source {
+        RootSource::Generated => println!(
+            "Generated root credentials (shown once; kept in {}):\n  access key: {}\n  secret key: {}",
+            config.data_dir.join("root-credentials.json").display(),
+            root.access_key_id,
+            root.secret_access_key
+        ),
+        RootSource::Stored => println!("Root access key: {} (secret in {})", root.access_key_id, config.data_dir.join("root-credentials.json").display()),
+        RootSource::Environment => println!("Root access key: {} (from DEPOT_ROOT_ACCESS_KEY)", root.access_key_id),
+    }
+    println!("Depot listening on http://{}", server.local_addr());
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

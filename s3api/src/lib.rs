@@ -12,6 +12,7 @@ pub mod headers;
 pub mod operation;
 pub mod route;
 pub mod sigv4;
+pub mod tagging;
 pub mod xml;
 
 pub use error::{S3Error, S3ErrorCode, S3Result};

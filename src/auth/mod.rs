@@ -62,7 +62,7 @@ pub struct Authenticated {
 /// Authenticates an S3 request. `vhost_bucket` is the bucket named by the Host header.
 pub async fn authenticate(catalog: &Catalog, parts: &Parts, vhost_bucket: Option<&str>, region: &str, now: DateTime<Utc>) -> Result<Authenticated, Error> {
     let Some(signed) = sigv4::parse(parts)? else {
-        let payload = sigv4::payload_mode(&parts.headers, false)?;
+        let payload = sigv4::anonymous_payload_mode(&parts.headers)?;
         return Ok(Authenticated { principal: Principal::Anonymous, payload, chunk_signer: None });
     };
     let key = catalog

@@ -63,7 +63,7 @@ pub async fn list_buckets(state: &AppState, req: S3Request, params: ListBucketsP
 }
 
 pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let Some(user_id) = req.principal.user_id().map(str::to_owned) else {
+    let Some(user_id) = req.principal.user_id().map(String::from) else {
         return Err(S3ErrorCode::AccessDenied.into());
     };
     validate_bucket_name(name)?;

@@ -17,6 +17,7 @@ mod listing;
 mod model;
 mod objects;
 mod outbox;
+mod uploads;
 
 use std::path::Path;
 use std::time::Duration;

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use s3api::checksum::{Checksum, ChecksumAlgorithm, Checksummer};
-use sha2::Sha256;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -39,7 +38,6 @@ struct Dirs {
 /// Which digests to compute while writing (MD5 always: it is the ETag).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hashes {
-    pub sha256: bool,
     pub checksum: Option<ChecksumAlgorithm>,
 }
 
@@ -178,7 +176,6 @@ impl Drop for Staged {
 struct Digests {
     size: u64,
     md5: [u8; 16],
-    sha256: Option<[u8; 32]>,
     checksum: Option<Checksum>,
 }
 
@@ -198,7 +195,7 @@ impl BlobWriter {
         self.tx = None;
         let digests = (&mut self.task).await.map_err(|_| StorageError::WriterGone)??;
         let staged = self.staged.take().ok_or(StorageError::WriterGone)?;
-        Ok(StagedBlob { staged: Some(staged), size: digests.size, md5: digests.md5, sha256: digests.sha256, checksum: digests.checksum })
+        Ok(StagedBlob { staged: Some(staged), size: digests.size, md5: digests.md5, checksum: digests.checksum })
     }
 
     /// The writer thread's own error, if it failed (call after `write` failed).
@@ -217,7 +214,6 @@ pub struct StagedBlob {
     staged: Option<Staged>,
     pub size: u64,
     pub md5: [u8; 16],
-    pub sha256: Option<[u8; 32]>,
     pub checksum: Option<Checksum>,
 }
 
@@ -260,14 +256,10 @@ fn create_dir_durably(dir: &Path) -> io::Result<()> {
 fn write_temp(path: &Path, mut rx: mpsc::Receiver<Bytes>, hashes: Hashes) -> io::Result<Digests> {
     let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
     let mut md5 = Md5::new();
-    let mut sha256 = hashes.sha256.then(Sha256::new);
     let mut checksum = hashes.checksum.map(Checksummer::new);
     let mut size = 0u64;
     while let Some(chunk) = rx.blocking_recv() {
         md5.update(&chunk);
-        if let Some(h) = sha256.as_mut() {
-            h.update(&chunk);
-        }
         if let Some(c) = checksum.as_mut() {
             c.update(&chunk);
         }
@@ -278,7 +270,6 @@ fn write_temp(path: &Path, mut rx: mpsc::Receiver<Bytes>, hashes: Hashes) -> io:
     Ok(Digests {
         size,
         md5: md5.finalize().into(),
-        sha256: sha256.map(|h| h.finalize().into()),
         checksum: checksum.map(Checksummer::finalize),
     })
 }

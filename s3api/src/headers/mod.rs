@@ -1,11 +1,13 @@
 //! Typed readers for the request headers S3 defines. Handlers use these instead of
 //! looking at raw headers.
 
+mod checksum;
 mod conditional;
 mod http_date;
 mod object;
 mod range;
 
+pub use checksum::{ChecksumRequest, ChecksumValue};
 pub use conditional::{etag_list_matches, Conditions};
 pub use http_date::{format_http_date, format_iso8601, parse_http_date};
 pub use object::{content_md5, directive_is_replace, reject_encryption_headers, CopySource, ObjectMetadata, DEFAULT_CONTENT_TYPE, MAX_USER_METADATA};

@@ -1,0 +1,28 @@
+//! Depot: an S3-compatible object store.
+//!
+//! The crate is the server; the wire protocol lives in the `s3api` crate, which this one
+//! drives. Module map, in dependency order:
+//!
+//! - [`config`]: flags and `DEPOT_*` variables.
+//! - [`server`]: listener, graceful shutdown, the per-request pipeline, and the S3 path
+//!   (route → authenticate → dispatch); [`admin`]: the JSON API under `/_depot/`.
+//! - [`auth`]: principals, the authentication gate, root credentials, ACLs and the pure
+//!   authorization rules.
+//! - [`bucket`], [`object`]: the S3 operations, one family per file.
+//! - [`catalog`]: users, keys, buckets, versions, uploads and the outbox, in SQLite or
+//!   PostgreSQL; [`storage`]: blob files and their garbage collection; [`events`]: the
+//!   event schema written to the outbox.
+//!
+//! Nothing below the handlers knows HTTP or XML; the catalog knows nothing of files, and
+//! the blob store nothing of keys.
+
+pub mod admin;
+pub mod auth;
+pub mod bucket;
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod object;
+pub mod server;
+pub mod storage;

@@ -1,0 +1,157 @@
+//! DeleteObject and DeleteObjects, with S3's versioning rules: a delete without a
+//! version id removes the null version (versioning off) or writes a delete marker
+//! (enabled, or suspended with a `null` marker); a delete with a version id removes that
+//! version for good. Each removal writes its `OBJECT_DELETED` event in the same
+//! transaction.
+
+use http::{Response, StatusCode};
+use md5::{Digest, Md5};
+use s3api::checksum::Checksum;
+use s3api::headers::{self, ChecksumRequest, ChecksumValue, ObjectMetadata};
+use s3api::route::check_key;
+use s3api::xml::{self, request::DeleteRequest, response::DeleteOutcome};
+use s3api::{S3Error, S3ErrorCode};
+
+use super::{check_version_id, version_write};
+use crate::auth::policy::Action;
+use crate::bucket;
+use crate::catalog::{now_ms, Bucket, NewVersion, Tx, Versioning, NULL_VERSION};
+use crate::error::Error;
+use crate::events::{Event, EventContext, EventType};
+use crate::server::response::{self, empty, set_header, Body};
+use crate::server::{s3::S3Request, AppState};
+
+/// The most keys one DeleteObjects request may name.
+pub const MAX_DELETE_KEYS: usize = 1000;
+
+/// What one delete did.
+#[derive(Debug)]
+struct Removal {
+    /// The version id to report (the removed version's, or the new marker's).
+    version_id: Option<String>,
+    /// A delete marker was created, or the removed version was one.
+    delete_marker: bool,
+    /// Whether any stored version changed.
+    changed: bool,
+}
+
+/// Deletes inside `tx`, recording the event.
+async fn delete_one(tx: &mut Tx, ctx: &EventContext, bucket: &Bucket, key: &str, version_id: Option<&str>, owner_id: &str) -> Result<Removal, Error> {
+    tx.lock_key(bucket.id, key).await?;
+    let shown = |v: &str| (bucket.versioning != Versioning::Unversioned || v != NULL_VERSION).then(|| v.to_owned());
+    let removal = match (version_id, bucket.versioning) {
+        (Some(v), _) => match tx.delete_version(bucket.id, key, v).await? {
+            Some(removed) => {
+                Event::for_object(ctx, EventType::ObjectDeleted, "ObjectRemoved:Delete", bucket, &removed).record(tx).await?;
+                Removal { version_id: Some(v.to_owned()), delete_marker: removed.is_delete_marker, changed: true }
+            }
+            None => Removal { version_id: Some(v.to_owned()), delete_marker: false, changed: false },
+        },
+        (None, Versioning::Unversioned) => match tx.delete_version(bucket.id, key, NULL_VERSION).await? {
+            Some(removed) => {
+                Event::for_object(ctx, EventType::ObjectDeleted, "ObjectRemoved:Delete", bucket, &removed).record(tx).await?;
+                Removal { version_id: None, delete_marker: false, changed: true }
+            }
+            None => Removal { version_id: None, delete_marker: false, changed: false },
+        },
+        (None, versioning) => {
+            let marker = NewVersion {
+                key: key.to_owned(),
+                is_delete_marker: true,
+                size: 0,
+                etag: String::new(),
+                last_modified: now_ms(),
+                owner_id: owner_id.to_owned(),
+                metadata: ObjectMetadata::default(),
+                storage_class: "STANDARD".to_owned(),
+                checksum: None,
+                tags: Vec::new(),
+                acl: None,
+                parts_count: None,
+                parts: Vec::new(),
+            };
+            let (created, _) = tx.put_version(bucket.id, &marker, &version_write(versioning)).await?;
+            Event::for_object(ctx, EventType::ObjectDeleted, "ObjectRemoved:DeleteMarkerCreated", bucket, &created).record(tx).await?;
+            Removal { version_id: shown(&created.version_id), delete_marker: true, changed: true }
+        }
+    };
+    Ok(removal)
+}
+
+pub async fn delete_object(state: &AppState, req: S3Request, bucket_name: &str, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
+    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+    if let Some(v) = version_id {
+        check_version_id(v)?;
+    }
+    let owner = req.principal.user_id().unwrap_or("anonymous").to_owned();
+    let ctx = req.event_context(state);
+    let mut tx = state.catalog.begin().await?;
+    let bucket = tx.bucket(&bucket.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
+    let removal = delete_one(&mut tx, &ctx, &bucket, key, version_id, &owner).await?;
+    tx.commit().await?;
+    if removal.changed {
+        state.gc.poke();
+    }
+    let mut resp = empty(StatusCode::NO_CONTENT);
+    if let Some(v) = &removal.version_id {
+        set_header(&mut resp, "x-amz-version-id", v);
+    }
+    if removal.delete_marker {
+        set_header(&mut resp, "x-amz-delete-marker", "true");
+    }
+    Ok(resp)
+}
+
+pub async fn delete_objects(state: &AppState, mut req: S3Request, bucket_name: &str) -> Result<Response<Body>, Error> {
+    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+    let content_md5 = headers::content_md5(req.headers())?;
+    let checksum = ChecksumRequest::from_headers(req.headers())?;
+    let body: bytes::Bytes = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
+    // New SDKs send a CRC instead of Content-MD5: either is verified when present.
+    if content_md5.is_some_and(|md5| md5 != <[u8; 16]>::from(Md5::digest(&body))) {
+        return Err(S3Error::new(S3ErrorCode::BadDigest).into());
+    }
+    if let (Some(alg), ChecksumValue::Header(_)) = (checksum.algorithm, &checksum.value) {
+        checksum.verify(Some(&Checksum::compute(alg, &body)), &[])?;
+    }
+    let request: DeleteRequest = xml::request::parse(&body)?;
+    if request.objects.is_empty() || request.objects.len() > MAX_DELETE_KEYS {
+        return Err(S3Error::with_message(S3ErrorCode::MalformedXML, "A DeleteObjects request names 1 to 1000 keys").into());
+    }
+
+    let owner = req.principal.user_id().unwrap_or("anonymous").to_owned();
+    let ctx = req.event_context(state);
+    let mut outcomes = Vec::with_capacity(request.objects.len());
+    let mut changed = false;
+    let mut tx = state.catalog.begin().await?;
+    let bucket = tx.bucket(&bucket.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
+    for object in request.objects {
+        let checked = check_key(&object.key).map_err(Error::from).and_then(|_| match &object.version_id {
+            Some(v) => check_version_id(v),
+            None => Ok(()),
+        });
+        if let Err(e) = checked {
+            let e = e.into_s3();
+            outcomes.push(DeleteOutcome::Error { key: object.key, version_id: object.version_id, code: e.code.to_string(), message: e.message.into_owned() });
+            continue;
+        }
+        let removal = delete_one(&mut tx, &ctx, &bucket, &object.key, object.version_id.as_deref(), &owner).await?;
+        changed |= removal.changed;
+        let (version_id, marker_version_id) = match (&object.version_id, removal.delete_marker) {
+            (Some(v), _) => (Some(v.clone()), None),
+            (None, true) => (None, removal.version_id.clone()),
+            (None, false) => (None, None),
+        };
+        outcomes.push(DeleteOutcome::Deleted {
+            key: object.key,
+            version_id,
+            delete_marker: removal.delete_marker,
+            delete_marker_version_id: if removal.delete_marker { marker_version_id.or(removal.version_id) } else { None },
+        });
+    }
+    tx.commit().await?;
+    if changed {
+        state.gc.poke();
+    }
+    Ok(response::xml(xml::response::delete_result(&outcomes, request.quiet)))
+}

@@ -1,0 +1,120 @@
+//! PutObject: stream the body into a blob while hashing, verify what the client claimed
+//! (Content-MD5, flexible checksum, signed payload), persist the blob, then commit the
+//! version and its event in one transaction. If the commit fails, the blob is removed
+//! again (compensation) and the client gets the error (503 for catalog failures).
+
+use http::{Response, StatusCode};
+use s3api::checksum::ChecksumAlgorithm;
+use s3api::headers::{self, reject_encryption_headers, ChecksumRequest, Conditions, ObjectMetadata};
+use s3api::{tagging, S3Error, S3ErrorCode};
+
+use super::{acl_from_headers, commit_version};
+use crate::auth::policy::Action;
+use crate::bucket;
+use crate::catalog::{now_ms, NewVersion, PartData, StoredChecksum};
+use crate::error::Error;
+use crate::server::body::RequestBody;
+use crate::server::response::{empty, set_header, Body};
+use crate::server::{s3::S3Request, AppState};
+use crate::storage::{Hashes, StagedBlob};
+
+/// The largest object a single PUT may carry, as in S3.
+pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// Checksum computed when the client asks for none: S3's default for new objects.
+pub const DEFAULT_CHECKSUM: ChecksumAlgorithm = ChecksumAlgorithm::Crc64Nvme;
+
+/// Streams a request body into a staged (not yet persisted) blob.
+pub async fn receive(state: &AppState, body: &mut RequestBody, hashes: Hashes) -> Result<StagedBlob, Error> {
+    let mut writer = state.blobs.writer(hashes);
+    while let Some(chunk) = body.next().await? {
+        if writer.write(chunk).await.is_err() {
+            return Err(writer.failure().await.into());
+        }
+    }
+    Ok(writer.finish().await?)
+}
+
+/// Checks that a write states its length, within `max`.
+pub fn check_length(req: &S3Request, max: u64) -> Result<(), Error> {
+    let chunked_transfer = req.headers().get(http::header::TRANSFER_ENCODING).is_some();
+    match req.body.expected_len() {
+        Some(len) if len > max => Err(S3Error::new(S3ErrorCode::EntityTooLarge)
+            .extra("ProposedSize", len.to_string())
+            .extra("MaxSizeAllowed", max.to_string())
+            .into()),
+        Some(_) => Ok(()),
+        None if chunked_transfer => Ok(()),
+        None => Err(S3ErrorCode::MissingContentLength.into()),
+    }
+}
+
+/// Verifies the digests a client sent against those computed while writing.
+pub fn verify_digests(staged: &StagedBlob, content_md5: Option<[u8; 16]>, checksum: &ChecksumRequest, body: &RequestBody) -> Result<(), Error> {
+    if content_md5.is_some_and(|md5| md5 != staged.md5) {
+        return Err(S3Error::new(S3ErrorCode::BadDigest).into());
+    }
+    checksum.verify(staged.checksum.as_ref(), body.trailers())?;
+    if staged.size > MAX_PUT_SIZE {
+        return Err(S3ErrorCode::EntityTooLarge.into());
+    }
+    Ok(())
+}
+
+pub async fn put_object(state: &AppState, mut req: S3Request, bucket_name: &str, key: &str) -> Result<Response<Body>, Error> {
+    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+    let owner_id = req.principal.user_id().unwrap_or("anonymous").to_owned();
+    let h = req.headers();
+    reject_encryption_headers(h)?;
+    let metadata = ObjectMetadata::from_headers(h)?;
+    let content_md5 = headers::content_md5(h)?;
+    let checksum = ChecksumRequest::from_headers(h)?;
+    let tags = tagging::from_header(h)?.unwrap_or_default();
+    let acl = acl_from_headers(h, Some(&bucket.owner_id))?;
+    let conditions = Conditions::from_headers(h);
+    check_length(&req, MAX_PUT_SIZE)?;
+
+    let algorithm = checksum.algorithm.unwrap_or(DEFAULT_CHECKSUM);
+    let staged = receive(state, &mut req.body, Hashes { checksum: Some(algorithm) }).await?;
+    verify_digests(&staged, content_md5, &checksum, &req.body)?;
+    let size = staged.size as i64;
+    let md5_hex = hex::encode(staged.md5);
+    let checksum_value = staged.checksum.as_ref().map(|c| c.to_base64());
+    let blob_id = staged.persist().await?;
+
+    let new = NewVersion {
+        key: key.to_owned(),
+        is_delete_marker: false,
+        size,
+        etag: format!("\"{md5_hex}\""),
+        last_modified: now_ms(),
+        owner_id,
+        storage_class: metadata.storage_class.clone().unwrap_or_else(|| "STANDARD".to_owned()),
+        metadata,
+        checksum: checksum_value.clone().map(|value| StoredChecksum { algorithm: algorithm.as_str().to_owned(), kind: "FULL_OBJECT".to_owned(), value }),
+        tags,
+        acl: acl.map(|a| a.to_json()),
+        parts_count: None,
+        parts: vec![PartData { part_number: 1, blob_id: Some(blob_id.clone()), data: None, size, etag: md5_hex, checksum: checksum_value.clone() }],
+    };
+    let ctx = req.event_context(state);
+    let (bucket, version) = match commit_version(state, &ctx, bucket_name, new, &conditions, "ObjectCreated:Put").await {
+        Ok(committed) => committed,
+        Err(e) => {
+            if let Err(cleanup) = state.blobs.delete(&blob_id).await {
+                tracing::warn!(error = %cleanup, blob_id, "could not remove the blob of a failed write; the sweeper will");
+            }
+            return Err(e);
+        }
+    };
+    let mut resp = empty(StatusCode::OK);
+    set_header(&mut resp, "etag", &version.etag);
+    if let Some(v) = version.shown_version_id(bucket.versioning) {
+        set_header(&mut resp, "x-amz-version-id", v);
+    }
+    if let Some(value) = checksum_value {
+        set_header(&mut resp, algorithm.header_name(), &value);
+        set_header(&mut resp, "x-amz-checksum-type", "FULL_OBJECT");
+    }
+    Ok(resp)
+}

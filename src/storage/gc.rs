@@ -1,0 +1,151 @@
+//! Freeing blobs: the queue of blobs that lost a reference (freed once nothing refers
+//! to them and a short delay has passed, so reads that already found the blob can
+//! finish), and the orphan sweeper (blob files with no catalog row at all, left by a
+//! crash between writing a blob and committing it, and stale temp files).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{watch, Notify};
+
+use super::BlobStore;
+use crate::catalog::{now_ms, Catalog};
+use crate::error::Error;
+
+/// Wakes the collector after a change freed blobs.
+#[derive(Debug, Clone)]
+pub struct GcTrigger {
+    notify: Arc<Notify>,
+}
+
+impl GcTrigger {
+    pub fn poke(&self) {
+        self.notify.notify_one();
+    }
+}
+
+/// What a sweep removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub orphan_blobs: usize,
+    pub temp_files: usize,
+}
+
+/// The background collector.
+pub struct Collector {
+    catalog: Catalog,
+    blobs: BlobStore,
+    free_delay: Duration,
+    orphan_grace: Duration,
+    sweep_interval: Duration,
+    notify: Arc<Notify>,
+    /// Files modified before this were already swept.
+    swept_until: Option<SystemTime>,
+}
+
+impl Collector {
+    pub fn new(catalog: Catalog, blobs: BlobStore, free_delay: Duration, orphan_grace: Duration, sweep_interval: Duration) -> (GcTrigger, Collector) {
+        let notify = Arc::new(Notify::new());
+        let trigger = GcTrigger { notify: notify.clone() };
+        (trigger, Collector { catalog, blobs, free_delay, orphan_grace, sweep_interval, notify, swept_until: None })
+    }
+
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut next_sweep = tokio::time::Instant::now() + Duration::from_secs(10).min(self.sweep_interval);
+        loop {
+            let wake = tokio::time::Instant::now() + self.free_delay.max(Duration::from_millis(200)).min(Duration::from_secs(30));
+            tokio::select! {
+                _ = self.notify.notified() => {
+                    // Give the delay time to pass before looking at the queue.
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.free_delay) => {},
+                        _ = shutdown.changed() => break,
+                    }
+                }
+                _ = tokio::time::sleep_until(wake.min(next_sweep)) => {}
+                _ = shutdown.changed() => break,
+            }
+            if let Err(e) = self.free_queued().await {
+                tracing::warn!(error = %e, "freeing queued blobs failed; will retry");
+            }
+            if tokio::time::Instant::now() >= next_sweep {
+                let span = tracing::info_span!("orphan_sweep");
+                let _guard = span.enter();
+                match self.sweep_orphans().await {
+                    Ok(report) if report != SweepReport::default() => tracing::info!(?report, "orphan sweep removed files"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "orphan sweep failed; will retry"),
+                }
+                next_sweep = tokio::time::Instant::now() + self.sweep_interval;
+            }
+        }
+    }
+
+    /// Frees every queued blob older than the delay that nothing refers to any more.
+    pub async fn free_queued(&self) -> Result<usize, Error> {
+        let mut freed = 0;
+        loop {
+            let cutoff = now_ms() - self.free_delay.as_millis() as i64;
+            let batch = self.catalog.blob_gc_batch(cutoff, 256).await?;
+            if batch.is_empty() {
+                return Ok(freed);
+            }
+            for blob_id in batch {
+                if !self.catalog.blob_is_referenced(&blob_id).await? {
+                    self.blobs.delete(&blob_id).await?;
+                    freed += 1;
+                }
+                self.catalog.forget_blob_gc(&blob_id).await?;
+            }
+        }
+    }
+
+    /// Removes blob files older than the grace period that no catalog row refers to,
+    /// and temp files older than the grace period.
+    pub async fn sweep_orphans(&mut self) -> Result<SweepReport, Error> {
+        let started = SystemTime::now();
+        let cutoff = started.checked_sub(self.orphan_grace).unwrap_or(SystemTime::UNIX_EPOCH);
+        let since = self.swept_until;
+        let (blobs_dir, tmp_dir) = (self.blobs.blobs_dir().to_path_buf(), self.blobs.tmp_dir().to_path_buf());
+        let (candidates, stale_temps) = tokio::task::spawn_blocking(move || (old_files(&blobs_dir, since, cutoff), old_files(&tmp_dir, None, cutoff)))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let mut report = SweepReport::default();
+        for path in candidates {
+            let Some(blob_id) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+            if !self.catalog.blob_is_referenced(&blob_id).await? {
+                self.blobs.delete(&blob_id).await?;
+                report.orphan_blobs += 1;
+            }
+        }
+        for path in stale_temps {
+            if tokio::fs::remove_file(&path).await.is_ok() {
+                report.temp_files += 1;
+            }
+        }
+        self.swept_until = Some(cutoff);
+        Ok(report)
+    }
+}
+
+/// Files under `dir` (recursively) last modified in (`since`, `cutoff`].
+fn old_files(dir: &Path, since: Option<SystemTime>, cutoff: SystemTime) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+                continue;
+            }
+            let Ok(modified) = meta.modified() else { continue };
+            if modified <= cutoff && since.is_none_or(|s| modified > s) {
+                out.push(entry.path());
+            }
+        }
+    }
+    out
+}
