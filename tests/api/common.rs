@@ -1,0 +1,298 @@
+//! The test harness: a real Depot server on a free port of 127.0.0.1, in this process,
+//! with a fresh data dir (and a fresh PostgreSQL database when
+//! `DEPOT_TEST_DATABASE_URL` points at one), and clients to drive it: the AWS SDK for
+//! Rust with default settings, and a raw HTTP client with a SigV4 signer for requests
+//! the SDK will not send.
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::Region;
+use aws_sdk_s3::Client;
+use depot::auth::root::RootCredentials;
+use depot::config::ServeConfig;
+use depot::server::RunningServer;
+use sqlx::Connection;
+
+pub const REGION: &str = "us-east-1";
+
+pub struct TestApp {
+    server: Option<RunningServer>,
+    pub addr: SocketAddr,
+    pub endpoint: String,
+    pub root: RootCredentials,
+    /// The SDK client of the root user, path-style.
+    pub client: Client,
+    pub data_dir: tempfile::TempDir,
+    database: Option<TestDatabase>,
+}
+
+/// A PostgreSQL database created for one test and dropped after it.
+struct TestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl TestApp {
+    /// Starts a server with test settings (GC without delay).
+    pub async fn start() -> TestApp {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server after `configure` adjusted its configuration.
+    pub async fn start_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = ServeConfig::with_data_dir(data_dir.path().to_path_buf());
+        config.addr = "127.0.0.1:0".parse().unwrap();
+        config.gc_delay_secs = 0;
+        config.log_level = "warn".into();
+        let database = match std::env::var("DEPOT_TEST_DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => {
+                let db = TestDatabase::create(&url).await;
+                config.database_url = Some(depot::config::Secret::new(db.url()));
+                Some(db)
+            }
+            _ => None,
+        };
+        configure(&mut config);
+        let root = RootCredentials { access_key_id: "DPRTTESTROOTKEY00001".into(), secret_access_key: "test-root-secret-key-0000000000000000000".into() };
+        let server = depot::server::start(config, Some(root.clone())).await.expect("server starts");
+        let addr = server.local_addr();
+        let endpoint = format!("http://{addr}");
+        let client = sdk_client(&endpoint, &root.access_key_id, &root.secret_access_key, None);
+        TestApp { server: Some(server), addr, endpoint, root, client, data_dir, database }
+    }
+
+    /// An SDK client for other credentials.
+    pub fn client_for(&self, access_key: &str, secret: &str, session_token: Option<&str>) -> Client {
+        sdk_client(&self.endpoint, access_key, secret, session_token)
+    }
+
+    /// The server's state, for looking behind the API (blob files, catalog rows).
+    pub fn state(&self) -> &depot::server::AppState {
+        self.server.as_ref().expect("running").state()
+    }
+
+    /// Creates a bucket as root.
+    pub async fn bucket(&self, name: &str) {
+        self.client.create_bucket().bucket(name).send().await.expect("create bucket");
+    }
+
+    /// Puts an object as root; returns its ETag.
+    pub async fn put(&self, bucket: &str, key: &str, body: impl Into<Vec<u8>>) -> String {
+        let out = self.client.put_object().bucket(bucket).key(key).body(body.into().into()).send().await.expect("put object");
+        out.e_tag().unwrap_or_default().to_owned()
+    }
+
+    /// Gets an object's bytes as root.
+    pub async fn get(&self, bucket: &str, key: &str) -> Vec<u8> {
+        let out = self.client.get_object().bucket(bucket).key(key).send().await.expect("get object");
+        out.body.collect().await.expect("body").into_bytes().to_vec()
+    }
+
+    /// Blob files under the data dir.
+    pub fn blob_files(&self) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.data_dir.path().join("blobs")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if entry.path().is_dir() {
+                    stack.push(entry.path());
+                } else {
+                    out.push(entry.path());
+                }
+            }
+        }
+        out
+    }
+
+    /// A raw HTTP request builder, signed as root with SigV4 when `sign` is used.
+    pub fn raw(&self, method: &str, path_and_query: &str) -> RawRequest {
+        RawRequest::new(&self.endpoint, method, path_and_query)
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+        if let Some(db) = self.database.take() {
+            db.drop_database().await;
+        }
+    }
+}
+
+pub fn sdk_client(endpoint: &str, access_key: &str, secret: &str, session_token: Option<&str>) -> Client {
+    let credentials = Credentials::new(access_key, secret, session_token.map(str::to_owned), None, "depot-tests");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .force_path_style(true)
+        .retry_config(RetryConfig::disabled())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    Client::from_conf(config)
+}
+
+impl TestDatabase {
+    async fn create(admin_url: &str) -> TestDatabase {
+        let name = format!("depot_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
+        TestDatabase { admin_url: admin_url.to_owned(), name }
+    }
+
+    fn url(&self) -> String {
+        match self.admin_url.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{}", self.name),
+            None => self.admin_url.clone(),
+        }
+    }
+
+    async fn drop_database(self) {
+        if let Ok(mut conn) = sqlx::PgConnection::connect(&self.admin_url).await {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn).await;
+        }
+    }
+}
+
+/// A request the SDK would not send: raw method, path, headers and body, optionally
+/// signed with SigV4 (header or presigned).
+pub struct RawRequest {
+    endpoint: String,
+    method: String,
+    path_and_query: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `<Code>` of an S3 error document.
+    pub fn error_code(&self) -> Option<String> {
+        let text = self.text();
+        let start = text.find("<Code>")? + 6;
+        let end = text[start..].find("</Code>")? + start;
+        Some(text[start..end].to_owned())
+    }
+}
+
+impl RawRequest {
+    fn new(endpoint: &str, method: &str, path_and_query: &str) -> Self {
+        RawRequest { endpoint: endpoint.to_owned(), method: method.to_owned(), path_and_query: path_and_query.to_owned(), headers: Vec::new(), body: Vec::new() }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    fn url(&self) -> String {
+        format!("{}{}", self.endpoint, self.path_and_query)
+    }
+
+    /// Signs with SigV4 in the Authorization header, payload hashed.
+    pub fn sign(self, access_key: &str, secret: &str) -> Self {
+        self.sign_at(access_key, secret, SystemTime::now())
+    }
+
+    /// Signs as if at `time` (for skew tests).
+    pub fn sign_at(mut self, access_key: &str, secret: &str, time: SystemTime) -> Self {
+        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+        let identity = Credentials::new(access_key, secret, None, None, "raw").into();
+        let mut settings = SigningSettings::default();
+        settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+        settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(REGION)
+            .name("s3")
+            .time(time)
+            .settings(settings)
+            .build()
+            .expect("signing params")
+            .into();
+        let url = self.url();
+        let host = self.endpoint.trim_start_matches("http://").to_owned();
+        let mut headers: Vec<(String, String)> = self.headers.clone();
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            headers.push(("host".into(), host));
+        }
+        let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::Bytes(&self.body)).expect("signable");
+        let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+        for (name, value) in instructions.headers() {
+            self.headers.push((name.to_owned(), value.to_owned()));
+        }
+        self
+    }
+
+    /// Presigns the request URL with SigV4 query parameters, valid for `expires`.
+    pub fn presign(mut self, access_key: &str, secret: &str, expires: Duration, time: SystemTime) -> Self {
+        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
+        let identity = Credentials::new(access_key, secret, None, None, "raw").into();
+        let mut settings = SigningSettings::default();
+        settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(expires);
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(REGION)
+            .name("s3")
+            .time(time)
+            .settings(settings)
+            .build()
+            .expect("signing params")
+            .into();
+        let url = self.url();
+        let host = self.endpoint.trim_start_matches("http://").to_owned();
+        let headers = [("host".to_owned(), host)];
+        let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::UnsignedPayload).expect("signable");
+        let (instructions, _) = sign(signable, &params).expect("presign").into_parts();
+        let mut query: Vec<String> = Vec::new();
+        for (name, value) in instructions.params() {
+            query.push(format!("{}={}", name, percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)));
+        }
+        let separator = if self.path_and_query.contains('?') { '&' } else { '?' };
+        self.path_and_query = format!("{}{}{}", self.path_and_query, separator, query.join("&"));
+        self
+    }
+
+    pub async fn send(self) -> RawResponse {
+        let client = reqwest::Client::builder().no_proxy().build().expect("http client");
+        let method = reqwest::Method::from_bytes(self.method.as_bytes()).expect("method");
+        let mut req = client.request(method, self.url());
+        for (k, v) in &self.headers {
+            if !k.eq_ignore_ascii_case("host") {
+                req = req.header(k, v);
+            }
+        }
+        let resp = req.body(self.body).send().await.expect("raw request");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.expect("raw body").to_vec();
+        RawResponse { status, headers, body }
+    }
+}
