@@ -71,6 +71,10 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_ORPHAN_GRACE_SECS", default_value_t = 3600, global = true)]
     pub orphan_grace_secs: u64,
 
+    /// Seconds after which an incomplete multipart upload is aborted and its parts freed.
+    #[arg(long, env = "DEPOT_MULTIPART_MAX_AGE_SECS", default_value_t = 7 * 24 * 3600, global = true)]
+    pub multipart_max_age_secs: u64,
+
     /// Seconds between two orphan sweeps.
     #[arg(long, env = "DEPOT_SWEEP_INTERVAL_SECS", default_value_t = 900, global = true)]
     pub sweep_interval_secs: u64,
@@ -83,6 +87,10 @@ impl ServeConfig {
 
     pub fn gc_delay(&self) -> Duration {
         Duration::from_secs(self.gc_delay_secs)
+    }
+
+    pub fn multipart_max_age(&self) -> Duration {
+        Duration::from_secs(self.multipart_max_age_secs)
     }
 
     pub fn sweep_interval(&self) -> Duration {
@@ -110,6 +118,7 @@ impl ServeConfig {
             root_access_key: None,
             root_secret_key: None,
             gc_delay_secs: 60,
+            multipart_max_age_secs: 7 * 24 * 3600,
             orphan_grace_secs: 3600,
             sweep_interval_secs: 900,
         }

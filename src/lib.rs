@@ -8,7 +8,7 @@
 //!   (route → authenticate → dispatch); [`admin`]: the JSON API under `/_depot/`.
 //! - [`auth`]: principals, the authentication gate, root credentials, ACLs and the pure
 //!   authorization rules.
-//! - [`bucket`], [`object`]: the S3 operations, one family per file.
+//! - [`bucket`], [`object`], [`multipart`]: the S3 operations, one family per file.
 //! - [`catalog`]: users, keys, buckets, versions, uploads and the outbox, in SQLite or
 //!   PostgreSQL; [`storage`]: blob files and their garbage collection; [`events`]: the
 //!   event schema written to the outbox.
@@ -23,6 +23,7 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod multipart;
 pub mod object;
 pub mod server;
 pub mod storage;

@@ -26,6 +26,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use listing::{ListedObject, ObjectListing};
+pub use uploads::{Upload, UploadListing, UploadPart};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};
 

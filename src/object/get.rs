@@ -6,13 +6,12 @@ use s3api::checksum::ChecksumAlgorithm;
 use s3api::headers::{self, format_http_date, header_str, Conditions};
 use s3api::{S3Error, S3ErrorCode};
 
-use super::{readable_version, write_object_headers};
+use super::{read_segments, readable_version, write_object_headers};
 use crate::auth::policy::Action;
 use crate::catalog::{ms_to_datetime, Part};
 use crate::error::Error;
 use crate::server::response::{empty, set_header, Body, ChannelBody};
 use crate::server::{s3::S3Request, AppState};
-use crate::storage::ReadSegment;
 
 /// `response-*` query parameters and the headers they override.
 const OVERRIDES: &[(&str, &str)] = &[
@@ -81,7 +80,7 @@ pub async fn get_object(state: &AppState, req: S3Request, bucket_name: &str, key
     }
     set_header(&mut resp, "content-length", &len.to_string());
     if !head && len > 0 {
-        *resp.body_mut() = ChannelBody::new(state.blobs.read(segments(&parts, start, len)), len);
+        *resp.body_mut() = ChannelBody::new(state.blobs.read(read_segments(&parts, start, len)), len);
     }
     Ok(resp)
 }
@@ -102,31 +101,10 @@ fn part_span(parts: &[Part], n: u32, multipart: bool) -> Result<(u64, u64), Erro
     Err(invalid().into())
 }
 
-/// The pieces of `parts` covering `len` bytes from `start`.
-fn segments(parts: &[Part], start: u64, len: u64) -> Vec<ReadSegment> {
-    let mut out = Vec::new();
-    let (mut offset, end) = (0u64, start + len);
-    for part in parts {
-        let size = part.size as u64;
-        let (part_start, part_end) = (offset, offset + size);
-        offset = part_end;
-        if part_end <= start || part_start >= end {
-            continue;
-        }
-        let from = start.max(part_start) - part_start;
-        let to = end.min(part_end) - part_start;
-        match (&part.blob_id, &part.data) {
-            (Some(blob_id), _) => out.push(ReadSegment::Blob { blob_id: blob_id.clone(), offset: from, len: to - from }),
-            (None, Some(data)) => out.push(ReadSegment::Inline(bytes::Bytes::copy_from_slice(&data[from as usize..to as usize]))),
-            (None, None) => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::ReadSegment;
 
     fn part(n: i64, size: i64) -> Part {
         Part { part_number: n, blob_id: Some(format!("b{n}")), data: None, size, etag: String::new(), checksum: None }
@@ -135,7 +113,7 @@ mod tests {
     #[test]
     fn segments_span_parts() {
         let parts = vec![part(1, 10), part(2, 10), part(3, 5)];
-        let segs = segments(&parts, 8, 10);
+        let segs = read_segments(&parts, 8, 10);
         let spans: Vec<(String, u64, u64)> = segs
             .into_iter()
             .map(|s| match s {

@@ -2,6 +2,8 @@
 //! request means (with S3's delete-marker answers), committing a new version with its
 //! event, and writing an object's headers into a response.
 
+pub mod attributes;
+pub mod copy;
 pub mod delete;
 pub mod get;
 pub mod list;
@@ -14,11 +16,12 @@ use s3api::{S3Error, S3ErrorCode};
 use crate::auth::acl::{Acl, CannedAcl};
 use crate::auth::policy::{self, Action, Resource};
 use crate::auth::Principal;
-use crate::catalog::{ms_to_datetime, Bucket, NewVersion, ObjectVersion, VersionWrite, Versioning, NULL_VERSION};
+use crate::catalog::{ms_to_datetime, Bucket, Part, NewVersion, ObjectVersion, VersionWrite, Versioning, NULL_VERSION};
 use crate::error::Error;
 use crate::events::{Event, EventContext, EventType};
 use crate::server::response::{set_header, Body};
 use crate::server::AppState;
+use crate::storage::ReadSegment;
 
 /// The ACL a write asks for with `x-amz-acl`. `None` when the request names none.
 pub fn acl_from_headers(headers: &HeaderMap, bucket_owner: Option<&str>) -> Result<Option<Acl>, Error> {
@@ -161,4 +164,26 @@ pub fn write_object_headers(resp: &mut Response<Body>, bucket: &Bucket, version:
         set_header(resp, "x-amz-tagging-count", &version.tags.len().to_string());
     }
     set_header(resp, "accept-ranges", "bytes");
+}
+
+/// The pieces of `parts` covering `len` bytes from `start`.
+pub fn read_segments(parts: &[Part], start: u64, len: u64) -> Vec<ReadSegment> {
+    let mut out = Vec::new();
+    let (mut offset, end) = (0u64, start + len);
+    for part in parts {
+        let size = part.size as u64;
+        let (part_start, part_end) = (offset, offset + size);
+        offset = part_end;
+        if part_end <= start || part_start >= end {
+            continue;
+        }
+        let from = start.max(part_start) - part_start;
+        let to = end.min(part_end) - part_start;
+        match (&part.blob_id, &part.data) {
+            (Some(blob_id), _) => out.push(ReadSegment::Blob { blob_id: blob_id.clone(), offset: from, len: to - from }),
+            (None, Some(data)) => out.push(ReadSegment::Inline(bytes::Bytes::copy_from_slice(&data[from as usize..to as usize]))),
+            (None, None) => {}
+        }
+    }
+    out
 }

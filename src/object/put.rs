@@ -54,7 +54,7 @@ pub fn verify_digests(staged: &StagedBlob, content_md5: Option<[u8; 16]>, checks
     if content_md5.is_some_and(|md5| md5 != staged.md5) {
         return Err(S3Error::new(S3ErrorCode::BadDigest).into());
     }
-    checksum.verify(staged.checksum.as_ref(), body.trailers())?;
+    checksum.verify(checksum.algorithm.and_then(|a| staged.checksum(a)), body.trailers())?;
     if staged.size > MAX_PUT_SIZE {
         return Err(S3ErrorCode::EntityTooLarge.into());
     }
@@ -75,11 +75,11 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket_name: &str,
     check_length(&req, MAX_PUT_SIZE)?;
 
     let algorithm = checksum.algorithm.unwrap_or(DEFAULT_CHECKSUM);
-    let staged = receive(state, &mut req.body, Hashes { checksum: Some(algorithm) }).await?;
+    let staged = receive(state, &mut req.body, Hashes::of([algorithm])).await?;
     verify_digests(&staged, content_md5, &checksum, &req.body)?;
     let size = staged.size as i64;
     let md5_hex = hex::encode(staged.md5);
-    let checksum_value = staged.checksum.as_ref().map(|c| c.to_base64());
+    let checksum_value = staged.checksum(algorithm).map(|c| c.to_base64());
     let blob_id = staged.persist().await?;
 
     let new = NewVersion {

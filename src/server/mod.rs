@@ -81,7 +81,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let (gc_trigger, gc_worker) = gc::Collector::new(catalog.clone(), blobs.clone(), config.gc_delay(), config.orphan_grace(), config.sweep_interval());
+    let (gc_trigger, gc_worker) = gc::Collector::new(catalog.clone(), blobs.clone(), gc::Timings { free_delay: config.gc_delay(), orphan_grace: config.orphan_grace(), upload_max_age: config.multipart_max_age(), sweep_interval: config.sweep_interval() });
     let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger });
 
     let tasks = vec![

@@ -18,7 +18,7 @@ use super::AppState;
 use crate::auth::{self, Principal};
 use crate::error::Error;
 use crate::events::EventContext;
-use crate::{bucket, object};
+use crate::{bucket, multipart, object};
 
 /// A parsed, authenticated S3 request, as handlers receive it.
 pub struct S3Request {
@@ -101,6 +101,19 @@ async fn dispatch(state: &AppState, op: Operation, req: S3Request) -> Result<Res
             object::get::get_object(state, req, &bucket, &key, version_id.as_deref(), part_number, true).await
         }
         Operation::DeleteObject { bucket, key, version_id } => object::delete::delete_object(state, req, &bucket, &key, version_id.as_deref()).await,
+        Operation::CopyObject { bucket, key } => object::copy::copy_object(state, req, &bucket, &key).await,
+        Operation::GetObjectAttributes { bucket, key, version_id } => {
+            object::attributes::get_object_attributes(state, req, &bucket, &key, version_id.as_deref()).await
+        }
+        Operation::CreateMultipartUpload { bucket, key } => multipart::create(state, req, &bucket, &key).await,
+        Operation::UploadPart { bucket, key, upload_id, part_number } => multipart::upload_part(state, req, &bucket, &key, &upload_id, part_number).await,
+        Operation::UploadPartCopy { bucket, key, upload_id, part_number } => {
+            multipart::upload_part_copy(state, req, &bucket, &key, &upload_id, part_number).await
+        }
+        Operation::CompleteMultipartUpload { bucket, key, upload_id } => multipart::complete(state, req, &bucket, &key, &upload_id).await,
+        Operation::AbortMultipartUpload { bucket, key, upload_id } => multipart::abort(state, req, &bucket, &key, &upload_id).await,
+        Operation::ListParts { bucket, key, upload_id, params } => multipart::list_parts(state, req, &bucket, &key, &upload_id, params).await,
+        Operation::ListMultipartUploads { bucket, params } => multipart::list_uploads(state, req, &bucket, params).await,
         op @ (Operation::GetBucketVersioning { .. }
         | Operation::PutBucketVersioning { .. }
         | Operation::GetBucketTagging { .. }
@@ -109,20 +122,11 @@ async fn dispatch(state: &AppState, op: Operation, req: S3Request) -> Result<Res
         | Operation::GetBucketAcl { .. }
         | Operation::PutBucketAcl { .. }
         | Operation::ListObjectVersions { .. }
-        | Operation::ListMultipartUploads { .. }
-        | Operation::CopyObject { .. }
         | Operation::GetObjectTagging { .. }
         | Operation::PutObjectTagging { .. }
         | Operation::DeleteObjectTagging { .. }
         | Operation::GetObjectAcl { .. }
-        | Operation::PutObjectAcl { .. }
-        | Operation::GetObjectAttributes { .. }
-        | Operation::CreateMultipartUpload { .. }
-        | Operation::UploadPart { .. }
-        | Operation::UploadPartCopy { .. }
-        | Operation::CompleteMultipartUpload { .. }
-        | Operation::AbortMultipartUpload { .. }
-        | Operation::ListParts { .. }) => {
+        | Operation::PutObjectAcl { .. }) => {
             Err(s3api::S3Error::with_message(NotImplemented, format!("{} is not implemented yet", op.name())).into())
         }
         Operation::NotImplemented { name, .. } => {

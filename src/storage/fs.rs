@@ -35,10 +35,23 @@ struct Dirs {
     tmp: PathBuf,
 }
 
-/// Which digests to compute while writing (MD5 always: it is the ETag).
-#[derive(Debug, Clone, Copy, Default)]
+/// Which checksums to compute while writing, beside MD5 (always: it is the ETag).
+#[derive(Debug, Clone, Default)]
 pub struct Hashes {
-    pub checksum: Option<ChecksumAlgorithm>,
+    pub checksums: Vec<ChecksumAlgorithm>,
+}
+
+impl Hashes {
+    /// The given algorithms, each once.
+    pub fn of(algorithms: impl IntoIterator<Item = ChecksumAlgorithm>) -> Self {
+        let mut checksums = Vec::new();
+        for alg in algorithms {
+            if !checksums.contains(&alg) {
+                checksums.push(alg);
+            }
+        }
+        Hashes { checksums }
+    }
 }
 
 /// A piece of an object to read: a range of a blob file, or inline bytes.
@@ -128,6 +141,18 @@ impl BlobStore {
         Ok(())
     }
 
+    /// Writes the bytes of `segments` into a new staged blob (server-side copies).
+    pub async fn copy(&self, segments: Vec<ReadSegment>, hashes: Hashes) -> Result<StagedBlob, StorageError> {
+        let mut source = self.read(segments);
+        let mut writer = self.writer(hashes);
+        while let Some(chunk) = source.recv().await {
+            if writer.write(chunk?).await.is_err() {
+                return Err(writer.failure().await);
+            }
+        }
+        writer.finish().await
+    }
+
     /// Removes a blob file; a missing file is not an error.
     pub async fn delete(&self, blob_id: &str) -> Result<(), StorageError> {
         match tokio::fs::remove_file(self.path(blob_id)).await {
@@ -176,7 +201,7 @@ impl Drop for Staged {
 struct Digests {
     size: u64,
     md5: [u8; 16],
-    checksum: Option<Checksum>,
+    checksums: Vec<Checksum>,
 }
 
 impl BlobWriter {
@@ -195,7 +220,7 @@ impl BlobWriter {
         self.tx = None;
         let digests = (&mut self.task).await.map_err(|_| StorageError::WriterGone)??;
         let staged = self.staged.take().ok_or(StorageError::WriterGone)?;
-        Ok(StagedBlob { staged: Some(staged), size: digests.size, md5: digests.md5, checksum: digests.checksum })
+        Ok(StagedBlob { staged: Some(staged), size: digests.size, md5: digests.md5, checksums: digests.checksums })
     }
 
     /// The writer thread's own error, if it failed (call after `write` failed).
@@ -214,10 +239,15 @@ pub struct StagedBlob {
     staged: Option<Staged>,
     pub size: u64,
     pub md5: [u8; 16],
-    pub checksum: Option<Checksum>,
+    pub checksums: Vec<Checksum>,
 }
 
 impl StagedBlob {
+    /// The computed checksum in `algorithm`, if it was asked for.
+    pub fn checksum(&self, algorithm: ChecksumAlgorithm) -> Option<&Checksum> {
+        self.checksums.iter().find(|c| c.algorithm == algorithm)
+    }
+
     /// Moves the blob into `blobs/ab/cd/<id>` durably and returns its id.
     pub async fn persist(mut self) -> Result<String, StorageError> {
         let staged = self.staged.take().ok_or(StorageError::WriterGone)?;
@@ -256,11 +286,11 @@ fn create_dir_durably(dir: &Path) -> io::Result<()> {
 fn write_temp(path: &Path, mut rx: mpsc::Receiver<Bytes>, hashes: Hashes) -> io::Result<Digests> {
     let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
     let mut md5 = Md5::new();
-    let mut checksum = hashes.checksum.map(Checksummer::new);
+    let mut checksums: Vec<Checksummer> = hashes.checksums.into_iter().map(Checksummer::new).collect();
     let mut size = 0u64;
     while let Some(chunk) = rx.blocking_recv() {
         md5.update(&chunk);
-        if let Some(c) = checksum.as_mut() {
+        for c in checksums.iter_mut() {
             c.update(&chunk);
         }
         file.write_all(&chunk)?;
@@ -270,6 +300,6 @@ fn write_temp(path: &Path, mut rx: mpsc::Receiver<Bytes>, hashes: Hashes) -> io:
     Ok(Digests {
         size,
         md5: md5.finalize().into(),
-        checksum: checksum.map(Checksummer::finalize),
+        checksums: checksums.into_iter().map(Checksummer::finalize).collect(),
     })
 }

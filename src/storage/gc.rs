@@ -32,12 +32,25 @@ pub struct SweepReport {
     pub temp_files: usize,
 }
 
+/// When the collector acts.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    /// How long a blob that lost its last reference waits before it is freed.
+    pub free_delay: Duration,
+    /// How old an unreferenced blob file must be before the sweeper removes it.
+    pub orphan_grace: Duration,
+    /// How old an incomplete multipart upload may grow before it is aborted.
+    pub upload_max_age: Duration,
+    pub sweep_interval: Duration,
+}
+
 /// The background collector.
 pub struct Collector {
     catalog: Catalog,
     blobs: BlobStore,
     free_delay: Duration,
     orphan_grace: Duration,
+    upload_max_age: Duration,
     sweep_interval: Duration,
     notify: Arc<Notify>,
     /// Files modified before this were already swept.
@@ -45,10 +58,11 @@ pub struct Collector {
 }
 
 impl Collector {
-    pub fn new(catalog: Catalog, blobs: BlobStore, free_delay: Duration, orphan_grace: Duration, sweep_interval: Duration) -> (GcTrigger, Collector) {
+    pub fn new(catalog: Catalog, blobs: BlobStore, timings: Timings) -> (GcTrigger, Collector) {
         let notify = Arc::new(Notify::new());
         let trigger = GcTrigger { notify: notify.clone() };
-        (trigger, Collector { catalog, blobs, free_delay, orphan_grace, sweep_interval, notify, swept_until: None })
+        let Timings { free_delay, orphan_grace, upload_max_age, sweep_interval } = timings;
+        (trigger, Collector { catalog, blobs, free_delay, orphan_grace, upload_max_age, sweep_interval, notify, swept_until: None })
     }
 
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
@@ -65,6 +79,13 @@ impl Collector {
                 }
                 _ = tokio::time::sleep_until(wake.min(next_sweep)) => {}
                 _ = shutdown.changed() => break,
+            }
+            if tokio::time::Instant::now() >= next_sweep {
+                match self.expire_uploads().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(uploads = n, "aborted expired multipart uploads"),
+                    Err(e) => tracing::warn!(error = %e, "expiring multipart uploads failed; will retry"),
+                }
             }
             if let Err(e) = self.free_queued().await {
                 tracing::warn!(error = %e, "freeing queued blobs failed; will retry");
@@ -97,6 +118,24 @@ impl Collector {
                     freed += 1;
                 }
                 self.catalog.forget_blob_gc(&blob_id).await?;
+            }
+        }
+    }
+
+    /// Aborts multipart uploads older than the age limit; their parts join the GC queue.
+    pub async fn expire_uploads(&self) -> Result<usize, Error> {
+        let cutoff = now_ms() - self.upload_max_age.as_millis() as i64;
+        let mut expired = 0;
+        loop {
+            let batch = self.catalog.uploads_started_before(cutoff, 100).await?;
+            if batch.is_empty() {
+                return Ok(expired);
+            }
+            for upload_id in batch {
+                let mut tx = self.catalog.begin().await?;
+                tx.delete_upload(&upload_id).await?;
+                tx.commit().await?;
+                expired += 1;
             }
         }
     }

@@ -5,7 +5,7 @@
 use http::HeaderMap;
 
 use super::header_str;
-use crate::checksum::{Checksum, ChecksumAlgorithm};
+use crate::checksum::{Checksum, ChecksumAlgorithm, ChecksumType};
 use crate::error::{S3Error, S3ErrorCode, S3Result};
 
 /// Where the client's checksum value comes from.
@@ -89,6 +89,56 @@ impl ChecksumRequest {
     }
 }
 
+/// The checksum a CreateMultipartUpload asks for (`x-amz-checksum-algorithm`,
+/// `x-amz-checksum-type`). `None` when the client names no algorithm.
+pub fn multipart_checksum(headers: &HeaderMap) -> S3Result<Option<(ChecksumAlgorithm, ChecksumType)>> {
+    let invalid = |msg: String| S3Error::with_message(S3ErrorCode::InvalidRequest, msg);
+    let algorithm = match header_str(headers, "x-amz-checksum-algorithm") {
+        None => None,
+        Some(v) => Some(ChecksumAlgorithm::parse(v).ok_or_else(|| invalid(format!("Checksum algorithm provided is unsupported: {v}")))?),
+    };
+    let kind = match header_str(headers, "x-amz-checksum-type") {
+        None => None,
+        Some(v) => Some(ChecksumType::parse(v).ok_or_else(|| invalid(format!("Value for x-amz-checksum-type header is invalid: {v}")))?),
+    };
+    match (algorithm, kind) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(invalid("x-amz-checksum-type requires x-amz-checksum-algorithm".to_owned())),
+        (Some(alg), kind) => {
+            let kind = kind.unwrap_or(if alg == ChecksumAlgorithm::Crc64Nvme { ChecksumType::FullObject } else { ChecksumType::Composite });
+            if kind == ChecksumType::FullObject && !alg.supports_full_object() {
+                return Err(invalid(format!("The FULL_OBJECT checksum type cannot be used with the {} checksum algorithm.", alg.as_str())));
+            }
+            if kind == ChecksumType::Composite && alg == ChecksumAlgorithm::Crc64Nvme {
+                return Err(invalid("The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm.".to_owned()));
+            }
+            Ok(Some((alg, kind)))
+        }
+    }
+}
+
+/// The checksum of one part named in a CompleteMultipartUpload body, for `algorithm`.
+pub fn completed_part_checksum(part: &crate::xml::request::CompletedPart, algorithm: ChecksumAlgorithm) -> Option<&str> {
+    match algorithm {
+        ChecksumAlgorithm::Crc32 => part.checksum_crc32.as_deref(),
+        ChecksumAlgorithm::Crc32c => part.checksum_crc32c.as_deref(),
+        ChecksumAlgorithm::Crc64Nvme => part.checksum_crc64nvme.as_deref(),
+        ChecksumAlgorithm::Sha1 => part.checksum_sha1.as_deref(),
+        ChecksumAlgorithm::Sha256 => part.checksum_sha256.as_deref(),
+    }
+}
+
+/// The XML element carrying a checksum (`ChecksumCRC32`, …).
+pub fn checksum_element(algorithm: ChecksumAlgorithm) -> &'static str {
+    match algorithm {
+        ChecksumAlgorithm::Crc32 => "ChecksumCRC32",
+        ChecksumAlgorithm::Crc32c => "ChecksumCRC32C",
+        ChecksumAlgorithm::Crc64Nvme => "ChecksumCRC64NVME",
+        ChecksumAlgorithm::Sha1 => "ChecksumSHA1",
+        ChecksumAlgorithm::Sha256 => "ChecksumSHA256",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +168,15 @@ mod tests {
 
         let r = ChecksumRequest::from_headers(&headers(&[("x-amz-sdk-checksum-algorithm", "sha256")])).unwrap();
         assert_eq!((r.algorithm, r.value), (Some(ChecksumAlgorithm::Sha256), ChecksumValue::None));
+    }
+
+    #[test]
+    fn multipart_checksum_defaults_and_rules() {
+        assert_eq!(multipart_checksum(&headers(&[])).unwrap(), None);
+        assert_eq!(multipart_checksum(&headers(&[("x-amz-checksum-algorithm", "CRC32")])).unwrap(), Some((ChecksumAlgorithm::Crc32, ChecksumType::Composite)));
+        assert_eq!(multipart_checksum(&headers(&[("x-amz-checksum-algorithm", "CRC64NVME")])).unwrap(), Some((ChecksumAlgorithm::Crc64Nvme, ChecksumType::FullObject)));
+        let sha_full = headers(&[("x-amz-checksum-algorithm", "SHA256"), ("x-amz-checksum-type", "FULL_OBJECT")]);
+        assert_eq!(multipart_checksum(&sha_full).unwrap_err().code, S3ErrorCode::InvalidRequest);
     }
 
     #[test]

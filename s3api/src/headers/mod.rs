@@ -7,7 +7,7 @@ mod http_date;
 mod object;
 mod range;
 
-pub use checksum::{ChecksumRequest, ChecksumValue};
+pub use checksum::{checksum_element, completed_part_checksum, multipart_checksum, ChecksumRequest, ChecksumValue};
 pub use conditional::{etag_list_matches, Conditions};
 pub use http_date::{format_http_date, format_iso8601, parse_http_date};
 pub use object::{content_md5, directive_is_replace, reject_encryption_headers, CopySource, ObjectMetadata, DEFAULT_CONTENT_TYPE, MAX_USER_METADATA};
@@ -39,6 +39,25 @@ fn parse_length(headers: &HeaderMap, name: &'static str) -> S3Result<Option<u64>
             S3Error::with_message(S3ErrorCode::InvalidArgument, format!("Invalid {name}")).extra("ArgumentName", name)
         }),
     }
+}
+
+/// `x-amz-object-attributes` of GetObjectAttributes: the attribute names asked for.
+pub fn object_attributes(headers: &HeaderMap) -> S3Result<Vec<String>> {
+    const KNOWN: &[&str] = &["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"];
+    let mut wanted = Vec::new();
+    for value in headers.get_all("x-amz-object-attributes") {
+        let text = value.to_str().map_err(|_| S3Error::new(S3ErrorCode::InvalidArgument))?;
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !KNOWN.contains(&name) {
+                return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, format!("Invalid attribute name specified: {name}")));
+            }
+            wanted.push(name.to_owned());
+        }
+    }
+    if wanted.is_empty() {
+        return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty"));
+    }
+    Ok(wanted)
 }
 
 /// The `Range` header, if present and well-formed.

@@ -1,0 +1,115 @@
+//! Multipart uploads: create, upload a part (from the body or copied from an object),
+//! list parts and uploads, abort, and complete. Parts are blobs of their own; completing
+//! an upload makes them the parts of a new object version without copying data.
+//!
+//! Checksums: an upload uses the algorithm and type (COMPOSITE or FULL_OBJECT) the
+//! client asked for at creation, or CRC64NVME full-object when it asked for none, as S3
+//! does for new objects. Each part's checksum in that algorithm is kept with the part.
+
+mod complete;
+mod list;
+mod part;
+
+pub use complete::complete;
+pub use list::{list_parts, list_uploads};
+pub use part::{upload_part, upload_part_copy};
+
+use http::{Response, StatusCode};
+use s3api::checksum::{ChecksumAlgorithm, ChecksumType};
+use s3api::headers::{multipart_checksum, reject_encryption_headers, ObjectMetadata};
+use s3api::xml;
+use s3api::{tagging, S3Error, S3ErrorCode};
+
+use crate::auth::policy::Action;
+use crate::bucket;
+use crate::catalog::{now_ms, Bucket, Upload};
+use crate::error::Error;
+use crate::object::acl_from_headers;
+use crate::server::response::{self, empty, set_header, Body};
+use crate::server::{s3::S3Request, AppState};
+
+/// The smallest size of every part but the last.
+pub const MIN_PART_SIZE: i64 = 5 * 1024 * 1024;
+/// The largest part.
+pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+
+/// The checksum an upload keeps for its parts.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadChecksum {
+    pub algorithm: ChecksumAlgorithm,
+    pub kind: ChecksumType,
+    /// Whether the client chose it (else it is the server's default).
+    pub requested: bool,
+}
+
+impl UploadChecksum {
+    pub fn of(upload: &Upload) -> Self {
+        let algorithm = upload.checksum_algorithm.as_deref().and_then(ChecksumAlgorithm::parse);
+        let kind = upload.checksum_type.as_deref().and_then(ChecksumType::parse);
+        match (algorithm, kind) {
+            (Some(algorithm), Some(kind)) => UploadChecksum { algorithm, kind, requested: true },
+            _ => UploadChecksum { algorithm: ChecksumAlgorithm::Crc64Nvme, kind: ChecksumType::FullObject, requested: false },
+        }
+    }
+}
+
+/// The upload `upload_id` of `bucket`/`key`, or `NoSuchUpload`.
+pub async fn find_upload(state: &AppState, bucket: &Bucket, key: &str, upload_id: &str) -> Result<Upload, Error> {
+    match state.catalog.upload(upload_id).await? {
+        Some(u) if u.bucket_id == bucket.id && u.key == key => Ok(u),
+        _ => Err(no_such_upload(upload_id)),
+    }
+}
+
+pub fn no_such_upload(upload_id: &str) -> Error {
+    S3Error::new(S3ErrorCode::NoSuchUpload).extra("UploadId", upload_id).into()
+}
+
+/// Upload ids sort by creation time: a hex millisecond timestamp, then randomness.
+fn new_upload_id() -> String {
+    format!("{:012x}{}", now_ms(), uuid::Uuid::new_v4().simple())
+}
+
+pub async fn create(state: &AppState, req: S3Request, bucket_name: &str, key: &str) -> Result<Response<Body>, Error> {
+    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+    let h = req.headers();
+    reject_encryption_headers(h)?;
+    let metadata = ObjectMetadata::from_headers(h)?;
+    let checksum = multipart_checksum(h)?;
+    let upload = Upload {
+        upload_id: new_upload_id(),
+        bucket_id: bucket.id,
+        key: key.to_owned(),
+        owner_id: req.principal.user_id().unwrap_or("anonymous").to_owned(),
+        initiated: now_ms(),
+        storage_class: metadata.storage_class.clone().unwrap_or_else(|| "STANDARD".to_owned()),
+        metadata,
+        checksum_algorithm: checksum.map(|(a, _)| a.as_str().to_owned()),
+        checksum_type: checksum.map(|(_, t)| t.as_str().to_owned()),
+        tags: tagging::from_header(h)?.unwrap_or_default(),
+        acl: acl_from_headers(h, Some(&bucket.owner_id))?.map(|a| a.to_json()),
+    };
+    let mut tx = state.catalog.begin().await?;
+    tx.create_upload(&upload).await?;
+    tx.commit().await?;
+    let mut resp = response::xml(xml::response::initiate_multipart_upload(&bucket.name, key, &upload.upload_id));
+    if let Some((alg, kind)) = checksum {
+        set_header(&mut resp, "x-amz-checksum-algorithm", alg.as_str());
+        set_header(&mut resp, "x-amz-checksum-type", kind.as_str());
+    }
+    Ok(resp)
+}
+
+pub async fn abort(state: &AppState, req: S3Request, bucket_name: &str, key: &str, upload_id: &str) -> Result<Response<Body>, Error> {
+    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+    let mut tx = state.catalog.begin().await?;
+    tx.lock_key(bucket.id, key).await?;
+    match tx.upload(upload_id).await? {
+        Some(u) if u.bucket_id == bucket.id && u.key == key => {}
+        _ => return Err(no_such_upload(upload_id)),
+    }
+    tx.delete_upload(upload_id).await?;
+    tx.commit().await?;
+    state.gc.poke();
+    Ok(empty(StatusCode::NO_CONTENT))
+}

@@ -1,0 +1,114 @@
+//! UploadPart and UploadPartCopy: one part into a blob of its own, verified, then
+//! recorded against its upload (replacing an earlier part with the same number).
+
+use http::Response;
+use s3api::headers::{self, header_str, parse_copy_source_range, ChecksumRequest};
+use s3api::xml;
+use s3api::{S3Error, S3ErrorCode};
+
+use super::{find_upload, no_such_upload, UploadChecksum, MAX_PART_SIZE};
+use crate::auth::policy::Action;
+use crate::bucket;
+use crate::catalog::{ms_to_datetime, now_ms, Bucket, UploadPart};
+use crate::error::Error;
+use crate::object::copy::copy_source;
+use crate::object::put::{check_length, receive, verify_digests};
+use crate::object::read_segments;
+use crate::server::response::{self, empty, set_header, Body};
+use crate::server::{s3::S3Request, AppState};
+use crate::storage::{Hashes, StagedBlob};
+
+pub async fn upload_part(state: &AppState, mut req: S3Request, bucket_name: &str, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
+    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+    let upload = find_upload(state, &bucket, key, upload_id).await?;
+    let content_md5 = headers::content_md5(req.headers())?;
+    let checksum = ChecksumRequest::from_headers(req.headers())?;
+    let upload_checksum = UploadChecksum::of(&upload);
+    if let Some(alg) = checksum.algorithm.filter(|a| upload_checksum.requested && *a != upload_checksum.algorithm) {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            format!("Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}", upload_checksum.algorithm.as_str().to_lowercase(), alg.as_str().to_lowercase()),
+        )
+        .into());
+    }
+    check_length(&req, MAX_PART_SIZE)?;
+    let hashes = Hashes::of([upload_checksum.algorithm].into_iter().chain(checksum.algorithm));
+    let staged = receive(state, &mut req.body, hashes).await?;
+    verify_digests(&staged, content_md5, &checksum, &req.body)?;
+    let client_checksum = checksum.algorithm.and_then(|a| staged.checksum(a)).map(|c| (c.algorithm, c.to_base64()));
+    let part = record_part(state, &bucket, key, upload_id, part_number, staged, upload_checksum).await?;
+
+    let mut resp = empty(http::StatusCode::OK);
+    set_header(&mut resp, "etag", &format!("\"{}\"", part.etag));
+    if let Some((alg, value)) = client_checksum {
+        set_header(&mut resp, alg.header_name(), &value);
+    }
+    Ok(resp)
+}
+
+pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket_name: &str, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
+    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+    let upload = find_upload(state, &bucket, key, upload_id).await?;
+    let (source_bucket, source) = copy_source(state, &req).await?;
+    let size = source.size as u64;
+    let (start, len) = match header_str(req.headers(), "x-amz-copy-source-range") {
+        Some(range) => {
+            let (a, b) = parse_copy_source_range(range, size)?;
+            (a, b - a + 1)
+        }
+        None => (0, size),
+    };
+    if len > MAX_PART_SIZE {
+        return Err(S3Error::with_message(S3ErrorCode::InvalidRequest, "The specified copy range is larger than the maximum part size").into());
+    }
+    let parts = state.catalog.parts(source.id).await?;
+    if parts.is_empty() && source.size > 0 {
+        return Err(S3Error::new(S3ErrorCode::NoSuchKey).into());
+    }
+    let upload_checksum = UploadChecksum::of(&upload);
+    let staged = state.blobs.copy(read_segments(&parts, start, len), Hashes::of([upload_checksum.algorithm])).await?;
+    let checksum = staged.checksum(upload_checksum.algorithm).map(|c| c.to_base64());
+    let part = record_part(state, &bucket, key, upload_id, part_number, staged, upload_checksum).await?;
+
+    let element = upload_checksum.requested.then(|| headers::checksum_element(upload_checksum.algorithm));
+    let doc = xml::response::copy_result(
+        "CopyPartResult",
+        &format!("\"{}\"", part.etag),
+        ms_to_datetime(part.last_modified),
+        element.zip(checksum.as_deref()),
+    );
+    let mut resp = response::xml(doc);
+    if let Some(v) = source.shown_version_id(source_bucket.versioning) {
+        set_header(&mut resp, "x-amz-copy-source-version-id", v);
+    }
+    Ok(resp)
+}
+
+/// Persists a staged part and records it, unless the upload is gone by then (the blob
+/// is removed again and the client gets `NoSuchUpload`).
+async fn record_part(state: &AppState, bucket: &Bucket, key: &str, upload_id: &str, part_number: u32, staged: StagedBlob, checksum: UploadChecksum) -> Result<UploadPart, Error> {
+    let part_checksum = staged.checksum(checksum.algorithm).map(|c| c.to_base64());
+    let (size, etag) = (staged.size as i64, hex::encode(staged.md5));
+    let blob_id = staged.persist().await?;
+    let part = UploadPart { part_number: i64::from(part_number), blob_id: blob_id.clone(), size, etag, checksum: part_checksum, last_modified: now_ms() };
+    let recorded = async {
+        let mut tx = state.catalog.begin().await?;
+        tx.lock_key(bucket.id, key).await?;
+        match tx.upload(upload_id).await? {
+            Some(u) if u.bucket_id == bucket.id && u.key == key => {}
+            _ => return Err(no_such_upload(upload_id)),
+        }
+        tx.put_upload_part(upload_id, &part).await?;
+        tx.commit().await?;
+        Ok::<_, Error>(())
+    }
+    .await;
+    if let Err(e) = recorded {
+        if let Err(cleanup) = state.blobs.delete(&blob_id).await {
+            tracing::warn!(error = %cleanup, blob_id, "could not remove the blob of a failed part; the sweeper will");
+        }
+        return Err(e);
+    }
+    state.gc.poke();
+    Ok(part)
+}

@@ -1,0 +1,124 @@
+//! CopyObject: a new version whose parts are the source's parts. Blobs are immutable and
+//! shared by reference, so a copy, and a metadata replacement of an object onto itself,
+//! costs no data copy. The source is re-read inside the copy's transaction (and locked
+//! against deletion on PostgreSQL) so that its blobs cannot be freed under the copy.
+
+use http::Response;
+use s3api::checksum::{Checksum, ChecksumAlgorithm, Checksummer};
+use s3api::headers::{self, directive_is_replace, format_http_date, header_str, reject_encryption_headers, Conditions, CopySource, ObjectMetadata};
+use s3api::{tagging, xml, S3Error, S3ErrorCode};
+
+use super::{acl_from_headers, read_segments, readable_version, version_write};
+use crate::auth::policy::Action;
+use crate::bucket;
+use crate::catalog::{ms_to_datetime, now_ms, Bucket, NewVersion, ObjectVersion, PartData, StoredChecksum};
+use crate::error::Error;
+use crate::events::{Event, EventType};
+use crate::server::response::{self, set_header, Body};
+use crate::server::{s3::S3Request, AppState};
+
+/// The largest object CopyObject copies, as in S3 (larger ones need UploadPartCopy).
+pub const MAX_COPY_SIZE: i64 = 5 * 1024 * 1024 * 1024;
+
+/// The source of a copy (`x-amz-copy-source`), readable by the caller, with the
+/// `x-amz-copy-source-if-*` conditions checked.
+pub async fn copy_source(state: &AppState, req: &S3Request) -> Result<(Bucket, ObjectVersion), Error> {
+    let raw = header_str(req.headers(), "x-amz-copy-source").unwrap_or_default();
+    let source = CopySource::parse(raw)?;
+    let bucket = state
+        .catalog
+        .bucket(&source.bucket)
+        .await?
+        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{}", source.bucket)))?;
+    let version = readable_version(state, &req.principal, &bucket, &source.key, source.version_id.as_deref(), Action::ReadObject).await?;
+    Conditions::copy_source_from_headers(req.headers()).check_copy_source(&version.etag, ms_to_datetime(version.last_modified))?;
+    Ok((bucket, version))
+}
+
+pub async fn copy_object(state: &AppState, req: S3Request, bucket_name: &str, key: &str) -> Result<Response<Body>, Error> {
+    let dest = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+    let h = req.headers();
+    reject_encryption_headers(h)?;
+    let (source_bucket, source) = copy_source(state, &req).await?;
+    if source.size > MAX_COPY_SIZE {
+        return Err(S3Error::with_message(S3ErrorCode::InvalidRequest, format!("The specified copy source is larger than the maximum allowable size for a copy source: {MAX_COPY_SIZE}")).into());
+    }
+    let replace_metadata = directive_is_replace(h, "x-amz-metadata-directive")?;
+    let replace_tags = directive_is_replace(h, "x-amz-tagging-directive")?;
+    let requested = ObjectMetadata::from_headers(h)?;
+    let storage_class = requested.storage_class.clone().unwrap_or_else(|| if replace_metadata { "STANDARD".to_owned() } else { source.storage_class.clone() });
+    let metadata = if replace_metadata { requested } else { ObjectMetadata { storage_class: source.metadata.storage_class.clone(), ..source.metadata.clone() } };
+    let checksum_algorithm = match header_str(h, "x-amz-checksum-algorithm") {
+        None => None,
+        Some(v) => Some(ChecksumAlgorithm::parse(v).ok_or_else(|| S3Error::with_message(S3ErrorCode::InvalidRequest, format!("Checksum algorithm provided is unsupported: {v}")))?),
+    };
+    let onto_itself = source_bucket.id == dest.id && source.key == key;
+    let changes_checksum = checksum_algorithm.is_some_and(|a| source.checksum.as_ref().is_none_or(|c| c.algorithm != a.as_str()));
+    if onto_itself && !replace_metadata && storage_class == source.storage_class && !changes_checksum {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        )
+        .into());
+    }
+    let tags = if replace_tags { tagging::from_header(h)?.unwrap_or_default() } else { source.tags.clone() };
+    let acl = acl_from_headers(h, Some(&dest.owner_id))?.map(|a| a.to_json());
+    let checksum = match checksum_algorithm {
+        Some(alg) if changes_checksum => Some(StoredChecksum { algorithm: alg.as_str().to_owned(), kind: "FULL_OBJECT".to_owned(), value: compute_checksum(state, &source, alg).await?.to_base64() }),
+        _ => source.checksum.clone(),
+    };
+    let ctx = req.event_context(state);
+
+    let mut tx = state.catalog.begin().await?;
+    tx.lock_key(dest.id, key).await?;
+    let dest = tx.bucket(&dest.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
+    let source = tx.version(source_bucket.id, &source.key, &source.version_id).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchKey))?;
+    let parts: Vec<PartData> = tx.parts(source.id).await?.into_iter().map(PartData::from).collect();
+    let new = NewVersion {
+        key: key.to_owned(),
+        is_delete_marker: false,
+        size: source.size,
+        etag: source.etag.clone(),
+        last_modified: now_ms(),
+        owner_id: req.principal.user_id().unwrap_or("anonymous").to_owned(),
+        metadata,
+        storage_class,
+        checksum,
+        tags,
+        acl,
+        parts_count: source.parts_count,
+        parts,
+    };
+    let (version, _) = tx.put_version(dest.id, &new, &version_write(dest.versioning)).await?;
+    let event_type = if onto_itself { EventType::ObjectUpdated } else { EventType::ObjectCreated };
+    Event::for_object(&ctx, event_type, "ObjectCreated:Copy", &dest, &version).record(&mut tx).await?;
+    tx.commit().await?;
+    state.gc.poke();
+
+    let shown_checksum = version
+        .checksum
+        .as_ref()
+        .filter(|_| checksum_algorithm.is_some())
+        .and_then(|c| ChecksumAlgorithm::parse(&c.algorithm).map(|a| (headers::checksum_element(a), c.value.as_str())));
+    let mut resp = response::xml(xml::response::copy_result("CopyObjectResult", &version.etag, ms_to_datetime(version.last_modified), shown_checksum));
+    if let Some(v) = version.shown_version_id(dest.versioning) {
+        set_header(&mut resp, "x-amz-version-id", v);
+    }
+    if let Some(v) = source.shown_version_id(source_bucket.versioning) {
+        set_header(&mut resp, "x-amz-copy-source-version-id", v);
+    }
+    set_header(&mut resp, "last-modified", &format_http_date(ms_to_datetime(version.last_modified)));
+    Ok(resp)
+}
+
+/// Reads an object's bytes to compute a checksum it was not stored with.
+async fn compute_checksum(state: &AppState, version: &ObjectVersion, algorithm: ChecksumAlgorithm) -> Result<Checksum, Error> {
+    let parts = state.catalog.parts(version.id).await?;
+    let mut rx = state.blobs.read(read_segments(&parts, 0, version.size as u64));
+    let mut hasher = Checksummer::new(algorithm);
+    while let Some(chunk) = rx.recv().await {
+        let chunk = chunk.map_err(crate::storage::StorageError::from)?;
+        hasher.update(&chunk);
+    }
+    Ok(hasher.finalize())
+}
