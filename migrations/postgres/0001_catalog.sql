@@ -59,7 +59,7 @@ CREATE TABLE objects (
     parts_count        BIGINT
 );
 CREATE UNIQUE INDEX objects_version ON objects(bucket_id, key, version_id);
-CREATE INDEX objects_key_id ON objects(bucket_id, key, id);
+CREATE INDEX objects_key_id ON objects(bucket_id, key, id DESC);
 -- Listing reads only the live (latest, not deleted) row of each key: a range scan here.
 CREATE INDEX objects_live ON objects(bucket_id, key) WHERE is_latest = 1 AND is_delete_marker = 0;
 

@@ -2,6 +2,9 @@
 //! Depot never sets. Also [`resolve`], which every handler uses to find a bucket and
 //! check the caller's permission on it.
 
+pub mod tagging;
+pub mod versioning;
+
 use http::{Response, StatusCode};
 use s3api::operation::{ListBucketsParams, UnsetConfig};
 use s3api::route::validate_bucket_name;

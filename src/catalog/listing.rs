@@ -6,7 +6,7 @@
 
 use sqlx::Row;
 
-use super::{Catalog, CatalogResult};
+use super::{Catalog, CatalogResult, ObjectVersion};
 
 /// One live object in a listing.
 #[derive(Debug, Clone)]
@@ -29,6 +29,17 @@ pub struct ObjectListing {
     pub is_truncated: bool,
     /// The last key or common prefix returned.
     pub next_marker: Option<String>,
+}
+
+/// A page of versions and delete markers, keys ascending and each key's versions newest
+/// first, and common prefixes.
+#[derive(Debug, Clone, Default)]
+pub struct VersionListing {
+    pub versions: Vec<ObjectVersion>,
+    pub common_prefixes: Vec<String>,
+    pub is_truncated: bool,
+    pub next_key_marker: Option<String>,
+    pub next_version_id_marker: Option<String>,
 }
 
 /// Where a scan resumes.
@@ -102,6 +113,69 @@ impl Catalog {
                     checksum_algorithm: row.try_get("checksum_algorithm")?,
                     checksum_type: row.try_get("checksum_type")?,
                 });
+            }
+            if exhausted {
+                break;
+            }
+        }
+        Ok(page)
+    }
+}
+
+impl Catalog {
+    /// Lists every version and delete marker of a bucket under `prefix`, in S3's order,
+    /// after (`key_marker`, `version_id_marker`), rolled up at `delimiter`.
+    /// `after_version` is the row id of the version-id marker, when one was given:
+    /// listing resumes with that key's older versions.
+    pub async fn list_versions(&self, bucket_id: i64, prefix: &str, delimiter: Option<&str>, key_marker: Option<&str>, after_version: Option<i64>, max: usize) -> CatalogResult<VersionListing> {
+        let mut page = VersionListing::default();
+        if max == 0 {
+            return Ok(page);
+        }
+        // The scan resumes at rows with key > key_bound, or key = key_bound and id < id_bound.
+        let (mut key_bound, mut id_bound) = match key_marker {
+            Some(k) if k >= prefix => (k.to_owned(), after_version.unwrap_or(0)),
+            _ => (prefix.to_owned(), i64::MAX),
+        };
+        let sql = format!(
+            "SELECT {} FROM objects WHERE bucket_id = $1 AND (key > $2 OR (key = $2 AND id < $3)) ORDER BY key, id DESC LIMIT $4",
+            ObjectVersion::COLUMNS
+        );
+        let mut count = 0usize;
+        'scan: loop {
+            let batch = (max - count + 1) as i64;
+            let rows = sqlx::query(&sql).bind(bucket_id).bind(&key_bound).bind(id_bound).bind(batch).fetch_all(self.reader()).await?;
+            let exhausted = (rows.len() as i64) < batch;
+            for row in &rows {
+                let version = ObjectVersion::from_row(row)?;
+                if !version.key.starts_with(prefix) {
+                    break 'scan;
+                }
+                let rolled_up = delimiter.and_then(|d| version.key[prefix.len()..].find(d).map(|i| version.key[..prefix.len() + i + d.len()].to_owned()));
+                if let Some(common) = rolled_up {
+                    (key_bound, id_bound) = (successor(&common), i64::MAX);
+                    if key_marker.is_some_and(|m| common.as_str() <= m) {
+                        continue 'scan;
+                    }
+                    if count == max {
+                        page.is_truncated = true;
+                        break 'scan;
+                    }
+                    count += 1;
+                    page.next_key_marker = Some(common.clone());
+                    page.next_version_id_marker = None;
+                    page.common_prefixes.push(common);
+                    continue 'scan;
+                }
+                if count == max {
+                    page.is_truncated = true;
+                    break 'scan;
+                }
+                count += 1;
+                (key_bound, id_bound) = (version.key.clone(), version.id);
+                page.next_key_marker = Some(version.key.clone());
+                page.next_version_id_marker = Some(version.version_id.clone());
+                page.versions.push(version);
             }
             if exhausted {
                 break;

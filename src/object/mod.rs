@@ -8,6 +8,8 @@ pub mod delete;
 pub mod get;
 pub mod list;
 pub mod put;
+pub mod tagging;
+pub mod versions;
 
 use http::{HeaderMap, Response};
 use s3api::headers::{format_http_date, header_str, Conditions};

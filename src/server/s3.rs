@@ -114,17 +114,19 @@ async fn dispatch(state: &AppState, op: Operation, req: S3Request) -> Result<Res
         Operation::AbortMultipartUpload { bucket, key, upload_id } => multipart::abort(state, req, &bucket, &key, &upload_id).await,
         Operation::ListParts { bucket, key, upload_id, params } => multipart::list_parts(state, req, &bucket, &key, &upload_id, params).await,
         Operation::ListMultipartUploads { bucket, params } => multipart::list_uploads(state, req, &bucket, params).await,
-        op @ (Operation::GetBucketVersioning { .. }
-        | Operation::PutBucketVersioning { .. }
-        | Operation::GetBucketTagging { .. }
-        | Operation::PutBucketTagging { .. }
-        | Operation::DeleteBucketTagging { .. }
-        | Operation::GetBucketAcl { .. }
+        Operation::GetBucketVersioning { bucket } => bucket::versioning::get(state, req, &bucket).await,
+        Operation::PutBucketVersioning { bucket } => bucket::versioning::put(state, req, &bucket).await,
+        Operation::GetBucketTagging { bucket } => bucket::tagging::get(state, req, &bucket).await,
+        Operation::PutBucketTagging { bucket } => bucket::tagging::put(state, req, &bucket).await,
+        Operation::DeleteBucketTagging { bucket } => bucket::tagging::delete(state, req, &bucket).await,
+        Operation::ListObjectVersions { bucket, params } => object::versions::list_versions(state, req, &bucket, params).await,
+        Operation::GetObjectTagging { bucket, key, version_id } => object::tagging::get(state, req, &bucket, &key, version_id.as_deref()).await,
+        Operation::PutObjectTagging { bucket, key, version_id } => object::tagging::put(state, req, &bucket, &key, version_id.as_deref()).await,
+        Operation::DeleteObjectTagging { bucket, key, version_id } => {
+            object::tagging::delete(state, req, &bucket, &key, version_id.as_deref()).await
+        }
+        op @ (Operation::GetBucketAcl { .. }
         | Operation::PutBucketAcl { .. }
-        | Operation::ListObjectVersions { .. }
-        | Operation::GetObjectTagging { .. }
-        | Operation::PutObjectTagging { .. }
-        | Operation::DeleteObjectTagging { .. }
         | Operation::GetObjectAcl { .. }
         | Operation::PutObjectAcl { .. }) => {
             Err(s3api::S3Error::with_message(NotImplemented, format!("{} is not implemented yet", op.name())).into())

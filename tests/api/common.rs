@@ -296,3 +296,19 @@ impl RawRequest {
         RawResponse { status, headers, body }
     }
 }
+
+/// Waits until `condition` holds, failing after a deadline (never a bare sleep).
+pub async fn eventually(mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "condition not reached within 10 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The events written to the outbox so far, oldest first.
+pub async fn outbox_events(app: &TestApp) -> Vec<serde_json::Value> {
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT payload FROM outbox ORDER BY id").fetch_all(app.state().catalog.reader()).await.expect("outbox");
+    rows.iter().map(|r| serde_json::from_str(&r.get::<String, _>("payload")).expect("event json")).collect()
+}

@@ -4,3 +4,5 @@
 
 mod common;
 mod smoke;
+mod tagging;
+mod versioning;

@@ -1,0 +1,47 @@
+//! GetBucketVersioning and PutBucketVersioning. A change writes `BUCKET_UPDATED`.
+
+use http::{Response, StatusCode};
+use s3api::xml::{self, request::VersioningConfiguration};
+use s3api::{S3Error, S3ErrorCode};
+
+use super::resolve;
+use crate::auth::policy::Action;
+use crate::catalog::Versioning;
+use crate::error::Error;
+use crate::events::{Event, EventType};
+use crate::server::response::{self, empty, Body};
+use crate::server::{s3::S3Request, AppState};
+
+pub async fn get(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
+    let bucket = resolve(state, &req.principal, name, Action::ManageBucket).await?;
+    let status = match bucket.versioning {
+        Versioning::Unversioned => None,
+        Versioning::Enabled => Some("Enabled"),
+        Versioning::Suspended => Some("Suspended"),
+    };
+    Ok(response::xml(xml::response::versioning_configuration(status)))
+}
+
+pub async fn put(state: &AppState, mut req: S3Request, name: &str) -> Result<Response<Body>, Error> {
+    let bucket = resolve(state, &req.principal, name, Action::ManageBucket).await?;
+    let body = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
+    let config: VersioningConfiguration = xml::request::parse(&body)?;
+    if config.mfa_delete.as_deref().is_some_and(|m| m != "Disabled") {
+        return Err(S3Error::with_message(S3ErrorCode::NotImplemented, "MFA Delete is not supported: MfaDelete must be absent or Disabled").into());
+    }
+    let versioning = match config.status.as_deref() {
+        Some("Enabled") => Versioning::Enabled,
+        Some("Suspended") => Versioning::Suspended,
+        _ => return Err(S3Error::with_message(S3ErrorCode::IllegalVersioningConfigurationException, "The Versioning element must be specified as Enabled or Suspended").into()),
+    };
+    let ctx = req.event_context(state);
+    let mut tx = state.catalog.begin().await?;
+    let mut bucket = tx.bucket(&bucket.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
+    if bucket.versioning != versioning {
+        tx.set_bucket_versioning(bucket.id, versioning).await?;
+        bucket.versioning = versioning;
+        Event::for_bucket(&ctx, EventType::BucketUpdated, "BucketVersioning:Put", &bucket).record(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(empty(StatusCode::OK))
+}
