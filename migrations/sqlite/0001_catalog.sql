@@ -104,9 +104,12 @@ CREATE TABLE upload_parts (
 CREATE INDEX upload_parts_blob ON upload_parts(blob_id);
 
 -- Blobs that lost a reference; freed once no part refers to them any more.
+-- `generation` grows each time a blob is queued again, so the collector only forgets
+-- the entry it examined.
 CREATE TABLE blob_gc (
-    blob_id   TEXT PRIMARY KEY,
-    queued_at INTEGER NOT NULL
+    blob_id    TEXT PRIMARY KEY,
+    queued_at  INTEGER NOT NULL,
+    generation INTEGER NOT NULL DEFAULT 0
 );
 
 -- Events written in the same transaction as the change they describe.

@@ -112,12 +112,12 @@ impl Collector {
             if batch.is_empty() {
                 return Ok(freed);
             }
-            for blob_id in batch {
+            for (blob_id, generation) in batch {
                 if !self.catalog.blob_is_referenced(&blob_id).await? {
                     self.blobs.delete(&blob_id).await?;
                     freed += 1;
                 }
-                self.catalog.forget_blob_gc(&blob_id).await?;
+                self.catalog.forget_blob_gc(&blob_id, generation).await?;
             }
         }
     }

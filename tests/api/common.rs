@@ -203,6 +203,11 @@ impl RawRequest {
         self
     }
 
+    /// A header set on the request (e.g. by signing).
+    pub fn header_value(&self, name: &str) -> Option<String> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+    }
+
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.body = body.into();
         self
@@ -218,7 +223,17 @@ impl RawRequest {
     }
 
     /// Signs as if at `time` (for skew tests).
-    pub fn sign_at(mut self, access_key: &str, secret: &str, time: SystemTime) -> Self {
+    pub fn sign_at(self, access_key: &str, secret: &str, time: SystemTime) -> Self {
+        self.sign_with(access_key, secret, time, None)
+    }
+
+    /// Signs with a given `x-amz-content-sha256` value (e.g. a STREAMING-* mode) instead
+    /// of the body's hash.
+    pub fn sign_payload(self, access_key: &str, secret: &str, time: SystemTime, payload: &str) -> Self {
+        self.sign_with(access_key, secret, time, Some(payload))
+    }
+
+    fn sign_with(mut self, access_key: &str, secret: &str, time: SystemTime, payload: Option<&str>) -> Self {
         use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
         let identity = Credentials::new(access_key, secret, None, None, "raw").into();
         let mut settings = SigningSettings::default();
@@ -240,7 +255,11 @@ impl RawRequest {
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
             headers.push(("host".into(), host));
         }
-        let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::Bytes(&self.body)).expect("signable");
+        let body = match payload {
+            Some(p) => SignableBody::Precomputed(p.to_owned()),
+            None => SignableBody::Bytes(&self.body),
+        };
+        let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), body).expect("signable");
         let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
         for (name, value) in instructions.headers() {
             self.headers.push((name.to_owned(), value.to_owned()));
@@ -311,4 +330,89 @@ pub async fn outbox_events(app: &TestApp) -> Vec<serde_json::Value> {
     use sqlx::Row;
     let rows = sqlx::query("SELECT payload FROM outbox ORDER BY id").fetch_all(app.state().catalog.reader()).await.expect("outbox");
     rows.iter().map(|r| serde_json::from_str(&r.get::<String, _>("payload")).expect("event json")).collect()
+}
+
+/// One HTTP/1.1 connection driven byte by byte, for what no client library sends:
+/// truncated bodies, `Expect: 100-continue` exchanges, hand-made chunked framing.
+pub struct TcpClient {
+    stream: tokio::net::TcpStream,
+    buffered: Vec<u8>,
+}
+
+impl TcpClient {
+    pub async fn connect(app: &TestApp) -> TcpClient {
+        TcpClient { stream: tokio::net::TcpStream::connect(app.addr).await.expect("connect"), buffered: Vec::new() }
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.stream.write_all(bytes).await.expect("write");
+    }
+
+    /// Closes the sending side (the server sees the body end here).
+    pub async fn finish_sending(&mut self) {
+        use tokio::io::AsyncWriteExt;
+        let _ = self.stream.shutdown().await;
+    }
+
+    /// Reads one response (a `100 Continue` counts as one); `None` if the server closed
+    /// the connection without answering.
+    pub async fn read_response(&mut self) -> Option<RawResponse> {
+        use tokio::io::AsyncReadExt;
+        let deadline = Duration::from_secs(10);
+        let head_end = loop {
+            if let Some(i) = self.buffered.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 8192];
+            let n = tokio::time::timeout(deadline, self.stream.read(&mut chunk)).await.ok()?.ok()?;
+            if n == 0 {
+                return None;
+            }
+            self.buffered.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&self.buffered[..head_end]).into_owned();
+        self.buffered.drain(..head_end);
+        let mut lines = head.split("\r\n");
+        let status: u16 = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        for line in lines.filter(|l| !l.is_empty()) {
+            if let Some((k, v)) = line.split_once(':') {
+                if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.trim().as_bytes()), reqwest::header::HeaderValue::from_str(v.trim())) {
+                    headers.append(k, v);
+                }
+            }
+        }
+        let len: usize = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+        while self.buffered.len() < len {
+            let mut chunk = [0u8; 8192];
+            let n = tokio::time::timeout(deadline, self.stream.read(&mut chunk)).await.ok()?.ok()?;
+            if n == 0 {
+                break;
+            }
+            self.buffered.extend_from_slice(&chunk[..n]);
+        }
+        let body: Vec<u8> = self.buffered.drain(..len.min(self.buffered.len())).collect();
+        Some(RawResponse { status, headers, body })
+    }
+}
+
+impl RawRequest {
+    /// The request's head and body as bytes, for a [`TcpClient`].
+    pub fn to_bytes(&self, host: &str) -> Vec<u8> {
+        let mut out = format!("{} {} HTTP/1.1\r\n", self.method, self.path_and_query);
+        if !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            out.push_str(&format!("host: {host}\r\n"));
+        }
+        for (k, v) in &self.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("transfer-encoding") || k.eq_ignore_ascii_case("content-length")) {
+            out.push_str(&format!("content-length: {}\r\n", self.body.len()));
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        bytes
+    }
 }

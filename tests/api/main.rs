@@ -2,7 +2,13 @@
 //! module per area. Run against SQLite by default, and against PostgreSQL when
 //! `DEPOT_TEST_DATABASE_URL=postgres://…` is set.
 
+mod bodies;
+mod checksums;
 mod common;
+mod conditional;
+mod copy;
+mod multipart;
+mod sigv2;
 mod smoke;
 mod tagging;
 mod versioning;

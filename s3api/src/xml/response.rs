@@ -182,7 +182,7 @@ pub fn object_attributes(attrs: &ObjectAttributes) -> String {
     }
     if let Some(parts) = &attrs.parts {
         w.open("ObjectParts");
-        w.num_elem("TotalPartsCount", parts.total_parts_count);
+        w.num_elem("PartsCount", parts.total_parts_count);
         w.num_elem("PartNumberMarker", parts.part_number_marker);
         w.num_elem("NextPartNumberMarker", parts.next_part_number_marker);
         w.num_elem("MaxParts", parts.max_parts);

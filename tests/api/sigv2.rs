@@ -1,0 +1,55 @@
+//! Legacy Signature Version 2, as s3cmd and older tools can still use it: header and
+//! query authentication, and a wrong V2 signature refused.
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+
+use crate::common::TestApp;
+
+fn sign_v2(secret: &str, string_to_sign: &str) -> String {
+    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(string_to_sign.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test]
+async fn header_and_query_authentication() {
+    let app = TestApp::start().await;
+    app.bucket("legacy").await;
+    let (ak, sk) = (app.root.access_key_id.clone(), app.root.secret_access_key.clone());
+    let date = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+
+    let sts = format!("PUT\n\ntext/plain\n{date}\n/legacy/v2.txt");
+    let resp = app
+        .raw("PUT", "/legacy/v2.txt")
+        .header("date", &date)
+        .header("content-type", "text/plain")
+        .header("authorization", &format!("AWS {ak}:{}", sign_v2(&sk, &sts)))
+        .body("signed the old way")
+        .send()
+        .await;
+    assert_eq!(resp.status, 200, "{}", resp.text());
+
+    let sts = format!("GET\n\n\n{date}\n/legacy/v2.txt");
+    let resp = app.raw("GET", "/legacy/v2.txt").header("date", &date).header("authorization", &format!("AWS {ak}:{}", sign_v2(&sk, &sts))).send().await;
+    assert_eq!((resp.status, resp.text().as_str()), (200, "signed the old way"));
+
+    let expires = chrono::Utc::now().timestamp() + 300;
+    let sig = sign_v2(&sk, &format!("GET\n\n\n{expires}\n/legacy/v2.txt"));
+    let encoded: String = percent_encoding::utf8_percent_encode(&sig, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let resp = app.raw("GET", &format!("/legacy/v2.txt?AWSAccessKeyId={ak}&Expires={expires}&Signature={encoded}")).send().await;
+    assert_eq!(resp.status, 200);
+
+    let expired = chrono::Utc::now().timestamp() - 10;
+    let sig = sign_v2(&sk, &format!("GET\n\n\n{expired}\n/legacy/v2.txt"));
+    let encoded: String = percent_encoding::utf8_percent_encode(&sig, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let resp = app.raw("GET", &format!("/legacy/v2.txt?AWSAccessKeyId={ak}&Expires={expired}&Signature={encoded}")).send().await;
+    assert_eq!((resp.status, resp.error_code().as_deref()), (403, Some("AccessDenied")));
+
+    let sts = format!("DELETE\n\n\n{date}\n/legacy/v2.txt");
+    let resp = app.raw("DELETE", "/legacy/v2.txt").header("date", &date).header("authorization", &format!("AWS {ak}:{}", sign_v2("wrong-secret", &sts))).send().await;
+    assert_eq!((resp.status, resp.error_code().as_deref()), (403, Some("SignatureDoesNotMatch")));
+    assert_eq!(app.get("legacy", "v2.txt").await, b"signed the old way");
+    app.shutdown().await;
+}
