@@ -34,8 +34,8 @@ pub async fn upload_part(state: &AppState, mut req: S3Request, bucket_name: &str
     check_length(&req, MAX_PART_SIZE)?;
     let hashes = Hashes::of([upload_checksum.algorithm].into_iter().chain(checksum.algorithm));
     let staged = receive(state, &mut req.body, hashes).await?;
-    verify_digests(&staged, content_md5, &checksum, &req.body)?;
-    let client_checksum = checksum.algorithm.and_then(|a| staged.checksum(a)).map(|c| (c.algorithm, c.to_base64()));
+    verify_digests(&staged.digests, content_md5, &checksum, &req.body)?;
+    let client_checksum = checksum.algorithm.and_then(|a| staged.digests.checksum(a)).map(|c| (c.algorithm, c.to_base64()));
     let part = record_part(state, &bucket, key, upload_id, part_number, staged, upload_checksum).await?;
 
     let mut resp = empty(http::StatusCode::OK);
@@ -67,7 +67,7 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket_name: &st
     }
     let upload_checksum = UploadChecksum::of(&upload);
     let staged = state.blobs.copy(read_segments(&parts, start, len), Hashes::of([upload_checksum.algorithm])).await?;
-    let checksum = staged.checksum(upload_checksum.algorithm).map(|c| c.to_base64());
+    let checksum = staged.digests.checksum(upload_checksum.algorithm).map(|c| c.to_base64());
     let part = record_part(state, &bucket, key, upload_id, part_number, staged, upload_checksum).await?;
 
     let element = upload_checksum.requested.then(|| headers::checksum_element(upload_checksum.algorithm));
@@ -87,8 +87,8 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket_name: &st
 /// Persists a staged part and records it, unless the upload is gone by then (the blob
 /// is removed again and the client gets `NoSuchUpload`).
 async fn record_part(state: &AppState, bucket: &Bucket, key: &str, upload_id: &str, part_number: u32, staged: StagedBlob, checksum: UploadChecksum) -> Result<UploadPart, Error> {
-    let part_checksum = staged.checksum(checksum.algorithm).map(|c| c.to_base64());
-    let (size, etag) = (staged.size as i64, hex::encode(staged.md5));
+    let part_checksum = staged.digests.checksum(checksum.algorithm).map(|c| c.to_base64());
+    let (size, etag) = (staged.digests.size as i64, hex::encode(staged.digests.md5));
     let blob_id = staged.persist().await?;
     let part = UploadPart { part_number: i64::from(part_number), blob_id: blob_id.clone(), size, etag, checksum: part_checksum, last_modified: now_ms() };
     let recorded = async {

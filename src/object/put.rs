@@ -2,6 +2,10 @@
 //! (Content-MD5, flexible checksum, signed payload), persist the blob, then commit the
 //! version and its event in one transaction. If the commit fails, the blob is removed
 //! again (compensation) and the client gets the error (503 for catalog failures).
+//!
+//! Bodies of at most [`INLINE_LIMIT`] bytes are kept in the catalog row instead of a blob
+//! file: the catalog commit is then the write's only fsync, where a blob costs a file
+//! fsync, a rename and a directory fsync before it.
 
 use http::{Response, StatusCode};
 use s3api::checksum::ChecksumAlgorithm;
@@ -16,7 +20,10 @@ use crate::error::Error;
 use crate::server::body::RequestBody;
 use crate::server::response::{empty, set_header, Body};
 use crate::server::{s3::S3Request, AppState};
-use crate::storage::{Hashes, StagedBlob};
+use crate::storage::{Digests, Hashes, StagedBlob};
+
+/// Bodies up to this size are stored inline in the catalog.
+pub const INLINE_LIMIT: usize = 16 * 1024;
 
 /// The largest object a single PUT may carry, as in S3.
 pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
@@ -35,6 +42,59 @@ pub async fn receive(state: &AppState, body: &mut RequestBody, hashes: Hashes) -
     Ok(writer.finish().await?)
 }
 
+/// A received PutObject body: in memory when small, else in a staged blob.
+pub enum Received {
+    Inline { data: bytes::Bytes, digests: Digests },
+    Blob(StagedBlob),
+}
+
+impl Received {
+    pub fn digests(&self) -> &Digests {
+        match self {
+            Received::Inline { digests, .. } => digests,
+            Received::Blob(staged) => &staged.digests,
+        }
+    }
+
+    /// Makes the body durable: persists a blob, or hands over the inline bytes.
+    async fn store(self) -> Result<(Option<String>, Option<Vec<u8>>), Error> {
+        match self {
+            Received::Inline { data, .. } => Ok((None, Some(data.to_vec()))),
+            Received::Blob(staged) => Ok((Some(staged.persist().await?), None)),
+        }
+    }
+}
+
+/// Receives a body, keeping it in memory while it fits [`INLINE_LIMIT`] and spilling to a
+/// blob once it does not (a body announced as larger goes to a blob at once).
+pub async fn receive_small_or_blob(state: &AppState, body: &mut RequestBody, hashes: Hashes) -> Result<Received, Error> {
+    if body.expected_len().is_some_and(|l| l > INLINE_LIMIT as u64) {
+        return Ok(Received::Blob(receive(state, body, hashes).await?));
+    }
+    let mut head = bytes::BytesMut::new();
+    while let Some(chunk) = body.next().await? {
+        if head.len() + chunk.len() <= INLINE_LIMIT {
+            head.extend_from_slice(&chunk);
+            continue;
+        }
+        let mut writer = state.blobs.writer(hashes);
+        for piece in [head.split().freeze(), chunk] {
+            if writer.write(piece).await.is_err() {
+                return Err(writer.failure().await.into());
+            }
+        }
+        while let Some(chunk) = body.next().await? {
+            if writer.write(chunk).await.is_err() {
+                return Err(writer.failure().await.into());
+            }
+        }
+        return Ok(Received::Blob(writer.finish().await?));
+    }
+    let data = head.freeze();
+    let digests = Digests::of(&data, &hashes);
+    Ok(Received::Inline { data, digests })
+}
+
 /// Checks that a write states its length, within `max`.
 pub fn check_length(req: &S3Request, max: u64) -> Result<(), Error> {
     let chunked_transfer = req.headers().get(http::header::TRANSFER_ENCODING).is_some();
@@ -50,12 +110,12 @@ pub fn check_length(req: &S3Request, max: u64) -> Result<(), Error> {
 }
 
 /// Verifies the digests a client sent against those computed while writing.
-pub fn verify_digests(staged: &StagedBlob, content_md5: Option<[u8; 16]>, checksum: &ChecksumRequest, body: &RequestBody) -> Result<(), Error> {
-    if content_md5.is_some_and(|md5| md5 != staged.md5) {
+pub fn verify_digests(digests: &Digests, content_md5: Option<[u8; 16]>, checksum: &ChecksumRequest, body: &RequestBody) -> Result<(), Error> {
+    if content_md5.is_some_and(|md5| md5 != digests.md5) {
         return Err(S3Error::new(S3ErrorCode::BadDigest).into());
     }
-    checksum.verify(checksum.algorithm.and_then(|a| staged.checksum(a)), body.trailers())?;
-    if staged.size > MAX_PUT_SIZE {
+    checksum.verify(checksum.algorithm.and_then(|a| digests.checksum(a)), body.trailers())?;
+    if digests.size > MAX_PUT_SIZE {
         return Err(S3ErrorCode::EntityTooLarge.into());
     }
     Ok(())
@@ -75,12 +135,13 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket_name: &str,
     check_length(&req, MAX_PUT_SIZE)?;
 
     let algorithm = checksum.algorithm.unwrap_or(DEFAULT_CHECKSUM);
-    let staged = receive(state, &mut req.body, Hashes::of([algorithm])).await?;
-    verify_digests(&staged, content_md5, &checksum, &req.body)?;
-    let size = staged.size as i64;
-    let md5_hex = hex::encode(staged.md5);
-    let checksum_value = staged.checksum(algorithm).map(|c| c.to_base64());
-    let blob_id = staged.persist().await?;
+    let received = receive_small_or_blob(state, &mut req.body, Hashes::of([algorithm])).await?;
+    let digests = received.digests();
+    verify_digests(digests, content_md5, &checksum, &req.body)?;
+    let size = digests.size as i64;
+    let md5_hex = hex::encode(digests.md5);
+    let checksum_value = digests.checksum(algorithm).map(|c| c.to_base64());
+    let (blob_id, data) = received.store().await?;
 
     let new = NewVersion {
         key: key.to_owned(),
@@ -95,14 +156,16 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket_name: &str,
         tags,
         acl: acl.map(|a| a.to_json()),
         parts_count: None,
-        parts: vec![PartData { part_number: 1, blob_id: Some(blob_id.clone()), data: None, size, etag: md5_hex, checksum: checksum_value.clone() }],
+        parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value.clone() }],
     };
     let ctx = req.event_context(state);
     let (bucket, version) = match commit_version(state, &ctx, bucket_name, new, &conditions, "ObjectCreated:Put").await {
         Ok(committed) => committed,
         Err(e) => {
-            if let Err(cleanup) = state.blobs.delete(&blob_id).await {
-                tracing::warn!(error = %cleanup, blob_id, "could not remove the blob of a failed write; the sweeper will");
+            if let Some(blob_id) = &blob_id {
+                if let Err(cleanup) = state.blobs.delete(blob_id).await {
+                    tracing::warn!(error = %cleanup, blob_id, "could not remove the blob of a failed write; the sweeper will");
+                }
             }
             return Err(e);
         }

@@ -198,10 +198,29 @@ impl Drop for Staged {
     }
 }
 
-struct Digests {
-    size: u64,
-    md5: [u8; 16],
-    checksums: Vec<Checksum>,
+/// What was learned about a body while it was stored: its size, MD5 (the ETag) and the
+/// checksums asked for.
+#[derive(Debug, Clone)]
+pub struct Digests {
+    pub size: u64,
+    pub md5: [u8; 16],
+    pub checksums: Vec<Checksum>,
+}
+
+impl Digests {
+    /// The digests of bytes held in memory.
+    pub fn of(data: &[u8], hashes: &Hashes) -> Self {
+        Digests {
+            size: data.len() as u64,
+            md5: Md5::digest(data).into(),
+            checksums: hashes.checksums.iter().map(|a| Checksum::compute(*a, data)).collect(),
+        }
+    }
+
+    /// The checksum in `algorithm`, if it was asked for.
+    pub fn checksum(&self, algorithm: ChecksumAlgorithm) -> Option<&Checksum> {
+        self.checksums.iter().find(|c| c.algorithm == algorithm)
+    }
 }
 
 impl BlobWriter {
@@ -220,7 +239,7 @@ impl BlobWriter {
         self.tx = None;
         let digests = (&mut self.task).await.map_err(|_| StorageError::WriterGone)??;
         let staged = self.staged.take().ok_or(StorageError::WriterGone)?;
-        Ok(StagedBlob { staged: Some(staged), size: digests.size, md5: digests.md5, checksums: digests.checksums })
+        Ok(StagedBlob { staged: Some(staged), digests })
     }
 
     /// The writer thread's own error, if it failed (call after `write` failed).
@@ -237,17 +256,10 @@ impl BlobWriter {
 /// digests are verified; drop it to discard.
 pub struct StagedBlob {
     staged: Option<Staged>,
-    pub size: u64,
-    pub md5: [u8; 16],
-    pub checksums: Vec<Checksum>,
+    pub digests: Digests,
 }
 
 impl StagedBlob {
-    /// The computed checksum in `algorithm`, if it was asked for.
-    pub fn checksum(&self, algorithm: ChecksumAlgorithm) -> Option<&Checksum> {
-        self.checksums.iter().find(|c| c.algorithm == algorithm)
-    }
-
     /// Moves the blob into `blobs/ab/cd/<id>` durably and returns its id.
     pub async fn persist(mut self) -> Result<String, StorageError> {
         let staged = self.staged.take().ok_or(StorageError::WriterGone)?;

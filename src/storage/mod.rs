@@ -8,7 +8,7 @@
 mod fs;
 pub mod gc;
 
-pub use fs::{BlobStore, BlobWriter, Hashes, ReadSegment, StagedBlob};
+pub use fs::{BlobStore, BlobWriter, Digests, Hashes, ReadSegment, StagedBlob};
 
 /// Failures of the blob store.
 #[derive(Debug, thiserror::Error)]

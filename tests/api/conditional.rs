@@ -60,8 +60,10 @@ async fn conditional_writes() {
     assert_eq!(app.get("writes", "k").await, b"third");
     let missing = app.client.put_object().bucket("writes").key("absent").if_match(&etag).body(b"x".to_vec().into()).send().await;
     assert_eq!(status(&missing), 404);
-    // A failed conditional write leaves no blob behind.
-    crate::common::eventually(|| app.blob_files().len() == 1).await;
+    // A failed conditional write of a blob-sized body leaves no blob behind.
+    let big = || app.client.put_object().bucket("writes").key("k").body(vec![1u8; 50_000].into());
+    assert_eq!(status(&big().if_none_match("*").send().await), 412);
+    crate::common::eventually(|| app.blob_files().is_empty()).await;
     app.shutdown().await;
 }
 

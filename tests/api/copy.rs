@@ -45,13 +45,14 @@ async fn copy_within_and_across_buckets_keeps_bytes_etag_and_metadata() {
 async fn copy_onto_itself_needs_a_change() {
     let app = TestApp::start().await;
     app.bucket("self").await;
-    app.client.put_object().bucket("self").key("k").metadata("v", "1").body(b"body".to_vec().into()).send().await.unwrap();
+    let body = vec![b'b'; 100_000];
+    app.client.put_object().bucket("self").key("k").metadata("v", "1").body(body.clone().into()).send().await.unwrap();
     let err = app.client.copy_object().bucket("self").key("k").copy_source("self/k").send().await.unwrap_err();
     assert_eq!(err.into_service_error().meta().code(), Some("InvalidRequest"));
     app.client.copy_object().bucket("self").key("k").copy_source("self/k").metadata_directive(MetadataDirective::Replace).metadata("v", "2").send().await.unwrap();
     let head = app.client.head_object().bucket("self").key("k").send().await.unwrap();
     assert_eq!(head.metadata().unwrap().get("v").map(String::as_str), Some("2"));
-    assert_eq!(app.get("self", "k").await, b"body");
+    assert_eq!(app.get("self", "k").await, body);
     // The data was not copied, and the replaced version's blob is still in use.
     assert_eq!(app.blob_files().len(), 1);
     let events = outbox_events(&app).await;

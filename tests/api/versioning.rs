@@ -243,14 +243,16 @@ async fn old_versions_keep_their_blobs_until_deleted() {
     let app = TestApp::start().await;
     app.bucket("blobs").await;
     set_versioning(&app, "blobs", BucketVersioningStatus::Enabled).await;
-    let v1 = put_versioned(&app, "blobs", "k", "first").await;
-    let v2 = put_versioned(&app, "blobs", "k", "second").await;
+    // Large enough to live in blob files rather than inline in the catalog.
+    let (first, second) = ("1".repeat(20_000), "2".repeat(20_000));
+    let v1 = put_versioned(&app, "blobs", "k", &first).await;
+    let v2 = put_versioned(&app, "blobs", "k", &second).await;
     assert_eq!(app.blob_files().len(), 2);
     app.client.delete_object().bucket("blobs").key("k").send().await.unwrap();
     assert_eq!(app.blob_files().len(), 2, "a delete marker frees nothing");
     app.client.delete_object().bucket("blobs").key("k").version_id(&v1).send().await.unwrap();
     crate::common::eventually(|| app.blob_files().len() == 1).await;
-    assert_eq!(get_text(&app, "blobs", "k", Some(&v2)).await, "second");
+    assert_eq!(get_text(&app, "blobs", "k", Some(&v2)).await, second);
     app.shutdown().await;
 }
 
