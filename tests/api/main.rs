@@ -4,3 +4,9 @@
 
 mod common;
 mod smoke;
+mod accounts;
+mod acl;
+mod identity;
+mod rate_limit;
+mod security;
+mod sts;
