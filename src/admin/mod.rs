@@ -20,7 +20,8 @@ use crate::server::AppState;
 
 pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, _request_id: &str) -> Response<Body> {
     let path = req.uri().path();
-    if path != "/_depot/health" {
+    // Health checks and metric scrapes are never limited.
+    if path != "/_depot/health" && path != "/_depot/metrics" {
         if let Err(limited) = state.limits.admit_json(remote.ip()) {
             return error::ApiError::TooManyRequests { retry_after_secs: limited.retry_after_secs() }.into_response();
         }

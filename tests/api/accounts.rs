@@ -8,7 +8,7 @@ use depot::auth::jwt::JwtKeys;
 use serde_json::json;
 
 use crate::common::TestApp;
-use crate::identity::{api, create_key, login, register, user, Signed, PASSWORD};
+use crate::identity::{api, create_key, login, register, snapshot, user, Signed, PASSWORD};
 
 /// The server's JWT signing secret, from the data dir.
 pub fn server_jwt_keys(app: &TestApp) -> JwtKeys {
@@ -64,6 +64,8 @@ async fn register_login_and_me_follow_the_rules() {
     assert_eq!((malformed.status, malformed.error_code()), (400, "MalformedJSON"));
     let not_json = app.raw("POST", "/_depot/auth/register").body("{oops").send().await;
     assert_eq!(not_json.status, 400);
+    let huge = app.raw("POST", "/_depot/auth/register").body(vec![b' '; 100 * 1024]).send().await;
+    assert_eq!(huge.status, 413, "bodies are bounded");
 
     for (username, password) in [("alice", "wrong password"), ("nobody", PASSWORD), ("root", PASSWORD)] {
         let resp = login(&app, username, password).await;
@@ -94,6 +96,7 @@ async fn tampered_unsigned_expired_and_foreign_tokens_get_401() {
     let app = TestApp::start().await;
     let alice = user(&app, "alice").await;
     let bob = user(&app, "bob").await;
+    let before = snapshot(&app).await;
     for (what, token) in bad_tokens(&app, &alice.token, &bob.id) {
         for (method, path) in [("GET", "/_depot/auth/me"), ("GET", "/_depot/auth/keys"), ("POST", "/_depot/auth/keys")] {
             let resp = api(&app, method, path, Some(&token), None).await;
@@ -102,7 +105,8 @@ async fn tampered_unsigned_expired_and_foreign_tokens_get_401() {
             assert_eq!(resp.error_code(), expected, "{what}");
         }
     }
-    // Nothing was created with the refused tokens.
+    // Nothing was created or changed with the refused tokens.
+    assert_eq!(snapshot(&app).await, before);
     let keys = api(&app, "GET", "/_depot/auth/keys", Some(&bob.token), None).await;
     assert_eq!(keys.body["keys"].as_array().unwrap().len(), 1);
     app.shutdown().await;
