@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::auth::rate_limit::{RateLimitSetting, RateSpec};
+
 /// Depot: an S3-compatible object store.
 #[derive(Debug, Parser)]
 #[command(name = "depot", version, about)]
@@ -25,6 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve,
+    /// Administer users and buckets, through a running server (`--endpoint`) or directly
+    /// on the data dir / database.
+    Admin(crate::cli::admin::AdminArgs),
 }
 
 /// Everything the server needs to run.
@@ -78,6 +83,33 @@ pub struct ServeConfig {
     /// Seconds between two orphan sweeps.
     #[arg(long, env = "DEPOT_SWEEP_INTERVAL_SECS", default_value_t = 900, global = true)]
     pub sweep_interval_secs: u64,
+
+    /// Secret for signing login tokens (JWT HS256), at least 32 bytes; only from the
+    /// environment. Unset: generated on first start and kept in `<data-dir>/jwt-secret`.
+    /// Nodes sharing a database need the same secret.
+    #[arg(skip = std::env::var("DEPOT_JWT_SECRET").ok().filter(|s| !s.is_empty()).map(Secret::new))]
+    pub jwt_secret: Option<Secret>,
+
+    /// Seconds a login token stays valid.
+    #[arg(long, env = "DEPOT_JWT_TTL_SECS", default_value_t = 3600, global = true)]
+    pub jwt_ttl_secs: u64,
+
+    /// Request rate limit per access key (anonymous and JSON requests: per client IP),
+    /// e.g. `100/minute`, `20/second`; `off` (the default) disables it.
+    #[arg(long, env = "DEPOT_RATE_LIMIT", default_value = "off", global = true)]
+    pub rate_limit: RateLimitSetting,
+
+    /// Requests a client may make at once before the rate applies (default: the rate's count).
+    #[arg(long, env = "DEPOT_RATE_BURST", global = true)]
+    pub rate_burst: Option<u32>,
+
+    /// Login and registration attempts per client IP.
+    #[arg(long, env = "DEPOT_LOGIN_RATE_LIMIT", default_value = "10/minute", global = true)]
+    pub login_rate_limit: RateSpec,
+
+    /// Login attempts a client IP may make at once (default: the login rate's count).
+    #[arg(long, env = "DEPOT_LOGIN_RATE_BURST", global = true)]
+    pub login_rate_burst: Option<u32>,
 }
 
 impl ServeConfig {
@@ -121,6 +153,12 @@ impl ServeConfig {
             multipart_max_age_secs: 7 * 24 * 3600,
             orphan_grace_secs: 3600,
             sweep_interval_secs: 900,
+            jwt_secret: None,
+            jwt_ttl_secs: 3600,
+            rate_limit: RateLimitSetting(None),
+            rate_burst: None,
+            login_rate_limit: RateSpec { count: 10, per: Duration::from_secs(60) },
+            login_rate_burst: None,
         }
     }
 }

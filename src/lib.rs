@@ -5,7 +5,8 @@
 //!
 //! - [`config`]: flags and `DEPOT_*` variables.
 //! - [`server`]: listener, graceful shutdown, the per-request pipeline, and the S3 path
-//!   (route → authenticate → dispatch); [`admin`]: the JSON API under `/_depot/`.
+//!   (route → authenticate → dispatch); [`admin`]: the JSON API under `/_depot/`;
+//!   [`cli`]: `depot admin`, on a running server or directly on the catalog.
 //! - [`auth`]: principals, the authentication gate, root credentials, ACLs and the pure
 //!   authorization rules.
 //! - [`bucket`], [`object`], [`multipart`]: the S3 operations, one family per file.
@@ -20,6 +21,7 @@ pub mod admin;
 pub mod auth;
 pub mod bucket;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;

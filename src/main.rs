@@ -10,9 +10,23 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = EnvFilter::try_new(&cli.serve.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    if matches!(cli.command, Some(Command::Admin(_))) {
+        // The admin command's output is its result: logs go to stderr, warnings only.
+        tracing_subscriber::fmt().with_env_filter(EnvFilter::new("warn")).with_writer(std::io::stderr).with_target(false).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.serve).await,
+        Command::Admin(args) => {
+            return match depot::cli::admin::run(args, &cli.serve).await {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("depot admin: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! and writes XML responses and error documents. It never touches a disk, a database or
 //! a user table, and runs no async runtime: callers feed it bytes and lookups.
 
+pub mod acl;
 pub mod checksum;
 pub mod chunked;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod headers;
 pub mod operation;
 pub mod route;
 pub mod sigv4;
+pub mod sts;
 pub mod tagging;
 pub mod xml;
 

@@ -1,5 +1,12 @@
-//! The JSON API under `/_depot/`: health now; accounts, keys, search and statistics as
-//! they arrive. Every error is `{"error":{"code","message"}}`.
+//! The JSON API under `/_depot/`: health; accounts (`accounts.rs`), access keys
+//! (`keys.rs`) and root administration (`users.rs`); search and statistics as they
+//! arrive. Every error is `{"error":{"code","message"}}`.
+
+pub mod accounts;
+pub mod error;
+pub mod json;
+pub mod keys;
+pub mod users;
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -11,7 +18,23 @@ use serde_json::json;
 use crate::server::response::{json, Body};
 use crate::server::AppState;
 
-pub async fn handle(state: &AppState, _remote: SocketAddr, req: Request<Incoming>, _request_id: &str) -> Response<Body> {
+pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, _request_id: &str) -> Response<Body> {
+    let path = req.uri().path();
+    // Health checks and metric scrapes are never limited.
+    if path != "/_depot/health" && path != "/_depot/metrics" {
+        if let Err(limited) = state.limits.admit_json(remote.ip()) {
+            return error::ApiError::TooManyRequests { retry_after_secs: limited.retry_after_secs() }.into_response();
+        }
+    }
+    if path == "/_depot/auth/keys" || path.starts_with("/_depot/auth/keys/") {
+        return keys::handle(state, remote, req).await;
+    }
+    if path.starts_with("/_depot/auth/") {
+        return accounts::handle(state, remote, req).await;
+    }
+    if path.starts_with("/_depot/admin/") {
+        return users::handle(state, remote, req).await;
+    }
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/_depot/health") => health(state).await,
         (_, "/_depot/health") => error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "Use GET"),

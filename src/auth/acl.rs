@@ -1,13 +1,16 @@
 //! Access control lists: who besides the owner may read or write a bucket or object.
 //!
-//! Stored as JSON beside the bucket or object. Canned ACLs (`x-amz-acl`) expand to
-//! grants here. The owner always has full control and is not listed in `grants`.
+//! Stored as JSON beside the bucket or object. Canned ACLs (`x-amz-acl`), grant headers
+//! and `AccessControlPolicy` documents (parsed in `s3api::acl`) become grants here. The
+//! owner always has full control and is not listed in `grants`. No I/O: whether a
+//! grantee id names a user is checked by the caller ([`Acl::user_ids`]).
 
+use s3api::acl::{AclGrant, AclGrantee, AclGroup, AclHeaders, AclPermission};
+use s3api::{S3Error, S3ErrorCode};
 use serde::{Deserialize, Serialize};
 
 /// The S3 group URIs.
-pub const ALL_USERS_URI: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
-pub const AUTHENTICATED_USERS_URI: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+pub use s3api::acl::{ALL_USERS_URI, AUTHENTICATED_USERS_URI};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -17,6 +20,18 @@ pub enum Permission {
     ReadAcp,
     WriteAcp,
     FullControl,
+}
+
+impl From<AclPermission> for Permission {
+    fn from(p: AclPermission) -> Self {
+        match p {
+            AclPermission::Read => Permission::Read,
+            AclPermission::Write => Permission::Write,
+            AclPermission::ReadAcp => Permission::ReadAcp,
+            AclPermission::WriteAcp => Permission::WriteAcp,
+            AclPermission::FullControl => Permission::FullControl,
+        }
+    }
 }
 
 impl Permission {
@@ -69,30 +84,7 @@ pub struct Acl {
     pub grants: Vec<Grant>,
 }
 
-/// The canned ACLs S3 defines for `x-amz-acl`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CannedAcl {
-    Private,
-    PublicRead,
-    PublicReadWrite,
-    AuthenticatedRead,
-    BucketOwnerRead,
-    BucketOwnerFullControl,
-}
-
-impl CannedAcl {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "private" => CannedAcl::Private,
-            "public-read" => CannedAcl::PublicRead,
-            "public-read-write" => CannedAcl::PublicReadWrite,
-            "authenticated-read" => CannedAcl::AuthenticatedRead,
-            "bucket-owner-read" => CannedAcl::BucketOwnerRead,
-            "bucket-owner-full-control" => CannedAcl::BucketOwnerFullControl,
-            _ => return None,
-        })
-    }
-}
+pub use s3api::acl::CannedAcl;
 
 impl Acl {
     pub fn private() -> Self {
@@ -123,5 +115,78 @@ impl Acl {
     /// Parses stored JSON; an unreadable ACL grants nothing beyond the owner.
     pub fn from_json(s: &str) -> Self {
         serde_json::from_str(s).unwrap_or_default()
+    }
+
+    /// The ACL that `x-amz-acl` or the `x-amz-grant-*` headers ask for.
+    pub fn from_headers(headers: AclHeaders, owner: &str, bucket_owner: Option<&str>) -> Result<Acl, S3Error> {
+        match headers {
+            AclHeaders::Canned(canned) => Ok(Acl::canned(canned, bucket_owner)),
+            AclHeaders::Grants(grants) => Acl::from_grants(&grants, owner),
+        }
+    }
+
+    /// The ACL of explicit grants. Grants to `owner` are implied and dropped; e-mail
+    /// grantees cannot be resolved (`UnresolvableGrantByEmailAddress` in S3): InvalidArgument.
+    pub fn from_grants(grants: &[AclGrant], owner: &str) -> Result<Acl, S3Error> {
+        let mut out: Vec<Grant> = Vec::with_capacity(grants.len());
+        for g in grants {
+            let grantee = match &g.grantee {
+                AclGrantee::Id(id) if id == owner => continue,
+                AclGrantee::Id(id) => Grantee::User(id.clone()),
+                AclGrantee::Group(AclGroup::AllUsers) => Grantee::AllUsers,
+                AclGrantee::Group(AclGroup::AuthenticatedUsers) => Grantee::AuthenticatedUsers,
+                AclGrantee::Email(_) => {
+                    return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "Grants by e-mail address are not supported; grant by canonical user id"))
+                }
+            };
+            let grant = Grant { grantee, permission: g.permission.into() };
+            if !out.contains(&grant) {
+                out.push(grant);
+            }
+        }
+        Ok(Acl { grants: out })
+    }
+
+    /// The user ids this ACL grants to, each once.
+    pub fn user_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for g in &self.grants {
+            if let Grantee::User(id) = &g.grantee {
+                if !ids.contains(&id.as_str()) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_drop_the_owner_and_duplicates() {
+        let g = |grantee, permission| AclGrant { grantee, permission };
+        let acl = Acl::from_grants(
+            &[
+                g(AclGrantee::Id("owner".into()), AclPermission::Read),
+                g(AclGrantee::Id("bob".into()), AclPermission::Read),
+                g(AclGrantee::Id("bob".into()), AclPermission::Read),
+                g(AclGrantee::Group(AclGroup::AllUsers), AclPermission::Read),
+            ],
+            "owner",
+        )
+        .unwrap();
+        assert_eq!(acl.grants.len(), 2);
+        assert_eq!(acl.user_ids(), vec!["bob"]);
+        assert!(Acl::from_grants(&[g(AclGrantee::Email("a@b".into()), AclPermission::Read)], "o").is_err());
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let acl = Acl::canned(CannedAcl::PublicReadWrite, None);
+        assert_eq!(Acl::from_json(&acl.to_json()), acl);
+        assert_eq!(Acl::from_json("garbage"), Acl::private());
     }
 }

@@ -1,13 +1,19 @@
 //! Who is asking: principals, the authentication gate every S3 request passes, root
-//! credentials, ACLs and the pure authorization rules.
+//! credentials, accounts (passwords, login tokens, access and session keys, STS), rate
+//! limits, ACLs and the pure authorization rules.
 //!
 //! [`authenticate`] is the only way a request becomes a [`Principal`]: it parses the
 //! request's signature claim (header, presigned query, V2), looks the key up, checks
 //! its state and verifies the signature. Handlers then ask [`policy::allowed`].
 
+pub mod accounts;
 pub mod acl;
+pub mod jwt;
+pub mod password;
 pub mod policy;
+pub mod rate_limit;
 pub mod root;
+pub mod sts;
 
 use chrono::{DateTime, Utc};
 use http::request::Parts;

@@ -1,6 +1,8 @@
 //! Bucket operations: create, head, delete, list, location, and the configurations
 //! Depot never sets. Also [`resolve`], which every handler uses to find a bucket and
-//! check the caller's permission on it.
+//! check the caller's permission on it. Bucket ACLs are in `acl.rs`.
+
+pub mod acl;
 
 pub mod tagging;
 pub mod versioning;
@@ -17,7 +19,7 @@ use crate::auth::Principal;
 use crate::catalog::{ms_to_datetime, now_ms, Bucket, CatalogError};
 use crate::error::Error;
 use crate::events::{Event, EventType};
-use crate::object::acl_from_headers;
+use crate::object::acl::requested_acl;
 use crate::server::response::{self, empty, set_header, Body};
 use crate::server::{s3::S3Request, AppState};
 
@@ -73,7 +75,7 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
     if req.headers().get("x-amz-bucket-object-lock-enabled").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         return Err(S3Error::with_message(S3ErrorCode::NotImplemented, "Object Lock is not supported").into());
     }
-    let acl = acl_from_headers(req.headers(), None)?.unwrap_or_default();
+    let acl = requested_acl(state, req.headers(), None).await?.unwrap_or_default();
     let body = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
     if !body.is_empty() {
         let config: CreateBucketConfiguration = xml::request::parse(&body)?;

@@ -10,6 +10,7 @@
 //! SQLite gets one writer connection (SQLite serialises writers anyway, and a single
 //! connection never meets `SQLITE_BUSY`) beside a pool of readers in WAL mode.
 
+mod accounts;
 mod blobs;
 mod buckets;
 mod keys;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
+pub use accounts::NewAccessKey;
 pub use listing::{ListedObject, ObjectListing, VersionListing};
 pub use uploads::{Upload, UploadListing, UploadPart};
 pub use model::*;

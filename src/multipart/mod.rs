@@ -24,7 +24,7 @@ use crate::auth::policy::Action;
 use crate::bucket;
 use crate::catalog::{now_ms, Bucket, Upload};
 use crate::error::Error;
-use crate::object::acl_from_headers;
+use crate::object::acl::requested_acl;
 use crate::server::response::{self, empty, set_header, Body};
 use crate::server::{s3::S3Request, AppState};
 
@@ -87,7 +87,7 @@ pub async fn create(state: &AppState, req: S3Request, bucket_name: &str, key: &s
         checksum_algorithm: checksum.map(|(a, _)| a.as_str().to_owned()),
         checksum_type: checksum.map(|(_, t)| t.as_str().to_owned()),
         tags: tagging::from_header(h)?.unwrap_or_default(),
-        acl: acl_from_headers(h, Some(&bucket.owner_id))?.map(|a| a.to_json()),
+        acl: requested_acl(state, h, Some(&bucket.owner_id)).await?.map(|a| a.to_json()),
     };
     let mut tx = state.catalog.begin().await?;
     tx.create_upload(&upload).await?;

@@ -4,7 +4,7 @@
 use http::Response;
 use s3api::checksum::ChecksumAlgorithm;
 use s3api::headers::{self, checksum_element, format_http_date, header_str};
-use s3api::xml::{self, response::ObjectAttributes, response::ObjectPartsAttribute};
+use s3api::xml::{self, response::ObjectAttributes, response::ObjectPartsAttribute, response::PartAttribute};
 use s3api::{S3Error, S3ErrorCode};
 
 use super::readable_version;
@@ -54,7 +54,7 @@ pub async fn get_object_attributes(state: &AppState, req: S3Request, bucket_name
                 .iter()
                 .map(|p| {
                     let checksum = algorithm.filter(|_| composite).zip(p.checksum.clone()).map(|(a, c)| (checksum_element(a).to_owned(), c));
-                    (p.part_number as u32, p.size as u64, checksum)
+                    PartAttribute { number: p.part_number as u32, size: p.size as u64, checksum }
                 })
                 .collect(),
         });

@@ -8,7 +8,8 @@ use s3api::checksum::{Checksum, ChecksumAlgorithm, Checksummer};
 use s3api::headers::{self, directive_is_replace, format_http_date, header_str, reject_encryption_headers, Conditions, CopySource, ObjectMetadata};
 use s3api::{tagging, xml, S3Error, S3ErrorCode};
 
-use super::{acl_from_headers, read_segments, readable_version, version_write};
+use super::acl::requested_acl;
+use super::{read_segments, readable_version, version_write};
 use crate::auth::policy::Action;
 use crate::bucket;
 use crate::catalog::{ms_to_datetime, now_ms, Bucket, NewVersion, ObjectVersion, PartData, StoredChecksum};
@@ -62,7 +63,7 @@ pub async fn copy_object(state: &AppState, req: S3Request, bucket_name: &str, ke
         .into());
     }
     let tags = if replace_tags { tagging::from_header(h)?.unwrap_or_default() } else { source.tags.clone() };
-    let acl = acl_from_headers(h, Some(&dest.owner_id))?.map(|a| a.to_json());
+    let acl = requested_acl(state, h, Some(&dest.owner_id)).await?.map(|a| a.to_json());
     let checksum = match checksum_algorithm {
         Some(alg) if changes_checksum => Some(StoredChecksum { algorithm: alg.as_str().to_owned(), kind: "FULL_OBJECT".to_owned(), value: compute_checksum(state, &source, alg).await?.to_base64() }),
         _ => source.checksum.clone(),

@@ -10,7 +10,7 @@ use super::{read_segments, readable_version, write_object_headers};
 use crate::auth::policy::Action;
 use crate::catalog::{ms_to_datetime, Part};
 use crate::error::Error;
-use crate::server::response::{empty, set_header, Body, ChannelBody};
+use crate::server::response::{channel_body, empty, set_header, Body};
 use crate::server::{s3::S3Request, AppState};
 
 /// `response-*` query parameters and the headers they override.
@@ -80,7 +80,7 @@ pub async fn get_object(state: &AppState, req: S3Request, bucket_name: &str, key
     }
     set_header(&mut resp, "content-length", &len.to_string());
     if !head && len > 0 {
-        *resp.body_mut() = ChannelBody::new(state.blobs.read(read_segments(&parts, start, len)), len);
+        *resp.body_mut() = channel_body(state.blobs.read(read_segments(&parts, start, len)), len);
     }
     Ok(resp)
 }

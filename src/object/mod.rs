@@ -2,6 +2,7 @@
 //! request means (with S3's delete-marker answers), committing a new version with its
 //! event, and writing an object's headers into a response.
 
+pub mod acl;
 pub mod attributes;
 pub mod copy;
 pub mod delete;
@@ -12,10 +13,10 @@ pub mod tagging;
 pub mod versions;
 
 use http::{HeaderMap, Response};
-use s3api::headers::{format_http_date, header_str, Conditions};
+use s3api::headers::{format_http_date, Conditions};
 use s3api::{S3Error, S3ErrorCode};
 
-use crate::auth::acl::{Acl, CannedAcl};
+use crate::auth::acl::Acl;
 use crate::auth::policy::{self, Action, Resource};
 use crate::auth::Principal;
 use crate::catalog::{ms_to_datetime, Bucket, Part, NewVersion, ObjectVersion, VersionWrite, Versioning, NULL_VERSION};
@@ -25,17 +26,13 @@ use crate::server::response::{set_header, Body};
 use crate::server::AppState;
 use crate::storage::ReadSegment;
 
-/// The ACL a write asks for with `x-amz-acl`. `None` when the request names none.
+/// The ACL a write asks for with `x-amz-acl` or the `x-amz-grant-*` headers. `None`
+/// when the request names none. Grantee ids are not checked here: writes use
+/// [`acl::requested_acl`], which does.
 pub fn acl_from_headers(headers: &HeaderMap, bucket_owner: Option<&str>) -> Result<Option<Acl>, Error> {
-    if headers.keys().any(|k| k.as_str().starts_with("x-amz-grant-")) {
-        return Err(S3Error::with_message(S3ErrorCode::NotImplemented, "x-amz-grant-* headers are not supported; use x-amz-acl or an ACL document").into());
-    }
-    match header_str(headers, "x-amz-acl") {
+    match s3api::acl::from_headers(headers)? {
         None => Ok(None),
-        Some(name) => match CannedAcl::parse(name) {
-            Some(canned) => Ok(Some(Acl::canned(canned, bucket_owner))),
-            None => Err(S3Error::with_message(S3ErrorCode::InvalidArgument, format!("Unknown canned ACL: {name}")).extra("ArgumentName", "x-amz-acl").into()),
-        },
+        Some(requested) => Ok(Some(Acl::from_headers(requested, "", bucket_owner)?)),
     }
 }
 

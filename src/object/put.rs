@@ -12,7 +12,8 @@ use s3api::checksum::ChecksumAlgorithm;
 use s3api::headers::{self, reject_encryption_headers, ChecksumRequest, Conditions, ObjectMetadata};
 use s3api::{tagging, S3Error, S3ErrorCode};
 
-use super::{acl_from_headers, commit_version};
+use super::acl::requested_acl;
+use super::commit_version;
 use crate::auth::policy::Action;
 use crate::bucket;
 use crate::catalog::{now_ms, NewVersion, PartData, StoredChecksum};
@@ -130,7 +131,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket_name: &str,
     let content_md5 = headers::content_md5(h)?;
     let checksum = ChecksumRequest::from_headers(h)?;
     let tags = tagging::from_header(h)?.unwrap_or_default();
-    let acl = acl_from_headers(h, Some(&bucket.owner_id))?;
+    let acl = requested_acl(state, h, Some(&bucket.owner_id)).await?;
     let conditions = Conditions::from_headers(h);
     check_length(&req, MAX_PUT_SIZE)?;
 

@@ -18,6 +18,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::RateLimits;
 use crate::auth::root::{ensure_root, RootCredentials, RootSource};
 use crate::catalog::Catalog;
 use crate::config::ServeConfig;
@@ -35,6 +37,10 @@ pub struct AppState {
     pub blobs: BlobStore,
     pub domains: Vec<String>,
     pub gc: gc::GcTrigger,
+    /// Login-token keys (accounts, STS).
+    pub jwt: JwtKeys,
+    /// Request and login rate limits.
+    pub limits: RateLimits,
 }
 
 /// A server accepting connections until [`RunningServer::shutdown`].
@@ -77,12 +83,14 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let blobs = BlobStore::open(&config.data_dir)?;
     let catalog = Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
     let (root, root_source) = ensure_root(&catalog, &config.data_dir, root_from_env).await?;
+    let jwt = JwtKeys::load_or_create(&config.data_dir, config.jwt_secret.as_ref(), config.jwt_ttl_secs)?;
+    let limits = RateLimits::new(config.rate_limit.0, config.rate_burst, config.login_rate_limit, config.login_rate_burst);
     let listener = TcpListener::bind(config.addr).await.map_err(|e| Error::Internal(format!("cannot listen on {}: {e}", config.addr)))?;
     let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (gc_trigger, gc_worker) = gc::Collector::new(catalog.clone(), blobs.clone(), gc::Timings { free_delay: config.gc_delay(), orphan_grace: config.orphan_grace(), upload_max_age: config.multipart_max_age(), sweep_interval: config.sweep_interval() });
-    let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger });
+    let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger, jwt, limits });
 
     let tasks = vec![
         tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())),

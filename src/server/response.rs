@@ -78,10 +78,9 @@ pub struct ChannelBody {
     remaining: u64,
 }
 
-impl ChannelBody {
-    pub fn new(rx: mpsc::Receiver<std::io::Result<Bytes>>, len: u64) -> Body {
-        ChannelBody { rx, remaining: len }.boxed()
-    }
+/// A response body of `len` bytes fed by a reader thread.
+pub fn channel_body(rx: mpsc::Receiver<std::io::Result<Bytes>>, len: u64) -> Body {
+    ChannelBody { rx, remaining: len }.boxed()
 }
 
 impl http_body::Body for ChannelBody {

@@ -74,7 +74,10 @@ async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incomin
     }
 
     let vhost_bucket = if target.virtual_host { target.bucket.as_deref() } else { None };
-    let auth = auth::authenticate(&state.catalog, &parts, vhost_bucket, &state.config.region, chrono::Utc::now()).await?;
+    let auth = auth::authenticate(&state.catalog, &parts, vhost_bucket, &state.config.region, chrono::Utc::now()).await;
+    // Rate limit: per verified access key; anonymous and failed requests per client IP.
+    auth::rate_limit::admit_s3(&state.limits, auth.as_ref().ok(), remote.ip())?;
+    let auth = auth?;
     let body = RequestBody::new(incoming, &parts.headers, &auth.payload, auth.chunk_signer)?;
     let req = S3Request { parts, query, body, principal: auth.principal, request_id: request_id.to_owned(), remote };
     dispatch(state, op, req).await
@@ -84,7 +87,7 @@ async fn dispatch(state: &AppState, op: Operation, req: S3Request) -> Result<Res
     use s3api::S3ErrorCode::NotImplemented;
     match op {
         Operation::ListBuckets(params) => bucket::list_buckets(state, req, params).await,
-        Operation::StsAction => Err(s3api::S3Error::with_message(NotImplemented, "STS is not available yet").into()),
+        Operation::StsAction => auth::sts::handle(state, req).await,
         Operation::CreateBucket { bucket } => bucket::create(state, req, &bucket).await,
         Operation::HeadBucket { bucket } => bucket::head(state, req, &bucket).await,
         Operation::DeleteBucket { bucket } => bucket::delete(state, req, &bucket).await,
@@ -125,12 +128,10 @@ async fn dispatch(state: &AppState, op: Operation, req: S3Request) -> Result<Res
         Operation::DeleteObjectTagging { bucket, key, version_id } => {
             object::tagging::delete(state, req, &bucket, &key, version_id.as_deref()).await
         }
-        op @ (Operation::GetBucketAcl { .. }
-        | Operation::PutBucketAcl { .. }
-        | Operation::GetObjectAcl { .. }
-        | Operation::PutObjectAcl { .. }) => {
-            Err(s3api::S3Error::with_message(NotImplemented, format!("{} is not implemented yet", op.name())).into())
-        }
+        Operation::GetBucketAcl { bucket } => bucket::acl::get_bucket_acl(state, req, &bucket).await,
+        Operation::PutBucketAcl { bucket } => bucket::acl::put_bucket_acl(state, req, &bucket).await,
+        Operation::GetObjectAcl { bucket, key, version_id } => object::acl::get_object_acl(state, req, &bucket, &key, version_id.as_deref()).await,
+        Operation::PutObjectAcl { bucket, key, version_id } => object::acl::put_object_acl(state, req, &bucket, &key, version_id.as_deref()).await,
         Operation::NotImplemented { name, .. } => {
             Err(s3api::S3Error::with_message(NotImplemented, format!("{name} is not implemented")).into())
         }

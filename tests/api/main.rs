@@ -2,13 +2,19 @@
 //! module per area. Run against SQLite by default, and against PostgreSQL when
 //! `DEPOT_TEST_DATABASE_URL=postgres://…` is set.
 
+mod accounts;
+mod acl;
 mod bodies;
 mod checksums;
 mod common;
 mod conditional;
 mod copy;
+mod identity;
 mod multipart;
+mod rate_limit;
+mod security;
 mod sigv2;
 mod smoke;
+mod sts;
 mod tagging;
 mod versioning;

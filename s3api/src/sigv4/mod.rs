@@ -9,6 +9,7 @@ mod authorization;
 pub mod canonical;
 mod payload;
 mod presigned;
+pub mod signer;
 mod streaming;
 mod time;
 mod v2;

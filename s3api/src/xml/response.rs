@@ -165,8 +165,16 @@ pub struct ObjectPartsAttribute {
     pub next_part_number_marker: u32,
     pub max_parts: usize,
     pub is_truncated: bool,
-    /// (part number, size, optional (element name, checksum))
-    pub parts: Vec<(u32, u64, Option<(String, String)>)>,
+    pub parts: Vec<PartAttribute>,
+}
+
+/// One part in GetObjectAttributes.
+#[derive(Debug, Clone, Default)]
+pub struct PartAttribute {
+    pub number: u32,
+    pub size: u64,
+    /// (element name such as `ChecksumCRC32`, value)
+    pub checksum: Option<(String, String)>,
 }
 
 /// GetObjectAttributesResponse.
@@ -187,11 +195,11 @@ pub fn object_attributes(attrs: &ObjectAttributes) -> String {
         w.num_elem("NextPartNumberMarker", parts.next_part_number_marker);
         w.num_elem("MaxParts", parts.max_parts);
         w.bool_elem("IsTruncated", parts.is_truncated);
-        for (number, size, checksum) in &parts.parts {
+        for part in &parts.parts {
             w.open("Part");
-            w.num_elem("PartNumber", number);
-            w.num_elem("Size", size);
-            if let Some((name, value)) = checksum {
+            w.num_elem("PartNumber", part.number);
+            w.num_elem("Size", part.size);
+            if let Some((name, value)) = &part.checksum {
                 w.elem(name, value);
             }
             w.close("Part");
