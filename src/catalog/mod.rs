@@ -25,7 +25,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
-pub use listing::{ListedObject, ObjectListing};
+pub use listing::{page_query, ListedObject, ObjectListing};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};
 
