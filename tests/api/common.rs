@@ -26,8 +26,8 @@ use sqlx::Connection;
 /// The region of test servers unless a test configures another.
 pub const REGION: &str = "us-east-1";
 
-/// How long `eventually` waits for background work (GC, sweeps) before failing.
-const EVENTUALLY: Duration = Duration::from_secs(15);
+/// How long `wait_until` waits for background work (GC, sweeps) before failing.
+const WAIT_LIMIT: Duration = Duration::from_secs(15);
 
 pub struct TestApp {
     server: Option<RunningServer>,
@@ -272,12 +272,12 @@ pub fn s3_error<T: Debug, E: ProvideErrorMetadata + Debug>(result: Result<T, Sdk
 
 /// Waits until `check` holds, polling; fails the test after a deadline. For background
 /// work (GC, sweeps) only: never a bare sleep.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn wait_until<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let deadline = Instant::now() + EVENTUALLY;
+    let deadline = Instant::now() + WAIT_LIMIT;
     while !check().await {
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
         tokio::time::sleep(Duration::from_millis(25)).await;

@@ -18,7 +18,7 @@ use sqlx::Row;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::common::{eventually, s3_error, TestApp};
+use crate::common::{wait_until, s3_error, TestApp};
 
 /// Makes every insert of an object version for `keys` fail inside the catalog
 /// transaction, as a database error would.
@@ -100,7 +100,7 @@ async fn the_blob_is_in_place_before_its_row_commits() {
 
     let client = app.client.clone();
     let put = tokio::spawn(async move { client.put_object().bucket("wpath").key("slow").body(b"patience".to_vec().into()).send().await });
-    eventually("the blob is in its final place", || async { app.blob_files().len() == 1 }).await;
+    wait_until("the blob is in its final place", || async { app.blob_files().len() == 1 }).await;
     let blob = app.blob_files();
     // The blob is durable and in place, while its row is not committed yet.
     assert_eq!(s3_error(app.client.get_object().bucket("wpath").key("slow").send().await).1, "NoSuchKey");
@@ -138,14 +138,15 @@ async fn the_sweeper_removes_orphans_past_the_grace_period_only() {
     // Files a second short of the grace period: past it at the next sweep. (The sweeper
     // looks at each file once, when it comes of age; this is how a crash's orphan ages.)
     let nearly = GRACE - Duration::from_secs(1);
+    // The referenced blob first: any sweep that finds the orphan old enough looks at it too.
+    File::options().write(true).open(&referenced).unwrap().set_modified(SystemTime::now() - nearly).unwrap();
     let blobs = app.data_dir.path().join("blobs");
     let orphan = file_aged(blobs.join("0b/ad/0bad0000000000000000000000000001"), nearly);
     let young = file_aged(blobs.join("0b/ad/0bad0000000000000000000000000002"), Duration::ZERO);
     let stale_temp = file_aged(app.data_dir.path().join("tmp/0bad0000000000000000000000000003.tmp"), 2 * GRACE);
     let young_temp = file_aged(app.data_dir.path().join("tmp/0bad0000000000000000000000000004.tmp"), Duration::ZERO);
-    File::options().write(true).open(&referenced).unwrap().set_modified(SystemTime::now() - nearly).unwrap();
 
-    eventually("the orphan and the stale temp file are swept", || async { !orphan.exists() && !stale_temp.exists() }).await;
+    wait_until("the orphan and the stale temp file are swept", || async { !orphan.exists() && !stale_temp.exists() }).await;
     assert!(young.exists(), "an orphan younger than the grace period is kept");
     assert!(young_temp.exists(), "a young temp file may be a write in progress");
     assert!(referenced.exists(), "a referenced blob is never swept, however old");
@@ -162,11 +163,11 @@ async fn blobs_of_overwritten_and_deleted_objects_are_freed() {
     app.put("wpath", "k", b"first".to_vec()).await;
     let first = blob_set();
     app.put("wpath", "k", b"second".to_vec()).await;
-    eventually("the overwritten version's blob is freed", || async { blob_set().len() == 1 && blob_set() != first }).await;
+    wait_until("the overwritten version's blob is freed", || async { blob_set().len() == 1 && blob_set() != first }).await;
     assert_eq!(app.get("wpath", "k").await, b"second");
 
     app.client.delete_object().bucket("wpath").key("k").send().await.unwrap();
-    eventually("the deleted object's blob is freed", || async { app.blob_files().is_empty() }).await;
+    wait_until("the deleted object's blob is freed", || async { app.blob_files().is_empty() }).await;
 
     for key in ["a", "b", "c"] {
         app.put("wpath", key, key.as_bytes().to_vec()).await;
@@ -177,7 +178,7 @@ async fn blobs_of_overwritten_and_deleted_objects_are_freed() {
         .build()
         .unwrap();
     app.client.delete_objects().bucket("wpath").delete(delete).send().await.unwrap();
-    eventually("DeleteObjects frees its blobs", || async { app.blob_files().len() == 1 }).await;
+    wait_until("DeleteObjects frees its blobs", || async { app.blob_files().len() == 1 }).await;
     assert_eq!(app.get("wpath", "c").await, b"c");
     app.shutdown().await;
 }
@@ -205,10 +206,10 @@ async fn an_interrupted_upload_stores_nothing() {
     let mut socket = TcpStream::connect(app.addr).await.unwrap();
     socket.write_all(&head).await.unwrap();
     socket.write_all(&body[..body.len() / 2]).await.unwrap();
-    eventually("the upload is being received", || async { !app.temp_files().is_empty() }).await;
+    wait_until("the upload is being received", || async { !app.temp_files().is_empty() }).await;
     drop(socket);
 
-    eventually("the abandoned upload's temp file is removed", || async { app.temp_files().is_empty() }).await;
+    wait_until("the abandoned upload's temp file is removed", || async { app.temp_files().is_empty() }).await;
     assert_eq!(app.snapshot("wpath").await, before);
     app.shutdown().await;
 }
@@ -226,11 +227,11 @@ async fn graceful_shutdown_finishes_an_upload_in_progress() {
     let mut socket = TcpStream::connect(addr).await.unwrap();
     socket.write_all(&head).await.unwrap();
     socket.write_all(first_half).await.unwrap();
-    eventually("the upload is being received", || async { !app.temp_files().is_empty() }).await;
+    wait_until("the upload is being received", || async { !app.temp_files().is_empty() }).await;
 
     let client_side = async move {
         // Shutdown has begun once new connections are refused...
-        eventually("the server stops accepting", || async { TcpStream::connect(addr).await.is_err() }).await;
+        wait_until("the server stops accepting", || async { TcpStream::connect(addr).await.is_err() }).await;
         // ...and the upload in progress still completes.
         socket.write_all(second_half).await.unwrap();
         let mut response = Vec::new();
