@@ -18,7 +18,7 @@ use sqlx::Row;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::common::{wait_until, s3_error, TestApp};
+use crate::common::{s3_error, wait_until, TestApp};
 
 /// Makes every insert of an object version for `keys` fail inside the catalog
 /// transaction, as a database error would.
