@@ -2,7 +2,10 @@
 //!
 //! A page reads the `objects_live` index from the marker onwards, at most one row past
 //! the page, and when a delimiter rolls keys up into a common prefix it seeks past the
-//! whole prefix instead of reading its keys. A page never costs a scan of the bucket.
+//! whole prefix instead of reading its keys. With a delimiter it reads in small batches
+//! that grow while they hold plain keys, so that seeking past many prefixes does not
+//! read (and drop) a page's worth of rows per prefix. A page never costs a scan of the
+//! bucket: it reads a small multiple of its own size ([`ObjectListing::rows_read`]).
 
 use sqlx::Row;
 
@@ -29,6 +32,8 @@ pub struct ObjectListing {
     pub is_truncated: bool,
     /// The last key or common prefix returned.
     pub next_marker: Option<String>,
+    /// Index entries the page read: its cost, whatever the size of the bucket.
+    pub rows_read: u64,
 }
 
 /// A page of versions and delete markers, keys ascending and each key's versions newest
@@ -41,6 +46,10 @@ pub struct VersionListing {
     pub next_key_marker: Option<String>,
     pub next_version_id_marker: Option<String>,
 }
+
+/// Rows a delimited listing reads at once after a seek: the next common prefix may
+/// start at the very next key.
+const PROBE_ROWS: usize = 8;
 
 /// Where a scan resumes.
 enum Resume {
@@ -61,18 +70,17 @@ impl Catalog {
             _ => Resume::Including(prefix.to_owned()),
         };
         let mut count = 0usize;
+        let mut probe = PROBE_ROWS;
         'scan: loop {
             // One row more than the page needs tells whether the page is truncated.
-            let batch = (max - count + 1) as i64;
-            let (op, bound) = match &from {
-                Resume::Including(k) => (">=", k.as_str()),
-                Resume::After(k) => (">", k.as_str()),
+            let wanted = max - count + 1;
+            let batch = if delimiter.is_some() { wanted.min(probe) } else { wanted } as i64;
+            let (inclusive, bound) = match &from {
+                Resume::Including(k) => (true, k.as_str()),
+                Resume::After(k) => (false, k.as_str()),
             };
-            let sql = format!(
-                "SELECT key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm, checksum_type FROM objects \
-                 WHERE bucket_id = $1 AND key {op} $2 AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT $3"
-            );
-            let rows = sqlx::query(&sql).bind(bucket_id).bind(bound).bind(batch).fetch_all(self.reader()).await?;
+            let rows = sqlx::query(&page_query(inclusive)).bind(bucket_id).bind(bound).bind(batch).fetch_all(self.reader()).await?;
+            page.rows_read += rows.len() as u64;
             let exhausted = (rows.len() as i64) < batch;
             for row in &rows {
                 let key: String = row.try_get("key")?;
@@ -84,6 +92,7 @@ impl Catalog {
                     if after.is_some_and(|a| common.as_str() <= a) {
                         // The marker lies inside this prefix: resume after it.
                         from = Resume::Including(successor(&common));
+                        probe = PROBE_ROWS;
                         continue 'scan;
                     }
                     if count == max {
@@ -94,6 +103,7 @@ impl Catalog {
                     page.next_marker = Some(common.clone());
                     from = Resume::Including(successor(&common));
                     page.common_prefixes.push(common);
+                    probe = PROBE_ROWS;
                     continue 'scan;
                 }
                 if count == max {
@@ -117,6 +127,8 @@ impl Catalog {
             if exhausted {
                 break;
             }
+            // A whole batch of plain keys: more are likely, so read more at once.
+            probe = probe.saturating_mul(2);
         }
         Ok(page)
     }
@@ -183,6 +195,17 @@ impl Catalog {
         }
         Ok(page)
     }
+}
+
+/// The one statement behind every listing page: the live keys of bucket `$1` from `$2` on
+/// (inclusive or not), in key order, at most `$3` of them. A range scan of the
+/// `objects_live` index; public so that tests can check its query plan.
+pub fn page_query(inclusive: bool) -> String {
+    let op = if inclusive { ">=" } else { ">" };
+    format!(
+        "SELECT key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm, checksum_type FROM objects \
+         WHERE bucket_id = $1 AND key {op} $2 AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT $3"
+    )
 }
 
 /// The smallest string greater than every string that starts with `prefix`: the last

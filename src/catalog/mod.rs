@@ -29,7 +29,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use accounts::NewAccessKey;
-pub use listing::{ListedObject, ObjectListing, VersionListing};
+pub use listing::{page_query, ListedObject, ObjectListing, VersionListing};
 pub use uploads::{Upload, UploadListing, UploadPart};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};

@@ -39,6 +39,7 @@ pub async fn list_objects(state: &AppState, req: S3Request, bucket_name: &str, p
         (None, None, marker) => marker.clone(),
     };
     let listing = state.catalog.list_objects(bucket.id, &params.prefix, params.delimiter.as_deref(), after.as_deref(), params.max_keys).await?;
+    tracing::debug!(rows_read = listing.rows_read, "listing page read");
 
     let mut owners: HashMap<String, Owner> = HashMap::new();
     let mut objects = Vec::with_capacity(listing.objects.len());

@@ -6,6 +6,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -90,9 +91,18 @@ impl BlobStore {
         let blob_id = uuid::Uuid::new_v4().simple().to_string();
         let temp_path = self.inner.tmp.join(format!("{blob_id}.tmp"));
         let (tx, rx) = mpsc::channel::<Bytes>(WRITE_QUEUE);
-        let path = temp_path.clone();
-        let task = tokio::task::spawn_blocking(move || write_temp(&path, rx, hashes));
-        BlobWriter { tx: Some(tx), task, staged: Some(Staged { store: self.clone(), blob_id, temp_path }) }
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let (path, flag) = (temp_path.clone(), abandoned.clone());
+        let task = tokio::task::spawn_blocking(move || {
+            let result = write_temp(&path, rx, hashes);
+            // Abandoned before this thread even created the file: the guard found nothing
+            // to remove, so the file is removed here.
+            if flag.load(Ordering::SeqCst) {
+                let _ = fs::remove_file(&path);
+            }
+            result
+        });
+        BlobWriter { tx: Some(tx), task, staged: Some(Staged { store: self.clone(), blob_id, temp_path, abandoned, armed: true }) }
     }
 
     /// Streams the given segments in order. Errors arrive in the stream; dropping the
@@ -189,10 +199,19 @@ struct Staged {
     store: BlobStore,
     blob_id: String,
     temp_path: PathBuf,
+    /// Set when the write is given up; the writer thread then removes the temp file too,
+    /// in case it creates it only after this guard was dropped.
+    abandoned: Arc<AtomicBool>,
+    /// False once the temp file became a blob: nothing is left to remove.
+    armed: bool,
 }
 
 impl Drop for Staged {
     fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        self.abandoned.store(true, Ordering::SeqCst);
         // Best effort: a leftover temp file is also removed by the orphan sweeper.
         let _ = fs::remove_file(&self.temp_path);
     }
@@ -262,16 +281,15 @@ pub struct StagedBlob {
 impl StagedBlob {
     /// Moves the blob into `blobs/ab/cd/<id>` durably and returns its id.
     pub async fn persist(mut self) -> Result<String, StorageError> {
-        let staged = self.staged.take().ok_or(StorageError::WriterGone)?;
+        let mut staged = self.staged.take().ok_or(StorageError::WriterGone)?;
         tokio::task::spawn_blocking(move || -> io::Result<String> {
             let final_path = staged.store.path(&staged.blob_id);
             let dir = final_path.parent().ok_or_else(|| io::Error::other("blob path has no parent"))?;
             create_dir_durably(dir)?;
             fs::rename(&staged.temp_path, &final_path)?;
+            staged.armed = false;
             File::open(dir)?.sync_all()?;
-            let id = staged.blob_id.clone();
-            std::mem::forget(staged);
-            Ok(id)
+            Ok(staged.blob_id.clone())
         })
         .await
         .map_err(|_| StorageError::WriterGone)?
@@ -314,4 +332,39 @@ fn write_temp(path: &Path, mut rx: mpsc::Receiver<Bytes>, hashes: Hashes) -> io:
         md5: md5.finalize().into(),
         checksums: checksums.into_iter().map(Checksummer::finalize).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_abandoned_write_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        // Dropped at once, most writers are given up before their thread created the file.
+        for _ in 0..50 {
+            let mut writer = store.writer(Hashes::default());
+            let _ = writer.write(Bytes::from_static(b"partial")).await;
+            drop(writer);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while fs::read_dir(store.tmp_dir()).unwrap().count() > 0 {
+            assert!(Instant::now() < deadline, "temp files left behind");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_persisted_blob_is_in_place_and_its_temp_file_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path()).unwrap();
+        let mut writer = store.writer(Hashes::default());
+        writer.write(Bytes::from_static(b"whole")).await.unwrap();
+        let id = writer.finish().await.unwrap().persist().await.unwrap();
+        assert_eq!(fs::read(store.path(&id)).unwrap(), b"whole");
+        assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 0);
+    }
 }

@@ -2,24 +2,36 @@
 //! with a fresh data dir (and a fresh PostgreSQL database when
 //! `DEPOT_TEST_DATABASE_URL` points at one), and clients to drive it: the AWS SDK for
 //! Rust with default settings, and a raw HTTP client with a SigV4 signer for requests
-//! the SDK will not send.
+//! the SDK will not send. Helpers to look behind the API (blob files, a connection to the
+//! catalog database) serve assertions that stored data did or did not change.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
+use std::future::Future;
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_credential_types::Credentials;
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::Region;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::Client;
 use depot::auth::root::RootCredentials;
 use depot::config::ServeConfig;
 use depot::server::RunningServer;
 use sqlx::Connection;
 
+/// The region of test servers unless a test configures another.
 pub const REGION: &str = "us-east-1";
+
+/// How long `wait_until` waits for background work (GC, sweeps) before failing.
+const WAIT_LIMIT: Duration = Duration::from_secs(15);
 
 pub struct TestApp {
     server: Option<RunningServer>,
+    config: ServeConfig,
     pub addr: SocketAddr,
     pub endpoint: String,
     pub root: RootCredentials,
@@ -58,21 +70,46 @@ impl TestApp {
         };
         configure(&mut config);
         let root = RootCredentials { access_key_id: "DPRTTESTROOTKEY00001".into(), secret_access_key: "test-root-secret-key-0000000000000000000".into() };
-        let server = depot::server::start(config, Some(root.clone())).await.expect("server starts");
+        let server = depot::server::start(config.clone(), Some(root.clone())).await.expect("server starts");
         let addr = server.local_addr();
         let endpoint = format!("http://{addr}");
-        let client = sdk_client(&endpoint, &root.access_key_id, &root.secret_access_key, None);
-        TestApp { server: Some(server), addr, endpoint, root, client, data_dir, database }
+        let client = sdk_client(&endpoint, &config.region, &root.access_key_id, &root.secret_access_key, None);
+        TestApp { server: Some(server), config, addr, endpoint, root, client, data_dir, database }
     }
 
     /// An SDK client for other credentials.
     pub fn client_for(&self, access_key: &str, secret: &str, session_token: Option<&str>) -> Client {
-        sdk_client(&self.endpoint, access_key, secret, session_token)
+        sdk_client(&self.endpoint, &self.config.region, access_key, secret, session_token)
     }
 
     /// The server's state, for looking behind the API (blob files, catalog rows).
     pub fn state(&self) -> &depot::server::AppState {
         self.server.as_ref().expect("running").state()
+    }
+
+    /// Stops the server gracefully (in-flight requests finish), keeping its data.
+    pub async fn stop_server(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+    }
+
+    /// Stops the server and starts a new one on the same data dir and database (on a new
+    /// port; the clients follow).
+    pub async fn restart(&mut self) {
+        self.stop_server().await;
+        let server = depot::server::start(self.config.clone(), Some(self.root.clone())).await.expect("server restarts");
+        self.addr = server.local_addr();
+        self.endpoint = format!("http://{}", self.addr);
+        self.client = sdk_client(&self.endpoint, &self.config.region, &self.root.access_key_id, &self.root.secret_access_key, None);
+        self.server = Some(server);
+    }
+
+    pub async fn shutdown(mut self) {
+        self.stop_server().await;
+        if let Some(db) = self.database.take() {
+            db.drop_database().await;
+        }
     }
 
     /// Creates a bucket as root.
@@ -92,20 +129,82 @@ impl TestApp {
         out.body.collect().await.expect("body").into_bytes().to_vec()
     }
 
-    /// Blob files under the data dir.
-    pub fn blob_files(&self) -> Vec<std::path::PathBuf> {
-        let mut out = Vec::new();
-        let mut stack = vec![self.data_dir.path().join("blobs")];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                if entry.path().is_dir() {
-                    stack.push(entry.path());
-                } else {
-                    out.push(entry.path());
-                }
-            }
+    /// Every key of a bucket, in listing order (ListObjectsV2, all pages).
+    pub async fn keys(&self, bucket: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut pages = self.client.list_objects_v2().bucket(bucket).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            keys.extend(page.expect("list page").contents().iter().filter_map(|o| o.key().map(str::to_owned)));
         }
-        out
+        keys
+    }
+
+    /// What a bucket holds, as far as a client can tell, plus the blob files on disk:
+    /// compare two snapshots to show that a request changed nothing.
+    pub async fn snapshot(&self, bucket: &str) -> Snapshot {
+        let mut objects = BTreeMap::new();
+        for key in self.keys(bucket).await {
+            let out = self.client.get_object().bucket(bucket).key(&key).send().await.expect("get object");
+            let etag = out.e_tag().unwrap_or_default().to_owned();
+            let content_type = out.content_type().unwrap_or_default().to_owned();
+            let bytes = out.body.collect().await.expect("body").into_bytes().to_vec();
+            objects.insert(key, StoredObject { etag, content_type, bytes });
+        }
+        Snapshot { objects, blobs: self.blob_files().into_iter().collect() }
+    }
+
+    /// Blob files under the data dir.
+    pub fn blob_files(&self) -> Vec<PathBuf> {
+        files_under(&self.data_dir.path().join("blobs"))
+    }
+
+    /// Temp files of in-progress (or abandoned) writes.
+    pub fn temp_files(&self) -> Vec<PathBuf> {
+        files_under(&self.data_dir.path().join("tmp"))
+    }
+
+    /// The catalog database the server uses.
+    pub fn database_url(&self) -> String {
+        match &self.database {
+            Some(db) => db.url(),
+            None => format!("sqlite://{}", self.data_dir.path().join("depot.db").display()),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database.is_some()
+    }
+
+    /// A connection of its own to the server's catalog database.
+    pub async fn db(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.database_url()).await.expect("connect to the catalog database")
+    }
+
+    /// Creates a second, non-root user with an access key, straight in the catalog (the
+    /// account API is not there yet). Returns (access key id, secret).
+    pub async fn create_user(&self, username: &str) -> (String, String) {
+        let user_id = uuid::Uuid::new_v4().simple().to_string();
+        let access_key = format!("DPTESTUSER{:010}", rand::random::<u32>());
+        let secret = format!("secret-of-{username}-{}", uuid::Uuid::new_v4().simple());
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut db = self.db().await;
+        sqlx::query("INSERT INTO users (id, username, is_root, disabled, created_at) VALUES ($1, $2, 0, 0, $3)")
+            .bind(&user_id)
+            .bind(username)
+            .bind(now)
+            .execute(&mut db)
+            .await
+            .expect("insert user");
+        sqlx::query("INSERT INTO access_keys (access_key_id, secret_key, user_id, kind, created_at) VALUES ($1, $2, $3, 'user', $4)")
+            .bind(&access_key)
+            .bind(&secret)
+            .bind(&user_id)
+            .bind(now)
+            .execute(&mut db)
+            .await
+            .expect("insert access key");
+        (access_key, secret)
     }
 
     /// A raw HTTP request builder, signed as root with SigV4 when `sign` is used.
@@ -113,21 +212,48 @@ impl TestApp {
         RawRequest::new(&self.endpoint, method, path_and_query)
     }
 
-    pub async fn shutdown(mut self) {
-        if let Some(server) = self.server.take() {
-            server.shutdown().await;
-        }
-        if let Some(db) = self.database.take() {
-            db.drop_database().await;
-        }
+    /// Signs a raw request as root and sends it.
+    pub async fn send_signed(&self, request: RawRequest) -> RawResponse {
+        request.sign(&self.root.access_key_id, &self.root.secret_access_key).send().await
     }
 }
 
-pub fn sdk_client(endpoint: &str, access_key: &str, secret: &str, session_token: Option<&str>) -> Client {
+/// One object as a client reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub etag: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A bucket's objects and the server's blob files at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub objects: BTreeMap<String, StoredObject>,
+    pub blobs: BTreeSet<PathBuf>,
+}
+
+fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                stack.push(entry.path());
+            } else {
+                out.push(entry.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+pub fn sdk_client(endpoint: &str, region: &str, access_key: &str, secret: &str, session_token: Option<&str>) -> Client {
     let credentials = Credentials::new(access_key, secret, session_token.map(str::to_owned), None, "depot-tests");
     let config = aws_sdk_s3::Config::builder()
         .behavior_version_latest()
-        .region(Region::new(REGION))
+        .region(Region::new(region.to_owned()))
         .endpoint_url(endpoint)
         .credentials_provider(credentials)
         .force_path_style(true)
@@ -135,6 +261,40 @@ pub fn sdk_client(endpoint: &str, access_key: &str, secret: &str, session_token:
         .http_client(aws_smithy_http_client::Builder::new().build_http())
         .build();
     Client::from_conf(config)
+}
+
+/// The HTTP status and S3 error code of a call that must fail.
+pub fn s3_error<T: Debug, E: ProvideErrorMetadata + Debug>(result: Result<T, SdkError<E, HttpResponse>>) -> (u16, String) {
+    let err = result.expect_err("the request should fail");
+    let status = err.raw_response().map(|r| r.status().as_u16()).unwrap_or_else(|| panic!("no response: {err:?}"));
+    (status, err.code().unwrap_or_default().to_owned())
+}
+
+/// Waits until `check` holds, polling; fails the test after a deadline. For background
+/// work (GC, sweeps) only: never a bare sleep.
+pub async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + WAIT_LIMIT;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Hex MD5 of bytes, quoted as an ETag.
+pub fn etag_of(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    format!("\"{}\"", hex::encode(Md5::digest(bytes)))
+}
+
+/// Base64 MD5 of bytes, as Content-MD5 carries it.
+pub fn content_md5(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use md5::{Digest, Md5};
+    base64::engine::general_purpose::STANDARD.encode(Md5::digest(bytes))
 }
 
 impl TestDatabase {
@@ -186,11 +346,32 @@ impl RawResponse {
 
     /// The `<Code>` of an S3 error document.
     pub fn error_code(&self) -> Option<String> {
-        let text = self.text();
-        let start = text.find("<Code>")? + 6;
-        let end = text[start..].find("</Code>")? + start;
-        Some(text[start..end].to_owned())
+        xml_value(&self.text(), "Code")
     }
+
+    /// The `<Message>` of an S3 error document.
+    pub fn error_message(&self) -> Option<String> {
+        xml_value(&self.text(), "Message")
+    }
+}
+
+/// The text of the first `<name>` element of a document.
+pub fn xml_value(doc: &str, name: &str) -> Option<String> {
+    xml_values(doc, name).into_iter().next()
+}
+
+/// The texts of every `<name>` element of a document, in order.
+pub fn xml_values(doc: &str, name: &str) -> Vec<String> {
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let mut out = Vec::new();
+    let mut rest = doc;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let Some(end) = after.find(&close) else { break };
+        out.push(after[..end].to_owned());
+        rest = &after[end + close.len()..];
+    }
+    out
 }
 
 impl RawRequest {
@@ -215,6 +396,11 @@ impl RawRequest {
 
     fn url(&self) -> String {
         format!("{}{}", self.endpoint, self.path_and_query)
+    }
+
+    /// The path and query as they will be sent (with a presigned URL's parameters).
+    pub fn path_and_query(&self) -> &str {
+        &self.path_and_query
     }
 
     /// Signs with SigV4 in the Authorization header, payload hashed.
@@ -297,6 +483,20 @@ impl RawRequest {
         let separator = if self.path_and_query.contains('?') { '&' } else { '?' };
         self.path_and_query = format!("{}{}{}", self.path_and_query, separator, query.join("&"));
         self
+    }
+
+    /// The request as HTTP/1.1 bytes (head, body), for a test that drives the socket
+    /// itself. The connection closes after the response.
+    pub fn to_http1(&self) -> (Vec<u8>, Vec<u8>) {
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut head = format!("{} {} HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\nconnection: close\r\n", self.method, self.path_and_query, self.body.len());
+        for (k, v) in &self.headers {
+            if !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("content-length") {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+        }
+        head.push_str("\r\n");
+        (head.into_bytes(), self.body.clone())
     }
 
     pub async fn send(self) -> RawResponse {
@@ -415,4 +615,11 @@ impl RawRequest {
         bytes.extend_from_slice(&self.body);
         bytes
     }
+}
+
+/// A body of `seed` repeated past the inline limit: stored in a blob file, not in the
+/// catalog row (for tests about blobs).
+pub fn blob_body(seed: &[u8]) -> Vec<u8> {
+    let seed = if seed.is_empty() { b"x".as_slice() } else { seed };
+    seed.iter().copied().cycle().take(depot::object::put::INLINE_LIMIT + 1 + seed.len()).collect()
 }

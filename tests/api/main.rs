@@ -4,17 +4,26 @@
 
 mod accounts;
 mod acl;
+mod auth;
 mod bodies;
+mod buckets;
 mod checksums;
 mod common;
 mod conditional;
 mod copy;
+mod delete;
+mod health;
 mod identity;
+mod listing;
 mod multipart;
+mod objects;
+mod ranges;
 mod rate_limit;
 mod security;
 mod sigv2;
 mod smoke;
 mod sts;
 mod tagging;
+mod unsupported;
 mod versioning;
+mod write_path;

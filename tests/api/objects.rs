@@ -1,0 +1,299 @@
+//! PutObject, GetObject and HeadObject: ETags, Content-MD5, stored headers and user
+//! metadata, key rules and unusual keys, a large streamed body, and the read errors.
+//! Every refused write leaves the stored objects as they were.
+
+use aws_sdk_s3::primitives::{ByteStream, DateTime};
+
+use crate::common::{blob_body};
+use crate::common::{content_md5, etag_of, s3_error, TestApp};
+
+#[tokio::test]
+async fn etag_is_the_quoted_md5_everywhere() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    let etag = app.put("bkt", "hello.txt", b"hello world".to_vec()).await;
+    assert_eq!(etag, "\"5eb63bbbe01eeed093cb22bb8f5acdc3\"");
+
+    let got = app.client.get_object().bucket("bkt").key("hello.txt").send().await.unwrap();
+    assert_eq!(got.e_tag(), Some(etag.as_str()));
+    assert_eq!(got.content_length(), Some(11));
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"hello world");
+
+    let head = app.client.head_object().bucket("bkt").key("hello.txt").send().await.unwrap();
+    assert_eq!(head.e_tag(), Some(etag.as_str()));
+    assert_eq!(head.content_length(), Some(11));
+
+    let listed = app.client.list_objects_v2().bucket("bkt").send().await.unwrap();
+    assert_eq!(listed.contents()[0].e_tag(), Some(etag.as_str()));
+    assert_eq!(listed.contents()[0].size(), Some(11));
+
+    // An empty object is an object too.
+    assert_eq!(app.put("bkt", "empty", Vec::new()).await, etag_of(b""));
+    assert_eq!(app.get("bkt", "empty").await, b"");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn overwriting_replaces_the_object() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    app.put("bkt", "k", b"first".to_vec()).await;
+    let etag = app.put("bkt", "k", b"second version".to_vec()).await;
+    assert_eq!(etag, etag_of(b"second version"));
+    assert_eq!(app.get("bkt", "k").await, b"second version");
+    assert_eq!(app.keys("bkt").await, ["k"]);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn digests_are_verified() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    let body = b"checked bytes".to_vec();
+    app.client.put_object().bucket("bkt").key("k").content_md5(content_md5(&body)).body(body.clone().into()).send().await.expect("a matching Content-MD5 is accepted");
+    let before = app.snapshot("bkt").await;
+
+    let wrong = app.client.put_object().bucket("bkt").key("k").content_md5(content_md5(b"other bytes")).body(b"new bytes".to_vec().into()).send().await;
+    assert_eq!(s3_error(wrong), (400, "BadDigest".to_owned()));
+    for malformed in ["not base64!", "AAAA", ""] {
+        let result = app.client.put_object().bucket("bkt").key("k").content_md5(malformed).body(b"new bytes".to_vec().into()).send().await;
+        assert_eq!(s3_error(result), (400, "InvalidDigest".to_owned()), "{malformed:?}");
+    }
+    // A flexible checksum that does not match is a 400 too, never a 500.
+    let result = app.client.put_object().bucket("bkt").key("k").checksum_crc32("AAAAAA==").body(b"new bytes".to_vec().into()).send().await;
+    assert_eq!(s3_error(result), (400, "BadDigest".to_owned()));
+    // A new key with a bad digest is not created either.
+    let wrong = app.client.put_object().bucket("bkt").key("new").content_md5(content_md5(b"x")).body(b"y".to_vec().into()).send().await;
+    assert_eq!(s3_error(wrong).1, "BadDigest");
+
+    assert_eq!(app.snapshot("bkt").await, before);
+    assert!(app.temp_files().is_empty(), "refused bodies leave no temp files: {:?}", app.temp_files());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn stored_headers_and_user_metadata_round_trip() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    let expires = DateTime::from_secs(1_900_000_000);
+    app.client
+        .put_object()
+        .bucket("bkt")
+        .key("page.html")
+        .body(b"<p>hi</p>".to_vec().into())
+        .content_type("text/html; charset=utf-8")
+        .cache_control("max-age=60, public")
+        .content_disposition("attachment; filename=\"page.html\"")
+        .content_encoding("gzip")
+        .content_language("de-CH")
+        .expires(expires)
+        .metadata("color", "blue")
+        .metadata("Mixed-Case", "Value With Spaces")
+        .send()
+        .await
+        .expect("put with headers");
+
+    let got = app.client.get_object().bucket("bkt").key("page.html").send().await.unwrap();
+    let head = app.client.head_object().bucket("bkt").key("page.html").send().await.unwrap();
+    for (what, content_type, cache, disposition, encoding, language, expires_string, metadata) in [
+        ("GET", got.content_type(), got.cache_control(), got.content_disposition(), got.content_encoding(), got.content_language(), got.expires_string(), got.metadata()),
+        ("HEAD", head.content_type(), head.cache_control(), head.content_disposition(), head.content_encoding(), head.content_language(), head.expires_string(), head.metadata()),
+    ] {
+        assert_eq!(content_type, Some("text/html; charset=utf-8"), "{what}");
+        assert_eq!(cache, Some("max-age=60, public"), "{what}");
+        assert_eq!(disposition, Some("attachment; filename=\"page.html\""), "{what}");
+        // The transfer encoding (aws-chunked) of the SDK's upload is never stored.
+        assert_eq!(encoding, Some("gzip"), "{what}");
+        assert_eq!(language, Some("de-CH"), "{what}");
+        assert_eq!(expires_string, Some("Sun, 17 Mar 2030 17:46:40 GMT"), "{what}");
+        let metadata = metadata.expect("user metadata");
+        assert_eq!(metadata.get("color").map(String::as_str), Some("blue"), "{what}");
+        assert_eq!(metadata.get("mixed-case").map(String::as_str), Some("Value With Spaces"), "{what}");
+        assert_eq!(metadata.len(), 2, "{what}");
+    }
+
+    // Without a Content-Type (the SDK always sends one), S3's default.
+    let put = app.send_signed(app.raw("PUT", "/bkt/plain").body("x")).await;
+    assert_eq!(put.status, 200);
+    let head = app.client.head_object().bucket("bkt").key("plain").send().await.unwrap();
+    assert_eq!(head.content_type(), Some("binary/octet-stream"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn user_metadata_is_limited_to_2_kb() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    // Names and values count: "k" + 2047 bytes is exactly the limit.
+    let fits = "v".repeat(2047);
+    app.client.put_object().bucket("bkt").key("k").metadata("k", &fits).body(b"old".to_vec().into()).send().await.expect("2 KB of metadata fits");
+    let before = app.snapshot("bkt").await;
+
+    let too_much = "v".repeat(2048);
+    let result = app.client.put_object().bucket("bkt").key("k").metadata("k", &too_much).body(b"new".to_vec().into()).send().await;
+    assert_eq!(s3_error(result), (400, "MetadataTooLarge".to_owned()));
+    let result = app
+        .client
+        .put_object()
+        .bucket("bkt")
+        .key("k2")
+        .metadata("a", "x".repeat(1100))
+        .metadata("b", "y".repeat(1100))
+        .body(b"new".to_vec().into())
+        .send()
+        .await;
+    assert_eq!(s3_error(result), (400, "MetadataTooLarge".to_owned()));
+
+    assert_eq!(app.snapshot("bkt").await, before);
+    let head = app.client.head_object().bucket("bkt").key("k").send().await.unwrap();
+    assert_eq!(head.metadata().and_then(|m| m.get("k")), Some(&fits));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn keys_are_at_most_1024_bytes() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    let longest = "k".repeat(1024);
+    app.put("bkt", &longest, b"fits".to_vec()).await;
+    // 1024 bytes of two-byte characters is 512 characters.
+    let longest_unicode = "é".repeat(512);
+    app.put("bkt", &longest_unicode, b"fits".to_vec()).await;
+    let before = app.snapshot("bkt").await;
+
+    for key in ["k".repeat(1025), format!("{longest_unicode}x"), "é".repeat(513)] {
+        let result = app.client.put_object().bucket("bkt").key(&key).body(b"too long".to_vec().into()).send().await;
+        assert_eq!(s3_error(result), (400, "KeyTooLongError".to_owned()), "{} bytes", key.len());
+        let result = app.client.get_object().bucket("bkt").key(&key).send().await;
+        assert_eq!(s3_error(result), (400, "KeyTooLongError".to_owned()));
+    }
+    assert_eq!(app.snapshot("bkt").await, before);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn unusual_keys_round_trip_as_plain_keys() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    let escape = format!("depot-escape-{}", uuid::Uuid::new_v4().simple());
+    let keys = [
+        "with space".to_owned(),
+        "plus+sign".to_owned(),
+        "percent%".to_owned(),
+        "percent%41encoded-looking".to_owned(),
+        "question?mark".to_owned(),
+        "hash#tag".to_owned(),
+        "tilde~".to_owned(),
+        "unicode/ü日本🎉".to_owned(),
+        "double//slash".to_owned(),
+        "/leading-slash".to_owned(),
+        "trailing-slash/".to_owned(),
+        "amp&eq=semi;comma,colon:at@dollar$".to_owned(),
+        "quotes'\"star*brackets[]".to_owned(),
+        "./dot".to_owned(),
+        "../x".to_owned(),
+        format!("../{escape}"),
+        format!("../../{escape}"),
+        format!("blobs/../../{escape}"),
+    ];
+    // Blob-sized bodies, so that every object has a blob file the keys could leak into.
+    for key in &keys {
+        let etag = app.put("bkt", key, blob_body(key.as_bytes())).await;
+        assert_eq!(etag, etag_of(&blob_body(key.as_bytes())), "{key}");
+    }
+    for key in &keys {
+        assert_eq!(app.get("bkt", key).await, blob_body(key.as_bytes()), "{key}");
+        let head = app.client.head_object().bucket("bkt").key(key).send().await.unwrap_or_else(|e| panic!("{key}: {e:?}"));
+        assert_eq!(head.content_length(), Some(blob_body(key.as_bytes()).len() as i64), "{key}");
+    }
+    let mut expected: Vec<String> = keys.to_vec();
+    expected.sort();
+    assert_eq!(app.keys("bkt").await, expected);
+
+    // Keys never became paths: the data dir holds only its own files, one blob per
+    // object, and nothing appeared next to it.
+    let data_dir = app.data_dir.path();
+    for path in walk(data_dir) {
+        let rel = path.strip_prefix(data_dir).unwrap().to_string_lossy().into_owned();
+        let known = rel.starts_with("depot.db") || rel.starts_with("tmp/") || rel == "root-credentials.json" || rel == "jwt-secret" || is_blob_path(&rel);
+        assert!(known, "unexpected file in the data dir: {rel}");
+    }
+    assert_eq!(app.blob_files().len(), keys.len());
+    for dir in [data_dir.to_path_buf(), data_dir.join("blobs"), data_dir.parent().unwrap().to_path_buf()] {
+        assert!(!dir.join(&escape).exists(), "a key escaped into {}", dir.display());
+    }
+
+    for key in &keys {
+        app.client.delete_object().bucket("bkt").key(key).send().await.unwrap();
+    }
+    assert!(app.keys("bkt").await.is_empty());
+    app.shutdown().await;
+}
+
+/// `blobs/ab/cd/<32 hex digits>`, the only shape a blob file has.
+fn is_blob_path(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    matches!(parts.as_slice(), ["blobs", a, b, id]
+        if a.len() == 2 && b.len() == 2 && id.len() == 32 && id.bytes().all(|c| c.is_ascii_hexdigit()) && id.starts_with(&format!("{a}{b}")))
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            out.extend(walk(&entry.path()));
+        } else {
+            out.push(entry.path());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_large_body_streams_through() {
+    let app = TestApp::start().await;
+    app.bucket("big").await;
+    // 20 MiB of a cheap pseudo-random sequence, so that no two blocks are alike.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let body: Vec<u8> = (0..20 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let out = app.client.put_object().bucket("big").key("blob.bin").body(ByteStream::from(body.clone())).send().await.expect("put 20 MiB");
+    assert_eq!(out.e_tag(), Some(etag_of(&body).as_str()));
+    let got = app.client.get_object().bucket("big").key("blob.bin").send().await.unwrap();
+    assert_eq!(got.content_length(), Some(body.len() as i64));
+    let bytes = got.body.collect().await.unwrap().into_bytes();
+    assert!(bytes.as_ref() == body.as_slice(), "the 20 MiB came back unchanged");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn reading_what_is_not_there() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    let (status, code) = s3_error(app.client.get_object().bucket("bkt").key("nope").send().await);
+    assert_eq!((status, code.as_str()), (404, "NoSuchKey"));
+    let (status, code) = s3_error(app.client.get_object().bucket("no-such-bucket").key("k").send().await);
+    assert_eq!((status, code.as_str()), (404, "NoSuchBucket"));
+    let (status, _) = s3_error(app.client.head_object().bucket("bkt").key("nope").send().await);
+    assert_eq!(status, 404);
+    let (status, _) = s3_error(app.client.head_object().bucket("no-such-bucket").key("k").send().await);
+    assert_eq!(status, 404);
+    let (status, code) = s3_error(app.client.put_object().bucket("no-such-bucket").key("k").body(b"x".to_vec().into()).send().await);
+    assert_eq!((status, code.as_str()), (404, "NoSuchBucket"));
+
+    // HEAD errors carry no body, but still the request id.
+    let head = app.send_signed(app.raw("HEAD", "/bkt/nope")).await;
+    assert_eq!(head.status, 404);
+    assert!(head.body.is_empty());
+    assert!(head.header("x-amz-request-id").is_some());
+    let get = app.send_signed(app.raw("GET", "/bkt/nope")).await;
+    assert_eq!(get.error_code().as_deref(), Some("NoSuchKey"));
+    assert!(get.text().contains("<Resource>/bkt/nope</Resource>"), "{}", get.text());
+    app.shutdown().await;
+}

@@ -1,0 +1,105 @@
+//! What Depot does not implement is refused with 501 NotImplemented, never answered with
+//! a wrong success: a `PUT /bucket?lifecycle` creates no bucket, a `DELETE
+//! /bucket?policy` deletes nothing. Reading a configuration that cannot be set answers
+//! as S3 does for an unset one (e.g. NoSuchBucketPolicy).
+
+use aws_sdk_s3::types::{BucketLifecycleConfiguration, CorsConfiguration, CorsRule, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter};
+
+use crate::common::{s3_error, TestApp};
+
+const LIFECYCLE: &str = "<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>";
+
+#[tokio::test]
+async fn bucket_subresources_are_not_implemented() {
+    let app = TestApp::start().await;
+    app.bucket("conf").await;
+    app.put("conf", "k", b"kept".to_vec()).await;
+    let before = app.snapshot("conf").await;
+
+    for (method, path, body) in [
+        ("PUT", "/conf?lifecycle", LIFECYCLE),
+        ("PUT", "/conf?policy", "{\"Version\":\"2012-10-17\",\"Statement\":[]}"),
+        ("PUT", "/conf?cors", "<CORSConfiguration/>"),
+        ("PUT", "/conf?website", "<WebsiteConfiguration/>"),
+        ("PUT", "/conf?encryption", "<ServerSideEncryptionConfiguration/>"),
+        ("PUT", "/conf?object-lock", "<ObjectLockConfiguration/>"),
+        ("DELETE", "/conf?policy", ""),
+        ("DELETE", "/conf?lifecycle", ""),
+        ("DELETE", "/conf?cors", ""),
+        ("PUT", "/conf/k?retention", "<Retention/>"),
+        ("PUT", "/conf/k?legal-hold", "<LegalHold/>"),
+        ("POST", "/conf/k?restore", "<RestoreRequest/>"),
+        ("PUT", "/conf/k?frobnicate", "not an object body"),
+        ("DELETE", "/conf/k?frobnicate", ""),
+    ] {
+        let resp = app.send_signed(app.raw(method, path).body(body)).await;
+        assert_eq!((resp.status, resp.error_code().as_deref()), (501, Some("NotImplemented")), "{method} {path}");
+    }
+    assert_eq!(app.snapshot("conf").await, before, "nothing changed");
+    app.client.head_bucket().bucket("conf").send().await.expect("the bucket is still there");
+
+    // The same through the SDK.
+    let rule = LifecycleRule::builder()
+        .id("expire")
+        .filter(LifecycleRuleFilter::builder().prefix("").build())
+        .status(ExpirationStatus::Enabled)
+        .expiration(LifecycleExpiration::builder().days(1).build())
+        .build()
+        .unwrap();
+    let lifecycle = BucketLifecycleConfiguration::builder().rules(rule).build().unwrap();
+    let result = app.client.put_bucket_lifecycle_configuration().bucket("conf").lifecycle_configuration(lifecycle).send().await;
+    assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
+    let result = app.client.put_bucket_policy().bucket("conf").policy("{\"Version\":\"2012-10-17\",\"Statement\":[]}").send().await;
+    assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
+    let cors = CorsConfiguration::builder().cors_rules(CorsRule::builder().allowed_methods("GET").allowed_origins("*").build().unwrap()).build().unwrap();
+    let result = app.client.put_bucket_cors().bucket("conf").cors_configuration(cors).send().await;
+    assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
+    assert_eq!(app.snapshot("conf").await, before);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_subresource_never_creates_a_bucket() {
+    let app = TestApp::start().await;
+    for path in ["/fresh-bucket?lifecycle", "/fresh-bucket?cors", "/fresh-bucket?policy"] {
+        let resp = app.send_signed(app.raw("PUT", path).body(LIFECYCLE)).await;
+        assert_eq!(resp.status, 501, "{path}");
+    }
+    assert_eq!(s3_error(app.client.head_bucket().bucket("fresh-bucket").send().await).0, 404);
+    let listed = app.client.list_buckets().send().await.unwrap();
+    assert!(listed.buckets().is_empty());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn unset_configurations_read_as_s3_answers_them() {
+    let app = TestApp::start().await;
+    app.bucket("conf").await;
+    assert_eq!(s3_error(app.client.get_bucket_policy().bucket("conf").send().await), (404, "NoSuchBucketPolicy".to_owned()));
+    assert_eq!(s3_error(app.client.get_bucket_lifecycle_configuration().bucket("conf").send().await), (404, "NoSuchLifecycleConfiguration".to_owned()));
+    assert_eq!(s3_error(app.client.get_bucket_cors().bucket("conf").send().await), (404, "NoSuchCORSConfiguration".to_owned()));
+    let resp = app.send_signed(app.raw("GET", "/conf?policy")).await;
+    assert_eq!((resp.status, resp.error_code().as_deref()), (404, Some("NoSuchBucketPolicy")));
+    // The bucket must exist, and be the caller's, first.
+    assert_eq!(s3_error(app.client.get_bucket_policy().bucket("no-such-bucket").send().await), (404, "NoSuchBucket".to_owned()));
+    assert_eq!(app.raw("GET", "/conf?policy").send().await.error_code().as_deref(), Some("AccessDenied"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn server_side_encryption_is_refused_not_ignored() {
+    let app = TestApp::start().await;
+    app.bucket("conf").await;
+    let result = app
+        .client
+        .put_object()
+        .bucket("conf")
+        .key("k")
+        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::Aes256)
+        .body(b"would not be encrypted".to_vec().into())
+        .send()
+        .await;
+    assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
+    assert!(app.keys("conf").await.is_empty());
+    app.shutdown().await;
+}
