@@ -9,7 +9,7 @@ use s3api::checksum::{Checksum, ChecksumAlgorithm};
 use s3api::sigv4::ChunkSigner;
 use sha2::{Digest, Sha256};
 
-use crate::common::{eventually, RawRequest, TcpClient, TestApp, REGION};
+use crate::common::{wait_until, RawRequest, TcpClient, TestApp, REGION};
 
 const SIGNED: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 const SIGNED_TRAILER: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
@@ -75,7 +75,7 @@ async fn assert_absent(app: &TestApp, bucket: &str, key: &str) {
 
 /// Only the blobs of stored objects remain: failed uploads left none.
 async fn assert_blobs(app: &TestApp, count: usize) {
-    eventually(|| app.blob_files().len() == count).await;
+    wait_until("count blob files remain", || async { app.blob_files().len() == count }).await;
 }
 
 #[tokio::test]
@@ -186,7 +186,7 @@ async fn truncated_bodies_store_nothing() {
     // aws-chunked, cut in the middle of a chunk.
     let (req, signer) = streaming_head(&app, "/cut/chunked", SIGNED, payload.len(), None);
     let body = frame(&payload, 16_384, Some(&signer), None);
-    let mut bytes = req.body(body).to_bytes(&app.addr.to_string());
+    let mut bytes = req.body(body).to_http1_bytes();
     bytes.truncate(bytes.len() - 20_000);
     let mut tcp = TcpClient::connect(&app).await;
     tcp.send(&bytes).await;
@@ -196,7 +196,7 @@ async fn truncated_bodies_store_nothing() {
     }
     // A plain body shorter than its Content-Length.
     let req = app.raw("PUT", "/cut/plain").body(payload.clone()).sign(&app.root.access_key_id, &app.root.secret_access_key);
-    let mut bytes = req.to_bytes(&app.addr.to_string());
+    let mut bytes = req.to_http1_bytes();
     bytes.truncate(bytes.len() - 1000);
     let mut tcp = TcpClient::connect(&app).await;
     tcp.send(&bytes).await;
@@ -218,7 +218,7 @@ async fn http_chunked_transfer_encoding() {
         .raw("PUT", "/te-bucket/k")
         .header("transfer-encoding", "chunked")
         .sign_payload(&app.root.access_key_id, &app.root.secret_access_key, SystemTime::now(), "UNSIGNED-PAYLOAD");
-    let mut bytes = req.to_bytes(&app.addr.to_string());
+    let mut bytes = req.to_http1_bytes();
     bytes.extend_from_slice(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
     let mut tcp = TcpClient::connect(&app).await;
     tcp.send(&bytes).await;
@@ -227,7 +227,7 @@ async fn http_chunked_transfer_encoding() {
     assert_eq!(app.get("te-bucket", "k").await, b"hello world");
     // Without Content-Length or chunked framing, a PUT is refused.
     let resp = app.raw("PUT", "/te-bucket/nolen").sign(&app.root.access_key_id, &app.root.secret_access_key);
-    let mut bytes = resp.to_bytes(&app.addr.to_string());
+    let mut bytes = resp.to_http1_bytes();
     let head_end = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8_lossy(&bytes[..head_end]).replace("\r\ncontent-length: 0", "");
     bytes = format!("{head}\r\n\r\n").into_bytes();
@@ -248,7 +248,7 @@ async fn expect_continue_only_after_authentication() {
         .header("expect", "100-continue")
         .body(body.clone())
         .sign(&app.root.access_key_id, &app.root.secret_access_key);
-    let bytes = req.to_bytes(&app.addr.to_string());
+    let bytes = req.to_http1_bytes();
     let split = bytes.len() - body.len();
     let mut tcp = TcpClient::connect(&app).await;
     tcp.send(&bytes[..split]).await;
@@ -261,7 +261,7 @@ async fn expect_continue_only_after_authentication() {
 
     // A bad signature is refused before the body is asked for.
     let req = app.raw("PUT", "/cont/denied").header("expect", "100-continue").body(body.clone()).sign(&app.root.access_key_id, "not-the-secret");
-    let bytes = req.to_bytes(&app.addr.to_string());
+    let bytes = req.to_http1_bytes();
     let mut tcp = TcpClient::connect(&app).await;
     tcp.send(&bytes[..bytes.len() - body.len()]).await;
     let resp = tcp.read_response().await.expect("a response");

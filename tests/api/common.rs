@@ -489,7 +489,10 @@ impl RawRequest {
     /// itself. The connection closes after the response.
     pub fn to_http1(&self) -> (Vec<u8>, Vec<u8>) {
         let host = self.endpoint.trim_start_matches("http://");
-        let mut head = format!("{} {} HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\nconnection: close\r\n", self.method, self.path_and_query, self.body.len());
+        let mut head = format!("{} {} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n", self.method, self.path_and_query);
+        if !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("transfer-encoding")) {
+            head.push_str(&format!("content-length: {}\r\n", self.body.len()));
+        }
         for (k, v) in &self.headers {
             if !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("content-length") {
                 head.push_str(&format!("{k}: {v}\r\n"));
@@ -497,6 +500,13 @@ impl RawRequest {
         }
         head.push_str("\r\n");
         (head.into_bytes(), self.body.clone())
+    }
+
+    /// Head and body in one buffer.
+    pub fn to_http1_bytes(&self) -> Vec<u8> {
+        let (mut head, body) = self.to_http1();
+        head.extend_from_slice(&body);
+        head
     }
 
     pub async fn send(self) -> RawResponse {
@@ -513,15 +523,6 @@ impl RawRequest {
         let headers = resp.headers().clone();
         let body = resp.bytes().await.expect("raw body").to_vec();
         RawResponse { status, headers, body }
-    }
-}
-
-/// Waits until `condition` holds, failing after a deadline (never a bare sleep).
-pub async fn eventually(mut condition: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !condition() {
-        assert!(std::time::Instant::now() < deadline, "condition not reached within 10 s");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -597,25 +598,6 @@ impl TcpClient {
     }
 }
 
-impl RawRequest {
-    /// The request's head and body as bytes, for a [`TcpClient`].
-    pub fn to_bytes(&self, host: &str) -> Vec<u8> {
-        let mut out = format!("{} {} HTTP/1.1\r\n", self.method, self.path_and_query);
-        if !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-            out.push_str(&format!("host: {host}\r\n"));
-        }
-        for (k, v) in &self.headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("transfer-encoding") || k.eq_ignore_ascii_case("content-length")) {
-            out.push_str(&format!("content-length: {}\r\n", self.body.len()));
-        }
-        out.push_str("\r\n");
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(&self.body);
-        bytes
-    }
-}
 
 /// A body of `seed` repeated past the inline limit: stored in a blob file, not in the
 /// catalog row (for tests about blobs).

@@ -4,7 +4,7 @@
 
 use aws_sdk_s3::primitives::DateTime;
 
-use crate::common::TestApp;
+use crate::common::{wait_until, TestApp};
 
 fn status<T, E>(r: &Result<T, aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>>) -> u16 {
     match r {
@@ -63,7 +63,7 @@ async fn conditional_writes() {
     // A failed conditional write of a blob-sized body leaves no blob behind.
     let big = || app.client.put_object().bucket("writes").key("k").body(vec![1u8; 50_000].into());
     assert_eq!(status(&big().if_none_match("*").send().await), 412);
-    crate::common::eventually(|| app.blob_files().is_empty()).await;
+    wait_until("every blob is freed", || async { app.blob_files().is_empty() }).await;
     app.shutdown().await;
 }
 

@@ -4,7 +4,7 @@
 use aws_sdk_s3::primitives::DateTime;
 use aws_sdk_s3::types::{BucketVersioningStatus, MetadataDirective, VersioningConfiguration};
 
-use crate::common::{eventually, outbox_events, TestApp};
+use crate::common::{wait_until, outbox_events, TestApp};
 
 #[tokio::test]
 async fn copy_within_and_across_buckets_keeps_bytes_etag_and_metadata() {
@@ -72,7 +72,7 @@ async fn copies_share_blobs_until_the_last_reference_goes() {
     assert_eq!(app.get("share", "b").await, vec![7u8; 100_000]);
     assert_eq!(app.blob_files().len(), 1);
     app.client.delete_object().bucket("share").key("b").send().await.unwrap();
-    eventually(|| app.blob_files().is_empty()).await;
+    wait_until("every blob is freed", || async { app.blob_files().is_empty() }).await;
     app.shutdown().await;
 }
 

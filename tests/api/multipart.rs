@@ -6,7 +6,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, ChecksumType, CompletedMultipartUpload, CompletedPart};
 use md5::{Digest, Md5};
 
-use crate::common::{eventually, TestApp};
+use crate::common::{wait_until, TestApp};
 
 const MIB: usize = 1024 * 1024;
 
@@ -118,7 +118,7 @@ async fn part_validation_errors_leave_the_upload_intact() {
     complete(&app, "bad", "k", upload_id, only_last).await.unwrap();
     assert_eq!(app.get("bad", "k").await, big);
     // The unused part's blob is freed.
-    eventually(|| app.blob_files().len() == 1).await;
+    wait_until("1 blob files remain", || async { app.blob_files().len() == 1 }).await;
     app.shutdown().await;
 }
 
@@ -133,7 +133,7 @@ async fn replacing_a_part_and_listing_parts_in_pages() {
     }
     // Uploading part 3 again replaces it.
     let again = app.client.upload_part().bucket("lsp").key("k").upload_id(upload_id).part_number(3).body(ByteStream::from(vec![9u8; 50])).send().await.unwrap();
-    eventually(|| app.blob_files().len() == 5).await;
+    wait_until("5 blob files remain", || async { app.blob_files().len() == 5 }).await;
     let page1 = app.client.list_parts().bucket("lsp").key("k").upload_id(upload_id).max_parts(2).send().await.unwrap();
     assert_eq!(page1.parts().iter().map(|p| p.part_number().unwrap()).collect::<Vec<_>>(), vec![1, 2]);
     assert_eq!(page1.is_truncated(), Some(true));
@@ -190,7 +190,7 @@ async fn abort_frees_parts() {
     upload_parts(&app, "abort", "k", upload_id, &[&pattern(1000, 1), &pattern(1000, 2)]).await;
     assert_eq!(app.blob_files().len(), 2);
     app.client.abort_multipart_upload().bucket("abort").key("k").upload_id(upload_id).send().await.unwrap();
-    eventually(|| app.blob_files().is_empty()).await;
+    wait_until("every blob is freed", || async { app.blob_files().is_empty() }).await;
     let err = app.client.abort_multipart_upload().bucket("abort").key("k").upload_id(upload_id).send().await.unwrap_err();
     assert_eq!(err.into_service_error().meta().code(), Some("NoSuchUpload"));
     app.shutdown().await;

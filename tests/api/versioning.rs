@@ -3,7 +3,7 @@
 
 use aws_sdk_s3::types::{BucketVersioningStatus, Delete, MfaDelete, ObjectIdentifier, VersioningConfiguration};
 
-use crate::common::TestApp;
+use crate::common::{wait_until, TestApp};
 
 async fn set_versioning(app: &TestApp, bucket: &str, status: BucketVersioningStatus) {
     let config = VersioningConfiguration::builder().status(status).build();
@@ -251,7 +251,7 @@ async fn old_versions_keep_their_blobs_until_deleted() {
     app.client.delete_object().bucket("blobs").key("k").send().await.unwrap();
     assert_eq!(app.blob_files().len(), 2, "a delete marker frees nothing");
     app.client.delete_object().bucket("blobs").key("k").version_id(&v1).send().await.unwrap();
-    crate::common::eventually(|| app.blob_files().len() == 1).await;
+    wait_until("1 blob files remain", || async { app.blob_files().len() == 1 }).await;
     assert_eq!(get_text(&app, "blobs", "k", Some(&v2)).await, second);
     app.shutdown().await;
 }
