@@ -57,6 +57,13 @@ enum Resume {
     After(String),
 }
 
+/// Where a versions scan resumes: within a key (its versions older than a row id), or
+/// at a key.
+enum VersionResume {
+    OlderThan(String, i64),
+    Keys(Resume),
+}
+
 impl Catalog {
     /// Lists the live objects of a bucket under `prefix`, after `after` (exclusive),
     /// rolling keys up at `delimiter`, at most `max` entries (objects + prefixes).
@@ -135,28 +142,39 @@ impl Catalog {
 }
 
 impl Catalog {
-    /// Lists every version and delete marker of a bucket under `prefix`, in S3's order,
-    /// after (`key_marker`, `version_id_marker`), rolled up at `delimiter`.
-    /// `after_version` is the row id of the version-id marker, when one was given:
-    /// listing resumes with that key's older versions.
+    /// Lists every version and delete marker of a bucket under `prefix`, in S3's order
+    /// (keys ascending, each key's versions newest first), after the key marker, rolled
+    /// up at `delimiter`. `after_version` is the row id of the version-id marker, when one
+    /// was given: listing resumes with that key's older versions. Like
+    /// [`list_objects`](Self::list_objects), every read is a range scan of the
+    /// `objects_key_id` index.
     pub async fn list_versions(&self, bucket_id: i64, prefix: &str, delimiter: Option<&str>, key_marker: Option<&str>, after_version: Option<i64>, max: usize) -> CatalogResult<VersionListing> {
         let mut page = VersionListing::default();
         if max == 0 {
             return Ok(page);
         }
-        // The scan resumes at rows with key > key_bound, or key = key_bound and id < id_bound.
-        let (mut key_bound, mut id_bound) = match key_marker {
-            Some(k) if k >= prefix => (k.to_owned(), after_version.unwrap_or(0)),
-            _ => (prefix.to_owned(), i64::MAX),
+        let mut from = match (key_marker, after_version) {
+            (Some(k), Some(id)) if k >= prefix => VersionResume::OlderThan(k.to_owned(), id),
+            (Some(k), None) if k >= prefix => VersionResume::Keys(Resume::After(k.to_owned())),
+            _ => VersionResume::Keys(Resume::Including(prefix.to_owned())),
         };
-        let sql = format!(
-            "SELECT {} FROM objects WHERE bucket_id = $1 AND (key > $2 OR (key = $2 AND id < $3)) ORDER BY key, id DESC LIMIT $4",
-            ObjectVersion::COLUMNS
-        );
         let mut count = 0usize;
+        let mut probe = PROBE_ROWS;
         'scan: loop {
-            let batch = (max - count + 1) as i64;
-            let rows = sqlx::query(&sql).bind(bucket_id).bind(&key_bound).bind(id_bound).bind(batch).fetch_all(self.reader()).await?;
+            let wanted = max - count + 1;
+            let batch = if delimiter.is_some() { wanted.min(probe) } else { wanted } as i64;
+            let rows = match &from {
+                VersionResume::OlderThan(key, id) => {
+                    sqlx::query(&older_versions_query()).bind(bucket_id).bind(key).bind(*id).bind(batch).fetch_all(self.reader()).await?
+                }
+                VersionResume::Keys(resume) => {
+                    let (inclusive, bound) = match resume {
+                        Resume::Including(k) => (true, k),
+                        Resume::After(k) => (false, k),
+                    };
+                    sqlx::query(&versions_query(inclusive)).bind(bucket_id).bind(bound).bind(batch).fetch_all(self.reader()).await?
+                }
+            };
             let exhausted = (rows.len() as i64) < batch;
             for row in &rows {
                 let version = ObjectVersion::from_row(row)?;
@@ -165,7 +183,8 @@ impl Catalog {
                 }
                 let rolled_up = delimiter.and_then(|d| version.key[prefix.len()..].find(d).map(|i| version.key[..prefix.len() + i + d.len()].to_owned()));
                 if let Some(common) = rolled_up {
-                    (key_bound, id_bound) = (successor(&common), i64::MAX);
+                    from = VersionResume::Keys(Resume::Including(successor(&common)));
+                    probe = PROBE_ROWS;
                     if key_marker.is_some_and(|m| common.as_str() <= m) {
                         continue 'scan;
                     }
@@ -184,13 +203,19 @@ impl Catalog {
                     break 'scan;
                 }
                 count += 1;
-                (key_bound, id_bound) = (version.key.clone(), version.id);
+                from = VersionResume::OlderThan(version.key.clone(), version.id);
                 page.next_key_marker = Some(version.key.clone());
                 page.next_version_id_marker = Some(version.version_id.clone());
                 page.versions.push(version);
             }
             if exhausted {
-                break;
+                match from {
+                    // The key's remaining versions are done: go on with the next keys.
+                    VersionResume::OlderThan(key, _) => from = VersionResume::Keys(Resume::After(key)),
+                    VersionResume::Keys(_) => break,
+                }
+            } else {
+                probe = probe.saturating_mul(2);
             }
         }
         Ok(page)
@@ -206,6 +231,18 @@ pub fn page_query(inclusive: bool) -> String {
         "SELECT key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm, checksum_type FROM objects \
          WHERE bucket_id = $1 AND key {op} $2 AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT $3"
     )
+}
+
+/// The versions of bucket `$1` from key `$2` on (inclusive or not), keys ascending and
+/// each key's versions newest first, at most `$3`: a range scan of `objects_key_id`.
+pub fn versions_query(inclusive: bool) -> String {
+    let op = if inclusive { ">=" } else { ">" };
+    format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key {op} $2 ORDER BY key, id DESC LIMIT $3", ObjectVersion::COLUMNS)
+}
+
+/// The versions of key `$2` in bucket `$1` older than row `$3`, newest first, at most `$4`.
+pub fn older_versions_query() -> String {
+    format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND id < $3 ORDER BY id DESC LIMIT $4", ObjectVersion::COLUMNS)
 }
 
 /// The smallest string greater than every string that starts with `prefix`: the last

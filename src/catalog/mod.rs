@@ -29,7 +29,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use accounts::NewAccessKey;
-pub use listing::{page_query, ListedObject, ObjectListing, VersionListing};
+pub use listing::{older_versions_query, page_query, versions_query, ListedObject, ObjectListing, VersionListing};
 pub use uploads::{Upload, UploadListing, UploadPart};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};

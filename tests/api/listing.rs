@@ -313,14 +313,21 @@ async fn fill(app: &TestApp, bucket_id: i64, dirs: i64) {
 
 /// The plan of the listing statement, one line per step.
 async fn plan(app: &TestApp, bucket_id: i64, inclusive: bool, bound: &str, limit: i64) -> Vec<String> {
+    plan_of(app, &depot::catalog::page_query(inclusive), bucket_id, bound, None, limit).await
+}
+
+/// The plan of a listing statement bound to (bucket, key bound, [row id], limit).
+async fn plan_of(app: &TestApp, sql: &str, bucket_id: i64, bound: &str, row_id: Option<i64>, limit: i64) -> Vec<String> {
     let mut db = app.db().await;
-    let sql = depot::catalog::page_query(inclusive);
+    let explain = if app.is_postgres() { format!("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}") } else { format!("EXPLAIN QUERY PLAN {sql}") };
+    let mut query = sqlx::query(&explain).bind(bucket_id).bind(bound);
+    if let Some(id) = row_id {
+        query = query.bind(id);
+    }
+    let rows = query.bind(limit).fetch_all(&mut db).await.expect("explain");
     if app.is_postgres() {
-        let explain = format!("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}");
-        let rows = sqlx::query(&explain).bind(bucket_id).bind(bound).bind(limit).fetch_all(&mut db).await.expect("explain");
         rows.iter().map(|r| r.get::<String, _>(0)).collect()
     } else {
-        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}")).bind(bucket_id).bind(bound).bind(limit).fetch_all(&mut db).await.expect("explain");
         rows.iter().map(|r| r.get::<String, _>("detail")).collect()
     }
 }
@@ -368,6 +375,24 @@ async fn a_page_costs_an_index_range_scan_never_a_bucket_scan() {
         let page = catalog.list_objects(huge, prefix, delimiter, after, max).await.unwrap();
         assert_eq!(page.objects.len() + page.common_prefixes.len(), entries, "{prefix:?} {delimiter:?} {after:?}");
         assert!(page.rows_read <= 4 * (max as u64 + 1), "{prefix:?} {delimiter:?} {after:?}: {} rows read for one page", page.rows_read);
+    }
+
+    // Version listings: both statements (the rest of one key's versions, and the keys
+    // after it) are range scans of objects_key_id in index order.
+    let version_plans = [
+        plan_of(&app, &depot::catalog::versions_query(true), huge, "dir0100/file050", None, 1001).await,
+        plan_of(&app, &depot::catalog::versions_query(false), huge, "dir0100/file050", None, 1001).await,
+        plan_of(&app, &depot::catalog::older_versions_query(), huge, "dir0100/file050", Some(i64::MAX), 1001).await,
+    ];
+    for plan in version_plans {
+        let text = plan.join("\n");
+        if app.is_postgres() {
+            assert!(text.contains("Index Scan using objects_key_id on objects"), "{text}");
+            assert!(!text.contains("Seq Scan") && !text.contains("Sort"), "{text}");
+        } else {
+            assert!(plan.iter().any(|l| l.starts_with("SEARCH objects USING INDEX objects_key_id")), "{text}");
+            assert!(!plan.iter().any(|l| l.starts_with("SCAN") || l.contains("TEMP B-TREE")), "{text}");
+        }
     }
 
     // Through the API, the same bucket lists as expected.
