@@ -34,10 +34,15 @@ step_mb() {
     assert_contains "$(aws s3 ls)" "$BUCKET" "aws s3 ls"
 }
 
-# cp_round_trip NAME SIZE: upload, download, compare.
+# cp_round_trip NAME SIZE [PARTS]: upload (in PARTS parts if given), download, compare.
 cp_round_trip() {
     make_file "$WORK/up/$1" "$2"
+    local mark
+    mark=$(server_log_mark)
     aws s3 cp "$WORK/up/$1" "s3://$BUCKET/$1"
+    if [[ -n "${3:-}" ]]; then
+        assert_eq "$(server_ops_since "$mark" UploadPart)" "$3" "parts uploaded"
+    fi
     aws s3 cp "s3://$BUCKET/$1" "$WORK/down/$1"
     assert_same_file "$WORK/up/$1" "$WORK/down/$1"
 }
@@ -201,7 +206,7 @@ start_server
 check "aws --version is v2" step_version
 check "mb" step_mb
 check "cp 1 KiB up and down" cp_round_trip small.bin 1K
-check "cp 100 MiB up and down (multipart)" cp_round_trip big.bin 100M
+check "cp 100 MiB up and down (multipart, 13 parts of 8 MiB)" cp_round_trip big.bin 100M 13
 check "cp keys with special characters" step_special_keys
 check "sync 300 files twice, then back down" step_sync_tree
 check "ls --recursive" step_ls_recursive

@@ -9,6 +9,10 @@
 #                        log shown only when it fails. The run continues with the next
 #                        step; `compat_finish` exits non-zero if any step failed.
 #   make_file, make_tree, md5_of, assert_*   data and assertions
+#   server_log_mark, server_ops_since        which operations the server answered
+#
+# A new client workflow is one more compat/NAME.sh of that shape (rclone.sh is the
+# shortest example); ./scripts/test.sh runs every compat/*.sh but this file.
 #
 # A step that fails because the server answered 501 NotImplemented is reported as
 # "not implemented" rather than as a failure, while features are still landing; set
@@ -198,6 +202,17 @@ not_implemented_operations() {
     ops=$(server_log_since "$from" | grep 'status=501' |
         sed -n 's/.*operation="\{0,1\}\([A-Za-z]*\).*/\1/p' | sort -u | paste -sd, -)
     echo "${ops:-unknown operation}"
+}
+
+# server_log_mark: the server log's current length, for server_ops_since.
+server_log_mark() {
+    wc -l <"$WORK/server.log"
+}
+
+# server_ops_since MARK OPERATION: how many OPERATION requests the server answered with
+# a 2xx since MARK (to check that a client really used, say, multipart upload).
+server_ops_since() {
+    server_log_since "$1" | grep -c "operation=\"$2\" .*status=2[0-9][0-9]" || true
 }
 
 # Prints the summary and exits: non-zero if a step failed.

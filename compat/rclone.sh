@@ -87,7 +87,11 @@ step_sync() {
 
 step_big_file() {
     make_file "$WORK/big/big.bin" 200M
+    local mark
+    mark=$(server_log_mark)
     rclone copy "$WORK/big/big.bin" "depot:$BUCKET/big"
+    assert_eq "$(server_ops_since "$mark" CompleteMultipartUpload)" 1 "multipart uploads completed"
+    echo "$(server_ops_since "$mark" UploadPart) parts uploaded"
     rclone check "$WORK/big" "depot:$BUCKET/big"
     rclone copy "depot:$BUCKET/big/big.bin" "$WORK/big-down"
     assert_same_file "$WORK/big/big.bin" "$WORK/big-down/big.bin"

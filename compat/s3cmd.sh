@@ -51,8 +51,11 @@ step_put_get() {
 
 step_put_get_multipart() {
     make_file "$WORK/$SIG/big.bin" 40M
-    s3cmd put --multipart-chunk-size-mb=15 "$WORK/$SIG/big.bin" "s3://$BUCKET/big/big.bin" 2>&1 | tee "$WORK/$SIG/put.out"
-    assert_contains "$(cat "$WORK/$SIG/put.out")" "part 3 of 3" "s3cmd put output (three 15 MiB parts)"
+    local mark
+    mark=$(server_log_mark)
+    s3cmd put --multipart-chunk-size-mb=15 "$WORK/$SIG/big.bin" "s3://$BUCKET/big/big.bin"
+    assert_eq "$(server_ops_since "$mark" UploadPart)" 3 "parts uploaded (40 MiB in 15 MiB chunks)"
+    assert_eq "$(server_ops_since "$mark" CompleteMultipartUpload)" 1 "completed uploads"
     s3cmd get "s3://$BUCKET/big/big.bin" "$WORK/$SIG/big-down.bin"
     assert_same_file "$WORK/$SIG/big.bin" "$WORK/$SIG/big-down.bin"
 }
