@@ -44,7 +44,7 @@ TODO_STEPS=()
 
 compat_init() {
     COMPAT_NAME="$1"
-    WORK="$(mktemp -d "${TMPDIR:-/tmp}/depot-compat-$COMPAT_NAME.XXXXXX")"
+    WORK="$(mktemp -d -t "depot-compat-$COMPAT_NAME.XXXXXX")"
     mkdir -p "$WORK/logs"
     trap compat_cleanup EXIT
     trap 'exit 130' INT TERM
