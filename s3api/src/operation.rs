@@ -175,6 +175,14 @@ const DATA_PARAMS: &[&str] = &[
     "AWSAccessKeyId", "Expires", "Signature",
 ];
 
+/// Headers that presigners move into the query string: botocore's SigV2 presigner
+/// hoists `content-type`, `content-md5` and every `x-amz-*` header (sending the same
+/// headers with the request), SigV4 presigners hoist `x-amz-*` headers. They are
+/// parameters, not subresources.
+fn is_hoisted_header(name: &str) -> bool {
+    name == "content-type" || name == "content-md5" || name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
+}
+
 /// Subresources Depot implements.
 const KNOWN_SUBRESOURCES: &[&str] = &[
     "location", "versioning", "versions", "uploads", "tagging", "acl", "delete", "attributes",
@@ -192,7 +200,7 @@ impl Operation {
                 }
                 return Ok(Operation::NotImplemented { name: op, bucket: target.bucket.clone() });
             }
-            if !DATA_PARAMS.contains(&name) && !KNOWN_SUBRESOURCES.contains(&name) {
+            if !DATA_PARAMS.contains(&name) && !KNOWN_SUBRESOURCES.contains(&name) && !is_hoisted_header(name) {
                 return Err(S3Error::with_message(
                     S3ErrorCode::NotImplemented,
                     format!("The query parameter '{name}' is not supported."),
@@ -567,6 +575,17 @@ mod tests {
         assert!(matches!(obj, Operation::NotImplemented { .. }));
         let unknown = op(Method::PUT, Some("b"), Some("k"), "frobnicate").unwrap_err();
         assert_eq!(unknown.code, S3ErrorCode::NotImplemented);
+    }
+
+    #[test]
+    fn headers_hoisted_by_presigners_are_parameters() {
+        // botocore's SigV2 presigned PUT with a ContentType, and a SigV2 URL with a session token.
+        let put = op(Method::PUT, Some("b"), Some("k"), "AWSAccessKeyId=A&Signature=s&content-type=text%2Fplain&Expires=1");
+        assert_eq!(put.unwrap().name(), "PutObject");
+        let get = op(Method::GET, Some("b"), Some("k"), "AWSAccessKeyId=A&Signature=s&Expires=1&x-amz-security-token=t");
+        assert_eq!(get.unwrap().name(), "GetObject");
+        assert_eq!(op(Method::PUT, Some("b"), Some("k"), "content-md5=x&x-amz-meta-a=1&X-Amz-Acl=private").unwrap().name(), "PutObject");
+        assert_eq!(op(Method::PUT, Some("b"), Some("k"), "x-am").unwrap_err().code, S3ErrorCode::NotImplemented);
     }
 
     #[test]

@@ -1,0 +1,120 @@
+"""Shared helpers for the Python compat scripts (the Python side of lib.sh).
+
+The shell wrapper starts the server and exports DEPOT_COMPAT_ENDPOINT, the root keys
+(AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and DEPOT_COMPAT_WORK; `client()` builds a
+boto3 client with default settings against it. `Steps` runs the workflow step by step
+like lib.sh's `check`: a failing step is reported and the run goes on; a step that
+failed because the server answered 501 NotImplemented is reported as "not implemented"
+unless DEPOT_COMPAT_STRICT=1.
+"""
+
+import hashlib
+import os
+import sys
+import time
+import traceback
+
+import boto3
+import botocore.exceptions
+
+ENDPOINT = os.environ["DEPOT_COMPAT_ENDPOINT"]
+WORK = os.environ["DEPOT_COMPAT_WORK"]
+REGION = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def client(**config):
+    """A boto3 S3 client with default settings (plus any botocore Config keywords)."""
+    from botocore.config import Config
+
+    cfg = Config(**config) if config else None
+    return boto3.client("s3", endpoint_url=ENDPOINT, region_name=REGION, config=cfg)
+
+
+def md5_hex(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def md5_file(path):
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def make_file(path, size):
+    """A file of `size` random bytes."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 1 << 20)
+            f.write(os.urandom(n))
+            left -= n
+    return path
+
+
+def multipart_etag(part_bytes):
+    """S3's ETag of a multipart object made of these parts (a list of bytes)."""
+    digests = b"".join(hashlib.md5(p).digest() for p in part_bytes)
+    return f'"{hashlib.md5(digests).hexdigest()}-{len(part_bytes)}"'
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def check_eq(actual, expected, what):
+    if actual != expected:
+        raise AssertionError(f"{what}: got {actual!r}, expected {expected!r}")
+
+
+def is_not_implemented(exc):
+    """True if the exception (or its cause chain) is a 501 NotImplemented answer."""
+    while exc is not None:
+        if isinstance(exc, botocore.exceptions.ClientError):
+            err = exc.response.get("Error", {})
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if err.get("Code") == "NotImplemented" or status == 501:
+                return True
+        if "NotImplemented" in str(exc) or "HTTP Error 501" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class Steps:
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = []
+        self.todo = []
+        self.strict = os.environ.get("DEPOT_COMPAT_STRICT") == "1"
+
+    def run(self, what, fn, *args):
+        started = time.monotonic()
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, then the run goes on
+            took = time.monotonic() - started
+            if not self.strict and is_not_implemented(exc):
+                self.todo.append(f"{what}: {exc}")
+                print(f"   todo  {what}: server answered 501 NotImplemented ({exc})", flush=True)
+            else:
+                self.failed.append(what)
+                print(f"   FAIL  {what} ({took:.0f}s): {type(exc).__name__}: {exc}", flush=True)
+                for line in traceback.format_exc().splitlines()[-25:]:
+                    print(f"         | {line}")
+                sys.stdout.flush()
+        else:
+            self.passed += 1
+            print(f"   ok    {what} ({time.monotonic() - started:.0f}s)", flush=True)
+
+    def finish(self):
+        print(f"-- {self.name}: {self.passed} passed, {len(self.failed)} failed, {len(self.todo)} not implemented by the server yet")
+        for t in self.todo:
+            print(f"   not implemented: {t}")
+        for f in self.failed:
+            print(f"   failed: {f}")
+        sys.exit(1 if self.failed else 0)
