@@ -3,9 +3,7 @@
 The shell wrapper starts the server and exports DEPOT_COMPAT_ENDPOINT, the root keys
 (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and DEPOT_COMPAT_WORK; `client()` builds a
 boto3 client with default settings against it. `Steps` runs the workflow step by step
-like lib.sh's `check`: a failing step is reported and the run goes on; a step that
-failed because the server answered 501 NotImplemented is reported as "not implemented"
-unless DEPOT_COMPAT_STRICT=1.
+like lib.sh's `check`: a failing step is reported and the run goes on.
 """
 
 import hashlib
@@ -70,27 +68,12 @@ def check_eq(actual, expected, what):
         raise AssertionError(f"{what}: got {actual!r}, expected {expected!r}")
 
 
-def is_not_implemented(exc):
-    """True if the exception (or its cause chain) is a 501 NotImplemented answer."""
-    while exc is not None:
-        if isinstance(exc, botocore.exceptions.ClientError):
-            err = exc.response.get("Error", {})
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if err.get("Code") == "NotImplemented" or status == 501:
-                return True
-        if "NotImplemented" in str(exc) or "HTTP Error 501" in str(exc):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
 
 class Steps:
     def __init__(self, name):
         self.name = name
         self.passed = 0
         self.failed = []
-        self.todo = []
-        self.strict = os.environ.get("DEPOT_COMPAT_STRICT") == "1"
 
     def run(self, what, fn, *args):
         started = time.monotonic()
@@ -98,23 +81,17 @@ class Steps:
             fn(*args)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, then the run goes on
             took = time.monotonic() - started
-            if not self.strict and is_not_implemented(exc):
-                self.todo.append(f"{what}: {exc}")
-                print(f"   todo  {what}: server answered 501 NotImplemented ({exc})", flush=True)
-            else:
-                self.failed.append(what)
-                print(f"   FAIL  {what} ({took:.0f}s): {type(exc).__name__}: {exc}", flush=True)
-                for line in traceback.format_exc().splitlines()[-25:]:
-                    print(f"         | {line}")
-                sys.stdout.flush()
+            self.failed.append(what)
+            print(f"   FAIL  {what} ({took:.0f}s): {type(exc).__name__}: {exc}", flush=True)
+            for line in traceback.format_exc().splitlines()[-25:]:
+                print(f"         | {line}")
+            sys.stdout.flush()
         else:
             self.passed += 1
             print(f"   ok    {what} ({time.monotonic() - started:.0f}s)", flush=True)
 
     def finish(self):
-        print(f"-- {self.name}: {self.passed} passed, {len(self.failed)} failed, {len(self.todo)} not implemented by the server yet")
-        for t in self.todo:
-            print(f"   not implemented: {t}")
+        print(f"-- {self.name}: {self.passed} passed, {len(self.failed)} failed")
         for f in self.failed:
             print(f"   failed: {f}")
         sys.exit(1 if self.failed else 0)

@@ -14,10 +14,6 @@
 # A new client workflow is one more compat/NAME.sh of that shape (rclone.sh is the
 # shortest example); ./scripts/test.sh runs every compat/*.sh but this file.
 #
-# A step that fails because the server answered 501 NotImplemented is reported as
-# "not implemented" rather than as a failure, while features are still landing; set
-# DEPOT_COMPAT_STRICT=1 to count those as failures too.
-#
 # Environment: DEPOT_BIN (default target/release/depot), DEPOT_COMPAT_KEEP=1 keeps the
 # work dir, DEPOT_COMPAT_DATABASE_URL runs the server on that (empty) catalog database.
 
@@ -36,9 +32,7 @@ PORT=""
 ENDPOINT=""
 STEPS_PASSED=0
 STEPS_FAILED=0
-STEPS_TODO=0
 FAILED_STEPS=()
-TODO_STEPS=()
 
 # ---------------------------------------------------------------------------- set-up
 
@@ -152,7 +146,7 @@ stop_server() {
 check() {
     local what="$1"
     shift
-    local n=$((STEPS_PASSED + STEPS_FAILED + STEPS_TODO + 1))
+    local n=$((STEPS_PASSED + STEPS_FAILED + 1))
     local log
     log="$WORK/logs/$(printf '%02d' "$n").log"
     local server_lines rc
@@ -169,10 +163,6 @@ check() {
     if [[ $rc -eq 0 ]]; then
         STEPS_PASSED=$((STEPS_PASSED + 1))
         printf '   ok    %s (%ss)\n' "$what" "$took"
-    elif [[ "${DEPOT_COMPAT_STRICT:-}" != 1 ]] && is_not_implemented "$log" "$server_lines"; then
-        STEPS_TODO=$((STEPS_TODO + 1))
-        TODO_STEPS+=("$what: $(not_implemented_operations "$log" "$server_lines")")
-        printf '   todo  %s: server answered 501 NotImplemented (%s)\n' "$what" "$(not_implemented_operations "$log" "$server_lines")"
     else
         STEPS_FAILED=$((STEPS_FAILED + 1))
         FAILED_STEPS+=("$what")
@@ -183,25 +173,9 @@ check() {
     fi
 }
 
-# The step failed on a 501: the client reported NotImplemented and the server logged a
-# 501 while the step ran.
-is_not_implemented() {
-    local log="$1" from="$2"
-    # (grep without -q reads to the end: an early exit would fail the pipe with SIGPIPE)
-    grep -q 'NotImplemented' "$log" && server_log_since "$from" | grep 'status=501' >/dev/null
-}
-
 # The server log after its first FROM lines, without colours.
 server_log_since() {
     tail -n +"$(($1 + 1))" "$WORK/server.log" 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g'
-}
-
-# Names of the operations the server refused with 501 during a step.
-not_implemented_operations() {
-    local log="$1" from="$2" ops
-    ops=$(server_log_since "$from" | grep 'status=501' |
-        sed -n 's/.*operation="\{0,1\}\([A-Za-z]*\).*/\1/p' | sort -u | paste -sd, -)
-    echo "${ops:-unknown operation}"
 }
 
 # server_log_mark: the server log's current length, for server_ops_since.
@@ -217,12 +191,8 @@ server_ops_since() {
 
 # Prints the summary and exits: non-zero if a step failed.
 compat_finish() {
-    local summary="$STEPS_PASSED passed, $STEPS_FAILED failed"
-    echo "-- $COMPAT_NAME: $summary, $STEPS_TODO not implemented by the server yet"
+    echo "-- $COMPAT_NAME: $STEPS_PASSED passed, $STEPS_FAILED failed"
     local s
-    for s in "${TODO_STEPS[@]+"${TODO_STEPS[@]}"}"; do
-        echo "   not implemented: $s"
-    done
     for s in "${FAILED_STEPS[@]+"${FAILED_STEPS[@]}"}"; do
         echo "   failed: $s"
     done

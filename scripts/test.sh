@@ -5,8 +5,6 @@
 #   ./scripts/test.sh --quick            everything but the compat scripts
 #   ./scripts/test.sh --only STAGE       one stage: setup, build, sqlite, postgres, compat
 #   ./scripts/test.sh --only compat rclone s3cmd   some compat scripts only
-#   ./scripts/test.sh --strict           compat steps refused with 501 NotImplemented
-#                                        fail the run (by default they are listed only)
 #
 # Set-up installs what is missing and reuses what is there (fast on a second run):
 #   PostgreSQL  answering on 127.0.0.1:5432 with trust auth for user postgres and a
@@ -255,7 +253,6 @@ main() {
     while [[ $# -gt 0 ]]; do
         case "$1" in
             --quick) quick=1 ;;
-            --strict) export DEPOT_COMPAT_STRICT=1 ;;
             --only)
                 [[ $# -ge 2 ]] || usage 2
                 only="$2"
