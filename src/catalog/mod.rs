@@ -17,15 +17,20 @@ mod listing;
 mod model;
 mod objects;
 mod outbox;
+mod scan;
 mod uploads;
+mod usage;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::Notify;
 
-pub use listing::{ListedObject, ObjectListing};
+pub use listing::{successor, ListedObject, ObjectListing};
+pub use outbox::{OutboxLag, OutboxRow};
 pub use uploads::{Upload, UploadListing, UploadPart};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};
@@ -98,6 +103,8 @@ pub struct Catalog {
     read: AnyPool,
     write: AnyPool,
     dialect: Dialect,
+    /// Woken when a transaction that appended outbox events commits.
+    outbox_signal: Arc<Notify>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -137,14 +144,14 @@ impl Catalog {
             };
             let write = pool(1).await?;
             let read = pool(8).await?;
-            Catalog { read, write, dialect: Dialect::Sqlite }
+            Catalog { read, write, dialect: Dialect::Sqlite, outbox_signal: Arc::default() }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Catalog { read: pool.clone(), write: pool, dialect: Dialect::Postgres }
+            Catalog { read: pool.clone(), write: pool, dialect: Dialect::Postgres, outbox_signal: Arc::default() }
         } else {
             return Err(CatalogError::UnsupportedUrl(redact(url)));
         };
@@ -167,7 +174,12 @@ impl Catalog {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> CatalogResult<Tx> {
-        Ok(Tx { inner: self.write.begin().await?, dialect: self.dialect })
+        Ok(Tx { inner: self.write.begin().await?, dialect: self.dialect, outbox_signal: self.outbox_signal.clone(), appended_events: false })
+    }
+
+    /// Notified after every commit that appended outbox events (the relay waits on it).
+    pub fn outbox_signal(&self) -> Arc<Notify> {
+        self.outbox_signal.clone()
     }
 
     /// Health check: a trivial query answers.
@@ -186,11 +198,31 @@ impl Catalog {
 pub struct Tx {
     inner: Transaction<'static, Any>,
     dialect: Dialect,
+    outbox_signal: Arc<Notify>,
+    appended_events: bool,
 }
 
 impl Tx {
     pub async fn commit(self) -> CatalogResult<()> {
         self.inner.commit().await?;
+        if self.appended_events {
+            self.outbox_signal.notify_one();
+        }
+        Ok(())
+    }
+
+    /// The transaction's connection, for modules that own tables of their own in the
+    /// catalog database (the indexer) and write them in a catalog transaction.
+    pub fn connection(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+
+    /// Serialises holders of the same lock id until this transaction ends (PostgreSQL;
+    /// SQLite's single writer serialises already). See [`lock_id`].
+    pub async fn lock(&mut self, id: i64) -> CatalogResult<()> {
+        if let Some(sql) = self.dialect.key_lock_sql() {
+            sqlx::query(sql).bind(id).execute(&mut *self.inner).await?;
+        }
         Ok(())
     }
 
@@ -210,8 +242,13 @@ impl Tx {
 
 /// A stable 64-bit lock id for (bucket, key): FNV-1a, so every process agrees.
 fn key_lock_id(bucket_id: i64, key: &str) -> i64 {
+    lock_id(&[&bucket_id.to_le_bytes(), key.as_bytes()])
+}
+
+/// A stable 64-bit lock id (FNV-1a) for the concatenation of `parts`, for [`Tx::lock`].
+pub fn lock_id(parts: &[&[u8]]) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bucket_id.to_le_bytes().iter().chain(key.as_bytes()) {
+    for byte in parts.iter().flat_map(|p| p.iter()) {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
