@@ -25,6 +25,17 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve,
+    /// Maintain the metadata index.
+    Index {
+        #[command(subcommand)]
+        action: IndexCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum IndexCommand {
+    /// Rebuild the search index and statistics from the catalog.
+    Rebuild,
 }
 
 /// Everything the server needs to run.
@@ -78,6 +89,10 @@ pub struct ServeConfig {
     /// Seconds between two orphan sweeps.
     #[arg(long, env = "DEPOT_SWEEP_INTERVAL_SECS", default_value_t = 900, global = true)]
     pub sweep_interval_secs: u64,
+
+    /// Events: Kafka, batching, outbox retention, indexer lag thresholds.
+    #[command(flatten)]
+    pub events: crate::events::EventsConfig,
 }
 
 impl ServeConfig {
@@ -121,6 +136,7 @@ impl ServeConfig {
             multipart_max_age_secs: 7 * 24 * 3600,
             orphan_grace_secs: 3600,
             sweep_interval_secs: 900,
+            events: crate::events::EventsConfig::default(),
         }
     }
 }
