@@ -4,3 +4,7 @@
 
 mod common;
 mod smoke;
+mod events;
+mod events_support;
+mod index;
+mod search;
