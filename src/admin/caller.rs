@@ -2,6 +2,7 @@
 //! they may read. Authentication is the shared gate (`auth::authenticate`, SigV4 or
 //! presigned) for now; a Bearer JWT resolves through [`bearer_principal`], the one place
 //! the accounts work plugs in. Authorization is `auth::policy`, as for S3 requests.
+//! Nothing here reads a request body or decides what a caller may change.
 
 use http::request::Parts;
 

@@ -54,6 +54,7 @@ pub fn consumer(config: &EventsConfig, brokers: &str) -> Result<StreamConsumer, 
         .set("allow.auto.create.topics", "false")
         .set("topic.metadata.refresh.interval.ms", "5000")
         .set("session.timeout.ms", "10000")
+        .set("fetch.wait.max.ms", "100")
         .set("reconnect.backoff.max.ms", "5000")
         .create()
 }

@@ -4,7 +4,8 @@
 //! position (0), so that any event still on its way overwrites them with its (newer)
 //! state. Tombstones of removed versions are kept, so that a late event for a version
 //! removed before the rebuild still cannot bring it back. `processed_events` is kept:
-//! replays stay no-ops. Statistics are recomputed from the rebuilt rows.
+//! replays stay no-ops. Statistics are recomputed from the rebuilt rows. It only reads
+//! the catalog's own tables, and writes nothing but the index's.
 
 use std::collections::HashMap;
 

@@ -188,6 +188,24 @@ async fn duplicates_change_nothing(mode: Mode) {
     assert_eq!(index_snapshot(&app).await, before, "redelivered events left the index unchanged");
     assert_eq!(api_get(&app, "/_depot/stats").await.1, stats_before);
 
+    if let Some(broker) = &broker {
+        // A second consumer group reads the whole topic from offset 0 into the same index.
+        let mut config = app.state().events.config.clone();
+        config.kafka_group = format!("{}-replay", config.kafka_group);
+        let consumer = depot::events::kafka::consumer(&config, &broker.addr()).unwrap();
+        let indexer = depot::indexer::Indexer::new(app.state().catalog.clone(), metrics.clone());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let replay = tokio::spawn(depot::events::kafka::run_consumer(consumer, indexer, config.kafka_topic.clone(), 64, metrics.clone(), stopped));
+        let seen = depot::events::EventMetrics::get(&metrics.duplicates);
+        eventually("the replay from offset 0", Duration::from_secs(60), || async {
+            (depot::events::EventMetrics::get(&metrics.duplicates) >= seen + 16).then_some(())
+        })
+        .await;
+        stop.send(true).unwrap();
+        replay.await.unwrap();
+        assert_eq!(index_snapshot(&app).await, before, "a replay from offset 0 left the index unchanged");
+    }
+
     // Even without the processed-events check, replaying old states changes nothing:
     // every row already holds a newer (or equal) state.
     sqlx::query("DELETE FROM processed_events").execute(app.state().catalog.reader()).await.unwrap();
@@ -282,4 +300,32 @@ async fn health_fails_when_the_indexer_lags_past_the_threshold() {
     assert_eq!(health["checks"]["indexer"]["status"], "error");
     assert!(health["checks"]["indexer"]["lag_seconds"].as_f64().unwrap() >= 3599.0);
     app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_relay_one_outbox_without_double_claiming() {
+    if std::env::var("DEPOT_TEST_DATABASE_URL").map_or(true, |u| !u.starts_with("postgres")) {
+        return; // several processes share a catalog only on PostgreSQL
+    }
+    let first = TestApp::start().await;
+    let url = first.state().config.database_url.clone();
+    let second = TestApp::start_with(|c| c.database_url = url).await;
+    first.bucket("shared").await;
+    let mut writes = Vec::new();
+    for i in 0..60 {
+        let client = if i % 2 == 0 { first.client.clone() } else { second.client.clone() };
+        writes.push(tokio::spawn(async move { client.put_object().bucket("shared").key(format!("k{i:02}")).body(vec![b'x'; i].into()).send().await }));
+    }
+    for w in writes {
+        w.await.unwrap().expect("put");
+    }
+    wait_indexed(&first).await;
+    let count = |app: &TestApp, f: fn(&depot::events::EventMetrics) -> &std::sync::atomic::AtomicU64| depot::events::EventMetrics::get(f(&app.state().events.metrics));
+    let indexed = count(&first, |m| &m.indexed) + count(&second, |m| &m.indexed);
+    let duplicates = count(&first, |m| &m.duplicates) + count(&second, |m| &m.duplicates);
+    assert_eq!((indexed, duplicates), (61, 0), "every event indexed once, by one of the two relays");
+    let (_, stats) = api_get(&second, "/_depot/stats").await;
+    assert_eq!(stats["total_objects"], 60);
+    second.shutdown().await;
+    first.shutdown().await;
 }
