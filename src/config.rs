@@ -30,6 +30,17 @@ pub enum Command {
     /// Administer users and buckets, through a running server (`--endpoint`) or directly
     /// on the data dir / database.
     Admin(crate::cli::admin::AdminArgs),
+    /// Maintain the metadata index.
+    Index {
+        #[command(subcommand)]
+        action: IndexCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum IndexCommand {
+    /// Rebuild the search index and statistics from the catalog.
+    Rebuild,
 }
 
 /// Everything the server needs to run.
@@ -110,6 +121,9 @@ pub struct ServeConfig {
     /// Login attempts a client IP may make at once (default: the login rate's count).
     #[arg(long, env = "DEPOT_LOGIN_RATE_BURST", global = true)]
     pub login_rate_burst: Option<u32>,
+    /// Events: Kafka, batching, outbox retention, indexer lag thresholds.
+    #[command(flatten)]
+    pub events: crate::events::EventsConfig,
 }
 
 impl ServeConfig {
@@ -159,6 +173,7 @@ impl ServeConfig {
             rate_burst: None,
             login_rate_limit: RateSpec { count: 10, per: Duration::from_secs(60) },
             login_rate_burst: None,
+            events: crate::events::EventsConfig::default(),
         }
     }
 }

@@ -12,7 +12,9 @@
 //! - [`bucket`], [`object`], [`multipart`]: the S3 operations, one family per file.
 //! - [`catalog`]: users, keys, buckets, versions, uploads and the outbox, in SQLite or
 //!   PostgreSQL; [`storage`]: blob files and their garbage collection; [`events`]: the
-//!   event schema written to the outbox.
+//!   event schema written to the outbox, and the relay that publishes it (Kafka or
+//!   in-process); [`indexer`]: the idempotent consumer building the search index and
+//!   statistics, and the queries over them.
 //!
 //! Nothing below the handlers knows HTTP or XML; the catalog knows nothing of files, and
 //! the blob store nothing of keys.
@@ -25,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod indexer;
 pub mod multipart;
 pub mod object;
 pub mod server;

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use depot::auth::root::{RootCredentials, RootSource};
-use depot::config::{Cli, Command};
+use depot::config::{Cli, Command, IndexCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -27,6 +27,7 @@ async fn main() -> std::process::ExitCode {
                 }
             }
         }
+        Command::Index { action: IndexCommand::Rebuild } => rebuild_index(cli.serve).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -60,6 +61,14 @@ async fn serve(config: depot::config::ServeConfig) -> Result<(), depot::error::E
     wait_for_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await;
+    Ok(())
+}
+
+async fn rebuild_index(config: depot::config::ServeConfig) -> Result<(), depot::error::Error> {
+    let catalog = depot::catalog::Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
+    let report = depot::indexer::rebuild::rebuild(&catalog).await.map_err(|e| depot::error::Error::Internal(e.to_string()))?;
+    catalog.close().await;
+    println!("Index rebuilt: {} buckets, {} versions", report.buckets, report.versions);
     Ok(())
 }
 

@@ -35,7 +35,7 @@ pub enum ApiError {
     #[error("the account is disabled")]
     AccountDisabled,
     #[error("{0}")]
-    AccessDenied(&'static str),
+    AccessDenied(String),
     #[error("{0}")]
     NotFound(String),
     #[error("use {0}")]
@@ -44,6 +44,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     InvalidRequest(String),
+    /// A query parameter is missing or malformed.
+    #[error("{0}")]
+    InvalidArgument(String),
     #[error("too many requests; retry after {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
     /// A SigV4-signed request failed authentication.
@@ -58,7 +61,9 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::InvalidUsername(_) | ApiError::InvalidPassword(_) | ApiError::MalformedJson(_) | ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidUsername(_) | ApiError::InvalidPassword(_) | ApiError::MalformedJson(_) | ApiError::InvalidRequest(_) | ApiError::InvalidArgument(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UsernameTaken | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::InvalidCredentials | ApiError::MissingToken | ApiError::InvalidToken | ApiError::ExpiredToken => StatusCode::UNAUTHORIZED,
@@ -66,6 +71,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            // A signature the gate refused means the caller is not authenticated.
+            ApiError::Signature(e) if e.status().is_client_error() => StatusCode::UNAUTHORIZED,
             ApiError::Signature(e) => e.status(),
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -89,6 +96,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "MethodNotAllowed",
             ApiError::Conflict(_) => "Conflict",
             ApiError::InvalidRequest(_) => "InvalidRequest",
+            ApiError::InvalidArgument(_) => "InvalidArgument",
             ApiError::TooManyRequests { .. } => "TooManyRequests",
             ApiError::Signature(e) => e.code.as_str(),
             ApiError::Unavailable => "ServiceUnavailable",
@@ -145,6 +153,13 @@ impl From<crate::error::Error> for ApiError {
             crate::error::Error::Catalog(e) => AccountError::Catalog(e).into(),
             other => AccountError::Internal(other.to_string()).into(),
         }
+    }
+}
+
+impl From<crate::indexer::IndexerError> for ApiError {
+    fn from(e: crate::indexer::IndexerError) -> Self {
+        tracing::error!(error = %e, "index failure in the JSON API");
+        ApiError::Unavailable
     }
 }
 

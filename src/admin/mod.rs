@@ -1,11 +1,15 @@
-//! The JSON API under `/_depot/`: health; accounts (`accounts.rs`), access keys
-//! (`keys.rs`) and root administration (`users.rs`); search and statistics as they
-//! arrive. Every error is `{"error":{"code","message"}}`.
+//! The JSON API under `/_depot/`: health and metrics; accounts (`accounts.rs`), access
+//! keys (`keys.rs`) and root administration (`users.rs`); search (`search.rs`) and
+//! statistics (`stats.rs`). Every error is `{"error":{"code","message"}}` (`error.rs`).
 
 pub mod accounts;
+pub mod caller;
 pub mod error;
 pub mod json;
 pub mod keys;
+pub mod metrics;
+pub mod search;
+pub mod stats;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -37,7 +41,12 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
     }
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/_depot/health") => health(state).await,
-        (_, "/_depot/health") => error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "Use GET"),
+        (&Method::GET, "/_depot/metrics") => metrics::metrics(state).await,
+        (&Method::GET, "/_depot/search") => search::handle(state, req).await,
+        (&Method::GET, "/_depot/stats") => stats::handle(state, req).await,
+        (_, "/_depot/health" | "/_depot/metrics" | "/_depot/search" | "/_depot/stats") => {
+            error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "Use GET")
+        }
         _ => error(StatusCode::NOT_FOUND, "NotFound", "No such endpoint"),
     }
 }
@@ -47,7 +56,8 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
     json(status, &json!({ "error": { "code": code, "message": message } }))
 }
 
-/// `{"status":"ok","checks":{…}}`, 503 when a check fails.
+/// `{"status":"ok","checks":{…}}`, 503 when a check fails. An unreachable Kafka alone
+/// makes the status `degraded` (still 200): see `metrics::event_checks`.
 async fn health(state: &AppState) -> Response<Body> {
     let started = Instant::now();
     let catalog = match state.catalog.ping().await {
@@ -59,10 +69,18 @@ async fn health(state: &AppState) -> Response<Body> {
         Ok(()) => json!({ "status": "ok", "latency_ms": started.elapsed().as_secs_f64() * 1000.0 }),
         Err(e) => json!({ "status": "error", "error": e.to_string() }),
     };
-    let healthy = catalog["status"] == "ok" && storage["status"] == "ok";
-    let body = json!({
-        "status": if healthy { "ok" } else { "error" },
-        "checks": { "catalog": catalog, "storage": storage },
-    });
+    let (indexer, kafka) = metrics::event_checks(state).await;
+    let healthy = catalog["status"] == "ok" && storage["status"] == "ok" && indexer["status"] == "ok";
+    let degraded = kafka.as_ref().is_some_and(|k| k["status"] != "ok");
+    let mut checks = json!({ "catalog": catalog, "storage": storage, "indexer": indexer });
+    if let Some(kafka) = kafka {
+        checks["kafka"] = kafka;
+    }
+    let status = match (healthy, degraded) {
+        (false, _) => "error",
+        (true, true) => "degraded",
+        (true, false) => "ok",
+    };
+    let body = json!({ "status": status, "checks": checks });
     json(if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, &body)
 }

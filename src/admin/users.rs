@@ -31,8 +31,8 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
         let (caller, _req) = signed_or_bearer(state, req, remote).await?;
         match caller {
             Some(user) if user.is_root => {}
-            Some(_) => return Err(ApiError::AccessDenied("only root may use the admin API")),
-            None => return Err(ApiError::AccessDenied("the admin API needs a request signed with the root access key")),
+            Some(_) => return Err(ApiError::AccessDenied("only root may use the admin API".into())),
+            None => return Err(ApiError::MissingToken),
         }
         let segments: Vec<&str> = path.trim_start_matches("/_depot/admin/").split('/').collect();
         match (method, segments.as_slice()) {

@@ -248,7 +248,7 @@ pub fn older_versions_query() -> String {
 /// The smallest string greater than every string that starts with `prefix`: the last
 /// character incremented (dropping trailing `char::MAX`es). Byte order and character
 /// order agree in UTF-8, so this is a valid range bound for both engines.
-pub(super) fn successor(prefix: &str) -> String {
+pub fn successor(prefix: &str) -> String {
     let mut chars: Vec<char> = prefix.chars().collect();
     while let Some(last) = chars.pop() {
         let mut next = last as u32 + 1;

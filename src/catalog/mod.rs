@@ -20,16 +20,21 @@ mod listing;
 mod model;
 mod objects;
 mod outbox;
+mod scan;
 mod uploads;
+mod usage;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::Notify;
 
 pub use accounts::NewAccessKey;
-pub use listing::{older_versions_query, page_query, versions_query, ListedObject, ObjectListing, VersionListing};
+pub use listing::{older_versions_query, page_query, successor, versions_query, ListedObject, ObjectListing, VersionListing};
+pub use outbox::{OutboxLag, OutboxRow};
 pub use uploads::{Upload, UploadListing, UploadPart};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};
@@ -106,6 +111,8 @@ pub struct Catalog {
     dialect: Dialect,
     /// SQLite's group commit; `None` for PostgreSQL (and in-memory SQLite).
     wal_sync: Option<durability::WalSync>,
+    /// Woken when a transaction that appended outbox events commits.
+    outbox_signal: Arc<Notify>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -146,14 +153,14 @@ impl Catalog {
             let write = pool(1).await?;
             let read = pool(8).await?;
             let wal_sync = sqlite_file(url).map(durability::WalSync::start);
-            Catalog { read, write, dialect: Dialect::Sqlite, wal_sync }
+            Catalog { read, write, dialect: Dialect::Sqlite, wal_sync, outbox_signal: Arc::default() }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Catalog { read: pool.clone(), write: pool, dialect: Dialect::Postgres, wal_sync: None }
+            Catalog { read: pool.clone(), write: pool, dialect: Dialect::Postgres, wal_sync: None, outbox_signal: Arc::default() }
         } else {
             return Err(CatalogError::UnsupportedUrl(redact(url)));
         };
@@ -176,7 +183,18 @@ impl Catalog {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> CatalogResult<Tx> {
-        Ok(Tx { inner: self.write.begin().await?, dialect: self.dialect, wal_sync: self.wal_sync.clone() })
+        Ok(Tx {
+            inner: self.write.begin().await?,
+            dialect: self.dialect,
+            wal_sync: self.wal_sync.clone(),
+            outbox_signal: self.outbox_signal.clone(),
+            appended_events: false,
+        })
+    }
+
+    /// Notified after every commit that appended outbox events (the relay waits on it).
+    pub fn outbox_signal(&self) -> Arc<Notify> {
+        self.outbox_signal.clone()
     }
 
     /// Health check: a trivial query answers.
@@ -196,6 +214,8 @@ pub struct Tx {
     inner: Transaction<'static, Any>,
     dialect: Dialect,
     wal_sync: Option<durability::WalSync>,
+    outbox_signal: Arc<Notify>,
+    appended_events: bool,
 }
 
 impl Tx {
@@ -204,6 +224,24 @@ impl Tx {
         self.inner.commit().await?;
         if let Some(sync) = &self.wal_sync {
             sync.wait_durable().await.map_err(CatalogError::Durability)?;
+        }
+        if self.appended_events {
+            self.outbox_signal.notify_one();
+        }
+        Ok(())
+    }
+
+    /// The transaction's connection, for modules that own tables of their own in the
+    /// catalog database (the indexer) and write them in a catalog transaction.
+    pub fn connection(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+
+    /// Serialises holders of the same lock id until this transaction ends (PostgreSQL;
+    /// SQLite's single writer serialises already). See [`lock_id`].
+    pub async fn lock(&mut self, id: i64) -> CatalogResult<()> {
+        if let Some(sql) = self.dialect.key_lock_sql() {
+            sqlx::query(sql).bind(id).execute(&mut *self.inner).await?;
         }
         Ok(())
     }
@@ -224,8 +262,13 @@ impl Tx {
 
 /// A stable 64-bit lock id for (bucket, key): FNV-1a, so every process agrees.
 fn key_lock_id(bucket_id: i64, key: &str) -> i64 {
+    lock_id(&[&bucket_id.to_le_bytes(), key.as_bytes()])
+}
+
+/// A stable 64-bit lock id (FNV-1a) for the concatenation of `parts`, for [`Tx::lock`].
+pub fn lock_id(parts: &[&[u8]]) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bucket_id.to_le_bytes().iter().chain(key.as_bytes()) {
+    for byte in parts.iter().flat_map(|p| p.iter()) {
         hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }

@@ -3,15 +3,64 @@
 //!
 //! A change writes its event into the catalog's outbox in its own transaction
 //! ([`Event::record`]); the relay publishes outbox rows (to Kafka, or in-process to the
-//! indexer).
+//! indexer). This module owns the outbox-to-transport half of the event flow; it never
+//! applies events to the index itself (that is `crate::indexer`).
+//!
+//! - [`schema`]: the event document.
+//! - [`relay`]: the background loop draining the outbox, with backoff and pruning.
+//! - [`embedded`]: the in-process transport (outbox → indexer in one transaction).
+//! - [`kafka`]: the Kafka transport (producer, topic creation, indexer consumer).
+//! - [`config`], [`metrics`]: settings, counters and the handle the server keeps.
 
+pub mod config;
+pub mod embedded;
+pub mod kafka;
+pub mod metrics;
+pub mod relay;
 pub mod schema;
+
+pub use config::EventsConfig;
+pub use metrics::{EventMetrics, EventsHandle};
 
 pub use schema::{Event, EventType, ObjectState};
 
-use serde_json::{Map, Value};
+use std::sync::Arc;
 
-use crate::catalog::{Bucket, CatalogResult, ObjectVersion, Tx, Versioning};
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::catalog::{Bucket, Catalog, CatalogResult, ObjectVersion, Tx, Versioning};
+use crate::indexer::Indexer;
+
+/// Failures starting the event flow.
+#[derive(Debug, thiserror::Error)]
+pub enum EventsError {
+    #[error("kafka client: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+}
+
+/// Starts the outbox relay, and with Kafka the indexer's consumer, as background tasks
+/// that stop on `shutdown`. Nothing here waits for Kafka: an unreachable broker only
+/// delays delivery.
+pub fn start(config: &EventsConfig, catalog: &Catalog, shutdown: &watch::Receiver<bool>) -> Result<(EventsHandle, Vec<JoinHandle<()>>), EventsError> {
+    let metrics = Arc::new(EventMetrics::default());
+    let indexer = Indexer::new(catalog.clone(), metrics.clone());
+    let relay = relay::RelayLoop { catalog: catalog.clone(), metrics: metrics.clone(), batch: config.batch(), retention: config.outbox_retention() };
+    let Some(brokers) = config.brokers() else {
+        let transport = embedded::Embedded { indexer, metrics: metrics.clone() };
+        let handle = EventsHandle { config: config.clone(), metrics, producer: None };
+        return Ok((handle, vec![tokio::spawn(relay.run(transport, shutdown.clone()))]));
+    };
+    let producer = Arc::new(kafka::producer(config, brokers)?);
+    let consumer = kafka::consumer(config, brokers)?;
+    let transport = kafka::KafkaRelay { producer: producer.clone(), config: config.clone(), brokers: brokers.to_owned(), metrics: metrics.clone(), topic_ready: false };
+    let tasks = vec![
+        tokio::spawn(relay.run(transport, shutdown.clone())),
+        tokio::spawn(kafka::run_consumer(consumer, indexer, config.kafka_topic.clone(), config.batch(), metrics.clone(), shutdown.clone())),
+    ];
+    Ok((EventsHandle { config: config.clone(), metrics, producer: Some(producer) }, tasks))
+}
 
 /// Who caused a change, and from where.
 #[derive(Debug, Clone)]
@@ -36,8 +85,15 @@ impl Event {
             region: ctx.region.clone(),
             request_id: ctx.request_id.clone(),
             source_ip: ctx.source_ip.clone(),
+            key: None,
+            version_id: None,
+            size: None,
+            e_tag: None,
+            content_type: None,
+            user_metadata: Map::new(),
+            tags: Map::new(),
+            acl: None,
             object: None,
-            new_latest_version_seq: None,
             bucket_state: None,
             sequencer: String::new(),
         }
@@ -51,13 +107,15 @@ impl Event {
             Versioning::Enabled => Value::from("Enabled"),
             Versioning::Suspended => Value::from("Suspended"),
         };
+        event.tags = tags_map(bucket.tags.as_deref().unwrap_or_default());
+        event.acl = serde_json::from_str::<Value>(&bucket.acl).ok();
         event.bucket_state = Some(serde_json::json!({
             "owner": bucket.owner_id,
             "region": bucket.region,
             "createdAt": bucket.created_at,
             "versioning": versioning,
-            "tags": tags_map(bucket.tags.as_deref().unwrap_or_default()),
-            "acl": serde_json::from_str::<Value>(&bucket.acl).unwrap_or(Value::Null),
+            "tags": event.tags,
+            "acl": event.acl,
         }));
         event
     }
@@ -65,7 +123,7 @@ impl Event {
     /// An object change, carrying the version it concerns.
     pub fn for_object(ctx: &EventContext, event_type: EventType, event_name: &str, bucket: &Bucket, version: &ObjectVersion) -> Event {
         let mut event = Event::new(ctx, event_type, event_name, bucket);
-        event.object = Some(ObjectState {
+        let object = ObjectState {
             key: version.key.clone(),
             version_id: version.shown_version_id(bucket.versioning).map(str::to_owned),
             version_seq: version.id,
@@ -79,7 +137,16 @@ impl Event {
             user_metadata: version.metadata.user.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect(),
             tags: tags_map(&version.tags),
             acl: version.acl.as_deref().and_then(|a| serde_json::from_str(a).ok()),
-        });
+        };
+        event.key = Some(object.key.clone());
+        event.version_id = object.version_id.clone();
+        event.size = Some(object.size);
+        event.e_tag = Some(object.e_tag.clone());
+        event.content_type = object.content_type.clone();
+        event.user_metadata = object.user_metadata.clone();
+        event.tags = object.tags.clone();
+        event.acl = object.acl.clone();
+        event.object = Some(object);
         event
     }
 

@@ -3,7 +3,9 @@
 //! bucket notifications can read Depot's stream unchanged.
 //!
 //! Built when a change is written (into the outbox, in the change's transaction); the
-//! relay fills the `sequencer` from the outbox row id when it publishes.
+//! relay fills the `sequencer` from the outbox row id when it publishes. This module
+//! only describes and (de)serialises events: it never writes or sends them. The schema
+//! is documented, with an example, in `docs/events.md`.
 
 use chrono::{DateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -47,6 +49,11 @@ pub struct ObjectState {
 }
 
 /// One event, as written to the outbox and published.
+///
+/// The subject's main fields (`key`, `versionId`, `size`, `eTag`, `contentType`,
+/// `userMetadata`, `tags`, `acl`) sit at the top level for consumers; `object` (object
+/// events) and `bucketState` (bucket events) carry the full state, and are what the
+/// indexer reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
@@ -63,19 +70,41 @@ pub struct Event {
     pub region: String,
     pub request_id: String,
     pub source_ip: String,
+    /// The object key; `null` for bucket events.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The version id clients see: `null` in a bucket that was never versioned.
+    #[serde(default)]
+    pub version_id: Option<String>,
+    #[serde(default)]
+    pub size: Option<i64>,
+    /// Unquoted.
+    #[serde(default)]
+    pub e_tag: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// `x-amz-meta-*` names (without the prefix) and values.
+    #[serde(default)]
+    pub user_metadata: serde_json::Map<String, Value>,
+    /// The object's tags, or the bucket's for bucket events.
+    #[serde(default)]
+    pub tags: serde_json::Map<String, Value>,
+    /// The object's ACL, or the bucket's for bucket events.
+    #[serde(default)]
+    pub acl: Option<Value>,
     /// Set when the change concerns an object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<ObjectState>,
-    /// For object deletions, the version that became the key's latest, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub new_latest_version_seq: Option<i64>,
     /// For bucket changes: the bucket's settings after the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_state: Option<Value>,
-    /// Hex, fixed width: larger is later. Filled by the relay.
+    /// Hex, fixed width: larger is later. Filled by the relay from the outbox position.
     #[serde(default)]
     pub sequencer: String,
 }
+
+/// The event name of a delete that wrote a delete marker (rather than removing a version).
+pub const DELETE_MARKER_CREATED: &str = "ObjectRemoved:DeleteMarkerCreated";
 
 const KEY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
 
@@ -83,6 +112,27 @@ impl Event {
     /// The fixed-width hex sequencer of an outbox position.
     pub fn sequencer_for(position: i64) -> String {
         format!("{:016X}", position.max(0))
+    }
+
+    /// The outbox position a sequencer stands for (0 when absent or malformed).
+    pub fn position(&self) -> i64 {
+        i64::from_str_radix(&self.sequencer, 16).unwrap_or(0)
+    }
+
+    /// Whether this event removes the version it names for good (a delete by version
+    /// id, or of the null version), rather than writing one (a delete marker counts as
+    /// a written version).
+    pub fn removes_version(&self) -> bool {
+        self.event_type == EventType::ObjectDeleted && self.event_name != DELETE_MARKER_CREATED
+    }
+
+    /// The Kafka message key: `bucket/key`, or the bucket name for bucket events, so
+    /// that one key's events stay in one partition, in order.
+    pub fn message_key(&self) -> String {
+        match &self.object {
+            Some(o) => format!("{}/{}", self.bucket, o.key),
+            None => self.bucket.clone(),
+        }
     }
 
     /// The published document: these fields plus the AWS `Records` array.
@@ -112,6 +162,8 @@ impl Event {
                     "eTag": object.map(|o| o.e_tag.clone()).unwrap_or_default(),
                     "versionId": object.and_then(|o| o.version_id.clone()),
                     "sequencer": self.sequencer,
+                    "contentType": object.and_then(|o| o.content_type.clone()),
+                    "userMetadata": object.map(|o| Value::Object(o.user_metadata.clone())).unwrap_or(Value::Null),
                 },
             },
         });

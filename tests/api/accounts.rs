@@ -165,9 +165,10 @@ async fn root_administers_users_and_sees_all_buckets() {
     let as_alice = admin("GET", "/_depot/admin/users").sign(&alice.access_key, &alice.secret, None).send().await;
     assert_eq!(as_alice.status, 403);
     assert_eq!(api(&app, "GET", "/_depot/admin/users", Some(&alice.token), None).await.status, 403);
-    assert_eq!(api(&app, "GET", "/_depot/admin/users", None, None).await.status, 403);
+    // Without credentials, or with forged ones, the caller is not authenticated: 401.
+    assert_eq!(api(&app, "GET", "/_depot/admin/users", None, None).await.status, 401);
     let forged = admin("GET", "/_depot/admin/users").sign(root.0, "not the root secret", None).send().await;
-    assert_eq!(forged.status, 403);
+    assert_eq!(forged.status, 401);
     assert_eq!(api(&app, "POST", "/_depot/admin/users/bob/disable", Some(&alice.token), None).await.status, 403);
     bob.client.list_buckets().send().await.expect("bob still enabled");
 

@@ -27,3 +27,7 @@ mod tagging;
 mod unsupported;
 mod versioning;
 mod write_path;
+mod events;
+mod events_support;
+mod index;
+mod search;

@@ -1,0 +1,43 @@
+//! Who is calling the JSON API's read endpoints (search, statistics), and which buckets
+//! they may read. A caller authenticates with a login token (`Authorization: Bearer`) or
+//! a SigV4 signature through the shared gate (`auth::authenticate`); authorization is
+//! `auth::policy`, as for S3 requests. Nothing here reads a request body or decides
+//! what a caller may change.
+
+use http::request::Parts;
+
+use super::error::ApiError;
+use crate::auth::acl::Acl;
+use crate::auth::policy::{self, Action, Resource};
+use crate::auth::{self, Principal, UserPrincipal};
+use crate::catalog::Bucket;
+use crate::server::AppState;
+
+/// Authenticates a JSON API request. Anonymous callers are refused.
+pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
+    let bearer = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let principal = match bearer {
+        Some(token) => bearer_principal(state, token.trim()).await?,
+        None => auth::authenticate(&state.catalog, parts, None, &state.config.region, chrono::Utc::now()).await?.principal,
+    };
+    match principal {
+        Principal::Anonymous => Err(ApiError::MissingToken),
+        user => Ok(user),
+    }
+}
+
+/// Resolves a login token to the principal of its (enabled) user.
+async fn bearer_principal(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    let user = crate::auth::accounts::user_from_token(&state.catalog, &state.jwt, token).await?;
+    Ok(Principal::User(UserPrincipal { user_id: user.id, username: user.username, is_root: user.is_root, access_key_id: String::new() }))
+}
+
+/// Whether `principal` may read (list) `bucket`: owner, root, or a READ grant.
+pub fn may_read(principal: &Principal, bucket: &Bucket) -> bool {
+    let acl = Acl::from_json(&bucket.acl);
+    policy::allowed(principal, Action::ListBucket, Resource { bucket_owner: &bucket.owner_id, bucket_acl: &acl, object: None })
+}
