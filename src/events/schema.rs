@@ -5,7 +5,7 @@
 //! Built when a change is written (into the outbox, in the change's transaction); the
 //! relay fills the `sequencer` from the outbox row id when it publishes. This module
 //! only describes and (de)serialises events: it never writes or sends them. The schema
-//! is documented, with an example, in `docs/events.md`.
+//! is documented, with an example, in the README ("The event document").
 
 use chrono::{DateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
