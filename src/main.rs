@@ -1,6 +1,8 @@
 //! The `depot` binary: parse the configuration, start logging, serve until SIGINT or
 //! SIGTERM, then shut down gracefully.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use depot::auth::root::{RootCredentials, RootSource};
 use depot::config::{Cli, Command, IndexCommand};
@@ -12,9 +14,12 @@ async fn main() -> std::process::ExitCode {
     let filter = EnvFilter::try_new(&cli.serve.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
     if matches!(cli.command, Some(Command::Admin(_))) {
         // The admin command's output is its result: logs go to stderr, warnings only.
-        tracing_subscriber::fmt().with_env_filter(EnvFilter::new("warn")).with_writer(std::io::stderr).with_target(false).init();
+        let ansi = std::io::stderr().is_terminal();
+        tracing_subscriber::fmt().with_env_filter(EnvFilter::new("warn")).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+        // Colours only on a terminal: a log file or a pipe gets plain text.
+        let ansi = std::io::stdout().is_terminal();
+        tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_target(false).init();
     }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.serve).await,

@@ -59,7 +59,8 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
 }
 
 async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str) -> Result<Response<Body>, Error> {
-    let (parts, incoming) = req.into_parts();
+    let (mut parts, incoming) = req.into_parts();
+    s3api::sigv4::promote_query_headers(&mut parts);
     let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
     let target = route::resolve(&parts.uri, host, &state.domains)?;
     let query = Query::parse(parts.uri.query());

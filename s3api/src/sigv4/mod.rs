@@ -28,6 +28,7 @@ pub use payload::{
     STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD,
 };
 pub use streaming::{signatures_equal, ChunkSigner, EMPTY_SHA256_HEX};
+pub use v2::promote_query_headers;
 pub use time::{MAX_PRESIGNED_EXPIRES, MAX_SKEW};
 
 /// Which authentication scheme a request used.

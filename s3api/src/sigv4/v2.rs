@@ -85,6 +85,28 @@ fn query_error(message: String) -> S3Error {
     S3Error::with_message(S3ErrorCode::AuthorizationQueryParametersError, message)
 }
 
+/// A V2 presigned URL carries `Content-Type`, `Content-MD5` and `x-amz-*` headers in its
+/// query string (botocore moves them there so that the URL works on its own): they count
+/// as request headers, for the signature and for what they ask (metadata, ACL). A header
+/// the request also sends keeps the sent value. Nothing happens to other requests.
+pub fn promote_query_headers(parts: &mut http::request::Parts) {
+    let query = crate::route::Query::parse(parts.uri.query());
+    if !(query.has("AWSAccessKeyId") && query.has("Signature")) {
+        return;
+    }
+    for (name, value) in query.iter() {
+        let lower = name.to_ascii_lowercase();
+        if !(lower.starts_with("x-amz-") || lower == "content-type" || lower == "content-md5") {
+            continue;
+        }
+        if let (Ok(name), Ok(value)) = (http::HeaderName::from_bytes(lower.as_bytes()), http::HeaderValue::from_str(value)) {
+            if !parts.headers.contains_key(&name) {
+                parts.headers.insert(name, value);
+            }
+        }
+    }
+}
+
 /// Parses `AWSAccessKeyId`, `Expires` and `Signature`.
 pub fn parse_query(params: &QueryParams) -> S3Result<V2Claim> {
     let (Some(access_key_id), Some(expires), Some(signature)) = (
@@ -420,6 +442,18 @@ mod tests {
         let claim = parse_query(&QueryParams::parse(p.uri.query().unwrap())).unwrap();
         let before = DateTime::from_timestamp(1_141_889_000, 0).unwrap();
         assert!(verify(&claim, &p, None, "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV", before).is_ok());
+    }
+
+    #[test]
+    fn query_headers_of_v2_presigned_urls_become_headers() {
+        let mut p = parts("PUT", "/b/k?AWSAccessKeyId=AK&Expires=1&Signature=s&x-amz-meta-colour=blue&content-type=text%2Fplain&prefix=x", &[("content-type", "image/png")]);
+        promote_query_headers(&mut p);
+        assert_eq!(p.headers.get("x-amz-meta-colour").unwrap(), "blue");
+        assert_eq!(p.headers.get("content-type").unwrap(), "image/png", "a sent header wins");
+        assert!(p.headers.get("prefix").is_none());
+        let mut v4 = parts("PUT", "/b/k?X-Amz-Signature=s&x-amz-meta-colour=blue", &[]);
+        promote_query_headers(&mut v4);
+        assert!(v4.headers.get("x-amz-meta-colour").is_none(), "only V2 query authentication");
     }
 
     #[test]
