@@ -18,7 +18,7 @@ use aws_sdk_s3::config::Region;
 use depot::auth::root::RootCredentials;
 use depot::config::{Secret, ServeConfig};
 use depot::events::Event;
-use depot::indexer::search::{search, Scope, SearchQuery, SortField};
+use depot::indexer::search::{search, SearchQuery};
 use depot::server::RunningServer;
 use serde_json::json;
 use sqlx::Connection;
@@ -127,23 +127,7 @@ async fn lag(server: &RunningServer, root: &RootCredentials) -> Vec<Duration> {
         let key = format!("lag/{i:04}");
         let started = Instant::now();
         client.put_object().bucket("bench-lag").key(&key).body(b"lag probe".to_vec().into()).send().await.expect("put");
-        let query = SearchQuery {
-            scope: Scope::All,
-            bucket: Some("bench-lag".into()),
-            prefix: Some(key.clone()),
-            name: None,
-            description: None,
-            tags: vec![],
-            content_type: None,
-            min_size: None,
-            max_size: None,
-            modified_after: None,
-            modified_before: None,
-            sort: SortField::Key,
-            descending: false,
-            limit: 1,
-            after: None,
-        };
+        let query = SearchQuery { bucket: Some("bench-lag".into()), prefix: Some(key.clone()), limit: 1, ..SearchQuery::default() };
         loop {
             if !search(catalog, &query).await.expect("search").hits.is_empty() {
                 break;

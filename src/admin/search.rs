@@ -15,8 +15,7 @@ use crate::indexer::search::{self, Cursor, Scope, SearchHit, SearchQuery, SortFi
 use crate::server::response::{json, Body};
 use crate::server::AppState;
 
-/// Results per page unless `limit` says otherwise, and the most `limit` may ask for.
-pub const DEFAULT_LIMIT: usize = 100;
+/// The most results `limit` may ask for.
 pub const MAX_LIMIT: usize = 1000;
 
 pub async fn handle(state: &AppState, req: Request<Incoming>) -> Response<Body> {
@@ -66,23 +65,7 @@ fn hit_json(h: &SearchHit) -> Value {
 
 /// Validates the parameters. Unknown ones (e.g. presigning's `X-Amz-*`) are ignored.
 pub fn parse(params: &[(String, String)]) -> Result<SearchQuery, ApiError> {
-    let mut q = SearchQuery {
-        scope: Scope::All,
-        bucket: None,
-        prefix: None,
-        name: None,
-        description: None,
-        tags: Vec::new(),
-        content_type: None,
-        min_size: None,
-        max_size: None,
-        modified_after: None,
-        modified_before: None,
-        sort: SortField::Key,
-        descending: false,
-        limit: DEFAULT_LIMIT,
-        after: None,
-    };
+    let mut q = SearchQuery::default();
     let mut cursor = None;
     let non_empty = |v: &str| (!v.is_empty()).then(|| v.to_owned());
     for (name, value) in params {

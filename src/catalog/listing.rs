@@ -9,6 +9,7 @@
 
 use sqlx::Row;
 
+use super::paging::{Next, Pager};
 use super::{Catalog, CatalogResult, ObjectVersion};
 
 /// One live object in a listing.
@@ -76,11 +77,11 @@ impl Catalog {
             Some(a) if a >= prefix => Resume::After(a.to_owned()),
             _ => Resume::Including(prefix.to_owned()),
         };
-        let mut count = 0usize;
+        let mut pager = Pager::new(prefix, delimiter, after, max);
         let mut probe = PROBE_ROWS;
         'scan: loop {
             // One row more than the page needs tells whether the page is truncated.
-            let wanted = max - count + 1;
+            let wanted = pager.room() + 1;
             let batch = if delimiter.is_some() { wanted.min(probe) } else { wanted } as i64;
             let (inclusive, bound) = match &from {
                 Resume::Including(k) => (true, k.as_str()),
@@ -91,33 +92,22 @@ impl Catalog {
             let exhausted = (rows.len() as i64) < batch;
             for row in &rows {
                 let key: String = row.try_get("key")?;
-                if !key.starts_with(prefix) {
-                    break 'scan;
-                }
-                let rolled_up = delimiter.and_then(|d| key[prefix.len()..].find(d).map(|i| key[..prefix.len() + i + d.len()].to_owned()));
-                if let Some(common) = rolled_up {
-                    if after.is_some_and(|a| common.as_str() <= a) {
-                        // The marker lies inside this prefix: resume after it.
+                match pager.next(&key) {
+                    Next::Stop => break 'scan,
+                    Next::Skip(common) => {
                         from = Resume::Including(successor(&common));
                         probe = PROBE_ROWS;
                         continue 'scan;
                     }
-                    if count == max {
-                        page.is_truncated = true;
-                        break 'scan;
+                    Next::Prefix(common) => {
+                        from = Resume::Including(successor(&common));
+                        probe = PROBE_ROWS;
+                        page.next_marker = Some(common.clone());
+                        page.common_prefixes.push(common);
+                        continue 'scan;
                     }
-                    count += 1;
-                    page.next_marker = Some(common.clone());
-                    from = Resume::Including(successor(&common));
-                    page.common_prefixes.push(common);
-                    probe = PROBE_ROWS;
-                    continue 'scan;
+                    Next::Entry => {}
                 }
-                if count == max {
-                    page.is_truncated = true;
-                    break 'scan;
-                }
-                count += 1;
                 page.next_marker = Some(key.clone());
                 from = Resume::After(key.clone());
                 page.objects.push(ListedObject {
@@ -137,6 +127,7 @@ impl Catalog {
             // A whole batch of plain keys: more are likely, so read more at once.
             probe = probe.saturating_mul(2);
         }
+        page.is_truncated = pager.truncated();
         Ok(page)
     }
 }
@@ -158,10 +149,10 @@ impl Catalog {
             (Some(k), None) if k >= prefix => VersionResume::Keys(Resume::After(k.to_owned())),
             _ => VersionResume::Keys(Resume::Including(prefix.to_owned())),
         };
-        let mut count = 0usize;
+        let mut pager = Pager::new(prefix, delimiter, key_marker, max);
         let mut probe = PROBE_ROWS;
         'scan: loop {
-            let wanted = max - count + 1;
+            let wanted = pager.room() + 1;
             let batch = if delimiter.is_some() { wanted.min(probe) } else { wanted } as i64;
             let rows = match &from {
                 VersionResume::OlderThan(key, id) => {
@@ -178,31 +169,23 @@ impl Catalog {
             let exhausted = (rows.len() as i64) < batch;
             for row in &rows {
                 let version = ObjectVersion::from_row(row)?;
-                if !version.key.starts_with(prefix) {
-                    break 'scan;
-                }
-                let rolled_up = delimiter.and_then(|d| version.key[prefix.len()..].find(d).map(|i| version.key[..prefix.len() + i + d.len()].to_owned()));
-                if let Some(common) = rolled_up {
-                    from = VersionResume::Keys(Resume::Including(successor(&common)));
-                    probe = PROBE_ROWS;
-                    if key_marker.is_some_and(|m| common.as_str() <= m) {
+                match pager.next(&version.key) {
+                    Next::Stop => break 'scan,
+                    Next::Skip(common) => {
+                        from = VersionResume::Keys(Resume::Including(successor(&common)));
+                        probe = PROBE_ROWS;
                         continue 'scan;
                     }
-                    if count == max {
-                        page.is_truncated = true;
-                        break 'scan;
+                    Next::Prefix(common) => {
+                        from = VersionResume::Keys(Resume::Including(successor(&common)));
+                        probe = PROBE_ROWS;
+                        page.next_key_marker = Some(common.clone());
+                        page.next_version_id_marker = None;
+                        page.common_prefixes.push(common);
+                        continue 'scan;
                     }
-                    count += 1;
-                    page.next_key_marker = Some(common.clone());
-                    page.next_version_id_marker = None;
-                    page.common_prefixes.push(common);
-                    continue 'scan;
+                    Next::Entry => {}
                 }
-                if count == max {
-                    page.is_truncated = true;
-                    break 'scan;
-                }
-                count += 1;
                 from = VersionResume::OlderThan(version.key.clone(), version.id);
                 page.next_key_marker = Some(version.key.clone());
                 page.next_version_id_marker = Some(version.version_id.clone());
@@ -218,6 +201,7 @@ impl Catalog {
                 probe = probe.saturating_mul(2);
             }
         }
+        page.is_truncated = pager.truncated();
         Ok(page)
     }
 }

@@ -20,6 +20,7 @@ mod listing;
 mod model;
 mod objects;
 mod outbox;
+mod paging;
 mod scan;
 mod uploads;
 mod usage;

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::model::{decode_tags, encode_tags};
+use super::paging::{Next, Pager};
 use super::{Catalog, CatalogError, CatalogResult, Tx};
 
 /// An in-progress multipart upload.
@@ -126,41 +127,32 @@ impl Catalog {
             Some(k) if k >= prefix => (k.to_owned(), upload_id_marker.map_or_else(|| char::MAX.to_string(), str::to_owned)),
             _ => (prefix.to_owned(), String::new()),
         };
-        let mut count = 0usize;
+        let mut pager = Pager::new(prefix, delimiter, key_marker, max);
         let sql = format!(
             "SELECT {} FROM uploads WHERE bucket_id = $1 AND (key > $2 OR (key = $2 AND upload_id > $3)) ORDER BY key, upload_id LIMIT $4",
             Upload::COLUMNS
         );
         'scan: loop {
-            let batch = (max - count + 1) as i64;
+            let batch = (pager.room() + 1) as i64;
             let rows = sqlx::query(&sql).bind(bucket_id).bind(&key_bound).bind(&id_bound).bind(batch).fetch_all(self.reader()).await?;
             let exhausted = (rows.len() as i64) < batch;
             for row in &rows {
                 let upload = Upload::from_row(row)?;
-                if !upload.key.starts_with(prefix) {
-                    break 'scan;
-                }
-                let rolled_up = delimiter.and_then(|d| upload.key[prefix.len()..].find(d).map(|i| upload.key[..prefix.len() + i + d.len()].to_owned()));
-                if let Some(common) = rolled_up {
-                    (key_bound, id_bound) = (super::listing::successor(&common), String::new());
-                    if key_marker.is_some_and(|m| common.as_str() <= m) {
+                match pager.next(&upload.key) {
+                    Next::Stop => break 'scan,
+                    Next::Skip(common) => {
+                        (key_bound, id_bound) = (super::listing::successor(&common), String::new());
                         continue 'scan;
                     }
-                    if count == max {
-                        page.is_truncated = true;
-                        break 'scan;
+                    Next::Prefix(common) => {
+                        (key_bound, id_bound) = (super::listing::successor(&common), String::new());
+                        page.next_key_marker = Some(common.clone());
+                        page.next_upload_id_marker = None;
+                        page.common_prefixes.push(common);
+                        continue 'scan;
                     }
-                    count += 1;
-                    page.next_key_marker = Some(common.clone());
-                    page.next_upload_id_marker = None;
-                    page.common_prefixes.push(common);
-                    continue 'scan;
+                    Next::Entry => {}
                 }
-                if count == max {
-                    page.is_truncated = true;
-                    break 'scan;
-                }
-                count += 1;
                 (key_bound, id_bound) = (upload.key.clone(), upload.upload_id.clone());
                 page.next_key_marker = Some(upload.key.clone());
                 page.next_upload_id_marker = Some(upload.upload_id.clone());
@@ -170,6 +162,7 @@ impl Catalog {
                 break;
             }
         }
+        page.is_truncated = pager.truncated();
         Ok(page)
     }
 }

@@ -86,6 +86,32 @@ pub struct SearchQuery {
     pub after: Option<Cursor>,
 }
 
+/// The page size when a search names none.
+pub const DEFAULT_LIMIT: usize = 100;
+
+impl Default for SearchQuery {
+    /// Everything the caller may read, by key, a default-sized page.
+    fn default() -> Self {
+        SearchQuery {
+            scope: Scope::All,
+            bucket: None,
+            prefix: None,
+            name: None,
+            description: None,
+            tags: Vec::new(),
+            content_type: None,
+            min_size: None,
+            max_size: None,
+            modified_after: None,
+            modified_before: None,
+            sort: SortField::Key,
+            descending: false,
+            limit: DEFAULT_LIMIT,
+            after: None,
+        }
+    }
+}
+
 /// One result: the latest version of a key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
@@ -289,20 +315,15 @@ mod tests {
     fn filters_number_their_arguments_in_order() {
         let q = SearchQuery {
             scope: Scope::Only(vec!["a".into(), "b".into()]),
-            bucket: None,
             prefix: Some("p/".into()),
-            name: None,
-            description: None,
             tags: vec![("k".into(), Some("v".into()))],
             content_type: Some("image/*".into()),
             min_size: Some(1),
-            max_size: None,
-            modified_after: None,
-            modified_before: None,
             sort: SortField::Size,
             descending: true,
             limit: 10,
             after: Some(Cursor { value: 5, key: "k".into(), bucket: "b".into() }),
+            ..SearchQuery::default()
         };
         let (sql, args) = build(&q);
         assert!(sql.contains("bucket IN ($1, $2)"), "{sql}");

@@ -420,21 +420,9 @@ impl RawRequest {
     }
 
     fn sign_with(mut self, access_key: &str, secret: &str, time: SystemTime, payload: Option<&str>) -> Self {
-        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-        let identity = Credentials::new(access_key, secret, None, None, "raw").into();
-        let mut settings = SigningSettings::default();
-        settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
-        settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+        use aws_sigv4::http_request::{SignableBody, SignableRequest};
+        let mut settings = s3_signing_settings();
         settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(REGION)
-            .name("s3")
-            .time(time)
-            .settings(settings)
-            .build()
-            .expect("signing params")
-            .into();
         let url = self.url();
         let host = self.endpoint.trim_start_matches("http://").to_owned();
         let mut headers: Vec<(String, String)> = self.headers.clone();
@@ -446,7 +434,7 @@ impl RawRequest {
             None => SignableBody::Bytes(&self.body),
         };
         let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), body).expect("signable");
-        let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+        let instructions = sign_s3(signable, access_key, secret, time, settings);
         for (name, value) in instructions.headers() {
             self.headers.push((name.to_owned(), value.to_owned()));
         }
@@ -455,27 +443,15 @@ impl RawRequest {
 
     /// Presigns the request URL with SigV4 query parameters, valid for `expires`.
     pub fn presign(mut self, access_key: &str, secret: &str, expires: Duration, time: SystemTime) -> Self {
-        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
-        let identity = Credentials::new(access_key, secret, None, None, "raw").into();
-        let mut settings = SigningSettings::default();
-        settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
-        settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+        use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation};
+        let mut settings = s3_signing_settings();
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires);
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(REGION)
-            .name("s3")
-            .time(time)
-            .settings(settings)
-            .build()
-            .expect("signing params")
-            .into();
         let url = self.url();
         let host = self.endpoint.trim_start_matches("http://").to_owned();
         let headers = [("host".to_owned(), host)];
         let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::UnsignedPayload).expect("signable");
-        let (instructions, _) = sign(signable, &params).expect("presign").into_parts();
+        let instructions = sign_s3(signable, access_key, secret, time, settings);
         let mut query: Vec<String> = Vec::new();
         for (name, value) in instructions.params() {
             query.push(format!("{}={}", name, percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)));
@@ -531,6 +507,29 @@ pub async fn outbox_events(app: &TestApp) -> Vec<serde_json::Value> {
     use sqlx::Row;
     let rows = sqlx::query("SELECT payload FROM outbox ORDER BY id").fetch_all(app.state().catalog.reader()).await.expect("outbox");
     rows.iter().map(|r| serde_json::from_str(&r.get::<String, _>("payload")).expect("event json")).collect()
+}
+
+/// SigV4 as S3 applies it: paths encoded once and never normalized.
+fn s3_signing_settings() -> aws_sigv4::http_request::SigningSettings {
+    let mut settings = aws_sigv4::http_request::SigningSettings::default();
+    settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+    settings
+}
+
+/// Signs `request` for S3 with the given key at `time`.
+fn sign_s3(request: aws_sigv4::http_request::SignableRequest<'_>, access_key: &str, secret: &str, time: SystemTime, settings: aws_sigv4::http_request::SigningSettings) -> aws_sigv4::http_request::SigningInstructions {
+    let identity = Credentials::new(access_key, secret, None, None, "raw").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(REGION)
+        .name("s3")
+        .time(time)
+        .settings(settings)
+        .build()
+        .expect("signing params")
+        .into();
+    aws_sigv4::http_request::sign(request, &params).expect("sign").into_parts().0
 }
 
 /// One HTTP/1.1 connection driven byte by byte, for what no client library sends:

@@ -5,7 +5,7 @@
 //! same indexer the transports use.
 
 use depot::events::Event;
-use depot::indexer::search::{search, Scope, SearchQuery, SortField};
+use depot::indexer::search::{search, SearchQuery};
 use depot::indexer::{parse_event, Indexer};
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -60,23 +60,7 @@ async fn apply_each(app: &TestApp, events: &[Event]) {
 
 /// The live keys of the synthetic bucket with their size and tags.
 async fn live(app: &TestApp) -> Vec<(String, i64, Value)> {
-    let q = SearchQuery {
-        scope: Scope::All,
-        bucket: Some(BUCKET.into()),
-        prefix: None,
-        name: None,
-        description: None,
-        tags: vec![],
-        content_type: None,
-        min_size: None,
-        max_size: None,
-        modified_after: None,
-        modified_before: None,
-        sort: SortField::Key,
-        descending: false,
-        limit: 100,
-        after: None,
-    };
+    let q = SearchQuery { bucket: Some(BUCKET.into()), ..SearchQuery::default() };
     let page = search(&app.state().catalog, &q).await.expect("search");
     page.hits.into_iter().map(|h| (h.key, h.size, Value::Object(h.tags))).collect()
 }
