@@ -1,0 +1,70 @@
+//! Routing tests: which operation a method, target and query name.
+
+use super::*;
+
+fn op(method: Method, bucket: Option<&str>, key: Option<&str>, query: &str) -> S3Result<Operation> {
+    let target = Target { bucket: bucket.map(Into::into), key: key.map(Into::into), virtual_host: false };
+    Operation::parse(&method, &target, &Query::parse(Some(query)), false)
+}
+
+#[test]
+fn bucket_routes() {
+    assert_eq!(op(Method::PUT, Some("b"), None, "").unwrap(), Operation::CreateBucket { bucket: "b".into() });
+    assert_eq!(op(Method::PUT, Some("b"), None, "versioning").unwrap().name(), "PutBucketVersioning");
+    assert_eq!(op(Method::GET, Some("b"), None, "list-type=2&prefix=a").unwrap().name(), "ListObjectsV2");
+    assert_eq!(op(Method::GET, Some("b"), None, "").unwrap().name(), "ListObjects");
+    assert_eq!(op(Method::POST, Some("b"), None, "delete").unwrap().name(), "DeleteObjects");
+    assert_eq!(op(Method::GET, Some("b"), None, "versions").unwrap().name(), "ListObjectVersions");
+}
+
+#[test]
+fn unimplemented_subresources_never_fall_through() {
+    let put = op(Method::PUT, Some("b"), None, "lifecycle").unwrap();
+    assert!(matches!(put, Operation::NotImplemented { name: "BucketLifecycle", .. }));
+    let get = op(Method::GET, Some("b"), None, "policy").unwrap();
+    assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Policy, .. }));
+    let obj = op(Method::PUT, Some("b"), Some("k"), "retention").unwrap();
+    assert!(matches!(obj, Operation::NotImplemented { .. }));
+    let unknown = op(Method::PUT, Some("b"), Some("k"), "frobnicate").unwrap_err();
+    assert_eq!(unknown.code, S3ErrorCode::NotImplemented);
+}
+
+#[test]
+fn headers_hoisted_by_presigners_are_parameters() {
+    // botocore's SigV2 presigned PUT with a ContentType, and a SigV2 URL with a session token.
+    let put = op(Method::PUT, Some("b"), Some("k"), "AWSAccessKeyId=A&Signature=s&content-type=text%2Fplain&Expires=1");
+    assert_eq!(put.unwrap().name(), "PutObject");
+    let get = op(Method::GET, Some("b"), Some("k"), "AWSAccessKeyId=A&Signature=s&Expires=1&x-amz-security-token=t");
+    assert_eq!(get.unwrap().name(), "GetObject");
+    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "content-md5=x&x-amz-meta-a=1&X-Amz-Acl=private").unwrap().name(), "PutObject");
+    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "x-am").unwrap_err().code, S3ErrorCode::NotImplemented);
+}
+
+#[test]
+fn object_routes() {
+    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "x-id=PutObject").unwrap().name(), "PutObject");
+    assert_eq!(op(Method::POST, Some("b"), Some("k"), "uploads").unwrap().name(), "CreateMultipartUpload");
+    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "partNumber=3&uploadId=u").unwrap(),
+        Operation::UploadPart { bucket: "b".into(), key: "k".into(), upload_id: "u".into(), part_number: 3 });
+    assert_eq!(op(Method::DELETE, Some("b"), Some("k"), "uploadId=u").unwrap().name(), "AbortMultipartUpload");
+    assert_eq!(op(Method::GET, Some("b"), Some("k"), "versionId=v1").unwrap(),
+        Operation::GetObject { bucket: "b".into(), key: "k".into(), version_id: Some("v1".into()), part_number: None });
+}
+
+#[test]
+fn bad_parameters() {
+    assert_eq!(op(Method::GET, Some("b"), None, "max-keys=x").unwrap_err().code, S3ErrorCode::InvalidArgument);
+    assert_eq!(op(Method::GET, Some("b"), None, "max-keys=-1").unwrap_err().code, S3ErrorCode::InvalidArgument);
+    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "partNumber=0&uploadId=u").unwrap_err().code, S3ErrorCode::InvalidArgument);
+    assert_eq!(op(Method::GET, Some("b"), None, "encoding-type=zip").unwrap_err().code, S3ErrorCode::InvalidArgument);
+    let long = "k".repeat(1025);
+    assert_eq!(op(Method::PUT, Some("b"), Some(&long), "").unwrap_err().code, S3ErrorCode::KeyTooLongError);
+}
+
+#[test]
+fn max_keys_is_capped_at_1000() {
+    match op(Method::GET, Some("b"), None, "max-keys=5000").unwrap() {
+        Operation::ListObjects { params, .. } => assert_eq!(params.max_keys, 1000),
+        other => panic!("{other:?}"),
+    }
+}
