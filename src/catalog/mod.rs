@@ -254,10 +254,7 @@ impl Tx {
     /// Serialises writers of one object key until this transaction ends, so that a
     /// conditional write's check and write are one atomic step.
     pub async fn lock_key(&mut self, bucket_id: i64, key: &str) -> CatalogResult<()> {
-        if let Some(sql) = self.dialect.key_lock_sql() {
-            sqlx::query(sql).bind(key_lock_id(bucket_id, key)).execute(&mut *self.inner).await?;
-        }
-        Ok(())
+        self.lock(key_lock_id(bucket_id, key)).await
     }
 }
 
