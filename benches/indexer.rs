@@ -141,7 +141,8 @@ async fn lag(server: &RunningServer, root: &RootCredentials) -> Vec<Duration> {
 }
 
 fn tansu() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu")).find(|p| p.is_file());
+    let on_path =
+        std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu")).find(|p| p.is_file());
     on_path.or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tansu")).filter(|p| p.is_file()))
 }
 

@@ -132,7 +132,16 @@ async fn main() {
         let (client, upload_id) = (client.clone(), upload_id.clone());
         tasks.push(tokio::spawn(async move {
             let data = part_data(n, part_len);
-            let out = client.upload_part().bucket("bench").key("big").upload_id(upload_id).part_number(n as i32).body(ByteStream::from(data)).send().await.expect("part");
+            let out = client
+                .upload_part()
+                .bucket("bench")
+                .key("big")
+                .upload_id(upload_id)
+                .part_number(n as i32)
+                .body(ByteStream::from(data))
+                .send()
+                .await
+                .expect("part");
             drop(permit);
             CompletedPart::builder().part_number(n as i32).e_tag(out.e_tag().unwrap_or_default()).build()
         }));

@@ -108,7 +108,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut config = depot::config::ServeConfig::with_data_dir(data_dir);
             config.addr = "127.0.0.1:0".parse()?;
             config.region = args.region.clone();
-            let root = depot::auth::root::RootCredentials { access_key_id: depot::auth::root::new_access_key_id("DPBN"), secret_access_key: depot::auth::root::new_secret() };
+            let root = depot::auth::root::RootCredentials {
+                access_key_id: depot::auth::root::new_access_key_id("DPBN"),
+                secret_access_key: depot::auth::root::new_secret(),
+            };
             let server = depot::server::start(config, Some(root.clone())).await?;
             let endpoint = format!("http://{}", server.local_addr());
             (Some(server), endpoint, root.access_key_id, root.secret_access_key)
@@ -140,7 +143,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 while let Some(chunk) = body.next().await {
                     read += chunk.map_err(|e| e.to_string())?.len();
                 }
-                if read == size { Ok(()) } else { Err(format!("read {read} bytes of {size}")) }
+                if read == size {
+                    Ok(())
+                } else {
+                    Err(format!("read {read} bytes of {size}"))
+                }
             }
         })
         .await?;

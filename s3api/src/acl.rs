@@ -163,9 +163,10 @@ pub fn from_headers(headers: &HeaderMap) -> S3Result<Option<AclHeaders>> {
     }
     let canned = match header_str(headers, "x-amz-acl") {
         None => None,
-        Some(name) => Some(CannedAcl::parse(name.trim()).ok_or_else(|| {
-            invalid_argument(format!("Unknown canned ACL: {name}")).extra("ArgumentName", "x-amz-acl").extra("ArgumentValue", name)
-        })?),
+        Some(name) => Some(
+            CannedAcl::parse(name.trim())
+                .ok_or_else(|| invalid_argument(format!("Unknown canned ACL: {name}")).extra("ArgumentName", "x-amz-acl").extra("ArgumentValue", name))?,
+        ),
     };
     match (canned, grants.is_empty()) {
         (Some(_), false) => Err(S3Error::with_message(S3ErrorCode::InvalidRequest, "Specifying both Canned ACLs and Header Grants is not allowed")),
@@ -203,7 +204,12 @@ fn parse_grantee_list(value: &str) -> S3Result<Vec<AclGrantee>> {
 /// policy is `MalformedACLError`; an unsupported group is `InvalidArgument`.
 pub fn from_xml(body: &[u8]) -> S3Result<AccessControlPolicy> {
     let doc: AccessControlPolicyRequest = parse_as(body, S3ErrorCode::MalformedACLError)?;
-    let malformed = |detail: &str| S3Error::with_message(S3ErrorCode::MalformedACLError, format!("The XML you provided was not well-formed or did not validate against our published schema: {detail}"));
+    let malformed = |detail: &str| {
+        S3Error::with_message(
+            S3ErrorCode::MalformedACLError,
+            format!("The XML you provided was not well-formed or did not validate against our published schema: {detail}"),
+        )
+    };
     let mut grants = Vec::with_capacity(doc.access_control_list.grants.len());
     for grant in doc.access_control_list.grants {
         let permission = AclPermission::parse(grant.permission.trim()).ok_or_else(|| malformed("unknown permission"))?;
@@ -249,11 +255,8 @@ mod tests {
         assert_eq!(from_headers(&headers(&[])).unwrap(), None);
         assert_eq!(from_headers(&headers(&[("x-amz-acl", "public-read")])).unwrap(), Some(AclHeaders::Canned(CannedAcl::PublicRead)));
         assert_eq!(from_headers(&headers(&[("x-amz-acl", "nope")])).unwrap_err().code, S3ErrorCode::InvalidArgument);
-        let parsed = from_headers(&headers(&[
-            ("x-amz-grant-read", &format!("id=\"abc\", uri=\"{ALL_USERS_URI}\"")),
-            ("x-amz-grant-full-control", "id=def"),
-        ]))
-        .unwrap();
+        let parsed =
+            from_headers(&headers(&[("x-amz-grant-read", &format!("id=\"abc\", uri=\"{ALL_USERS_URI}\"")), ("x-amz-grant-full-control", "id=def")])).unwrap();
         assert_eq!(
             parsed,
             Some(AclHeaders::Grants(vec![

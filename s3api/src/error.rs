@@ -134,13 +134,7 @@ pub struct S3Error {
 impl S3Error {
     /// An error with the code's default message.
     pub fn new(code: S3ErrorCode) -> Self {
-        S3Error {
-            code,
-            message: Cow::Borrowed(code.default_message()),
-            resource: None,
-            extra: Vec::new(),
-            headers: Vec::new(),
-        }
+        S3Error { code, message: Cow::Borrowed(code.default_message()), resource: None, extra: Vec::new(), headers: Vec::new() }
     }
 
     /// An error with a specific message.

@@ -130,7 +130,8 @@ pub fn parse_request(form_body: &[u8], query: Option<&str>) -> Result<StsRequest
     for raw in [query.unwrap_or(""), body] {
         for (name, value) in query_pairs(raw.trim()) {
             let name = String::from_utf8(name).map_err(|_| StsError::new(StsErrorCode::InvalidParameterValue, "A parameter name is not UTF-8"))?;
-            let value = String::from_utf8(value).map_err(|_| StsError::new(StsErrorCode::InvalidParameterValue, format!("The value of {name} is not UTF-8")))?;
+            let value =
+                String::from_utf8(value).map_err(|_| StsError::new(StsErrorCode::InvalidParameterValue, format!("The value of {name} is not UTF-8")))?;
             params.push((name, value));
         }
     }
@@ -144,18 +145,23 @@ pub fn parse_request(form_body: &[u8], query: Option<&str>) -> Result<StsRequest
     if action != "AssumeRoleWithWebIdentity" {
         return Err(StsError::new(StsErrorCode::InvalidAction, format!("Could not find operation {action} for version {STS_VERSION}")));
     }
-    let token = get("WebIdentityToken").filter(|t| !t.is_empty()).ok_or_else(|| {
-        StsError::new(StsErrorCode::MissingParameter, "The request must contain the parameter WebIdentityToken")
-    })?;
+    let token = get("WebIdentityToken")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| StsError::new(StsErrorCode::MissingParameter, "The request must contain the parameter WebIdentityToken"))?;
     let duration_seconds = match get("DurationSeconds") {
         None | Some("") => DEFAULT_DURATION_SECS,
         Some(raw) => {
-            let value: u32 = raw.parse().map_err(|_| validation(format!("Value '{raw}' at 'durationSeconds' failed to satisfy constraint: Member must be a number")))?;
+            let value: u32 =
+                raw.parse().map_err(|_| validation(format!("Value '{raw}' at 'durationSeconds' failed to satisfy constraint: Member must be a number")))?;
             if value < MIN_DURATION_SECS {
-                return Err(validation(format!("Value '{value}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to {MIN_DURATION_SECS}")));
+                return Err(validation(format!(
+                    "Value '{value}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to {MIN_DURATION_SECS}"
+                )));
             }
             if value > MAX_DURATION_SECS {
-                return Err(validation(format!("Value '{value}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_DURATION_SECS}")));
+                return Err(validation(format!(
+                    "Value '{value}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {MAX_DURATION_SECS}"
+                )));
             }
             value
         }
@@ -164,7 +170,9 @@ pub fn parse_request(form_body: &[u8], query: Option<&str>) -> Result<StsRequest
     if let Some(name) = &role_session_name {
         let valid_char = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
         if !(2..=64).contains(&name.len()) || !name.chars().all(valid_char) {
-            return Err(validation(format!("Value '{name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]{{2,64}}")));
+            return Err(validation(format!(
+                "Value '{name}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]{{2,64}}"
+            )));
         }
     }
     let role_arn = get("RoleArn").map(str::to_owned);
@@ -266,7 +274,9 @@ mod tests {
             assumed_role_id: "ASIA1:s".into(),
         };
         let doc = assume_role_with_web_identity_response(&c, "RID");
-        assert!(doc.contains("<Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2023-11-14T22:13:20"));
+        assert!(doc.contains(
+            "<Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2023-11-14T22:13:20"
+        ));
         assert!(doc.contains("<ResponseMetadata><RequestId>RID</RequestId></ResponseMetadata>"));
     }
 }

@@ -46,10 +46,7 @@ async fn register(state: &AppState, remote: SocketAddr, req: Request<Incoming>) 
     let req = JsonRequest::read(req, remote).await?;
     let creds: Credentials = req.json()?;
     let user = accounts::register(&state.catalog, &creds.username, &creds.password).await?;
-    Ok(json(
-        StatusCode::CREATED,
-        &json!({ "id": user.id, "username": user.username, "created_at": rfc3339(user.created_at) }),
-    ))
+    Ok(json(StatusCode::CREATED, &json!({ "id": user.id, "username": user.username, "created_at": rfc3339(user.created_at) })))
 }
 
 async fn login(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {

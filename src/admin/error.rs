@@ -61,9 +61,11 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::InvalidUsername(_) | ApiError::InvalidPassword(_) | ApiError::MalformedJson(_) | ApiError::InvalidRequest(_) | ApiError::InvalidArgument(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::InvalidUsername(_)
+            | ApiError::InvalidPassword(_)
+            | ApiError::MalformedJson(_)
+            | ApiError::InvalidRequest(_)
+            | ApiError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UsernameTaken | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::InvalidCredentials | ApiError::MissingToken | ApiError::InvalidToken | ApiError::ExpiredToken => StatusCode::UNAUTHORIZED,
@@ -123,7 +125,9 @@ impl ApiError {
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::Rule(rule @ (CredentialRuleError::PasswordTooShort | CredentialRuleError::PasswordTooLong)) => ApiError::InvalidPassword(rule.to_string()),
+            AccountError::Rule(rule @ (CredentialRuleError::PasswordTooShort | CredentialRuleError::PasswordTooLong)) => {
+                ApiError::InvalidPassword(rule.to_string())
+            }
             AccountError::Rule(rule) => ApiError::InvalidUsername(rule.to_string()),
             AccountError::UsernameTaken => ApiError::UsernameTaken,
             AccountError::InvalidCredentials => ApiError::InvalidCredentials,

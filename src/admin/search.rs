@@ -8,8 +8,8 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde_json::{json, Value};
 
-use super::error::ApiError;
 use super::caller;
+use super::error::ApiError;
 use crate::catalog::ms_to_datetime;
 use crate::indexer::search::{self, Cursor, Scope, SearchHit, SearchQuery, SortField};
 use crate::server::response::{json, Body};
@@ -158,7 +158,15 @@ mod tests {
 
     #[test]
     fn parses_filters_and_several_tags() {
-        let q = parse(&params(&[("tag", "team=blue"), ("tag", "draft"), ("min_size", "10"), ("modified_after", "2024-05-01"), ("sort", "size"), ("order", "desc")])).unwrap();
+        let q = parse(&params(&[
+            ("tag", "team=blue"),
+            ("tag", "draft"),
+            ("min_size", "10"),
+            ("modified_after", "2024-05-01"),
+            ("sort", "size"),
+            ("order", "desc"),
+        ]))
+        .unwrap();
         assert_eq!(q.tags, vec![("team".to_owned(), Some("blue".to_owned())), ("draft".to_owned(), None)]);
         assert_eq!(q.min_size, Some(10));
         assert_eq!(q.modified_after, Some(1_714_521_600_000));

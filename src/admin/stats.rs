@@ -5,8 +5,8 @@ use http::{Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde_json::{json, Value};
 
-use super::error::ApiError;
 use super::caller;
+use super::error::ApiError;
 use crate::indexer::stats::{self, BucketStats};
 use crate::server::response::{json, Body};
 use crate::server::AppState;

@@ -83,7 +83,13 @@ pub async fn register(catalog: &Catalog, username: &str, password: &str) -> Resu
 /// Checks a password and issues a login token. Unknown users and wrong passwords get
 /// the same answer, after the same work.
 #[tracing::instrument(skip_all, fields(username = %username))]
-pub async fn login(catalog: &Catalog, jwt: &JwtKeys, username: &str, password: &str, now: DateTime<Utc>) -> Result<(String, DateTime<Utc>, User), AccountError> {
+pub async fn login(
+    catalog: &Catalog,
+    jwt: &JwtKeys,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>, User), AccountError> {
     let user = catalog.user_by_name(username).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let matches = password::verify_blocking(password.to_owned(), stored).await;
@@ -153,12 +159,7 @@ pub async fn revoke_key(catalog: &Catalog, user: &User, access_key_id: &str) -> 
 #[tracing::instrument(skip_all, fields(user_id = %user.id))]
 pub async fn issue_session(catalog: &Catalog, user: &User, duration_secs: u32, now: DateTime<Utc>) -> Result<SessionKey, AccountError> {
     let expires_at = now + chrono::Duration::seconds(i64::from(duration_secs));
-    let session = SessionKey {
-        access_key_id: new_access_key_id("ASIA"),
-        secret_access_key: new_secret(),
-        session_token: new_session_token(),
-        expires_at,
-    };
+    let session = SessionKey { access_key_id: new_access_key_id("ASIA"), secret_access_key: new_secret(), session_token: new_session_token(), expires_at };
     let token_hash = hash_token(&session.session_token);
     let mut tx = catalog.begin().await?;
     tx.delete_expired_sessions(now.timestamp_millis() - EXPIRED_SESSION_RETENTION_MS).await?;

@@ -101,9 +101,7 @@ impl Acl {
             CannedAcl::PublicReadWrite => vec![grant(Grantee::AllUsers, Permission::Read), grant(Grantee::AllUsers, Permission::Write)],
             CannedAcl::AuthenticatedRead => vec![grant(Grantee::AuthenticatedUsers, Permission::Read)],
             CannedAcl::BucketOwnerRead => bucket_owner.map(|o| grant(Grantee::User(o.to_owned()), Permission::Read)).into_iter().collect(),
-            CannedAcl::BucketOwnerFullControl => {
-                bucket_owner.map(|o| grant(Grantee::User(o.to_owned()), Permission::FullControl)).into_iter().collect()
-            }
+            CannedAcl::BucketOwnerFullControl => bucket_owner.map(|o| grant(Grantee::User(o.to_owned()), Permission::FullControl)).into_iter().collect(),
         };
         Acl { grants }
     }

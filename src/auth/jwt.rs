@@ -72,7 +72,12 @@ impl JwtKeys {
         validation.leeway = LEEWAY_SECS;
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "iss"]);
-        JwtKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation, ttl_secs: ttl_secs.clamp(1, MAX_TTL_SECS) }
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_secs: ttl_secs.clamp(1, MAX_TTL_SECS),
+        }
     }
 
     /// The configured secret, or the one kept in the data dir (created on first start).
@@ -103,7 +108,8 @@ impl JwtKeys {
             exp: expires_at.timestamp(),
             jti: uuid::Uuid::new_v4().simple().to_string(),
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| Error::Internal(format!("cannot sign a token: {e}")))?;
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| Error::Internal(format!("cannot sign a token: {e}")))?;
         Ok((token, expires_at))
     }
 

@@ -77,9 +77,9 @@ pub async fn authenticate(catalog: &Catalog, parts: &Parts, vhost_bucket: Option
         .filter(|k| k.revoked_at.is_none() && !k.user_disabled)
         .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidAccessKeyId))?;
     if key.kind == "session" {
-        let token = signed.session_token().ok_or_else(|| {
-            S3Error::with_message(S3ErrorCode::InvalidToken, "Temporary credentials require the session token (X-Amz-Security-Token)")
-        })?;
+        let token = signed
+            .session_token()
+            .ok_or_else(|| S3Error::with_message(S3ErrorCode::InvalidToken, "Temporary credentials require the session token (X-Amz-Security-Token)"))?;
         if !root::token_matches(token, key.session_token_hash.as_deref()) {
             return Err(S3Error::with_message(S3ErrorCode::InvalidToken, "The provided token is malformed or otherwise invalid.").into());
         }
@@ -91,12 +91,7 @@ pub async fn authenticate(catalog: &Catalog, parts: &Parts, vhost_bucket: Option
     }
     let verified = signed.verify(parts, vhost_bucket, region, &key.secret_key, now)?;
     Ok(Authenticated {
-        principal: Principal::User(UserPrincipal {
-            user_id: key.user_id,
-            username: key.username,
-            is_root: key.user_is_root,
-            access_key_id: key.access_key_id,
-        }),
+        principal: Principal::User(UserPrincipal { user_id: key.user_id, username: key.username, is_root: key.user_is_root, access_key_id: key.access_key_id }),
         payload: verified.payload,
         chunk_signer: verified.chunk_signer,
     })

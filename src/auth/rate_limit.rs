@@ -195,9 +195,7 @@ pub fn admit_s3(limits: &RateLimits, authenticated: Option<&super::Authenticated
         Some(super::Principal::User(user)) => Some(user.access_key_id.as_str()),
         _ => None,
     };
-    limits.admit(key, ip).map_err(|limited| {
-        s3api::S3Error::new(s3api::S3ErrorCode::SlowDown).header("retry-after", limited.retry_after_secs().to_string())
-    })
+    limits.admit(key, ip).map_err(|limited| s3api::S3Error::new(s3api::S3ErrorCode::SlowDown).header("retry-after", limited.retry_after_secs().to_string()))
 }
 
 #[cfg(test)]

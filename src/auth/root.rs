@@ -85,7 +85,8 @@ pub async fn ensure_root(catalog: &Catalog, data_dir: &Path, from_env: Option<Ro
     let root = match catalog.user_by_name(ROOT_USERNAME).await? {
         Some(u) => u,
         None => {
-            let user = User { id: new_user_id(), username: ROOT_USERNAME.to_owned(), password_hash: None, is_root: true, disabled: false, created_at: now_ms() };
+            let user =
+                User { id: new_user_id(), username: ROOT_USERNAME.to_owned(), password_hash: None, is_root: true, disabled: false, created_at: now_ms() };
             let mut tx = catalog.begin().await?;
             match tx.create_user(&user).await {
                 Ok(()) => tx.commit().await?,

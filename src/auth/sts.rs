@@ -62,8 +62,12 @@ async fn assume_role_with_web_identity(state: &AppState, req: &mut S3Request) ->
 /// The STS answer to an account failure. Server-side causes are logged, never sent.
 pub fn sts_error(e: AccountError) -> StsError {
     match e {
-        AccountError::Token(TokenError::Expired) => StsError::new(StsErrorCode::ExpiredTokenException, "Token expired: the web identity token is past its expiration time"),
-        AccountError::Token(TokenError::Invalid) => StsError::new(StsErrorCode::InvalidIdentityToken, "The web identity token that was passed could not be validated"),
+        AccountError::Token(TokenError::Expired) => {
+            StsError::new(StsErrorCode::ExpiredTokenException, "Token expired: the web identity token is past its expiration time")
+        }
+        AccountError::Token(TokenError::Invalid) => {
+            StsError::new(StsErrorCode::InvalidIdentityToken, "The web identity token that was passed could not be validated")
+        }
         AccountError::UserDisabled => StsError::new(StsErrorCode::AccessDenied, "The user of the web identity token is disabled"),
         AccountError::Catalog(e) => {
             tracing::error!(error = %e, "catalog failure in STS");

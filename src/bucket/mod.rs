@@ -25,11 +25,8 @@ use crate::server::{s3::S3Request, AppState};
 
 /// Finds `name` and checks that `principal` may perform `action` on it.
 pub async fn resolve(state: &AppState, principal: &Principal, name: &str, action: Action) -> Result<Bucket, Error> {
-    let bucket = state
-        .catalog
-        .bucket(name)
-        .await?
-        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{name}")).extra("BucketName", name))?;
+    let bucket =
+        state.catalog.bucket(name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{name}")).extra("BucketName", name))?;
     let acl = Acl::from_json(&bucket.acl);
     if !policy::allowed(principal, action, Resource { bucket_owner: &bucket.owner_id, bucket_acl: &acl, object: None }) {
         return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(format!("/{name}")).into());

@@ -32,7 +32,13 @@ pub async fn put(state: &AppState, mut req: S3Request, name: &str) -> Result<Res
     let versioning = match config.status.as_deref() {
         Some("Enabled") => Versioning::Enabled,
         Some("Suspended") => Versioning::Suspended,
-        _ => return Err(S3Error::with_message(S3ErrorCode::IllegalVersioningConfigurationException, "The Versioning element must be specified as Enabled or Suspended").into()),
+        _ => {
+            return Err(S3Error::with_message(
+                S3ErrorCode::IllegalVersioningConfigurationException,
+                "The Versioning element must be specified as Enabled or Suspended",
+            )
+            .into())
+        }
     };
     let ctx = req.event_context(state);
     let mut tx = state.catalog.begin().await?;

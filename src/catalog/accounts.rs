@@ -95,11 +95,7 @@ impl Tx {
 
     /// Sets a user's disabled flag; the user after the change, `None` if unknown.
     pub async fn set_user_disabled(&mut self, username: &str, disabled: bool) -> CatalogResult<Option<User>> {
-        sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
-            .bind(i64::from(disabled))
-            .bind(username)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2").bind(i64::from(disabled)).bind(username).execute(&mut *self.inner).await?;
         let sql = format!("SELECT {} FROM users WHERE username = $1", User::COLUMNS);
         let row = sqlx::query(&sql).bind(username).fetch_optional(&mut *self.inner).await?;
         row.as_ref().map(User::from_row).transpose()

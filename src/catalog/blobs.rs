@@ -12,10 +12,10 @@ impl Tx {
             "INSERT INTO blob_gc (blob_id, queued_at) VALUES ($1, $2) \
              ON CONFLICT (blob_id) DO UPDATE SET queued_at = excluded.queued_at, generation = blob_gc.generation + 1",
         )
-            .bind(blob_id)
-            .bind(now_ms())
-            .execute(&mut *self.inner)
-            .await?;
+        .bind(blob_id)
+        .bind(now_ms())
+        .execute(&mut *self.inner)
+        .await?;
         Ok(())
     }
 }

@@ -32,10 +32,8 @@ impl Catalog {
 impl Tx {
     /// Inserts a bucket; [`CatalogError::Conflict`] when the name is taken.
     pub async fn create_bucket(&mut self, name: &str, owner_id: &str, region: &str, acl: &str, created_at: i64) -> CatalogResult<Bucket> {
-        let sql = format!(
-            "INSERT INTO buckets (name, owner_id, region, created_at, versioning, acl) VALUES ($1, $2, $3, $4, 0, $5) RETURNING {}",
-            Bucket::COLUMNS
-        );
+        let sql =
+            format!("INSERT INTO buckets (name, owner_id, region, created_at, versioning, acl) VALUES ($1, $2, $3, $4, 0, $5) RETURNING {}", Bucket::COLUMNS);
         let row = sqlx::query(&sql)
             .bind(name)
             .bind(owner_id)
@@ -57,16 +55,10 @@ impl Tx {
 
     /// Whether any version, delete marker or multipart upload remains in the bucket.
     pub async fn bucket_has_content(&mut self, bucket_id: i64) -> CatalogResult<(bool, bool)> {
-        let objects = sqlx::query("SELECT 1 AS one FROM objects WHERE bucket_id = $1 LIMIT 1")
-            .bind(bucket_id)
-            .fetch_optional(&mut *self.inner)
-            .await?
-            .is_some();
-        let uploads = sqlx::query("SELECT 1 AS one FROM uploads WHERE bucket_id = $1 LIMIT 1")
-            .bind(bucket_id)
-            .fetch_optional(&mut *self.inner)
-            .await?
-            .is_some();
+        let objects =
+            sqlx::query("SELECT 1 AS one FROM objects WHERE bucket_id = $1 LIMIT 1").bind(bucket_id).fetch_optional(&mut *self.inner).await?.is_some();
+        let uploads =
+            sqlx::query("SELECT 1 AS one FROM uploads WHERE bucket_id = $1 LIMIT 1").bind(bucket_id).fetch_optional(&mut *self.inner).await?.is_some();
         Ok((objects, uploads))
     }
 
@@ -77,22 +69,14 @@ impl Tx {
     }
 
     pub async fn set_bucket_versioning(&mut self, bucket_id: i64, versioning: Versioning) -> CatalogResult<()> {
-        sqlx::query("UPDATE buckets SET versioning = $1 WHERE id = $2")
-            .bind(versioning.to_db())
-            .bind(bucket_id)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query("UPDATE buckets SET versioning = $1 WHERE id = $2").bind(versioning.to_db()).bind(bucket_id).execute(&mut *self.inner).await?;
         Ok(())
     }
 
     /// Sets (Some) or removes (None) the bucket's tag set.
     pub async fn set_bucket_tags(&mut self, bucket_id: i64, tags: Option<&[(String, String)]>) -> CatalogResult<()> {
         let encoded = tags.map(|t| encode_tags(t).unwrap_or_else(|| "[]".to_owned()));
-        sqlx::query("UPDATE buckets SET tags = $1 WHERE id = $2")
-            .bind(encoded)
-            .bind(bucket_id)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query("UPDATE buckets SET tags = $1 WHERE id = $2").bind(encoded).bind(bucket_id).execute(&mut *self.inner).await?;
         Ok(())
     }
 

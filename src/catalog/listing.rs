@@ -139,7 +139,15 @@ impl Catalog {
     /// was given: listing resumes with that key's older versions. Like
     /// [`list_objects`](Self::list_objects), every read is a range scan of the
     /// `objects_key_id` index.
-    pub async fn list_versions(&self, bucket_id: i64, prefix: &str, delimiter: Option<&str>, key_marker: Option<&str>, after_version: Option<i64>, max: usize) -> CatalogResult<VersionListing> {
+    pub async fn list_versions(
+        &self,
+        bucket_id: i64,
+        prefix: &str,
+        delimiter: Option<&str>,
+        key_marker: Option<&str>,
+        after_version: Option<i64>,
+        max: usize,
+    ) -> CatalogResult<VersionListing> {
         let mut page = VersionListing::default();
         if max == 0 {
             return Ok(page);

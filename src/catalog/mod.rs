@@ -35,10 +35,10 @@ use tokio::sync::Notify;
 
 pub use accounts::NewAccessKey;
 pub use listing::{older_versions_query, page_query, successor, versions_query, ListedObject, ObjectListing, VersionListing};
-pub use outbox::{OutboxLag, OutboxRow};
-pub use uploads::{Upload, UploadListing, UploadPart};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};
+pub use outbox::{OutboxLag, OutboxRow};
+pub use uploads::{Upload, UploadListing, UploadPart};
 
 /// Failures of the catalog.
 #[derive(Debug, thiserror::Error)]
@@ -156,11 +156,7 @@ impl Catalog {
             let wal_sync = sqlite_file(url).map(durability::WalSync::start);
             Catalog { read, write, dialect: Dialect::Sqlite, wal_sync, outbox_signal: Arc::default() }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options)
-                .await?;
+            let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect_with(options).await?;
             Catalog { read: pool.clone(), write: pool, dialect: Dialect::Postgres, wal_sync: None, outbox_signal: Arc::default() }
         } else {
             return Err(CatalogError::UnsupportedUrl(redact(url)));

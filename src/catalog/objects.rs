@@ -66,32 +66,24 @@ impl VersionWrite {
 impl Catalog {
     /// The latest version of a key (possibly a delete marker).
     pub async fn latest_version(&self, bucket_id: i64, key: &str) -> CatalogResult<Option<ObjectVersion>> {
-        let sql = format!(
-            "SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND is_latest = 1",
-            ObjectVersion::COLUMNS
-        );
+        let sql = format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND is_latest = 1", ObjectVersion::COLUMNS);
         let row = sqlx::query(&sql).bind(bucket_id).bind(key).fetch_optional(self.reader()).await?;
         row.as_ref().map(ObjectVersion::from_row).transpose()
     }
 
     /// A specific version of a key.
     pub async fn version(&self, bucket_id: i64, key: &str, version_id: &str) -> CatalogResult<Option<ObjectVersion>> {
-        let sql = format!(
-            "SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3",
-            ObjectVersion::COLUMNS
-        );
+        let sql = format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3", ObjectVersion::COLUMNS);
         let row = sqlx::query(&sql).bind(bucket_id).bind(key).bind(version_id).fetch_optional(self.reader()).await?;
         row.as_ref().map(ObjectVersion::from_row).transpose()
     }
 
     /// The parts of a version, in order. Empty if the version was deleted meanwhile.
     pub async fn parts(&self, object_id: i64) -> CatalogResult<Vec<Part>> {
-        let rows = sqlx::query(
-            "SELECT part_number, blob_id, data, size, etag, checksum FROM object_parts WHERE object_id = $1 ORDER BY part_number",
-        )
-        .bind(object_id)
-        .fetch_all(self.reader())
-        .await?;
+        let rows = sqlx::query("SELECT part_number, blob_id, data, size, etag, checksum FROM object_parts WHERE object_id = $1 ORDER BY part_number")
+            .bind(object_id)
+            .fetch_all(self.reader())
+            .await?;
         rows.iter().map(Part::from_row).collect()
     }
 }
@@ -99,11 +91,7 @@ impl Catalog {
 impl Tx {
     /// The latest version of a key, read inside this transaction.
     pub async fn latest_version(&mut self, bucket_id: i64, key: &str) -> CatalogResult<Option<ObjectVersion>> {
-        let sql = format!(
-            "SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND is_latest = 1{}",
-            ObjectVersion::COLUMNS,
-            self.dialect.for_share()
-        );
+        let sql = format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND is_latest = 1{}", ObjectVersion::COLUMNS, self.dialect.for_share());
         let row = sqlx::query(&sql).bind(bucket_id).bind(key).fetch_optional(&mut *self.inner).await?;
         row.as_ref().map(ObjectVersion::from_row).transpose()
     }
@@ -111,23 +99,17 @@ impl Tx {
     /// A specific version, read inside this transaction and locked against deletion
     /// until it ends (a copy's source).
     pub async fn version(&mut self, bucket_id: i64, key: &str, version_id: &str) -> CatalogResult<Option<ObjectVersion>> {
-        let sql = format!(
-            "SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3{}",
-            ObjectVersion::COLUMNS,
-            self.dialect.for_share()
-        );
+        let sql = format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3{}", ObjectVersion::COLUMNS, self.dialect.for_share());
         let row = sqlx::query(&sql).bind(bucket_id).bind(key).bind(version_id).fetch_optional(&mut *self.inner).await?;
         row.as_ref().map(ObjectVersion::from_row).transpose()
     }
 
     /// The parts of a version, read inside this transaction.
     pub async fn parts(&mut self, object_id: i64) -> CatalogResult<Vec<Part>> {
-        let rows = sqlx::query(
-            "SELECT part_number, blob_id, data, size, etag, checksum FROM object_parts WHERE object_id = $1 ORDER BY part_number",
-        )
-        .bind(object_id)
-        .fetch_all(&mut *self.inner)
-        .await?;
+        let rows = sqlx::query("SELECT part_number, blob_id, data, size, etag, checksum FROM object_parts WHERE object_id = $1 ORDER BY part_number")
+            .bind(object_id)
+            .fetch_all(&mut *self.inner)
+            .await?;
         rows.iter().map(Part::from_row).collect()
     }
 
@@ -173,18 +155,16 @@ impl Tx {
             .map_err(CatalogError::from_sqlx)?;
         let version = ObjectVersion::from_row(&row)?;
         for part in &new.parts {
-            sqlx::query(
-                "INSERT INTO object_parts (object_id, part_number, blob_id, data, size, etag, checksum) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(version.id)
-            .bind(part.part_number)
-            .bind(part.blob_id.clone())
-            .bind(part.data.clone())
-            .bind(part.size)
-            .bind(&part.etag)
-            .bind(part.checksum.clone())
-            .execute(&mut *self.inner)
-            .await?;
+            sqlx::query("INSERT INTO object_parts (object_id, part_number, blob_id, data, size, etag, checksum) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(version.id)
+                .bind(part.part_number)
+                .bind(part.blob_id.clone())
+                .bind(part.data.clone())
+                .bind(part.size)
+                .bind(&part.etag)
+                .bind(part.checksum.clone())
+                .execute(&mut *self.inner)
+                .await?;
         }
         Ok((version, replaced))
     }
@@ -194,31 +174,23 @@ impl Tx {
     pub async fn delete_version(&mut self, bucket_id: i64, key: &str, version_id: &str) -> CatalogResult<Option<ObjectVersion>> {
         let removed = self.remove_version_row(bucket_id, key, version_id).await?;
         if removed.as_ref().is_some_and(|v| v.is_latest) {
-            sqlx::query(
-                "UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects WHERE bucket_id = $1 AND key = $2)",
-            )
-            .bind(bucket_id)
-            .bind(key)
-            .execute(&mut *self.inner)
-            .await?;
+            sqlx::query("UPDATE objects SET is_latest = 1 WHERE id = (SELECT MAX(id) FROM objects WHERE bucket_id = $1 AND key = $2)")
+                .bind(bucket_id)
+                .bind(key)
+                .execute(&mut *self.inner)
+                .await?;
         }
         Ok(removed)
     }
 
     /// Removes a version row and its parts, queueing its blobs for GC.
     async fn remove_version_row(&mut self, bucket_id: i64, key: &str, version_id: &str) -> CatalogResult<Option<ObjectVersion>> {
-        let sql = format!(
-            "DELETE FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3 RETURNING {}",
-            ObjectVersion::COLUMNS
-        );
+        let sql = format!("DELETE FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id = $3 RETURNING {}", ObjectVersion::COLUMNS);
         let row = sqlx::query(&sql).bind(bucket_id).bind(key).bind(version_id).fetch_optional(&mut *self.inner).await?;
         let Some(version) = row.as_ref().map(ObjectVersion::from_row).transpose()? else {
             return Ok(None);
         };
-        let blobs = sqlx::query("DELETE FROM object_parts WHERE object_id = $1 RETURNING blob_id")
-            .bind(version.id)
-            .fetch_all(&mut *self.inner)
-            .await?;
+        let blobs = sqlx::query("DELETE FROM object_parts WHERE object_id = $1 RETURNING blob_id").bind(version.id).fetch_all(&mut *self.inner).await?;
         for row in blobs {
             if let Some(blob_id) = row.try_get::<Option<String>, _>("blob_id")? {
                 self.queue_blob_gc(&blob_id).await?;
@@ -229,11 +201,7 @@ impl Tx {
 
     /// Replaces the tag set of a version.
     pub async fn set_object_tags(&mut self, object_id: i64, tags: &[(String, String)]) -> CatalogResult<()> {
-        sqlx::query("UPDATE objects SET tags = $1 WHERE id = $2")
-            .bind(encode_tags(tags))
-            .bind(object_id)
-            .execute(&mut *self.inner)
-            .await?;
+        sqlx::query("UPDATE objects SET tags = $1 WHERE id = $2").bind(encode_tags(tags)).bind(object_id).execute(&mut *self.inner).await?;
         Ok(())
     }
 

@@ -27,8 +27,7 @@ pub struct Upload {
 }
 
 impl Upload {
-    const COLUMNS: &'static str =
-        "upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl";
+    const COLUMNS: &'static str = "upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl";
 
     fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         let metadata: String = row.try_get("metadata")?;
@@ -95,10 +94,7 @@ impl Catalog {
 
     /// Parts after `after` in part-number order, at most `limit`.
     pub async fn upload_parts(&self, upload_id: &str, after: i64, limit: i64) -> CatalogResult<Vec<UploadPart>> {
-        let sql = format!(
-            "SELECT {} FROM upload_parts WHERE upload_id = $1 AND part_number > $2 ORDER BY part_number LIMIT $3",
-            UploadPart::COLUMNS
-        );
+        let sql = format!("SELECT {} FROM upload_parts WHERE upload_id = $1 AND part_number > $2 ORDER BY part_number LIMIT $3", UploadPart::COLUMNS);
         let rows = sqlx::query(&sql).bind(upload_id).bind(after).bind(limit).fetch_all(self.reader()).await?;
         rows.iter().map(UploadPart::from_row).collect()
     }
@@ -116,7 +112,15 @@ impl Catalog {
     /// Lists a bucket's uploads in (key, upload id) order, S3-style: after
     /// (`key_marker`, `upload_id_marker`), under `prefix`, rolled up at `delimiter`.
     /// Without an upload-id marker, listing resumes after every upload of `key_marker`.
-    pub async fn list_uploads(&self, bucket_id: i64, prefix: &str, delimiter: Option<&str>, key_marker: Option<&str>, upload_id_marker: Option<&str>, max: usize) -> CatalogResult<UploadListing> {
+    pub async fn list_uploads(
+        &self,
+        bucket_id: i64,
+        prefix: &str,
+        delimiter: Option<&str>,
+        key_marker: Option<&str>,
+        upload_id_marker: Option<&str>,
+        max: usize,
+    ) -> CatalogResult<UploadListing> {
         let mut page = UploadListing::default();
         if max == 0 {
             return Ok(page);
@@ -216,18 +220,16 @@ impl Tx {
             let blob_id: String = row.try_get("blob_id")?;
             self.queue_blob_gc(&blob_id).await?;
         }
-        sqlx::query(
-            "INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, last_modified) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(upload_id)
-        .bind(part.part_number)
-        .bind(&part.blob_id)
-        .bind(part.size)
-        .bind(&part.etag)
-        .bind(part.checksum.clone())
-        .bind(part.last_modified)
-        .execute(&mut *self.inner)
-        .await?;
+        sqlx::query("INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, last_modified) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(upload_id)
+            .bind(part.part_number)
+            .bind(&part.blob_id)
+            .bind(part.size)
+            .bind(&part.etag)
+            .bind(part.checksum.clone())
+            .bind(part.last_modified)
+            .execute(&mut *self.inner)
+            .await?;
         Ok(())
     }
 
@@ -239,10 +241,7 @@ impl Tx {
     /// Removes an upload whose parts `kept` now belong to an object version: their blobs
     /// stay, every other part's blob is queued for GC.
     pub async fn finish_upload(&mut self, upload_id: &str, kept: &[String]) -> CatalogResult<bool> {
-        let blobs = sqlx::query("DELETE FROM upload_parts WHERE upload_id = $1 RETURNING blob_id")
-            .bind(upload_id)
-            .fetch_all(&mut *self.inner)
-            .await?;
+        let blobs = sqlx::query("DELETE FROM upload_parts WHERE upload_id = $1 RETURNING blob_id").bind(upload_id).fetch_all(&mut *self.inner).await?;
         for row in blobs {
             let blob_id: String = row.try_get("blob_id")?;
             if !kept.contains(&blob_id) {

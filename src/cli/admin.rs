@@ -99,8 +99,12 @@ async fn local(command: &AdminCommand, config: &ServeConfig) -> Result<Value, Cl
     let catalog = Catalog::open(url, &config.data_dir).await?;
     let result = match command {
         AdminCommand::Users(UsersCommand::List) => users_report(&catalog).await.map_err(CliError::from),
-        AdminCommand::Users(UsersCommand::Disable { username }) => accounts::set_disabled(&catalog, username, true).await.map(|u| user_json(&u, None)).map_err(CliError::from),
-        AdminCommand::Users(UsersCommand::Enable { username }) => accounts::set_disabled(&catalog, username, false).await.map(|u| user_json(&u, None)).map_err(CliError::from),
+        AdminCommand::Users(UsersCommand::Disable { username }) => {
+            accounts::set_disabled(&catalog, username, true).await.map(|u| user_json(&u, None)).map_err(CliError::from)
+        }
+        AdminCommand::Users(UsersCommand::Enable { username }) => {
+            accounts::set_disabled(&catalog, username, false).await.map(|u| user_json(&u, None)).map_err(CliError::from)
+        }
         AdminCommand::Buckets(BucketsCommand::List) => buckets_report(&catalog).await.map_err(CliError::from),
     };
     catalog.close().await;
@@ -120,8 +124,10 @@ fn render(command: &AdminCommand, value: &Value) -> String {
     };
     let table = |rows: &[Value], columns: &[(&str, &str)]| {
         let cells: Vec<Vec<String>> = rows.iter().map(|r| columns.iter().map(|(key, _)| text(&r[*key])).collect()).collect();
-        let widths: Vec<usize> = columns.iter().enumerate().map(|(i, (_, title))| cells.iter().map(|c| c[i].len()).chain([title.len()]).max().unwrap_or(0)).collect();
-        let line = |values: Vec<String>| values.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_owned() + "\n";
+        let widths: Vec<usize> =
+            columns.iter().enumerate().map(|(i, (_, title))| cells.iter().map(|c| c[i].len()).chain([title.len()]).max().unwrap_or(0)).collect();
+        let line =
+            |values: Vec<String>| values.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_owned() + "\n";
         let mut out = line(columns.iter().map(|(_, t)| (*t).to_owned()).collect());
         for row in cells {
             out.push_str(&line(row));
@@ -136,9 +142,8 @@ fn render(command: &AdminCommand, value: &Value) -> String {
         ),
         AdminCommand::Users(UsersCommand::Disable { username }) => format!("user {username} disabled\n"),
         AdminCommand::Users(UsersCommand::Enable { username }) => format!("user {username} enabled\n"),
-        AdminCommand::Buckets(BucketsCommand::List) => table(
-            value["buckets"].as_array().unwrap_or(&empty),
-            &[("name", "NAME"), ("owner", "OWNER"), ("region", "REGION"), ("created_at", "CREATED")],
-        ),
+        AdminCommand::Buckets(BucketsCommand::List) => {
+            table(value["buckets"].as_array().unwrap_or(&empty), &[("name", "NAME"), ("owner", "OWNER"), ("region", "REGION"), ("created_at", "CREATED")])
+        }
     }
 }

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use super::relay::{RelayError, Transport};
-use super::EventMetrics;
 use super::schema::Event;
+use super::EventMetrics;
 use crate::catalog::Catalog;
 use crate::indexer::{parse_event, Indexer};
 

@@ -69,7 +69,9 @@ pub async fn ensure_topic(config: &EventsConfig, brokers: &str) -> Result<(), Ka
         match result {
             Ok(name) => tracing::info!(topic = %name, partitions = config.kafka_partitions, "created the events topic"),
             Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((name, code)) => return Err(KafkaError::AdminOp(code)).inspect_err(|_| tracing::warn!(topic = %name, %code, "creating the events topic failed")),
+            Err((name, code)) => {
+                return Err(KafkaError::AdminOp(code)).inspect_err(|_| tracing::warn!(topic = %name, %code, "creating the events topic failed"))
+            }
         }
     }
     Ok(())
@@ -192,7 +194,14 @@ struct Received {
 /// The indexer's consumer loop: receive a batch, index it (one transaction), then store
 /// the offsets for the background commit. Runs until `shutdown`; commits what it
 /// stored before it returns.
-pub async fn run_consumer(consumer: StreamConsumer, indexer: Indexer, topic: String, batch: usize, metrics: Arc<EventMetrics>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_consumer(
+    consumer: StreamConsumer,
+    indexer: Indexer,
+    topic: String,
+    batch: usize,
+    metrics: Arc<EventMetrics>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let consumer = Arc::new(consumer);
     let mut backoff = Backoff::default();
     let mut subscribed = false;

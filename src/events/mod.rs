@@ -54,7 +54,8 @@ pub fn start(config: &EventsConfig, catalog: &Catalog, shutdown: &watch::Receive
     };
     let producer = Arc::new(kafka::producer(config, brokers)?);
     let consumer = kafka::consumer(config, brokers)?;
-    let transport = kafka::KafkaRelay { producer: producer.clone(), config: config.clone(), brokers: brokers.to_owned(), metrics: metrics.clone(), topic_ready: false };
+    let transport =
+        kafka::KafkaRelay { producer: producer.clone(), config: config.clone(), brokers: brokers.to_owned(), metrics: metrics.clone(), topic_ready: false };
     let tasks = vec![
         tokio::spawn(relay.run(transport, shutdown.clone())),
         tokio::spawn(kafka::run_consumer(consumer, indexer, config.kafka_topic.clone(), config.batch(), metrics.clone(), shutdown.clone())),

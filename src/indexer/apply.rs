@@ -205,7 +205,12 @@ const VERSION_COLUMNS: &str = "version_seq, bucket, key, version_id, is_latest, 
      last_modified, owner_id, description, key_lower, description_lower, user_metadata, tags, state_seq";
 
 /// Binds the state an event reports for its version, `removed` as given.
-fn insert_version<'q>(sql: &'q str, event: &'q Event, object: &'q ObjectState, removed: bool) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+fn insert_version<'q>(
+    sql: &'q str,
+    event: &'q Event,
+    object: &'q ObjectState,
+    removed: bool,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     let description = object.user_metadata.get("description").and_then(|v| v.as_str()).map(str::to_owned);
     sqlx::query(sql)
         .bind(object.version_seq)
@@ -269,11 +274,7 @@ pub(super) async fn write_tags(conn: &mut AnyConnection, object: &ObjectState) -
 
 /// Makes the newest row of the key that is not removed its only latest row.
 pub(super) async fn refresh_latest(conn: &mut AnyConnection, bucket: &str, key: &str) -> Result<(), IndexerError> {
-    sqlx::query("UPDATE index_versions SET is_latest = 0 WHERE bucket = $1 AND key = $2 AND is_latest = 1")
-        .bind(bucket)
-        .bind(key)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("UPDATE index_versions SET is_latest = 0 WHERE bucket = $1 AND key = $2 AND is_latest = 1").bind(bucket).bind(key).execute(&mut *conn).await?;
     sqlx::query(
         "UPDATE index_versions SET is_latest = 1 WHERE version_seq = \
          (SELECT MAX(version_seq) FROM index_versions WHERE bucket = $1 AND key = $2 AND removed = 0)",

@@ -210,7 +210,8 @@ fn build(q: &SearchQuery) -> (String, Vec<Arg>) {
     }
     match q.content_type.as_deref() {
         Some(ct) if ct.ends_with('*') => {
-            let mut pattern: String = ct.trim_end_matches('*').chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+            let mut pattern: String =
+                ct.trim_end_matches('*').chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
             pattern.push('%');
             let p = f.text(pattern);
             f.clauses.push(format!("content_type LIKE {p} ESCAPE '\\'"));
@@ -221,12 +222,9 @@ fn build(q: &SearchQuery) -> (String, Vec<Arg>) {
         }
         None => {}
     }
-    for (bound, op, col) in [
-        (q.min_size, ">=", "size"),
-        (q.max_size, "<=", "size"),
-        (q.modified_after, ">", "last_modified"),
-        (q.modified_before, "<", "last_modified"),
-    ] {
+    for (bound, op, col) in
+        [(q.min_size, ">=", "size"), (q.max_size, "<=", "size"), (q.modified_after, ">", "last_modified"), (q.modified_before, "<", "last_modified")]
+    {
         if let Some(v) = bound {
             let p = f.int(v);
             f.clauses.push(format!("{col} {op} {p}"));

@@ -57,7 +57,11 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket_name: &str, k
             .ok_or_else(|| S3Error::new(S3ErrorCode::InvalidPart).extra("PartNumber", named.part_number.to_string()).extra("ETag", named.etag.clone()))?;
         if let Some(given) = completed_part_checksum(named, checksum.algorithm) {
             if part.checksum.as_deref() != Some(given) {
-                return Err(S3Error::with_message(S3ErrorCode::InvalidPart, format!("The checksum of part {} does not match the uploaded part", named.part_number)).into());
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidPart,
+                    format!("The checksum of part {} does not match the uploaded part", named.part_number),
+                )
+                .into());
             }
         }
         chosen.push(part);
@@ -104,14 +108,25 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket_name: &str, k
         owner_id: upload.owner_id.clone(),
         storage_class: upload.storage_class.clone(),
         metadata: upload.metadata.clone(),
-        checksum: Some(StoredChecksum { algorithm: checksum.algorithm.as_str().to_owned(), kind: checksum.kind.as_str().to_owned(), value: object_checksum.clone() }),
+        checksum: Some(StoredChecksum {
+            algorithm: checksum.algorithm.as_str().to_owned(),
+            kind: checksum.kind.as_str().to_owned(),
+            value: object_checksum.clone(),
+        }),
         tags: upload.tags.clone(),
         acl: upload.acl.clone(),
         parts_count: Some(chosen.len() as i64),
         parts: chosen
             .iter()
             .enumerate()
-            .map(|(i, p)| PartData { part_number: i as i64 + 1, blob_id: Some(p.blob_id.clone()), data: None, size: p.size, etag: p.etag.clone(), checksum: p.checksum.clone() })
+            .map(|(i, p)| PartData {
+                part_number: i as i64 + 1,
+                blob_id: Some(p.blob_id.clone()),
+                data: None,
+                size: p.size,
+                etag: p.etag.clone(),
+                checksum: p.checksum.clone(),
+            })
             .collect(),
     };
     let (version, _) = tx.put_version(bucket.id, &new, &version_write(bucket.versioning)).await?;

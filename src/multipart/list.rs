@@ -17,7 +17,14 @@ use crate::error::Error;
 use crate::server::response::{self, Body};
 use crate::server::{s3::S3Request, AppState};
 
-pub async fn list_parts(state: &AppState, req: S3Request, bucket_name: &str, key: &str, upload_id: &str, params: ListPartsParams) -> Result<Response<Body>, Error> {
+pub async fn list_parts(
+    state: &AppState,
+    req: S3Request,
+    bucket_name: &str,
+    key: &str,
+    upload_id: &str,
+    params: ListPartsParams,
+) -> Result<Response<Body>, Error> {
     let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
     let upload = find_upload(state, &bucket, key, upload_id).await?;
     let checksum = UploadChecksum::of(&upload);
@@ -55,7 +62,14 @@ pub async fn list_uploads(state: &AppState, req: S3Request, bucket_name: &str, p
     let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::ListBucket).await?;
     let listing = state
         .catalog
-        .list_uploads(bucket.id, &params.prefix, params.delimiter.as_deref(), params.key_marker.as_deref(), params.upload_id_marker.as_deref(), params.max_uploads)
+        .list_uploads(
+            bucket.id,
+            &params.prefix,
+            params.delimiter.as_deref(),
+            params.key_marker.as_deref(),
+            params.upload_id_marker.as_deref(),
+            params.max_uploads,
+        )
         .await?;
     let mut owners: HashMap<String, Owner> = HashMap::new();
     let mut uploads = Vec::with_capacity(listing.uploads.len());

@@ -18,7 +18,14 @@ use crate::server::response::{self, empty, set_header, Body};
 use crate::server::{s3::S3Request, AppState};
 use crate::storage::{Hashes, StagedBlob};
 
-pub async fn upload_part(state: &AppState, mut req: S3Request, bucket_name: &str, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
+pub async fn upload_part(
+    state: &AppState,
+    mut req: S3Request,
+    bucket_name: &str,
+    key: &str,
+    upload_id: &str,
+    part_number: u32,
+) -> Result<Response<Body>, Error> {
     let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
     let upload = find_upload(state, &bucket, key, upload_id).await?;
     let content_md5 = headers::content_md5(req.headers())?;
@@ -27,7 +34,11 @@ pub async fn upload_part(state: &AppState, mut req: S3Request, bucket_name: &str
     if let Some(alg) = checksum.algorithm.filter(|a| upload_checksum.requested && *a != upload_checksum.algorithm) {
         return Err(S3Error::with_message(
             S3ErrorCode::InvalidRequest,
-            format!("Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}", upload_checksum.algorithm.as_str().to_lowercase(), alg.as_str().to_lowercase()),
+            format!(
+                "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+                upload_checksum.algorithm.as_str().to_lowercase(),
+                alg.as_str().to_lowercase()
+            ),
         )
         .into());
     }
@@ -46,7 +57,14 @@ pub async fn upload_part(state: &AppState, mut req: S3Request, bucket_name: &str
     Ok(resp)
 }
 
-pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket_name: &str, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
+pub async fn upload_part_copy(
+    state: &AppState,
+    req: S3Request,
+    bucket_name: &str,
+    key: &str,
+    upload_id: &str,
+    part_number: u32,
+) -> Result<Response<Body>, Error> {
     let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
     let upload = find_upload(state, &bucket, key, upload_id).await?;
     let (source_bucket, source) = copy_source(state, &req).await?;
@@ -71,12 +89,7 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket_name: &st
     let part = record_part(state, &bucket, key, upload_id, part_number, staged, upload_checksum).await?;
 
     let element = upload_checksum.requested.then(|| headers::checksum_element(upload_checksum.algorithm));
-    let doc = xml::response::copy_result(
-        "CopyPartResult",
-        &format!("\"{}\"", part.etag),
-        ms_to_datetime(part.last_modified),
-        element.zip(checksum.as_deref()),
-    );
+    let doc = xml::response::copy_result("CopyPartResult", &format!("\"{}\"", part.etag), ms_to_datetime(part.last_modified), element.zip(checksum.as_deref()));
     let mut resp = response::xml(doc);
     if let Some(v) = source.shown_version_id(source_bucket.versioning) {
         set_header(&mut resp, "x-amz-copy-source-version-id", v);
@@ -86,7 +99,15 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket_name: &st
 
 /// Persists a staged part and records it, unless the upload is gone by then (the blob
 /// is removed again and the client gets `NoSuchUpload`).
-async fn record_part(state: &AppState, bucket: &Bucket, key: &str, upload_id: &str, part_number: u32, staged: StagedBlob, checksum: UploadChecksum) -> Result<UploadPart, Error> {
+async fn record_part(
+    state: &AppState,
+    bucket: &Bucket,
+    key: &str,
+    upload_id: &str,
+    part_number: u32,
+    staged: StagedBlob,
+    checksum: UploadChecksum,
+) -> Result<UploadPart, Error> {
     let part_checksum = staged.digests.checksum(checksum.algorithm).map(|c| c.to_base64());
     let (size, etag) = (staged.digests.size as i64, hex::encode(staged.digests.md5));
     let blob_id = staged.persist().await?;

@@ -37,12 +37,20 @@ pub async fn acl_from_request(state: &AppState, headers: &HeaderMap, body: &[u8]
     let from_headers = s3api::acl::from_headers(headers)?;
     let acl = match (from_headers, body.iter().all(u8::is_ascii_whitespace)) {
         (Some(_), false) => {
-            return Err(S3Error::with_message(S3ErrorCode::UnexpectedContent, "This request does not support content with ACL headers; send either the headers or an AccessControlPolicy document").into())
+            return Err(S3Error::with_message(
+                S3ErrorCode::UnexpectedContent,
+                "This request does not support content with ACL headers; send either the headers or an AccessControlPolicy document",
+            )
+            .into())
         }
         (Some(h), true) => Acl::from_headers(h, owner, bucket_owner)?,
         (None, false) => Acl::from_grants(&s3api::acl::from_xml(body)?.grants, owner)?,
         (None, true) => {
-            return Err(S3Error::with_message(S3ErrorCode::MissingSecurityHeader, "Your request was missing a required header: x-amz-acl, an x-amz-grant-* header, or an AccessControlPolicy body").into())
+            return Err(S3Error::with_message(
+                S3ErrorCode::MissingSecurityHeader,
+                "Your request was missing a required header: x-amz-acl, an x-amz-grant-* header, or an AccessControlPolicy body",
+            )
+            .into())
         }
     };
     check_grantees(state, &acl).await?;

@@ -26,11 +26,7 @@ pub const MAX_COPY_SIZE: i64 = 5 * 1024 * 1024 * 1024;
 pub async fn copy_source(state: &AppState, req: &S3Request) -> Result<(Bucket, ObjectVersion), Error> {
     let raw = header_str(req.headers(), "x-amz-copy-source").unwrap_or_default();
     let source = CopySource::parse(raw)?;
-    let bucket = state
-        .catalog
-        .bucket(&source.bucket)
-        .await?
-        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{}", source.bucket)))?;
+    let bucket = state.catalog.bucket(&source.bucket).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{}", source.bucket)))?;
     let version = readable_version(state, &req.principal, &bucket, &source.key, source.version_id.as_deref(), Action::ReadObject).await?;
     Conditions::copy_source_from_headers(req.headers()).check_copy_source(&version.etag, ms_to_datetime(version.last_modified))?;
     Ok((bucket, version))
@@ -42,16 +38,24 @@ pub async fn copy_object(state: &AppState, req: S3Request, bucket_name: &str, ke
     reject_encryption_headers(h)?;
     let (source_bucket, source) = copy_source(state, &req).await?;
     if source.size > MAX_COPY_SIZE {
-        return Err(S3Error::with_message(S3ErrorCode::InvalidRequest, format!("The specified copy source is larger than the maximum allowable size for a copy source: {MAX_COPY_SIZE}")).into());
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            format!("The specified copy source is larger than the maximum allowable size for a copy source: {MAX_COPY_SIZE}"),
+        )
+        .into());
     }
     let replace_metadata = directive_is_replace(h, "x-amz-metadata-directive")?;
     let replace_tags = directive_is_replace(h, "x-amz-tagging-directive")?;
     let requested = ObjectMetadata::from_headers(h)?;
     let storage_class = requested.storage_class.clone().unwrap_or_else(|| if replace_metadata { "STANDARD".to_owned() } else { source.storage_class.clone() });
-    let metadata = if replace_metadata { requested } else { ObjectMetadata { storage_class: source.metadata.storage_class.clone(), ..source.metadata.clone() } };
+    let metadata =
+        if replace_metadata { requested } else { ObjectMetadata { storage_class: source.metadata.storage_class.clone(), ..source.metadata.clone() } };
     let checksum_algorithm = match header_str(h, "x-amz-checksum-algorithm") {
         None => None,
-        Some(v) => Some(ChecksumAlgorithm::parse(v).ok_or_else(|| S3Error::with_message(S3ErrorCode::InvalidRequest, format!("Checksum algorithm provided is unsupported: {v}")))?),
+        Some(v) => Some(
+            ChecksumAlgorithm::parse(v)
+                .ok_or_else(|| S3Error::with_message(S3ErrorCode::InvalidRequest, format!("Checksum algorithm provided is unsupported: {v}")))?,
+        ),
     };
     let onto_itself = source_bucket.id == dest.id && source.key == key;
     let changes_checksum = checksum_algorithm.is_some_and(|a| source.checksum.as_ref().is_none_or(|c| c.algorithm != a.as_str()));
@@ -65,7 +69,11 @@ pub async fn copy_object(state: &AppState, req: S3Request, bucket_name: &str, ke
     let tags = if replace_tags { tagging::from_header(h)?.unwrap_or_default() } else { source.tags.clone() };
     let acl = requested_acl(state, h, Some(&dest.owner_id)).await?.map(|a| a.to_json());
     let checksum = match checksum_algorithm {
-        Some(alg) if changes_checksum => Some(StoredChecksum { algorithm: alg.as_str().to_owned(), kind: "FULL_OBJECT".to_owned(), value: compute_checksum(state, &source, alg).await?.to_base64() }),
+        Some(alg) if changes_checksum => Some(StoredChecksum {
+            algorithm: alg.as_str().to_owned(),
+            kind: "FULL_OBJECT".to_owned(),
+            value: compute_checksum(state, &source, alg).await?.to_base64(),
+        }),
         _ => source.checksum.clone(),
     };
     let ctx = req.event_context(state);

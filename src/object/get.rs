@@ -23,12 +23,16 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("response-content-encoding", "content-encoding"),
 ];
 
-pub async fn get_object(state: &AppState, req: S3Request, bucket_name: &str, key: &str, version_id: Option<&str>, part_number: Option<u32>, head: bool) -> Result<Response<Body>, Error> {
-    let bucket = state
-        .catalog
-        .bucket(bucket_name)
-        .await?
-        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{bucket_name}")))?;
+pub async fn get_object(
+    state: &AppState,
+    req: S3Request,
+    bucket_name: &str,
+    key: &str,
+    version_id: Option<&str>,
+    part_number: Option<u32>,
+    head: bool,
+) -> Result<Response<Body>, Error> {
+    let bucket = state.catalog.bucket(bucket_name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{bucket_name}")))?;
     let version = readable_version(state, &req.principal, &bucket, key, version_id, Action::ReadObject).await?;
 
     let last_modified = ms_to_datetime(version.last_modified);

@@ -24,11 +24,9 @@ fn encode_token(marker: &str) -> String {
 }
 
 fn decode_token(token: &str) -> Result<String, Error> {
-    URL_SAFE_NO_PAD
-        .decode(token.as_bytes())
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| S3Error::with_message(S3ErrorCode::InvalidArgument, "The continuation token provided is incorrect").extra("ArgumentName", "continuation-token").into())
+    URL_SAFE_NO_PAD.decode(token.as_bytes()).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| {
+        S3Error::with_message(S3ErrorCode::InvalidArgument, "The continuation token provided is incorrect").extra("ArgumentName", "continuation-token").into()
+    })
 }
 
 pub async fn list_objects(state: &AppState, req: S3Request, bucket_name: &str, params: ListObjectsParams, v2: bool) -> Result<Response<Body>, Error> {

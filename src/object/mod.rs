@@ -19,7 +19,7 @@ use s3api::{S3Error, S3ErrorCode};
 use crate::auth::acl::Acl;
 use crate::auth::policy::{self, Action, Resource};
 use crate::auth::Principal;
-use crate::catalog::{ms_to_datetime, Bucket, Part, NewVersion, ObjectVersion, VersionWrite, Versioning, NULL_VERSION};
+use crate::catalog::{ms_to_datetime, Bucket, NewVersion, ObjectVersion, Part, VersionWrite, Versioning, NULL_VERSION};
 use crate::error::Error;
 use crate::events::{Event, EventContext, EventType};
 use crate::server::response::{set_header, Body};
@@ -67,7 +67,14 @@ pub fn version_write(versioning: Versioning) -> VersionWrite {
 /// A missing key is `NoSuchKey` only for callers allowed to list the bucket, and
 /// `AccessDenied` otherwise, as S3 answers. A latest version that is a delete marker is
 /// a 404 with `x-amz-delete-marker`; asking for a delete marker by id is a 405.
-pub async fn readable_version(state: &AppState, principal: &Principal, bucket: &Bucket, key: &str, version_id: Option<&str>, action: Action) -> Result<ObjectVersion, Error> {
+pub async fn readable_version(
+    state: &AppState,
+    principal: &Principal,
+    bucket: &Bucket,
+    key: &str,
+    version_id: Option<&str>,
+    action: Action,
+) -> Result<ObjectVersion, Error> {
     if let Some(v) = version_id {
         check_version_id(v)?;
     }
@@ -108,7 +115,14 @@ pub async fn readable_version(state: &AppState, principal: &Principal, bucket: &
 /// transaction. Conditional-write headers are checked inside it, against the current
 /// version, so the check and the write are one atomic step. The caller frees any blob
 /// it wrote when this fails.
-pub async fn commit_version(state: &AppState, ctx: &EventContext, bucket_name: &str, new: NewVersion, conditions: &Conditions, event_name: &str) -> Result<(Bucket, ObjectVersion), Error> {
+pub async fn commit_version(
+    state: &AppState,
+    ctx: &EventContext,
+    bucket_name: &str,
+    new: NewVersion,
+    conditions: &Conditions,
+    event_name: &str,
+) -> Result<(Bucket, ObjectVersion), Error> {
     let mut tx = state.catalog.begin().await?;
     let bucket = tx.bucket(bucket_name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
     tx.lock_key(bucket.id, &new.key).await?;

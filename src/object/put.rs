@@ -100,10 +100,9 @@ pub async fn receive_small_or_blob(state: &AppState, body: &mut RequestBody, has
 pub fn check_length(req: &S3Request, max: u64) -> Result<(), Error> {
     let chunked_transfer = req.headers().get(http::header::TRANSFER_ENCODING).is_some();
     match req.body.expected_len() {
-        Some(len) if len > max => Err(S3Error::new(S3ErrorCode::EntityTooLarge)
-            .extra("ProposedSize", len.to_string())
-            .extra("MaxSizeAllowed", max.to_string())
-            .into()),
+        Some(len) if len > max => {
+            Err(S3Error::new(S3ErrorCode::EntityTooLarge).extra("ProposedSize", len.to_string()).extra("MaxSizeAllowed", max.to_string()).into())
+        }
         Some(_) => Ok(()),
         None if chunked_transfer => Ok(()),
         None => Err(S3ErrorCode::MissingContentLength.into()),

@@ -54,7 +54,15 @@ pub async fn delete(state: &AppState, req: S3Request, bucket_name: &str, key: &s
 
 /// Replaces the tags of the version inside one transaction with its event. Returns the
 /// version id to report.
-async fn update(state: &AppState, req: &S3Request, bucket_name: &str, key: &str, version_id: Option<&str>, tags: Vec<(String, String)>, event_name: &str) -> Result<Option<String>, Error> {
+async fn update(
+    state: &AppState,
+    req: &S3Request,
+    bucket_name: &str,
+    key: &str,
+    version_id: Option<&str>,
+    tags: Vec<(String, String)>,
+    event_name: &str,
+) -> Result<Option<String>, Error> {
     let ctx = req.event_context(state);
     let mut tx = state.catalog.begin().await?;
     let bucket = tx.bucket(bucket_name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;

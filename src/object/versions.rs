@@ -25,11 +25,15 @@ pub async fn list_versions(state: &AppState, req: S3Request, bucket_name: &str, 
             check_version_id(version_id)?;
             let marker = state.catalog.version(bucket.id, key, version_id).await?;
             Some(marker.map(|v| v.id).ok_or_else(|| {
-                S3Error::with_message(S3ErrorCode::InvalidArgument, "Invalid version id specified").extra("ArgumentName", "version-id-marker").extra("ArgumentValue", version_id.as_str())
+                S3Error::with_message(S3ErrorCode::InvalidArgument, "Invalid version id specified")
+                    .extra("ArgumentName", "version-id-marker")
+                    .extra("ArgumentValue", version_id.as_str())
             })?)
         }
         (None, Some(_)) => {
-            return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "A version-id marker cannot be specified without a key marker.").extra("ArgumentName", "version-id-marker").into())
+            return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "A version-id marker cannot be specified without a key marker.")
+                .extra("ArgumentName", "version-id-marker")
+                .into())
         }
         _ => None,
     };

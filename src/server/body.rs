@@ -59,7 +59,17 @@ impl RequestBody {
             PayloadMode::Sha256(expected) => Some((Sha256::new(), *expected)),
             _ => None,
         };
-        Ok(RequestBody { incoming: Some(incoming), decoder, buf: BytesMut::new(), sha256, expected_len, received: 0, trailers: Vec::new(), input_ended: false, finished: false })
+        Ok(RequestBody {
+            incoming: Some(incoming),
+            decoder,
+            buf: BytesMut::new(),
+            sha256,
+            expected_len,
+            received: 0,
+            trailers: Vec::new(),
+            input_ended: false,
+            finished: false,
+        })
     }
 
     /// The decoded length the client announced (Content-Length or

@@ -90,14 +90,20 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let (gc_trigger, gc_worker) = gc::Collector::new(catalog.clone(), blobs.clone(), gc::Timings { free_delay: config.gc_delay(), orphan_grace: config.orphan_grace(), upload_max_age: config.multipart_max_age(), sweep_interval: config.sweep_interval() });
+    let (gc_trigger, gc_worker) = gc::Collector::new(
+        catalog.clone(),
+        blobs.clone(),
+        gc::Timings {
+            free_delay: config.gc_delay(),
+            orphan_grace: config.orphan_grace(),
+            upload_max_age: config.multipart_max_age(),
+            sweep_interval: config.sweep_interval(),
+        },
+    );
     let (events, event_tasks) = crate::events::start(&config.events, &catalog, &shutdown_rx).map_err(|e| Error::Internal(e.to_string()))?;
     let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger, jwt, limits, events });
 
-    let mut tasks = vec![
-        tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())),
-        tokio::spawn(gc_worker.run(shutdown_rx)),
-    ];
+    let mut tasks = vec![tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())), tokio::spawn(gc_worker.run(shutdown_rx))];
     tasks.extend(event_tasks);
     Ok(RunningServer { addr, root, root_source, shutdown, tasks, state })
 }

@@ -52,11 +52,8 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 
 /// An S3 error document (no body for HEAD, as S3 answers).
 pub fn s3_error(err: &S3Error, request_id: &str, is_head: bool) -> Response<Body> {
-    let mut resp = if is_head || err.status() == StatusCode::NOT_MODIFIED {
-        empty(err.status())
-    } else {
-        xml_with_status(err.status(), err.to_xml(request_id))
-    };
+    let mut resp =
+        if is_head || err.status() == StatusCode::NOT_MODIFIED { empty(err.status()) } else { xml_with_status(err.status(), err.to_xml(request_id)) };
     for (name, value) in &err.headers {
         if let Ok(v) = HeaderValue::from_str(value) {
             resp.headers_mut().insert(*name, v);

@@ -126,15 +126,11 @@ async fn dispatch(state: &AppState, op: Operation, req: S3Request) -> Result<Res
         Operation::ListObjectVersions { bucket, params } => object::versions::list_versions(state, req, &bucket, params).await,
         Operation::GetObjectTagging { bucket, key, version_id } => object::tagging::get(state, req, &bucket, &key, version_id.as_deref()).await,
         Operation::PutObjectTagging { bucket, key, version_id } => object::tagging::put(state, req, &bucket, &key, version_id.as_deref()).await,
-        Operation::DeleteObjectTagging { bucket, key, version_id } => {
-            object::tagging::delete(state, req, &bucket, &key, version_id.as_deref()).await
-        }
+        Operation::DeleteObjectTagging { bucket, key, version_id } => object::tagging::delete(state, req, &bucket, &key, version_id.as_deref()).await,
         Operation::GetBucketAcl { bucket } => bucket::acl::get_bucket_acl(state, req, &bucket).await,
         Operation::PutBucketAcl { bucket } => bucket::acl::put_bucket_acl(state, req, &bucket).await,
         Operation::GetObjectAcl { bucket, key, version_id } => object::acl::get_object_acl(state, req, &bucket, &key, version_id.as_deref()).await,
         Operation::PutObjectAcl { bucket, key, version_id } => object::acl::put_object_acl(state, req, &bucket, &key, version_id.as_deref()).await,
-        Operation::NotImplemented { name, .. } => {
-            Err(s3api::S3Error::with_message(NotImplemented, format!("{name} is not implemented")).into())
-        }
+        Operation::NotImplemented { name, .. } => Err(s3api::S3Error::with_message(NotImplemented, format!("{name} is not implemented")).into()),
     }
 }

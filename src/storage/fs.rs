@@ -229,11 +229,7 @@ pub struct Digests {
 impl Digests {
     /// The digests of bytes held in memory.
     pub fn of(data: &[u8], hashes: &Hashes) -> Self {
-        Digests {
-            size: data.len() as u64,
-            md5: Md5::digest(data).into(),
-            checksums: hashes.checksums.iter().map(|a| Checksum::compute(*a, data)).collect(),
-        }
+        Digests { size: data.len() as u64, md5: Md5::digest(data).into(), checksums: hashes.checksums.iter().map(|a| Checksum::compute(*a, data)).collect() }
     }
 
     /// The checksum in `algorithm`, if it was asked for.
@@ -327,11 +323,7 @@ fn write_temp(path: &Path, mut rx: mpsc::Receiver<Bytes>, hashes: Hashes) -> io:
         size += chunk.len() as u64;
     }
     file.sync_all()?;
-    Ok(Digests {
-        size,
-        md5: md5.finalize().into(),
-        checksums: checksums.into_iter().map(Checksummer::finalize).collect(),
-    })
+    Ok(Digests { size, md5: md5.finalize().into(), checksums: checksums.into_iter().map(Checksummer::finalize).collect() })
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ pub fn server_jwt_keys(app: &TestApp) -> JwtKeys {
 /// Tokens that must be refused: (what, token).
 pub fn bad_tokens(app: &TestApp, valid: &str, user_id: &str) -> Vec<(&'static str, String)> {
     let parts: Vec<&str> = valid.split('.').collect();
-    let forged_payload = URL_SAFE_NO_PAD.encode(json!({"sub": user_id, "name": "mallory", "iss": "depot", "iat": 0, "exp": 4_000_000_000i64, "jti": "x"}).to_string());
+    let forged_payload =
+        URL_SAFE_NO_PAD.encode(json!({"sub": user_id, "name": "mallory", "iss": "depot", "iat": 0, "exp": 4_000_000_000i64, "jti": "x"}).to_string());
     let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let mut flipped_signature = parts[2].to_owned();
     let last = flipped_signature.pop().unwrap();

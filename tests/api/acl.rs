@@ -125,9 +125,20 @@ async fn grants_by_header_and_document_and_acls_read_back_owner_first() {
     assert_denied(&app, &before, &resp, 400, Some("InvalidArgument"), "grant to an unknown user").await;
     let resp = put_acl("<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\"><ID>x</ID></Grantee><Permission>ALL</Permission></Grant></AccessControlList></AccessControlPolicy>").send().await;
     assert_denied(&app, &before, &resp, 400, Some("MalformedACLError"), "unknown permission").await;
-    let resp = Signed::new(&app, "PUT", "/team/new").header("x-amz-grant-read", "id=\"nobody-at-all\"").body(b"x".to_vec()).sign(&alice.access_key, &alice.secret, None).send().await;
+    let resp = Signed::new(&app, "PUT", "/team/new")
+        .header("x-amz-grant-read", "id=\"nobody-at-all\"")
+        .body(b"x".to_vec())
+        .sign(&alice.access_key, &alice.secret, None)
+        .send()
+        .await;
     assert_denied(&app, &before, &resp, 400, Some("InvalidArgument"), "PutObject granting to an unknown user").await;
-    let resp = Signed::new(&app, "PUT", "/team/new").header("x-amz-acl", "public-read").header("x-amz-grant-read", &format!("id=\"{}\"", bob.id)).body(b"x".to_vec()).sign(&alice.access_key, &alice.secret, None).send().await;
+    let resp = Signed::new(&app, "PUT", "/team/new")
+        .header("x-amz-acl", "public-read")
+        .header("x-amz-grant-read", &format!("id=\"{}\"", bob.id))
+        .body(b"x".to_vec())
+        .sign(&alice.access_key, &alice.secret, None)
+        .send()
+        .await;
     assert_denied(&app, &before, &resp, 400, Some("InvalidRequest"), "canned and grant headers together").await;
     let resp = Signed::new(&app, "PUT", "/team?acl").sign(&alice.access_key, &alice.secret, None).send().await;
     assert_denied(&app, &before, &resp, 400, Some("MissingSecurityHeader"), "no ACL at all").await;
@@ -157,7 +168,14 @@ async fn acl_changes_write_events_and_address_versions() {
     a.create_bucket().bucket("evt").send().await.unwrap();
     a.put_object().bucket("evt").key("k").body(b"v".to_vec().into()).send().await.unwrap();
     a.put_bucket_acl().bucket("evt").acl(BucketCannedAcl::PublicRead).send().await.unwrap();
-    a.put_object_acl().bucket("evt").key("k").version_id("null").acl(ObjectCannedAcl::PublicRead).send().await.expect("versionId=null addresses the unversioned object");
+    a.put_object_acl()
+        .bucket("evt")
+        .key("k")
+        .version_id("null")
+        .acl(ObjectCannedAcl::PublicRead)
+        .send()
+        .await
+        .expect("versionId=null addresses the unversioned object");
     let acl = a.get_object_acl().bucket("evt").key("k").version_id("null").send().await.unwrap();
     assert_eq!(acl.grants().len(), 2);
 
@@ -171,9 +189,14 @@ async fn acl_changes_write_events_and_address_versions() {
     assert_eq!(object_event["principal"], alice.id.as_str());
 
     let before = snapshot(&app).await;
-    let resp = Signed::new(&app, "PUT", "/evt/k?acl&versionId=0123456789abcdef0123456789abcdef").header("x-amz-acl", "private").sign(&alice.access_key, &alice.secret, None).send().await;
+    let resp = Signed::new(&app, "PUT", "/evt/k?acl&versionId=0123456789abcdef0123456789abcdef")
+        .header("x-amz-acl", "private")
+        .sign(&alice.access_key, &alice.secret, None)
+        .send()
+        .await;
     assert_denied(&app, &before, &resp, 404, Some("NoSuchVersion"), "ACL of a version that does not exist").await;
-    let resp = Signed::new(&app, "PUT", "/evt/k?acl&versionId=not-a-version").header("x-amz-acl", "private").sign(&alice.access_key, &alice.secret, None).send().await;
+    let resp =
+        Signed::new(&app, "PUT", "/evt/k?acl&versionId=not-a-version").header("x-amz-acl", "private").sign(&alice.access_key, &alice.secret, None).send().await;
     assert_denied(&app, &before, &resp, 400, Some("InvalidArgument"), "malformed version id").await;
     app.shutdown().await;
 }

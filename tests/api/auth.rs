@@ -116,7 +116,18 @@ async fn anonymous_requests_on_a_private_bucket_are_denied() {
     app.put("private", "k", b"private data".to_vec()).await;
     let before = app.snapshot("private").await;
 
-    for (method, path) in [("GET", "/private/k"), ("GET", "/private/missing"), ("GET", "/private"), ("GET", "/private?list-type=2"), ("PUT", "/private/k"), ("PUT", "/private/new"), ("DELETE", "/private/k"), ("DELETE", "/private"), ("POST", "/private?delete"), ("GET", "/")] {
+    for (method, path) in [
+        ("GET", "/private/k"),
+        ("GET", "/private/missing"),
+        ("GET", "/private"),
+        ("GET", "/private?list-type=2"),
+        ("PUT", "/private/k"),
+        ("PUT", "/private/new"),
+        ("DELETE", "/private/k"),
+        ("DELETE", "/private"),
+        ("POST", "/private?delete"),
+        ("GET", "/"),
+    ] {
         let resp = app.raw(method, path).body(if method == "PUT" { "anonymous" } else { "" }).send().await;
         assert_eq!((resp.status, resp.error_code().as_deref()), (403, Some("AccessDenied")), "{method} {path}");
     }
@@ -135,7 +146,15 @@ async fn anonymous_requests_on_a_private_bucket_are_denied() {
     assert_eq!(app.snapshot("private").await, before);
 
     // A public-read object is readable by anyone; the bucket stays private.
-    app.client.put_object().bucket("private").key("public").acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead).body(b"for all".to_vec().into()).send().await.unwrap();
+    app.client
+        .put_object()
+        .bucket("private")
+        .key("public")
+        .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+        .body(b"for all".to_vec().into())
+        .send()
+        .await
+        .unwrap();
     let resp = app.raw("GET", "/private/public").send().await;
     assert_eq!((resp.status, resp.body.as_slice()), (200, b"for all".as_slice()));
     assert_eq!(app.raw("GET", "/private").send().await.status, 403);

@@ -22,10 +22,7 @@ fn data(len: usize) -> Vec<u8> {
 /// Signs the head of a streaming upload and returns the request and its chunk signer.
 fn streaming_head(app: &TestApp, path: &str, mode: &str, decoded_len: usize, trailer: Option<&str>) -> (RawRequest, ChunkSigner) {
     let time = SystemTime::now();
-    let mut req = app
-        .raw("PUT", path)
-        .header("content-encoding", "aws-chunked")
-        .header("x-amz-decoded-content-length", &decoded_len.to_string());
+    let mut req = app.raw("PUT", path).header("content-encoding", "aws-chunked").header("x-amz-decoded-content-length", &decoded_len.to_string());
     if let Some(t) = trailer {
         req = req.header("x-amz-trailer", t);
     }
@@ -214,10 +211,12 @@ async fn truncated_bodies_store_nothing() {
 async fn http_chunked_transfer_encoding() {
     let app = TestApp::start().await;
     app.bucket("te-bucket").await;
-    let req = app
-        .raw("PUT", "/te-bucket/k")
-        .header("transfer-encoding", "chunked")
-        .sign_payload(&app.root.access_key_id, &app.root.secret_access_key, SystemTime::now(), "UNSIGNED-PAYLOAD");
+    let req = app.raw("PUT", "/te-bucket/k").header("transfer-encoding", "chunked").sign_payload(
+        &app.root.access_key_id,
+        &app.root.secret_access_key,
+        SystemTime::now(),
+        "UNSIGNED-PAYLOAD",
+    );
     let mut bytes = req.to_http1_bytes();
     bytes.extend_from_slice(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
     let mut tcp = TcpClient::connect(&app).await;
@@ -243,11 +242,7 @@ async fn expect_continue_only_after_authentication() {
     let app = TestApp::start().await;
     app.bucket("cont").await;
     let body = b"continued body".to_vec();
-    let req = app
-        .raw("PUT", "/cont/k")
-        .header("expect", "100-continue")
-        .body(body.clone())
-        .sign(&app.root.access_key_id, &app.root.secret_access_key);
+    let req = app.raw("PUT", "/cont/k").header("expect", "100-continue").body(body.clone()).sign(&app.root.access_key_id, &app.root.secret_access_key);
     let bytes = req.to_http1_bytes();
     let split = bytes.len() - body.len();
     let mut tcp = TcpClient::connect(&app).await;
@@ -289,7 +284,8 @@ async fn payload_hash_modes() {
     assert_eq!(resp.error_code().as_deref(), Some("NotImplemented"));
     assert_absent(&app, "hashes", "k").await;
     assert_blobs(&app, 0).await;
-    let resp = app.raw("PUT", "/hashes/ok").body("the body").sign_payload(&app.root.access_key_id, &app.root.secret_access_key, time, "UNSIGNED-PAYLOAD").send().await;
+    let resp =
+        app.raw("PUT", "/hashes/ok").body("the body").sign_payload(&app.root.access_key_id, &app.root.secret_access_key, time, "UNSIGNED-PAYLOAD").send().await;
     assert_eq!(resp.status, 200);
     app.shutdown().await;
 }

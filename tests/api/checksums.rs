@@ -95,14 +95,27 @@ async fn delete_objects_bodies_are_checked() {
     app.put("delchk", "k", b"x".to_vec()).await;
     let body = "<Delete><Object><Key>k</Key></Object></Delete>";
     let wrong_crc = Checksum::compute(checksum::ChecksumAlgorithm::Crc32, b"other").to_base64();
-    let resp = app.raw("POST", "/delchk?delete").header("x-amz-checksum-crc32", &wrong_crc).body(body).sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
+    let resp = app
+        .raw("POST", "/delchk?delete")
+        .header("x-amz-checksum-crc32", &wrong_crc)
+        .body(body)
+        .sign(&app.root.access_key_id, &app.root.secret_access_key)
+        .send()
+        .await;
     assert_eq!(resp.error_code().as_deref(), Some("BadDigest"));
     let wrong_md5 = base64::engine::general_purpose::STANDARD.encode([1u8; 16]);
-    let resp = app.raw("POST", "/delchk?delete").header("content-md5", &wrong_md5).body(body).sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
+    let resp =
+        app.raw("POST", "/delchk?delete").header("content-md5", &wrong_md5).body(body).sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
     assert_eq!(resp.error_code().as_deref(), Some("BadDigest"));
     assert_eq!(app.get("delchk", "k").await, b"x");
     let crc = Checksum::compute(checksum::ChecksumAlgorithm::Crc32, body.as_bytes()).to_base64();
-    let resp = app.raw("POST", "/delchk?delete").header("x-amz-checksum-crc32", &crc).body(body).sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
+    let resp = app
+        .raw("POST", "/delchk?delete")
+        .header("x-amz-checksum-crc32", &crc)
+        .body(body)
+        .sign(&app.root.access_key_id, &app.root.secret_access_key)
+        .send()
+        .await;
     assert_eq!(resp.status, 200, "{}", resp.text());
     assert!(resp.text().contains("<Deleted><Key>k</Key></Deleted>"));
     app.shutdown().await;

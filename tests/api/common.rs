@@ -376,7 +376,13 @@ pub fn xml_values(doc: &str, name: &str) -> Vec<String> {
 
 impl RawRequest {
     fn new(endpoint: &str, method: &str, path_and_query: &str) -> Self {
-        RawRequest { endpoint: endpoint.to_owned(), method: method.to_owned(), path_and_query: path_and_query.to_owned(), headers: Vec::new(), body: Vec::new() }
+        RawRequest {
+            endpoint: endpoint.to_owned(),
+            method: method.to_owned(),
+            path_and_query: path_and_query.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -450,7 +456,8 @@ impl RawRequest {
         let url = self.url();
         let host = self.endpoint.trim_start_matches("http://").to_owned();
         let headers = [("host".to_owned(), host)];
-        let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::UnsignedPayload).expect("signable");
+        let signable =
+            SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::UnsignedPayload).expect("signable");
         let instructions = sign_s3(signable, access_key, secret, time, settings);
         let mut query: Vec<String> = Vec::new();
         for (name, value) in instructions.params() {
@@ -518,7 +525,13 @@ fn s3_signing_settings() -> aws_sigv4::http_request::SigningSettings {
 }
 
 /// Signs `request` for S3 with the given key at `time`.
-fn sign_s3(request: aws_sigv4::http_request::SignableRequest<'_>, access_key: &str, secret: &str, time: SystemTime, settings: aws_sigv4::http_request::SigningSettings) -> aws_sigv4::http_request::SigningInstructions {
+fn sign_s3(
+    request: aws_sigv4::http_request::SignableRequest<'_>,
+    access_key: &str,
+    secret: &str,
+    time: SystemTime,
+    settings: aws_sigv4::http_request::SigningSettings,
+) -> aws_sigv4::http_request::SigningInstructions {
     let identity = Credentials::new(access_key, secret, None, None, "raw").into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
@@ -596,7 +609,6 @@ impl TcpClient {
         Some(RawResponse { status, headers, body })
     }
 }
-
 
 /// A body of `seed` repeated past the inline limit: stored in a blob file, not in the
 /// catalog row (for tests about blobs).

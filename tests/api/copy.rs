@@ -4,14 +4,24 @@
 use aws_sdk_s3::primitives::DateTime;
 use aws_sdk_s3::types::{BucketVersioningStatus, MetadataDirective, VersioningConfiguration};
 
-use crate::common::{wait_until, outbox_events, TestApp};
+use crate::common::{outbox_events, wait_until, TestApp};
 
 #[tokio::test]
 async fn copy_within_and_across_buckets_keeps_bytes_etag_and_metadata() {
     let app = TestApp::start().await;
     app.bucket("src-b").await;
     app.bucket("dst-b").await;
-    let put = app.client.put_object().bucket("src-b").key("k").content_type("text/csv").metadata("owner", "ann").body(b"a,b\n1,2\n".to_vec().into()).send().await.unwrap();
+    let put = app
+        .client
+        .put_object()
+        .bucket("src-b")
+        .key("k")
+        .content_type("text/csv")
+        .metadata("owner", "ann")
+        .body(b"a,b\n1,2\n".to_vec().into())
+        .send()
+        .await
+        .unwrap();
     let out = app.client.copy_object().bucket("src-b").key("k2").copy_source("src-b/k").send().await.unwrap();
     assert_eq!(out.copy_object_result().unwrap().e_tag(), put.e_tag());
     assert!(out.copy_object_result().unwrap().last_modified().is_some());
@@ -49,7 +59,16 @@ async fn copy_onto_itself_needs_a_change() {
     app.client.put_object().bucket("self").key("k").metadata("v", "1").body(body.clone().into()).send().await.unwrap();
     let err = app.client.copy_object().bucket("self").key("k").copy_source("self/k").send().await.unwrap_err();
     assert_eq!(err.into_service_error().meta().code(), Some("InvalidRequest"));
-    app.client.copy_object().bucket("self").key("k").copy_source("self/k").metadata_directive(MetadataDirective::Replace).metadata("v", "2").send().await.unwrap();
+    app.client
+        .copy_object()
+        .bucket("self")
+        .key("k")
+        .copy_source("self/k")
+        .metadata_directive(MetadataDirective::Replace)
+        .metadata("v", "2")
+        .send()
+        .await
+        .unwrap();
     let head = app.client.head_object().bucket("self").key("k").send().await.unwrap();
     assert_eq!(head.metadata().unwrap().get("v").map(String::as_str), Some("2"));
     assert_eq!(app.get("self", "k").await, body);
@@ -107,7 +126,8 @@ async fn copy_source_conditions_and_errors() {
     let now = DateTime::from(std::time::SystemTime::now());
     let past = DateTime::from_secs(now.secs() - 3600);
     let future = DateTime::from_secs(now.secs() + 3600);
-    let code = |r: Result<_, aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::copy_object::CopyObjectError, aws_sdk_s3::config::http::HttpResponse>>| match r {
+    let code = |r: Result<_, aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::copy_object::CopyObjectError, aws_sdk_s3::config::http::HttpResponse>>| match r
+    {
         Ok(_) => "OK".to_owned(),
         Err(e) => e.raw_response().map(|r| r.status().as_u16().to_string()).unwrap_or_default(),
     };
@@ -126,7 +146,13 @@ async fn copy_source_conditions_and_errors() {
     assert_eq!(err.into_service_error().meta().code(), Some("NoSuchBucket"));
     let bad = app.raw("PUT", "/cond/dst").header("x-amz-copy-source", "justabucket").sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
     assert_eq!(bad.error_code().as_deref(), Some("InvalidArgument"));
-    let bad = app.raw("PUT", "/cond/dst").header("x-amz-copy-source", "cond/k").header("x-amz-metadata-directive", "MERGE").sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
+    let bad = app
+        .raw("PUT", "/cond/dst")
+        .header("x-amz-copy-source", "cond/k")
+        .header("x-amz-metadata-directive", "MERGE")
+        .sign(&app.root.access_key_id, &app.root.secret_access_key)
+        .send()
+        .await;
     assert_eq!(bad.error_code().as_deref(), Some("InvalidArgument"));
     app.shutdown().await;
 }

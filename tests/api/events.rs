@@ -20,7 +20,9 @@ fn record(doc: &Value) -> &Value {
 }
 
 fn by_name<'a>(docs: &'a [(Option<String>, Value)], event_name: &str) -> &'a (Option<String>, Value) {
-    docs.iter().find(|(_, d)| d["eventName"] == event_name).unwrap_or_else(|| panic!("no {event_name} event among {:?}", docs.iter().map(|(_, d)| &d["eventName"]).collect::<Vec<_>>()))
+    docs.iter()
+        .find(|(_, d)| d["eventName"] == event_name)
+        .unwrap_or_else(|| panic!("no {event_name} event among {:?}", docs.iter().map(|(_, d)| &d["eventName"]).collect::<Vec<_>>()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,7 +157,8 @@ async fn duplicates_change_nothing(mode: Mode) {
     let metrics = &app.state().events.metrics;
     let duplicates_before = depot::events::EventMetrics::get(&metrics.duplicates);
 
-    let payloads: Vec<String> = sqlx::query_scalar::<_, String>("SELECT payload FROM outbox ORDER BY id").fetch_all(app.state().catalog.reader()).await.unwrap();
+    let payloads: Vec<String> =
+        sqlx::query_scalar::<_, String>("SELECT payload FROM outbox ORDER BY id").fetch_all(app.state().catalog.reader()).await.unwrap();
     let ids: Vec<i64> = sqlx::query_scalar::<_, i64>("SELECT id FROM outbox ORDER BY id").fetch_all(app.state().catalog.reader()).await.unwrap();
     let events: Vec<Event> = payloads
         .iter()
@@ -320,7 +323,8 @@ async fn two_servers_relay_one_outbox_without_double_claiming() {
         w.await.unwrap().expect("put");
     }
     wait_indexed(&first).await;
-    let count = |app: &TestApp, f: fn(&depot::events::EventMetrics) -> &std::sync::atomic::AtomicU64| depot::events::EventMetrics::get(f(&app.state().events.metrics));
+    let count =
+        |app: &TestApp, f: fn(&depot::events::EventMetrics) -> &std::sync::atomic::AtomicU64| depot::events::EventMetrics::get(f(&app.state().events.metrics));
     let indexed = count(&first, |m| &m.indexed) + count(&second, |m| &m.indexed);
     let duplicates = count(&first, |m| &m.duplicates) + count(&second, |m| &m.duplicates);
     assert_eq!((indexed, duplicates), (61, 0), "every event indexed once, by one of the two relays");

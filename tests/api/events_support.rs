@@ -26,7 +26,8 @@ pub struct Broker {
 
 /// `tansu` on PATH or in ~/.cargo/bin; the test command installs it.
 fn tansu_binary() -> PathBuf {
-    let on_path = std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu")).find(|p| p.is_file());
+    let on_path =
+        std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu")).find(|p| p.is_file());
     let in_cargo = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tansu")).filter(|p| p.is_file());
     on_path.or(in_cargo).unwrap_or_else(|| {
         panic!("the Kafka tests need the tansu broker: `cargo install tansu --locked --features dynostore,postgres` (not found on PATH or in ~/.cargo/bin)")
@@ -55,9 +56,11 @@ impl Broker {
             .expect("start tansu");
         self.child = Some(child);
         let port = self.port;
-        eventually("the broker to listen", Duration::from_secs(20), || async move {
-            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
-        })
+        eventually(
+            "the broker to listen",
+            Duration::from_secs(20),
+            || async move { tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ()) },
+        )
         .await;
     }
 

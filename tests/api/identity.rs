@@ -145,11 +145,13 @@ impl Signed {
         settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
         settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
-        let params = aws_sigv4::sign::v4::SigningParams::builder().identity(&identity).region(REGION).name("s3").time(time).settings(settings).build().unwrap().into();
+        let params =
+            aws_sigv4::sign::v4::SigningParams::builder().identity(&identity).region(REGION).name("s3").time(time).settings(settings).build().unwrap().into();
         let url = format!("{}{}", self.endpoint, self.path);
         let mut headers = self.headers.clone();
         headers.push(("host".into(), self.endpoint.trim_start_matches("http://").to_owned()));
-        let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::Bytes(&self.body)).unwrap();
+        let signable =
+            SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::Bytes(&self.body)).unwrap();
         let (instructions, _) = sign(signable, &params).unwrap().into_parts();
         for (name, value) in instructions.headers() {
             self.headers.push((name.to_owned(), value.to_owned()));
@@ -166,12 +168,17 @@ impl Signed {
         settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(expires);
-        let params = aws_sigv4::sign::v4::SigningParams::builder().identity(&identity).region(REGION).name("s3").time(time).settings(settings).build().unwrap().into();
+        let params =
+            aws_sigv4::sign::v4::SigningParams::builder().identity(&identity).region(REGION).name("s3").time(time).settings(settings).build().unwrap().into();
         let url = format!("{}{}", self.endpoint, self.path);
         let headers = [("host".to_owned(), self.endpoint.trim_start_matches("http://").to_owned())];
         let signable = SignableRequest::new(&self.method, &url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), SignableBody::UnsignedPayload).unwrap();
         let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-        let query: Vec<String> = instructions.params().iter().map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC))).collect();
+        let query: Vec<String> = instructions
+            .params()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+            .collect();
         let sep = if self.path.contains('?') { '&' } else { '?' };
         self.path = format!("{}{sep}{}", self.path, query.join("&"));
         self

@@ -13,11 +13,7 @@ use crate::common::{s3_error, xml_value, xml_values, TestApp};
 
 /// Puts `keys` (the body is the key) a few at a time.
 async fn put_all(app: &TestApp, bucket: &str, keys: &[String]) {
-    futures_util::stream::iter(keys)
-        .map(|key| app.put(bucket, key, key.as_bytes().to_vec()))
-        .buffer_unordered(8)
-        .collect::<Vec<_>>()
-        .await;
+    futures_util::stream::iter(keys).map(|key| app.put(bucket, key, key.as_bytes().to_vec())).buffer_unordered(8).collect::<Vec<_>>().await;
 }
 
 fn strings(keys: &[&str]) -> Vec<String> {
@@ -41,10 +37,7 @@ async fn prefix_and_delimiter() {
 
     assert_eq!(list_v2(&app.client, "lst", "", None).await, (keys.clone(), vec![]));
     assert_eq!(list_v2(&app.client, "lst", "", Some("/")).await, (strings(&["a.txt", "z"]), strings(&["photos/", "videos/"])));
-    assert_eq!(
-        list_v2(&app.client, "lst", "photos/", Some("/")).await,
-        (strings(&["photos/index.html"]), strings(&["photos/2024/", "photos/2025/"]))
-    );
+    assert_eq!(list_v2(&app.client, "lst", "photos/", Some("/")).await, (strings(&["photos/index.html"]), strings(&["photos/2024/", "photos/2025/"])));
     assert_eq!(list_v2(&app.client, "lst", "photos/2024/", Some("/")).await, (strings(&["photos/2024/feb.jpg", "photos/2024/jan.jpg"]), vec![]));
     assert_eq!(list_v2(&app.client, "lst", "photos/20", None).await.0.len(), 3);
     assert_eq!(list_v2(&app.client, "lst", "nothing/", Some("/")).await, (vec![], vec![]));

@@ -26,13 +26,29 @@ async fn upload_parts(app: &TestApp, bucket: &str, key: &str, upload_id: &str, p
     let mut done = Vec::new();
     for (i, data) in parts.iter().enumerate() {
         let n = i as i32 + 1;
-        let out = app.client.upload_part().bucket(bucket).key(key).upload_id(upload_id).part_number(n).body(ByteStream::from(data.to_vec())).send().await.expect("upload part");
+        let out = app
+            .client
+            .upload_part()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(n)
+            .body(ByteStream::from(data.to_vec()))
+            .send()
+            .await
+            .expect("upload part");
         done.push(CompletedPart::builder().part_number(n).e_tag(out.e_tag().unwrap()).set_checksum_crc32(out.checksum_crc32().map(str::to_owned)).build());
     }
     done
 }
 
-async fn complete(app: &TestApp, bucket: &str, key: &str, upload_id: &str, parts: Vec<CompletedPart>) -> Result<aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput, String> {
+async fn complete(
+    app: &TestApp,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    parts: Vec<CompletedPart>,
+) -> Result<aws_sdk_s3::operation::complete_multipart_upload::CompleteMultipartUploadOutput, String> {
     app.client
         .complete_multipart_upload()
         .bucket(bucket)
@@ -95,7 +111,8 @@ async fn part_validation_errors_leave_the_upload_intact() {
     // A small part that is not the last.
     assert_eq!(complete(&app, "bad", "k", upload_id, parts.clone()).await.unwrap_err(), "EntityTooSmall");
     // Malformed and empty bodies.
-    let signed = |body: &str| app.raw("POST", &format!("/bad/k?uploadId={upload_id}")).body(body.to_owned()).sign(&app.root.access_key_id, &app.root.secret_access_key);
+    let signed =
+        |body: &str| app.raw("POST", &format!("/bad/k?uploadId={upload_id}")).body(body.to_owned()).sign(&app.root.access_key_id, &app.root.secret_access_key);
     assert_eq!(signed("<CompleteMultipartUpload><Part>").send().await.error_code().as_deref(), Some("MalformedXML"));
     assert_eq!(signed("<CompleteMultipartUpload></CompleteMultipartUpload>").send().await.error_code().as_deref(), Some("MalformedXML"));
     // Unknown upload.
@@ -106,7 +123,12 @@ async fn part_validation_errors_leave_the_upload_intact() {
     assert_eq!(err.into_service_error().meta().code(), Some("NoSuchUpload"), "an upload belongs to its key");
     // Bad part numbers.
     for n in ["0", "10001", "x"] {
-        let resp = app.raw("PUT", &format!("/bad/k?partNumber={n}&uploadId={upload_id}")).body("x").sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
+        let resp = app
+            .raw("PUT", &format!("/bad/k?partNumber={n}&uploadId={upload_id}"))
+            .body("x")
+            .sign(&app.root.access_key_id, &app.root.secret_access_key)
+            .send()
+            .await;
         assert_eq!(resp.error_code().as_deref(), Some("InvalidArgument"), "part number {n}");
     }
 
@@ -137,7 +159,17 @@ async fn replacing_a_part_and_listing_parts_in_pages() {
     let page1 = app.client.list_parts().bucket("lsp").key("k").upload_id(upload_id).max_parts(2).send().await.unwrap();
     assert_eq!(page1.parts().iter().map(|p| p.part_number().unwrap()).collect::<Vec<_>>(), vec![1, 2]);
     assert_eq!(page1.is_truncated(), Some(true));
-    let page2 = app.client.list_parts().bucket("lsp").key("k").upload_id(upload_id).max_parts(2).part_number_marker(page1.next_part_number_marker().unwrap()).send().await.unwrap();
+    let page2 = app
+        .client
+        .list_parts()
+        .bucket("lsp")
+        .key("k")
+        .upload_id(upload_id)
+        .max_parts(2)
+        .part_number_marker(page1.next_part_number_marker().unwrap())
+        .send()
+        .await
+        .unwrap();
     let third = &page2.parts()[0];
     assert_eq!((third.part_number(), third.size(), third.e_tag()), (Some(3), Some(50), again.e_tag()));
     app.shutdown().await;
@@ -173,7 +205,8 @@ async fn list_multipart_uploads_with_prefix_delimiter_and_markers() {
         .send()
         .await
         .unwrap();
-    let mut walked: Vec<(String, String)> = page.uploads().iter().chain(rest.uploads()).map(|u| (u.key().unwrap().to_owned(), u.upload_id().unwrap().to_owned())).collect();
+    let mut walked: Vec<(String, String)> =
+        page.uploads().iter().chain(rest.uploads()).map(|u| (u.key().unwrap().to_owned(), u.upload_id().unwrap().to_owned())).collect();
     walked.dedup();
     assert_eq!(walked, expected);
     let prefixed = app.client.list_multipart_uploads().bucket("lsu").prefix("b").send().await.unwrap();
@@ -228,9 +261,42 @@ async fn upload_part_copy_with_ranges() {
     app.put("upc", "src", source.clone()).await;
     let upload = app.client.create_multipart_upload().bucket("upc").key("dst").send().await.unwrap();
     let upload_id = upload.upload_id().unwrap();
-    let first = app.client.upload_part_copy().bucket("upc").key("dst").upload_id(upload_id).part_number(1).copy_source("upc/src").copy_source_range(format!("bytes=0-{}", 5 * MIB - 1)).send().await.unwrap();
-    let second = app.client.upload_part_copy().bucket("upc").key("dst").upload_id(upload_id).part_number(2).copy_source("upc/src").copy_source_range("bytes=100-199").send().await.unwrap();
-    let err = app.client.upload_part_copy().bucket("upc").key("dst").upload_id(upload_id).part_number(3).copy_source("upc/src").copy_source_range(format!("bytes=0-{}", 6 * MIB)).send().await.unwrap_err();
+    let first = app
+        .client
+        .upload_part_copy()
+        .bucket("upc")
+        .key("dst")
+        .upload_id(upload_id)
+        .part_number(1)
+        .copy_source("upc/src")
+        .copy_source_range(format!("bytes=0-{}", 5 * MIB - 1))
+        .send()
+        .await
+        .unwrap();
+    let second = app
+        .client
+        .upload_part_copy()
+        .bucket("upc")
+        .key("dst")
+        .upload_id(upload_id)
+        .part_number(2)
+        .copy_source("upc/src")
+        .copy_source_range("bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    let err = app
+        .client
+        .upload_part_copy()
+        .bucket("upc")
+        .key("dst")
+        .upload_id(upload_id)
+        .part_number(3)
+        .copy_source("upc/src")
+        .copy_source_range(format!("bytes=0-{}", 6 * MIB))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.into_service_error().meta().code(), Some("InvalidRange"));
     let err = app.client.upload_part_copy().bucket("upc").key("dst").upload_id(upload_id).part_number(3).copy_source("upc/missing").send().await.unwrap_err();
     assert_eq!(err.into_service_error().meta().code(), Some("NoSuchKey"));
@@ -255,7 +321,18 @@ async fn multipart_checksums_composite_and_full_object() {
     let upload_id = upload.upload_id().unwrap();
     let mut parts = Vec::new();
     for (i, data) in [&p1, &p2].iter().enumerate() {
-        let out = app.client.upload_part().bucket("cksum").key("composite").upload_id(upload_id).part_number(i as i32 + 1).checksum_algorithm(ChecksumAlgorithm::Crc32).body(ByteStream::from(data.to_vec())).send().await.unwrap();
+        let out = app
+            .client
+            .upload_part()
+            .bucket("cksum")
+            .key("composite")
+            .upload_id(upload_id)
+            .part_number(i as i32 + 1)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .body(ByteStream::from(data.to_vec()))
+            .send()
+            .await
+            .unwrap();
         parts.push(CompletedPart::builder().part_number(i as i32 + 1).e_tag(out.e_tag().unwrap()).checksum_crc32(out.checksum_crc32().unwrap()).build());
     }
     let done = complete(&app, "cksum", "composite", upload_id, parts).await.unwrap();
@@ -266,11 +343,31 @@ async fn multipart_checksums_composite_and_full_object() {
     assert_eq!(got.body.collect().await.unwrap().into_bytes().to_vec(), whole);
 
     // FULL_OBJECT CRC64NVME: the CRC of the whole object, combined from the parts.
-    let upload = app.client.create_multipart_upload().bucket("cksum").key("full").checksum_algorithm(ChecksumAlgorithm::Crc64Nvme).checksum_type(ChecksumType::FullObject).send().await.unwrap();
+    let upload = app
+        .client
+        .create_multipart_upload()
+        .bucket("cksum")
+        .key("full")
+        .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
+        .checksum_type(ChecksumType::FullObject)
+        .send()
+        .await
+        .unwrap();
     let upload_id = upload.upload_id().unwrap();
     let mut parts = Vec::new();
     for (i, data) in [&p1, &p2].iter().enumerate() {
-        let out = app.client.upload_part().bucket("cksum").key("full").upload_id(upload_id).part_number(i as i32 + 1).checksum_algorithm(ChecksumAlgorithm::Crc64Nvme).body(ByteStream::from(data.to_vec())).send().await.unwrap();
+        let out = app
+            .client
+            .upload_part()
+            .bucket("cksum")
+            .key("full")
+            .upload_id(upload_id)
+            .part_number(i as i32 + 1)
+            .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
+            .body(ByteStream::from(data.to_vec()))
+            .send()
+            .await
+            .unwrap();
         parts.push(CompletedPart::builder().part_number(i as i32 + 1).e_tag(out.e_tag().unwrap()).build());
     }
     let done = complete(&app, "cksum", "full", upload_id, parts).await.unwrap();
@@ -294,7 +391,16 @@ async fn multipart_checksums_composite_and_full_object() {
     assert_eq!(attrs.object_parts().and_then(|p| p.total_parts_count()), Some(2));
     assert!(attrs.e_tag().unwrap().ends_with("-2"));
     // SHA256 cannot be FULL_OBJECT.
-    let err = app.client.create_multipart_upload().bucket("cksum").key("x").checksum_algorithm(ChecksumAlgorithm::Sha256).checksum_type(ChecksumType::FullObject).send().await.unwrap_err();
+    let err = app
+        .client
+        .create_multipart_upload()
+        .bucket("cksum")
+        .key("x")
+        .checksum_algorithm(ChecksumAlgorithm::Sha256)
+        .checksum_type(ChecksumType::FullObject)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.into_service_error().meta().code(), Some("InvalidRequest"));
     app.shutdown().await;
 }

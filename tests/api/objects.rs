@@ -4,7 +4,7 @@
 
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
 
-use crate::common::{blob_body};
+use crate::common::blob_body;
 use crate::common::{content_md5, etag_of, s3_error, TestApp};
 
 #[tokio::test]
@@ -50,7 +50,15 @@ async fn digests_are_verified() {
     let app = TestApp::start().await;
     app.bucket("bkt").await;
     let body = b"checked bytes".to_vec();
-    app.client.put_object().bucket("bkt").key("k").content_md5(content_md5(&body)).body(body.clone().into()).send().await.expect("a matching Content-MD5 is accepted");
+    app.client
+        .put_object()
+        .bucket("bkt")
+        .key("k")
+        .content_md5(content_md5(&body))
+        .body(body.clone().into())
+        .send()
+        .await
+        .expect("a matching Content-MD5 is accepted");
     let before = app.snapshot("bkt").await;
 
     let wrong = app.client.put_object().bucket("bkt").key("k").content_md5(content_md5(b"other bytes")).body(b"new bytes".to_vec().into()).send().await;
@@ -96,8 +104,26 @@ async fn stored_headers_and_user_metadata_round_trip() {
     let got = app.client.get_object().bucket("bkt").key("page.html").send().await.unwrap();
     let head = app.client.head_object().bucket("bkt").key("page.html").send().await.unwrap();
     for (what, content_type, cache, disposition, encoding, language, expires_string, metadata) in [
-        ("GET", got.content_type(), got.cache_control(), got.content_disposition(), got.content_encoding(), got.content_language(), got.expires_string(), got.metadata()),
-        ("HEAD", head.content_type(), head.cache_control(), head.content_disposition(), head.content_encoding(), head.content_language(), head.expires_string(), head.metadata()),
+        (
+            "GET",
+            got.content_type(),
+            got.cache_control(),
+            got.content_disposition(),
+            got.content_encoding(),
+            got.content_language(),
+            got.expires_string(),
+            got.metadata(),
+        ),
+        (
+            "HEAD",
+            head.content_type(),
+            head.cache_control(),
+            head.content_disposition(),
+            head.content_encoding(),
+            head.content_language(),
+            head.expires_string(),
+            head.metadata(),
+        ),
     ] {
         assert_eq!(content_type, Some("text/html; charset=utf-8"), "{what}");
         assert_eq!(cache, Some("max-age=60, public"), "{what}");

@@ -17,7 +17,9 @@ async fn byte_ranges() {
     app.bucket("rng").await;
     let etag = app.put("rng", "k", hundred()).await;
 
-    for (range, first, last) in [("bytes=10-19", 10, 19), ("bytes=90-", 90, 99), ("bytes=-5", 95, 99), ("bytes=95-200", 95, 99), ("bytes=0-0", 0, 0), ("bytes=-500", 0, 99)] {
+    for (range, first, last) in
+        [("bytes=10-19", 10, 19), ("bytes=90-", 90, 99), ("bytes=-5", 95, 99), ("bytes=95-200", 95, 99), ("bytes=0-0", 0, 0), ("bytes=-500", 0, 99)]
+    {
         let resp = app.send_signed(app.raw("GET", "/rng/k").header("range", range)).await;
         assert_eq!(resp.status, 206, "{range}");
         assert_eq!(resp.header("content-range"), Some(format!("bytes {first}-{last}/100").as_str()), "{range}");

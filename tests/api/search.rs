@@ -221,13 +221,25 @@ async fn statistics_match_the_catalog(mode: Mode) {
     app.client.upload_part().bucket("plain").key("big").upload_id(upload_id).part_number(1).body(vec![b'm'; 4096].into()).send().await.unwrap();
     app.client.upload_part().bucket("plain").key("big").upload_id(upload_id).part_number(2).body(vec![b'm'; 1024].into()).send().await.unwrap();
     let done = app.client.create_multipart_upload().bucket("plain").key("assembled").send().await.unwrap();
-    let part = app.client.upload_part().bucket("plain").key("assembled").upload_id(done.upload_id().unwrap()).part_number(1).body(vec![b'q'; 777].into()).send().await.unwrap();
+    let part = app
+        .client
+        .upload_part()
+        .bucket("plain")
+        .key("assembled")
+        .upload_id(done.upload_id().unwrap())
+        .part_number(1)
+        .body(vec![b'q'; 777].into())
+        .send()
+        .await
+        .unwrap();
     app.client
         .complete_multipart_upload()
         .bucket("plain")
         .key("assembled")
         .upload_id(done.upload_id().unwrap())
-        .multipart_upload(CompletedMultipartUpload::builder().parts(aws_sdk_s3::types::CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build()).build())
+        .multipart_upload(
+            CompletedMultipartUpload::builder().parts(aws_sdk_s3::types::CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build()).build(),
+        )
         .send()
         .await
         .unwrap();

@@ -122,7 +122,9 @@ fn attempts(upload_id: &str, bob_upload: &str) -> Vec<Attempt> {
         // Copies: into someone else's bucket, and out of it.
         attempt("CopyObject into another's bucket", "PUT", "/alice-bkt/copied").header("x-amz-copy-source", "bob-bkt/bob.txt"),
         attempt("CopyObject out of another's bucket", "PUT", "/bob-bkt/stolen").header("x-amz-copy-source", "alice-bkt/doc.txt"),
-        attempt("CopyObject onto itself (metadata replace)", "PUT", "/alice-bkt/doc.txt").header("x-amz-copy-source", "alice-bkt/doc.txt").header("x-amz-metadata-directive", "REPLACE"),
+        attempt("CopyObject onto itself (metadata replace)", "PUT", "/alice-bkt/doc.txt")
+            .header("x-amz-copy-source", "alice-bkt/doc.txt")
+            .header("x-amz-metadata-directive", "REPLACE"),
         // Deletes.
         attempt("DeleteObject", "DELETE", "/alice-bkt/doc.txt"),
         attempt("DeleteObject (version)", "DELETE", "/alice-bkt/doc.txt?versionId=null"),
@@ -133,7 +135,8 @@ fn attempts(upload_id: &str, bob_upload: &str) -> Vec<Attempt> {
         attempt("ListParts", "GET", format!("/alice-bkt/big?uploadId={upload_id}")),
         attempt("CompleteMultipartUpload", "POST", format!("/alice-bkt/big?uploadId={upload_id}")).body(complete),
         attempt("AbortMultipartUpload", "DELETE", format!("/alice-bkt/big?uploadId={upload_id}")),
-        attempt("UploadPartCopy out of another's bucket", "PUT", format!("/bob-bkt/big?partNumber=1&uploadId={bob_upload}")).header("x-amz-copy-source", "alice-bkt/doc.txt"),
+        attempt("UploadPartCopy out of another's bucket", "PUT", format!("/bob-bkt/big?partNumber=1&uploadId={bob_upload}"))
+            .header("x-amz-copy-source", "alice-bkt/doc.txt"),
     ]
 }
 
@@ -206,20 +209,40 @@ async fn forged_tampered_replayed_and_expired_signatures_are_refused() {
     assert_denied(&app, &before, &resp, 400, Some("XAmzContentSHA256Mismatch"), "body changed after signing").await;
     let resp = put().sign_at(&bob.access_key, &bob.secret, None, SystemTime::now() - Duration::from_secs(20 * 60)).send().await;
     assert_denied(&app, &before, &resp, 403, Some("RequestTimeTooSkewed"), "a signed request replayed 20 minutes later").await;
-    let resp = app.raw("PUT", "/bob-bkt/bob.txt").header("authorization", &format!("AWS4-HMAC-SHA256 Credential={}/20200101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature={}", bob.access_key, "0".repeat(64))).body("x").send().await;
+    let resp = app
+        .raw("PUT", "/bob-bkt/bob.txt")
+        .header(
+            "authorization",
+            &format!("AWS4-HMAC-SHA256 Credential={}/20200101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature={}", bob.access_key, "0".repeat(64)),
+        )
+        .body("x")
+        .send()
+        .await;
     assert_eq!(resp.status / 100, 4, "a made-up Authorization header: {}", resp.text());
     assert_eq!(snapshot(&app).await, before);
 
     // Presigned URLs: honoured until they expire, never after.
-    let get = Signed::new(&app, "GET", "/bob-bkt/bob.txt").presign(&bob.access_key, &bob.secret, None, Duration::from_secs(600), SystemTime::now()).send().await;
+    let get =
+        Signed::new(&app, "GET", "/bob-bkt/bob.txt").presign(&bob.access_key, &bob.secret, None, Duration::from_secs(600), SystemTime::now()).send().await;
     assert_eq!((get.status, get.body.as_slice()), (200, b"bob's".as_slice()));
-    let expired_get = Signed::new(&app, "GET", "/bob-bkt/bob.txt").presign(&bob.access_key, &bob.secret, None, Duration::from_secs(3600), SystemTime::now() - Duration::from_secs(7200)).send().await;
+    let expired_get = Signed::new(&app, "GET", "/bob-bkt/bob.txt")
+        .presign(&bob.access_key, &bob.secret, None, Duration::from_secs(3600), SystemTime::now() - Duration::from_secs(7200))
+        .send()
+        .await;
     assert_eq!(expired_get.status, 403);
     assert!(expired_get.text().contains("Request has expired"), "{}", expired_get.text());
-    let expired_put = Signed::new(&app, "PUT", "/bob-bkt/bob.txt").presign(&bob.access_key, &bob.secret, None, Duration::from_secs(60), SystemTime::now() - Duration::from_secs(120));
+    let expired_put = Signed::new(&app, "PUT", "/bob-bkt/bob.txt").presign(
+        &bob.access_key,
+        &bob.secret,
+        None,
+        Duration::from_secs(60),
+        SystemTime::now() - Duration::from_secs(120),
+    );
     let resp = expired_put.body(b"replayed".to_vec()).send().await;
     assert_denied(&app, &before, &resp, 403, Some("AccessDenied"), "an expired presigned PUT").await;
-    let tampered = Signed::new(&app, "GET", "/bob-bkt/bob.txt").presign(&bob.access_key, &bob.secret, None, Duration::from_secs(600), SystemTime::now()).tamper_path("/alice-bkt/doc.txt");
+    let tampered = Signed::new(&app, "GET", "/bob-bkt/bob.txt")
+        .presign(&bob.access_key, &bob.secret, None, Duration::from_secs(600), SystemTime::now())
+        .tamper_path("/alice-bkt/doc.txt");
     let resp = tampered.send().await;
     assert_eq!(resp.status, 403, "a presigned URL moved to another object");
 

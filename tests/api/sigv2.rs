@@ -48,7 +48,8 @@ async fn header_and_query_authentication() {
     assert_eq!((resp.status, resp.error_code().as_deref()), (403, Some("AccessDenied")));
 
     let sts = format!("DELETE\n\n\n{date}\n/legacy/v2.txt");
-    let resp = app.raw("DELETE", "/legacy/v2.txt").header("date", &date).header("authorization", &format!("AWS {ak}:{}", sign_v2("wrong-secret", &sts))).send().await;
+    let resp =
+        app.raw("DELETE", "/legacy/v2.txt").header("date", &date).header("authorization", &format!("AWS {ak}:{}", sign_v2("wrong-secret", &sts))).send().await;
     assert_eq!((resp.status, resp.error_code().as_deref()), (403, Some("SignatureDoesNotMatch")));
     assert_eq!(app.get("legacy", "v2.txt").await, b"signed the old way");
     app.shutdown().await;

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, SystemTime};
 
-
 use crate::accounts::bad_tokens;
 use crate::common::TestApp;
 use crate::identity::{assume_role, assume_role_raw, element, snapshot, user, Signed};
@@ -72,7 +71,8 @@ async fn session_keys_work_only_with_their_own_token_and_expire() {
         crate::identity::assert_denied(&app, &before, &resp, 400, Some("InvalidToken"), what).await;
     }
     // Presigned with the session token works; without it, it does not.
-    let url = Signed::new(&app, "GET", "/alice-bkt/own").presign(&a.access_key, &a.secret, Some(&a.token), Duration::from_secs(300), SystemTime::now()).send().await;
+    let url =
+        Signed::new(&app, "GET", "/alice-bkt/own").presign(&a.access_key, &a.secret, Some(&a.token), Duration::from_secs(300), SystemTime::now()).send().await;
     assert_eq!(url.status, 200, "{}", url.text());
     let no_token = Signed::new(&app, "GET", "/alice-bkt/own").presign(&a.access_key, &a.secret, None, Duration::from_secs(300), SystemTime::now()).send().await;
     assert_eq!(no_token.status, 400);

@@ -25,7 +25,19 @@ async fn put_get_delete_object_tags_per_version() {
     app.bucket("tags").await;
     let config = VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build();
     app.client.put_bucket_versioning().bucket("tags").versioning_configuration(config).send().await.unwrap();
-    let v1 = app.client.put_object().bucket("tags").key("k").tagging("color=blue&size=small").body(b"1".to_vec().into()).send().await.unwrap().version_id().unwrap().to_owned();
+    let v1 = app
+        .client
+        .put_object()
+        .bucket("tags")
+        .key("k")
+        .tagging("color=blue&size=small")
+        .body(b"1".to_vec().into())
+        .send()
+        .await
+        .unwrap()
+        .version_id()
+        .unwrap()
+        .to_owned();
     let v2 = app.client.put_object().bucket("tags").key("k").body(b"2".to_vec().into()).send().await.unwrap().version_id().unwrap().to_owned();
     assert_eq!(tags_of(&app, "tags", "k", Some(&v1)).await, pairs(&[("color", "blue"), ("size", "small")]));
     assert!(tags_of(&app, "tags", "k", None).await.is_empty());

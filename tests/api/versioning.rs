@@ -125,9 +125,16 @@ async fn versions_that_do_not_exist() {
     assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(404));
     // Deleting a version that does not exist changes nothing.
     app.client.delete_object().bucket("nov").key("k").version_id(missing).send().await.unwrap();
-    let err = app.client.put_object_tagging().bucket("nov").key("k").version_id(missing)
+    let err = app
+        .client
+        .put_object_tagging()
+        .bucket("nov")
+        .key("k")
+        .version_id(missing)
         .tagging(aws_sdk_s3::types::Tagging::builder().tag_set(aws_sdk_s3::types::Tag::builder().key("a").value("b").build().unwrap()).build().unwrap())
-        .send().await.unwrap_err();
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.into_service_error().meta().code(), Some("NoSuchVersion"));
     assert_eq!(get_text(&app, "nov", "k", Some(&v1)).await, "data");
     let listed = app.client.list_object_versions().bucket("nov").send().await.unwrap();
@@ -151,7 +158,8 @@ async fn bad_versioning_configurations_change_nothing() {
         .send()
         .await;
     assert_eq!(bad.error_code().as_deref(), Some("IllegalVersioningConfigurationException"));
-    let malformed = app.raw("PUT", "/cfg?versioning").body("<VersioningConfiguration><Status>").sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
+    let malformed =
+        app.raw("PUT", "/cfg?versioning").body("<VersioningConfiguration><Status>").sign(&app.root.access_key_id, &app.root.secret_access_key).send().await;
     assert_eq!(malformed.error_code().as_deref(), Some("MalformedXML"));
     let status = app.client.get_bucket_versioning().bucket("cfg").send().await.unwrap();
     assert_eq!(status.status(), None, "no bad request changed the state");
@@ -189,7 +197,8 @@ async fn list_object_versions_markers_prefixes_and_pages() {
             .send()
             .await
             .unwrap();
-        let mut entries: Vec<(String, String, bool)> = page.versions().iter().map(|v| (v.key().unwrap().to_owned(), v.version_id().unwrap().to_owned(), false)).collect();
+        let mut entries: Vec<(String, String, bool)> =
+            page.versions().iter().map(|v| (v.key().unwrap().to_owned(), v.version_id().unwrap().to_owned(), false)).collect();
         entries.extend(page.delete_markers().iter().map(|m| (m.key().unwrap().to_owned(), m.version_id().unwrap().to_owned(), true)));
         assert!(entries.len() <= 2);
         seen.extend(entries);

@@ -66,13 +66,7 @@ impl ChecksumAlgorithm {
     }
 
     pub fn all() -> [Self; 5] {
-        [
-            ChecksumAlgorithm::Crc32,
-            ChecksumAlgorithm::Crc32c,
-            ChecksumAlgorithm::Crc64Nvme,
-            ChecksumAlgorithm::Sha1,
-            ChecksumAlgorithm::Sha256,
-        ]
+        [ChecksumAlgorithm::Crc32, ChecksumAlgorithm::Crc32c, ChecksumAlgorithm::Crc64Nvme, ChecksumAlgorithm::Sha1, ChecksumAlgorithm::Sha256]
     }
 
     /// Whether a multipart upload may use the FULL_OBJECT checksum type with this
@@ -174,10 +168,7 @@ impl Checksum {
 
 /// `InvalidRequest` for a malformed value of `algorithm`'s header.
 fn invalid_value(algorithm: ChecksumAlgorithm) -> S3Error {
-    S3Error::with_message(
-        S3ErrorCode::InvalidRequest,
-        format!("Value for {} header is invalid.", algorithm.header_name()),
-    )
+    S3Error::with_message(S3ErrorCode::InvalidRequest, format!("Value for {} header is invalid.", algorithm.header_name()))
 }
 
 /// Incremental hasher for one algorithm.
@@ -247,20 +238,12 @@ impl Checksummer {
 }
 
 /// Checks that every part checksum is a well-formed value of `algorithm`.
-fn check_parts<'a>(
-    algorithm: ChecksumAlgorithm,
-    parts: impl IntoIterator<Item = &'a Checksum>,
-) -> S3Result<()> {
+fn check_parts<'a>(algorithm: ChecksumAlgorithm, parts: impl IntoIterator<Item = &'a Checksum>) -> S3Result<()> {
     for (index, part) in parts.into_iter().enumerate() {
         if part.algorithm != algorithm {
             return Err(S3Error::with_message(
                 S3ErrorCode::InvalidRequest,
-                format!(
-                    "Part {} has a {} checksum; the upload uses {}.",
-                    index.saturating_add(1),
-                    part.algorithm,
-                    algorithm
-                ),
+                format!("Part {} has a {} checksum; the upload uses {}.", index.saturating_add(1), part.algorithm, algorithm),
             ));
         }
         if part.bytes.len() != algorithm.digest_len() {
@@ -276,10 +259,7 @@ fn check_parts<'a>(
 /// (S3 never forms a `-0` value).
 pub fn composite_checksum(algorithm: ChecksumAlgorithm, parts: &[Checksum]) -> S3Result<String> {
     if parts.is_empty() {
-        return Err(S3Error::with_message(
-            S3ErrorCode::InvalidRequest,
-            "A composite checksum needs at least one part.",
-        ));
+        return Err(S3Error::with_message(S3ErrorCode::InvalidRequest, "A composite checksum needs at least one part."));
     }
     check_parts(algorithm, parts)?;
     let mut hasher = Checksummer::new(algorithm);
@@ -302,10 +282,7 @@ pub fn combine_full_object(algorithm: ChecksumAlgorithm, parts: &[(Checksum, u64
         ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256 => {
             return Err(S3Error::with_message(
                 S3ErrorCode::InvalidRequest,
-                format!(
-                    "The FULL_OBJECT checksum type cannot be used with the {} checksum algorithm.",
-                    algorithm.as_str().to_ascii_lowercase()
-                ),
+                format!("The FULL_OBJECT checksum type cannot be used with the {} checksum algorithm.", algorithm.as_str().to_ascii_lowercase()),
             ))
         }
     };

@@ -32,10 +32,7 @@ fn known_vectors() {
     let check = b"123456789";
     assert_eq!(Checksum::compute(ChecksumAlgorithm::Crc32, check).bytes, 0xCBF4_3926u32.to_be_bytes());
     assert_eq!(Checksum::compute(ChecksumAlgorithm::Crc32c, check).bytes, 0xE306_9283u32.to_be_bytes());
-    assert_eq!(
-        Checksum::compute(ChecksumAlgorithm::Crc64Nvme, check).bytes,
-        0xAE8B_1486_0A79_9888u64.to_be_bytes()
-    );
+    assert_eq!(Checksum::compute(ChecksumAlgorithm::Crc64Nvme, check).bytes, 0xAE8B_1486_0A79_9888u64.to_be_bytes());
     // Empty input.
     assert_eq!(b64(ChecksumAlgorithm::Crc32, b""), "AAAAAA==");
     assert_eq!(b64(ChecksumAlgorithm::Crc64Nvme, b""), "AAAAAAAAAAA=");
@@ -135,10 +132,7 @@ fn composite_is_hash_of_part_checksums() {
         }
     }
     // A hand-checked value: CRC32 of the two big-endian CRC32s of "hello" and " world".
-    let parts = [
-        Checksum::compute(ChecksumAlgorithm::Crc32, b"hello"),
-        Checksum::compute(ChecksumAlgorithm::Crc32, b" world"),
-    ];
+    let parts = [Checksum::compute(ChecksumAlgorithm::Crc32, b"hello"), Checksum::compute(ChecksumAlgorithm::Crc32, b" world")];
     let mut raw = crc32fast::hash(b"hello").to_be_bytes().to_vec();
     raw.extend_from_slice(&crc32fast::hash(b" world").to_be_bytes());
     let expected = format!("{}-2", BASE64.encode(crc32fast::hash(&raw).to_be_bytes()));
@@ -170,8 +164,7 @@ fn full_object_equals_checksum_of_concatenation() {
     for alg in [ChecksumAlgorithm::Crc32, ChecksumAlgorithm::Crc32c, ChecksumAlgorithm::Crc64Nvme] {
         let whole = Checksum::compute(alg, &data);
         for sizes in splits(data.len()) {
-            let parts: Vec<(Checksum, u64)> =
-                cut(&data, &sizes).iter().map(|p| (Checksum::compute(alg, p), p.len() as u64)).collect();
+            let parts: Vec<(Checksum, u64)> = cut(&data, &sizes).iter().map(|p| (Checksum::compute(alg, p), p.len() as u64)).collect();
             assert_eq!(combine_full_object(alg, &parts).unwrap(), whole, "{alg} {sizes:?}");
         }
         // Every two-way split of a short buffer.
@@ -179,8 +172,7 @@ fn full_object_equals_checksum_of_concatenation() {
         let whole = Checksum::compute(alg, short);
         for at in 0..=short.len() {
             let (a, b) = short.split_at(at);
-            let parts =
-                [(Checksum::compute(alg, a), a.len() as u64), (Checksum::compute(alg, b), b.len() as u64)];
+            let parts = [(Checksum::compute(alg, a), a.len() as u64), (Checksum::compute(alg, b), b.len() as u64)];
             assert_eq!(combine_full_object(alg, &parts).unwrap(), whole, "{alg} at {at}");
         }
         assert_eq!(combine_full_object(alg, &[]).unwrap(), Checksum::compute(alg, b""));
@@ -202,12 +194,9 @@ fn combine_agrees_with_crc32fast_for_huge_lengths() {
     // crc32fast implements zlib's combine independently; compare on lengths no test
     // could hash (up to u64::MAX), which exercises the whole power table.
     let combiner = CrcCombiner::crc32();
-    for (crc1, crc2, len2) in [
-        (0x1234_5678u32, 0x9ABC_DEF0u32, 1u64),
-        (0xFFFF_FFFF, 0, 5 * 1024 * 1024 * 1024),
-        (0xDEAD_BEEF, 0x0BAD_F00D, u64::MAX),
-        (0, 0xCAFE_BABE, 1 << 40),
-    ] {
+    for (crc1, crc2, len2) in
+        [(0x1234_5678u32, 0x9ABC_DEF0u32, 1u64), (0xFFFF_FFFF, 0, 5 * 1024 * 1024 * 1024), (0xDEAD_BEEF, 0x0BAD_F00D, u64::MAX), (0, 0xCAFE_BABE, 1 << 40)]
+    {
         let mut expected = crc32fast::Hasher::new_with_initial(crc1);
         expected.combine(&crc32fast::Hasher::new_with_initial_len(crc2, len2));
         let got = combiner.combine(u64::from(crc1), u64::from(crc2), len2);
@@ -218,11 +207,7 @@ fn combine_agrees_with_crc32fast_for_huge_lengths() {
     // (Length 0 is left out: the only consistent crc2 there is 0, covered below.)
     for len2 in [1usize, 7, 4096, 1 << 33] {
         let expected = crc32c::crc32c_combine(0x1357_9BDF, 0x2468_ACE0, len2);
-        assert_eq!(
-            combiner.combine(0x1357_9BDF, 0x2468_ACE0, len2 as u64),
-            u64::from(expected),
-            "len2 {len2}"
-        );
+        assert_eq!(combiner.combine(0x1357_9BDF, 0x2468_ACE0, len2 as u64), u64::from(expected), "len2 {len2}");
     }
     assert_eq!(combiner.combine(0x1357_9BDF, 0, 0), 0x1357_9BDF);
 }
@@ -235,10 +220,8 @@ fn crc64_combine_of_zeros_matches_direct() {
     let mut direct = Checksummer::new(ChecksumAlgorithm::Crc64Nvme);
     direct.update(&a);
     direct.update(&zeros);
-    let parts = [
-        (Checksum::compute(ChecksumAlgorithm::Crc64Nvme, &a), a.len() as u64),
-        (Checksum::compute(ChecksumAlgorithm::Crc64Nvme, &zeros), zeros.len() as u64),
-    ];
+    let parts =
+        [(Checksum::compute(ChecksumAlgorithm::Crc64Nvme, &a), a.len() as u64), (Checksum::compute(ChecksumAlgorithm::Crc64Nvme, &zeros), zeros.len() as u64)];
     assert_eq!(combine_full_object(ChecksumAlgorithm::Crc64Nvme, &parts).unwrap(), direct.finalize());
 }
 

@@ -51,12 +51,10 @@ impl ChunkedError {
     /// The S3 error code this failure is answered with.
     pub fn code(&self) -> S3ErrorCode {
         match self {
-            ChunkedError::Truncated { .. } | ChunkedError::DecodedLengthExceeded { .. } => {
-                S3ErrorCode::IncompleteBody
+            ChunkedError::Truncated { .. } | ChunkedError::DecodedLengthExceeded { .. } => S3ErrorCode::IncompleteBody,
+            ChunkedError::ChunkSignatureMismatch | ChunkedError::TrailerSignatureMismatch | ChunkedError::MissingTrailerSignature => {
+                S3ErrorCode::SignatureDoesNotMatch
             }
-            ChunkedError::ChunkSignatureMismatch
-            | ChunkedError::TrailerSignatureMismatch
-            | ChunkedError::MissingTrailerSignature => S3ErrorCode::SignatureDoesNotMatch,
             ChunkedError::ChunkHeaderTooLong { .. }
             | ChunkedError::BareLineFeed { .. }
             | ChunkedError::InvalidChunkSize

@@ -36,12 +36,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_chunk_header: 4096,
-            max_chunk_size: 64 * 1024 * 1024,
-            max_trailer_size: 16 * 1024,
-            max_decoded_length: None,
-        }
+        Limits { max_chunk_header: 4096, max_chunk_size: 64 * 1024 * 1024, max_trailer_size: 16 * 1024, max_decoded_length: None }
     }
 }
 
@@ -200,9 +195,7 @@ impl ChunkedDecoder {
         match &self.state {
             State::Done => Ok(()),
             State::Failed(err) => Err(err.clone()),
-            State::Header | State::Data { .. } | State::DataEnd => {
-                Err(ChunkedError::Truncated { expected: "the final zero-size chunk" })
-            }
+            State::Header | State::Data { .. } | State::DataEnd => Err(ChunkedError::Truncated { expected: "the final zero-size chunk" }),
             State::Trailer => Err(ChunkedError::Truncated { expected: "the end of the trailers" }),
         }
     }
@@ -289,12 +282,7 @@ impl ChunkedDecoder {
     /// Takes the CRLF-terminated line at the front of `buf`, at most `max` bytes long
     /// including the CRLF, and returns it without the CRLF. `Ok(None)`: no complete line
     /// yet (what was searched is remembered, so feeding a byte at a time stays linear).
-    fn take_line(
-        &mut self,
-        buf: &mut BytesMut,
-        max: usize,
-        kind: LineKind,
-    ) -> Result<Option<BytesMut>, ChunkedError> {
+    fn take_line(&mut self, buf: &mut BytesMut, max: usize, kind: LineKind) -> Result<Option<BytesMut>, ChunkedError> {
         let window = buf.get(..buf.len().min(max)).unwrap_or_default();
         let from = self.scanned.min(window.len());
         match window.get(from..).and_then(|rest| rest.iter().position(|&b| b == b'\n')) {
@@ -316,9 +304,7 @@ impl ChunkedDecoder {
                 }
             }
             None if buf.len() >= max => Err(match kind {
-                LineKind::ChunkHeader => {
-                    ChunkedError::ChunkHeaderTooLong { limit: self.limits.max_chunk_header }
-                }
+                LineKind::ChunkHeader => ChunkedError::ChunkHeaderTooLong { limit: self.limits.max_chunk_header },
                 LineKind::Trailer => ChunkedError::TrailerTooLarge { limit: self.limits.max_trailer_size },
             }),
             None => {
@@ -384,8 +370,7 @@ impl ChunkedDecoder {
             return Err(ChunkedError::MalformedTrailer("a trailer follows x-amz-trailer-signature"));
         }
         let line = std::str::from_utf8(raw).map_err(|_| ChunkedError::MalformedTrailer("not UTF-8"))?;
-        let (name, value) =
-            line.split_once(':').ok_or(ChunkedError::MalformedTrailer("no ':' in a trailer line"))?;
+        let (name, value) = line.split_once(':').ok_or(ChunkedError::MalformedTrailer("no ':' in a trailer line"))?;
         let name = name.trim_matches([' ', '\t']).to_ascii_lowercase();
         let value = value.trim_matches([' ', '\t']);
         if name.is_empty() || !name.bytes().all(is_token_byte) {
@@ -456,9 +441,7 @@ fn parse_hex_size(digits: &[u8]) -> Result<u64, ChunkedError> {
     }
     digits.iter().try_fold(0u64, |size, &b| {
         let digit = char::from(b).to_digit(16).ok_or(ChunkedError::InvalidChunkSize)?;
-        size.checked_mul(16)
-            .and_then(|s| s.checked_add(u64::from(digit)))
-            .ok_or(ChunkedError::ChunkSizeOverflow)
+        size.checked_mul(16).and_then(|s| s.checked_add(u64::from(digit))).ok_or(ChunkedError::ChunkSizeOverflow)
     })
 }
 

@@ -89,13 +89,7 @@ type Output = (Vec<u8>, Vec<(String, String)>);
 
 /// Feeds `body` in pieces of the given sizes (cycled), draining the decoder after
 /// each, then ends input with `decode_eof` (if `eof`) and `finish`.
-fn run(
-    mode: ChunkedMode,
-    limits: Limits,
-    body: &[u8],
-    sizes: &[usize],
-    eof: bool,
-) -> Result<Output, ChunkedError> {
+fn run(mode: ChunkedMode, limits: Limits, body: &[u8], sizes: &[usize], eof: bool) -> Result<Output, ChunkedError> {
     let mut decoder = ChunkedDecoder::new(mode, limits);
     let mut buf = BytesMut::new();
     let mut data = Vec::new();
@@ -157,8 +151,7 @@ fn random_sizes(seed: u64, max: u64) -> Vec<usize> {
 fn aws_example_in_every_split() {
     let body = example_body();
     let expected = vec![b'a'; 66560];
-    let mut splits: Vec<Vec<usize>> =
-        vec![vec![1], vec![2], vec![3], vec![7], vec![64], vec![4096], vec![body.len()]];
+    let mut splits: Vec<Vec<usize>> = vec![vec![1], vec![2], vec![3], vec![7], vec![64], vec![4096], vec![body.len()]];
     splits.extend((1..6).map(|seed| random_sizes(seed, 200)));
     splits.extend((1..6).map(|seed| random_sizes(seed * 7919, 20_000)));
     for sizes in &splits {
@@ -242,14 +235,11 @@ fn malformed_signed_headers() {
         &format!("5;chunk-signature={}\r\n", "g".repeat(64)),  // not hex
         &format!("5;chunk-signature={}x\r\n", "0".repeat(64)), // 65 chars
     ] {
-        let err = run(ChunkedMode::Signed(signer.clone()), Limits::default(), header.as_bytes(), &[3], false)
-            .unwrap_err();
+        let err = run(ChunkedMode::Signed(signer.clone()), Limits::default(), header.as_bytes(), &[3], false).unwrap_err();
         assert_eq!(err, ChunkedError::MalformedChunkHeader, "{header:?}");
         assert_eq!(S3Error::from(err).code, S3ErrorCode::InvalidRequest);
     }
-    let err =
-        run(signed(), Limits::default(), format!(";chunk-signature={SIG_1}\r\n").as_bytes(), &[9], false)
-            .unwrap_err();
+    let err = run(signed(), Limits::default(), format!(";chunk-signature={SIG_1}\r\n").as_bytes(), &[9], false).unwrap_err();
     assert_eq!(err, ChunkedError::InvalidChunkSize);
 }
 
@@ -297,8 +287,7 @@ fn unsigned_trailer_bodies() {
     let body = unsigned_body(&[&data[..20], &data[20..]], &[("x-amz-checksum-crc32", &crc)]);
     for sizes in [vec![1], vec![2], random_sizes(3, 30), vec![body.len()]] {
         for eof in [false, true] {
-            let (got, trailers) =
-                run(ChunkedMode::UnsignedTrailer, Limits::default(), &body, &sizes, eof).unwrap();
+            let (got, trailers) = run(ChunkedMode::UnsignedTrailer, Limits::default(), &body, &sizes, eof).unwrap();
             assert_eq!(got, data);
             assert_eq!(trailers, vec![("x-amz-checksum-crc32".to_owned(), crc.clone())]);
         }
@@ -309,13 +298,11 @@ fn unsigned_trailer_bodies() {
         std::str::from_utf8(&data[..20]).unwrap(),
         std::str::from_utf8(&data[20..]).unwrap()
     );
-    let (got, trailers) =
-        run(ChunkedMode::UnsignedTrailer, Limits::default(), text.as_bytes(), &[1], false).unwrap();
+    let (got, trailers) = run(ChunkedMode::UnsignedTrailer, Limits::default(), text.as_bytes(), &[1], false).unwrap();
     assert_eq!(got, data);
     assert_eq!(trailers, vec![("x-amz-checksum-crc32".to_owned(), crc.clone())]);
     // No trailers at all, and no data at all.
-    let (got, trailers) =
-        run(ChunkedMode::UnsignedTrailer, Limits::default(), b"0\r\n\r\n", &[1], false).unwrap();
+    let (got, trailers) = run(ChunkedMode::UnsignedTrailer, Limits::default(), b"0\r\n\r\n", &[1], false).unwrap();
     assert!(got.is_empty() && trailers.is_empty());
     // Several trailers keep their order; duplicates are refused.
     let body = unsigned_body(&[b"x"], &[("b", "2"), ("a", "1")]);
@@ -330,8 +317,7 @@ fn unsigned_trailer_bodies() {
     assert!(matches!(err, ChunkedError::MalformedTrailer(_)), "{err:?}");
     for bad in ["no colon", ":empty-name", "bad name:1", "ctl:a\x01b"] {
         let body = format!("0\r\n{bad}\r\n\r\n");
-        let err =
-            run(ChunkedMode::UnsignedTrailer, Limits::default(), body.as_bytes(), &[1], false).unwrap_err();
+        let err = run(ChunkedMode::UnsignedTrailer, Limits::default(), body.as_bytes(), &[1], false).unwrap_err();
         assert!(matches!(err, ChunkedError::MalformedTrailer(_)), "{bad:?}: {err:?}");
     }
 }
@@ -431,9 +417,7 @@ fn framing_errors() {
 #[test]
 fn limits_are_enforced() {
     let d = Limits::default();
-    let unsigned = |body: &[u8], limits: Limits, piece: usize| {
-        run(ChunkedMode::UnsignedTrailer, limits, body, &[piece], false)
-    };
+    let unsigned = |body: &[u8], limits: Limits, piece: usize| run(ChunkedMode::UnsignedTrailer, limits, body, &[piece], false);
     // A long header fails as soon as the limit is passed, before any newline arrives.
     let mut decoder = ChunkedDecoder::new(ChunkedMode::UnsignedTrailer, d);
     let mut buf = BytesMut::from(&b"5;"[..]);
@@ -513,10 +497,7 @@ fn mangled_bodies_never_panic() {
     let signer = example_signer();
     let bodies = [
         (ChunkedMode::Signed(signer.clone()), signed_body(&signer, &[b"0123456789", b"ab"], None)),
-        (
-            ChunkedMode::SignedTrailer(signer.clone()),
-            signed_body(&signer, &[b"0123456789"], Some(&[("x-amz-checksum-crc32", "AAAAAA==")])),
-        ),
+        (ChunkedMode::SignedTrailer(signer.clone()), signed_body(&signer, &[b"0123456789"], Some(&[("x-amz-checksum-crc32", "AAAAAA==")]))),
         (ChunkedMode::UnsignedTrailer, unsigned_body(&[b"0123456789", b"ab"], &[("a", "1")])),
     ];
     let mut x = 0x9E37_79B9_7F4A_7C15u64;

@@ -48,9 +48,10 @@ impl ChecksumRequest {
         };
         let sdk_algorithm = match header_str(headers, "x-amz-sdk-checksum-algorithm") {
             None => None,
-            Some(name) => Some(ChecksumAlgorithm::parse(name).ok_or_else(|| {
-                S3Error::with_message(S3ErrorCode::InvalidRequest, "Value for x-amz-sdk-checksum-algorithm header is invalid.")
-            })?),
+            Some(name) => Some(
+                ChecksumAlgorithm::parse(name)
+                    .ok_or_else(|| S3Error::with_message(S3ErrorCode::InvalidRequest, "Value for x-amz-sdk-checksum-algorithm header is invalid."))?,
+            ),
         };
         let (algorithm, value) = match (header_value, trailer) {
             (Some(_), Some(_)) => return Err(invalid("Expecting a single x-amz-checksum- header or trailer, not both.")),
@@ -174,7 +175,10 @@ mod tests {
     fn multipart_checksum_defaults_and_rules() {
         assert_eq!(multipart_checksum(&headers(&[])).unwrap(), None);
         assert_eq!(multipart_checksum(&headers(&[("x-amz-checksum-algorithm", "CRC32")])).unwrap(), Some((ChecksumAlgorithm::Crc32, ChecksumType::Composite)));
-        assert_eq!(multipart_checksum(&headers(&[("x-amz-checksum-algorithm", "CRC64NVME")])).unwrap(), Some((ChecksumAlgorithm::Crc64Nvme, ChecksumType::FullObject)));
+        assert_eq!(
+            multipart_checksum(&headers(&[("x-amz-checksum-algorithm", "CRC64NVME")])).unwrap(),
+            Some((ChecksumAlgorithm::Crc64Nvme, ChecksumType::FullObject))
+        );
         let sha_full = headers(&[("x-amz-checksum-algorithm", "SHA256"), ("x-amz-checksum-type", "FULL_OBJECT")]);
         assert_eq!(multipart_checksum(&sha_full).unwrap_err().code, S3ErrorCode::InvalidRequest);
     }

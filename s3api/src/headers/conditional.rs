@@ -27,12 +27,7 @@ impl Conditions {
     pub fn copy_source_from_headers(headers: &HeaderMap) -> Self {
         Self::read(
             headers,
-            [
-                "x-amz-copy-source-if-match",
-                "x-amz-copy-source-if-none-match",
-                "x-amz-copy-source-if-modified-since",
-                "x-amz-copy-source-if-unmodified-since",
-            ],
+            ["x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match", "x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"],
         )
     }
 
@@ -40,12 +35,7 @@ impl Conditions {
         let text = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(|v| v.trim().to_owned());
         // Unparseable dates are ignored, as HTTP says.
         let date = |n: &str| text(n).and_then(|v| parse_http_date(&v));
-        Conditions {
-            if_match: text(names[0]),
-            if_none_match: text(names[1]),
-            if_modified_since: date(names[2]),
-            if_unmodified_since: date(names[3]),
-        }
+        Conditions { if_match: text(names[0]), if_none_match: text(names[1]), if_modified_since: date(names[2]), if_unmodified_since: date(names[3]) }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -35,9 +35,12 @@ pub fn decoded_content_length(headers: &HeaderMap) -> S3Result<Option<u64>> {
 fn parse_length(headers: &HeaderMap, name: &'static str) -> S3Result<Option<u64>> {
     match headers.get(name) {
         None => Ok(None),
-        Some(v) => v.to_str().ok().and_then(|v| v.trim().parse().ok()).map(Some).ok_or_else(|| {
-            S3Error::with_message(S3ErrorCode::InvalidArgument, format!("Invalid {name}")).extra("ArgumentName", name)
-        }),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .map(Some)
+            .ok_or_else(|| S3Error::with_message(S3ErrorCode::InvalidArgument, format!("Invalid {name}")).extra("ArgumentName", name)),
     }
 }
 
@@ -55,7 +58,10 @@ pub fn object_attributes(headers: &HeaderMap) -> S3Result<Vec<String>> {
         }
     }
     if wanted.is_empty() {
-        return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty"));
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            "x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty",
+        ));
     }
     Ok(wanted)
 }

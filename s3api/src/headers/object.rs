@@ -16,8 +16,17 @@ pub const MAX_USER_METADATA: usize = 2048;
 pub const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 
 const STORAGE_CLASSES: &[&str] = &[
-    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-    "GLACIER", "DEEP_ARCHIVE", "OUTPOSTS", "GLACIER_IR", "SNOW", "EXPRESS_ONEZONE",
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "OUTPOSTS",
+    "GLACIER_IR",
+    "SNOW",
+    "EXPRESS_ONEZONE",
 ];
 
 /// What a write says about the object beyond its bytes. Stored with the object and
@@ -67,9 +76,7 @@ impl ObjectMetadata {
             user.push((meta.to_owned(), value));
         }
         if size > MAX_USER_METADATA {
-            return Err(S3Error::new(S3ErrorCode::MetadataTooLarge)
-                .extra("Size", size.to_string())
-                .extra("MaxSizeAllowed", MAX_USER_METADATA.to_string()));
+            return Err(S3Error::new(S3ErrorCode::MetadataTooLarge).extra("Size", size.to_string()).extra("MaxSizeAllowed", MAX_USER_METADATA.to_string()));
         }
         user.sort();
         Ok(ObjectMetadata {
@@ -128,9 +135,11 @@ pub struct CopySource {
 impl CopySource {
     /// Parses `[/]bucket/key[?versionId=v]`, URL-encoded.
     pub fn parse(value: &str) -> S3Result<CopySource> {
-        let invalid = || S3Error::with_message(S3ErrorCode::InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
-            .extra("ArgumentName", "x-amz-copy-source")
-            .extra("ArgumentValue", value);
+        let invalid = || {
+            S3Error::with_message(S3ErrorCode::InvalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+                .extra("ArgumentName", "x-amz-copy-source")
+                .extra("ArgumentValue", value)
+        };
         let (path, query) = match value.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (value, None),

@@ -18,47 +18,159 @@ pub enum Operation {
     /// `POST /` with a form body: STS actions (`AssumeRoleWithWebIdentity`).
     StsAction,
 
-    CreateBucket { bucket: String },
-    HeadBucket { bucket: String },
-    DeleteBucket { bucket: String },
-    GetBucketLocation { bucket: String },
-    GetBucketVersioning { bucket: String },
-    PutBucketVersioning { bucket: String },
-    GetBucketTagging { bucket: String },
-    PutBucketTagging { bucket: String },
-    DeleteBucketTagging { bucket: String },
-    GetBucketAcl { bucket: String },
-    PutBucketAcl { bucket: String },
+    CreateBucket {
+        bucket: String,
+    },
+    HeadBucket {
+        bucket: String,
+    },
+    DeleteBucket {
+        bucket: String,
+    },
+    GetBucketLocation {
+        bucket: String,
+    },
+    GetBucketVersioning {
+        bucket: String,
+    },
+    PutBucketVersioning {
+        bucket: String,
+    },
+    GetBucketTagging {
+        bucket: String,
+    },
+    PutBucketTagging {
+        bucket: String,
+    },
+    DeleteBucketTagging {
+        bucket: String,
+    },
+    GetBucketAcl {
+        bucket: String,
+    },
+    PutBucketAcl {
+        bucket: String,
+    },
     /// A bucket configuration Depot never holds (policy, CORS, lifecycle, …): the answer is
     /// S3's "not configured" response once the bucket is found and readable.
-    GetBucketUnsetConfig { bucket: String, config: UnsetConfig },
-    ListObjects { bucket: String, params: ListObjectsParams },
-    ListObjectsV2 { bucket: String, params: ListObjectsParams },
-    ListObjectVersions { bucket: String, params: ListVersionsParams },
-    ListMultipartUploads { bucket: String, params: ListUploadsParams },
-    DeleteObjects { bucket: String },
+    GetBucketUnsetConfig {
+        bucket: String,
+        config: UnsetConfig,
+    },
+    ListObjects {
+        bucket: String,
+        params: ListObjectsParams,
+    },
+    ListObjectsV2 {
+        bucket: String,
+        params: ListObjectsParams,
+    },
+    ListObjectVersions {
+        bucket: String,
+        params: ListVersionsParams,
+    },
+    ListMultipartUploads {
+        bucket: String,
+        params: ListUploadsParams,
+    },
+    DeleteObjects {
+        bucket: String,
+    },
 
-    PutObject { bucket: String, key: String },
-    CopyObject { bucket: String, key: String },
-    GetObject { bucket: String, key: String, version_id: Option<String>, part_number: Option<u32> },
-    HeadObject { bucket: String, key: String, version_id: Option<String>, part_number: Option<u32> },
-    DeleteObject { bucket: String, key: String, version_id: Option<String> },
-    GetObjectTagging { bucket: String, key: String, version_id: Option<String> },
-    PutObjectTagging { bucket: String, key: String, version_id: Option<String> },
-    DeleteObjectTagging { bucket: String, key: String, version_id: Option<String> },
-    GetObjectAcl { bucket: String, key: String, version_id: Option<String> },
-    PutObjectAcl { bucket: String, key: String, version_id: Option<String> },
-    GetObjectAttributes { bucket: String, key: String, version_id: Option<String> },
+    PutObject {
+        bucket: String,
+        key: String,
+    },
+    CopyObject {
+        bucket: String,
+        key: String,
+    },
+    GetObject {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+        part_number: Option<u32>,
+    },
+    HeadObject {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+        part_number: Option<u32>,
+    },
+    DeleteObject {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    GetObjectTagging {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    PutObjectTagging {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    DeleteObjectTagging {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    GetObjectAcl {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    PutObjectAcl {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
+    GetObjectAttributes {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+    },
 
-    CreateMultipartUpload { bucket: String, key: String },
-    UploadPart { bucket: String, key: String, upload_id: String, part_number: u32 },
-    UploadPartCopy { bucket: String, key: String, upload_id: String, part_number: u32 },
-    CompleteMultipartUpload { bucket: String, key: String, upload_id: String },
-    AbortMultipartUpload { bucket: String, key: String, upload_id: String },
-    ListParts { bucket: String, key: String, upload_id: String, params: ListPartsParams },
+    CreateMultipartUpload {
+        bucket: String,
+        key: String,
+    },
+    UploadPart {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        part_number: u32,
+    },
+    UploadPartCopy {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        part_number: u32,
+    },
+    CompleteMultipartUpload {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    AbortMultipartUpload {
+        bucket: String,
+        key: String,
+        upload_id: String,
+    },
+    ListParts {
+        bucket: String,
+        key: String,
+        upload_id: String,
+        params: ListPartsParams,
+    },
 
     /// Recognised, but not implemented: answered 501 `NotImplemented`.
-    NotImplemented { name: &'static str, bucket: Option<String> },
+    NotImplemented {
+        name: &'static str,
+        bucket: Option<String>,
+    },
 }
 
 /// Bucket configurations that are never set on a Depot bucket.
@@ -164,15 +276,47 @@ const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
 
 /// Query parameters that carry data rather than name a subresource.
 const DATA_PARAMS: &[&str] = &[
-    "prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token",
-    "start-after", "fetch-owner", "key-marker", "version-id-marker", "upload-id-marker",
-    "max-uploads", "max-parts", "part-number-marker", "versionId", "partNumber", "uploadId",
-    "max-buckets", "bucket-region", "x-id", "allow-unordered", "optional-object-attributes",
-    "response-content-type", "response-content-language", "response-expires",
-    "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-    "X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Content-Sha256", "X-Amz-User-Agent",
-    "AWSAccessKeyId", "Expires", "Signature",
+    "prefix",
+    "delimiter",
+    "marker",
+    "max-keys",
+    "encoding-type",
+    "list-type",
+    "continuation-token",
+    "start-after",
+    "fetch-owner",
+    "key-marker",
+    "version-id-marker",
+    "upload-id-marker",
+    "max-uploads",
+    "max-parts",
+    "part-number-marker",
+    "versionId",
+    "partNumber",
+    "uploadId",
+    "max-buckets",
+    "bucket-region",
+    "x-id",
+    "allow-unordered",
+    "optional-object-attributes",
+    "response-content-type",
+    "response-content-language",
+    "response-expires",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-Sha256",
+    "X-Amz-User-Agent",
+    "AWSAccessKeyId",
+    "Expires",
+    "Signature",
 ];
 
 /// Headers that presigners move into the query string: botocore's SigV2 presigner
@@ -184,9 +328,7 @@ fn is_hoisted_header(name: &str) -> bool {
 }
 
 /// Subresources Depot implements.
-const KNOWN_SUBRESOURCES: &[&str] = &[
-    "location", "versioning", "versions", "uploads", "tagging", "acl", "delete", "attributes",
-];
+const KNOWN_SUBRESOURCES: &[&str] = &["location", "versioning", "versions", "uploads", "tagging", "acl", "delete", "attributes"];
 
 impl Operation {
     /// Parses the operation a request names. `has_copy_source` tells whether the request
@@ -201,10 +343,7 @@ impl Operation {
                 return Ok(Operation::NotImplemented { name: op, bucket: target.bucket.clone() });
             }
             if !DATA_PARAMS.contains(&name) && !KNOWN_SUBRESOURCES.contains(&name) && !is_hoisted_header(name) {
-                return Err(S3Error::with_message(
-                    S3ErrorCode::NotImplemented,
-                    format!("The query parameter '{name}' is not supported."),
-                ));
+                return Err(S3Error::with_message(S3ErrorCode::NotImplemented, format!("The query parameter '{name}' is not supported.")));
             }
         }
 
@@ -505,12 +644,9 @@ fn opt_number(query: &Query, name: &str, min: usize, max: usize) -> S3Result<Opt
         None => Ok(None),
         Some(v) => match v.parse::<usize>() {
             Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(S3Error::with_message(
-                S3ErrorCode::InvalidArgument,
-                format!("Provided {name} not an integer or within integer range"),
-            )
-            .extra("ArgumentName", name)
-            .extra("ArgumentValue", v)),
+            _ => Err(S3Error::with_message(S3ErrorCode::InvalidArgument, format!("Provided {name} not an integer or within integer range"))
+                .extra("ArgumentName", name)
+                .extra("ArgumentValue", v)),
         },
     }
 }
@@ -521,12 +657,9 @@ fn part_number(query: &Query, required: bool) -> S3Result<Option<u32>> {
         None => Ok(None),
         Some(v) => match v.parse::<u32>() {
             Ok(n) if (1..=MAX_PART_NUMBER).contains(&n) => Ok(Some(n)),
-            _ => Err(S3Error::with_message(
-                S3ErrorCode::InvalidArgument,
-                "Part number must be an integer between 1 and 10000, inclusive",
-            )
-            .extra("ArgumentName", "partNumber")
-            .extra("ArgumentValue", v)),
+            _ => Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+                .extra("ArgumentName", "partNumber")
+                .extra("ArgumentValue", v)),
         },
     }
 }

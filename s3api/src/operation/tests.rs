@@ -44,11 +44,15 @@ fn headers_hoisted_by_presigners_are_parameters() {
 fn object_routes() {
     assert_eq!(op(Method::PUT, Some("b"), Some("k"), "x-id=PutObject").unwrap().name(), "PutObject");
     assert_eq!(op(Method::POST, Some("b"), Some("k"), "uploads").unwrap().name(), "CreateMultipartUpload");
-    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "partNumber=3&uploadId=u").unwrap(),
-        Operation::UploadPart { bucket: "b".into(), key: "k".into(), upload_id: "u".into(), part_number: 3 });
+    assert_eq!(
+        op(Method::PUT, Some("b"), Some("k"), "partNumber=3&uploadId=u").unwrap(),
+        Operation::UploadPart { bucket: "b".into(), key: "k".into(), upload_id: "u".into(), part_number: 3 }
+    );
     assert_eq!(op(Method::DELETE, Some("b"), Some("k"), "uploadId=u").unwrap().name(), "AbortMultipartUpload");
-    assert_eq!(op(Method::GET, Some("b"), Some("k"), "versionId=v1").unwrap(),
-        Operation::GetObject { bucket: "b".into(), key: "k".into(), version_id: Some("v1".into()), part_number: None });
+    assert_eq!(
+        op(Method::GET, Some("b"), Some("k"), "versionId=v1").unwrap(),
+        Operation::GetObject { bucket: "b".into(), key: "k".into(), version_id: Some("v1".into()), part_number: None }
+    );
 }
 
 #[test]

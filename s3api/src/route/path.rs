@@ -48,9 +48,8 @@ pub fn check_key(key: &str) -> S3Result<()> {
 
 /// S3's rules for new bucket names (general purpose buckets).
 pub fn validate_bucket_name(name: &str) -> S3Result<()> {
-    let invalid = |why: &str| {
-        Err(S3Error::with_message(S3ErrorCode::InvalidBucketName, format!("The specified bucket is not valid: {why}.")).extra("BucketName", name))
-    };
+    let invalid =
+        |why: &str| Err(S3Error::with_message(S3ErrorCode::InvalidBucketName, format!("The specified bucket is not valid: {why}.")).extra("BucketName", name));
     if name.len() < 3 || name.len() > 63 {
         return invalid("bucket names must be between 3 and 63 characters long");
     }

@@ -26,10 +26,7 @@ impl Location {
     /// An error about the authorization as a whole.
     pub fn error(self, detail: impl std::fmt::Display) -> S3Error {
         match self {
-            Location::Header => S3Error::with_message(
-                S3ErrorCode::AuthorizationHeaderMalformed,
-                format!("The authorization header is malformed; {detail}"),
-            ),
+            Location::Header => S3Error::with_message(S3ErrorCode::AuthorizationHeaderMalformed, format!("The authorization header is malformed; {detail}")),
             Location::Query => {
                 let detail = detail.to_string();
                 let mut chars = detail.chars();
@@ -63,11 +60,7 @@ pub struct Credential {
 impl Credential {
     /// Parses a credential; the service must be `s3` and the terminator `aws4_request`.
     pub fn parse(value: &str, loc: Location) -> S3Result<Credential> {
-        let malformed = || {
-            loc.credential_error(
-                "the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
-            )
-        };
+        let malformed = || loc.credential_error("the Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
         let mut parts = value.rsplitn(5, '/');
         let (Some(terminator), Some(service), Some(region), Some(date), Some(access_key_id)) =
             (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
@@ -81,21 +74,12 @@ impl Credential {
             return Err(loc.credential_error(format!("Invalid credential date \"{date}\".")));
         };
         if service != "s3" {
-            return Err(loc.credential_error(format!(
-                "incorrect service \"{service}\". This endpoint belongs to \"s3\"."
-            )));
+            return Err(loc.credential_error(format!("incorrect service \"{service}\". This endpoint belongs to \"s3\".")));
         }
         if terminator != "aws4_request" {
-            return Err(loc.credential_error(format!(
-                "incorrect terminal \"{terminator}\". This endpoint uses \"aws4_request\"."
-            )));
+            return Err(loc.credential_error(format!("incorrect terminal \"{terminator}\". This endpoint uses \"aws4_request\".")));
         }
-        Ok(Credential {
-            access_key_id: access_key_id.to_owned(),
-            date,
-            region: region.to_owned(),
-            service: service.to_owned(),
-        })
+        Ok(Credential { access_key_id: access_key_id.to_owned(), date, region: region.to_owned(), service: service.to_owned() })
     }
 
     /// The credential scope `YYYYMMDD/region/s3/aws4_request`.
@@ -117,9 +101,7 @@ impl SignedHeaders {
         let mut names = Vec::new();
         for name in value.split(';') {
             if name.is_empty() || http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(loc.error(format!(
-                    "SignedHeaders \"{value}\" is not a ';'-separated list of header names."
-                )));
+                return Err(loc.error(format!("SignedHeaders \"{value}\" is not a ';'-separated list of header names.")));
             }
             names.push(name.to_ascii_lowercase());
         }
@@ -157,11 +139,7 @@ pub fn parse_authorization(value: &str) -> S3Result<HeaderAuth> {
 
 fn parse_v4(rest: &str) -> S3Result<HeaderAuth> {
     let loc = Location::Header;
-    let missing = || {
-        loc.error(
-            "the authorization header requires three components: Credential, SignedHeaders, and Signature.",
-        )
-    };
+    let missing = || loc.error("the authorization header requires three components: Credential, SignedHeaders, and Signature.");
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for component in rest.split(',') {
         let component = component.trim();
@@ -181,8 +159,7 @@ fn parse_v4(rest: &str) -> S3Result<HeaderAuth> {
             return Err(loc.error(format!("the component \"{}\" is given more than once.", name.trim())));
         }
     }
-    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature)
-    else {
+    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature) else {
         return Err(missing());
     };
     if signature.is_empty() {
@@ -200,12 +177,9 @@ fn parse_v2(rest: &str) -> S3Result<HeaderAuth> {
         Some((access_key_id, signature)) if !access_key_id.is_empty() && !signature.is_empty() => {
             Ok(HeaderAuth::V2 { access_key_id: access_key_id.to_owned(), signature: signature.to_owned() })
         }
-        _ => Err(S3Error::with_message(
-            S3ErrorCode::InvalidArgument,
-            "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
-        )
-        .extra("ArgumentName", "Authorization")
-        .extra("ArgumentValue", format!("AWS {rest}"))),
+        _ => Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
+            .extra("ArgumentName", "Authorization")
+            .extra("ArgumentValue", format!("AWS {rest}"))),
     }
 }
 
@@ -213,8 +187,7 @@ fn parse_v2(rest: &str) -> S3Result<HeaderAuth> {
 mod tests {
     use super::*;
 
-    const GOOD: &str =
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, \
+    const GOOD: &str = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, \
         SignedHeaders=host;range;x-amz-date, \
         Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024";
 
@@ -224,8 +197,7 @@ mod tests {
 
     #[test]
     fn parses_the_documented_v4_header() {
-        let HeaderAuth::V4 { credential, signed_headers, signature } = parse_authorization(GOOD).unwrap()
-        else {
+        let HeaderAuth::V4 { credential, signed_headers, signature } = parse_authorization(GOOD).unwrap() else {
             panic!("not V4");
         };
         assert_eq!(credential.access_key_id, "AKIAIOSFODNN7EXAMPLE");
@@ -241,14 +213,8 @@ mod tests {
     #[test]
     fn malformed_v4_headers() {
         let malformed = S3ErrorCode::AuthorizationHeaderMalformed;
-        assert_eq!(
-            code("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request, SignedHeaders=host"),
-            malformed
-        );
-        assert_eq!(
-            code("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3, SignedHeaders=host, Signature=a"),
-            malformed
-        );
+        assert_eq!(code("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request, SignedHeaders=host"), malformed);
+        assert_eq!(code("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3, SignedHeaders=host, Signature=a"), malformed);
         assert_eq!(code("AWS4-HMAC-SHA256 Credential=AK/2013054/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=a"), malformed);
         assert_eq!(code("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;;a, Signature=a"), malformed);
         assert_eq!(code("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request, Foo=1, SignedHeaders=host, Signature=a"), malformed);
@@ -271,10 +237,7 @@ mod tests {
     fn parses_v2_headers() {
         assert_eq!(
             parse_authorization("AWS AKIAIOSFODNN7EXAMPLE:bWq2s1WEIj+Ydj0vQ697zp+IXMU=").unwrap(),
-            HeaderAuth::V2 {
-                access_key_id: "AKIAIOSFODNN7EXAMPLE".to_owned(),
-                signature: "bWq2s1WEIj+Ydj0vQ697zp+IXMU=".to_owned()
-            }
+            HeaderAuth::V2 { access_key_id: "AKIAIOSFODNN7EXAMPLE".to_owned(), signature: "bWq2s1WEIj+Ydj0vQ697zp+IXMU=".to_owned() }
         );
         assert_eq!(code("AWS AKIAIOSFODNN7EXAMPLE"), S3ErrorCode::InvalidArgument);
         assert_eq!(code("AWS :sig"), S3ErrorCode::InvalidArgument);

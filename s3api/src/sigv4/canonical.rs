@@ -118,11 +118,7 @@ pub fn canonical_header_value(value: &[u8], out: &mut Vec<u8>) {
 /// `name:value\n`, several values of one header joined with `,`. `host` falls back to
 /// `authority` (HTTP/2 requests carry no `Host` header). Returns the first signed header
 /// the request lacks as the error.
-pub fn canonical_headers(
-    headers: &HeaderMap,
-    authority: Option<&str>,
-    signed_headers: &[String],
-) -> Result<Vec<u8>, String> {
+pub fn canonical_headers(headers: &HeaderMap, authority: Option<&str>, signed_headers: &[String]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     for name in signed_headers {
         out.extend_from_slice(name.as_bytes());
@@ -159,9 +155,7 @@ pub fn canonical_request(
     signed_headers: &str,
     hashed_payload: &str,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(
-        method.len() + canonical_uri.len() + canonical_query.len() + canonical_headers.len() + 200,
-    );
+    let mut out = Vec::with_capacity(method.len() + canonical_uri.len() + canonical_query.len() + canonical_headers.len() + 200);
     for part in [method.as_bytes(), canonical_uri.as_bytes(), canonical_query.as_bytes()] {
         out.extend_from_slice(part);
         out.push(b'\n');
@@ -234,14 +228,7 @@ mod tests {
     /// the signature against the published values.
     fn check_example(ex: Example<'_>, expected_creq: &str, expected_signature: &str) {
         let canon_headers = canonical_headers(&headers(ex.headers), None, &names(ex.signed)).unwrap();
-        let creq = canonical_request(
-            ex.method,
-            &canonical_uri(ex.path),
-            &canonical_query(ex.query, None),
-            &canon_headers,
-            ex.signed,
-            ex.payload,
-        );
+        let creq = canonical_request(ex.method, &canonical_uri(ex.path), &canonical_query(ex.query, None), &canon_headers, ex.signed, ex.payload);
         assert_eq!(String::from_utf8_lossy(&creq), expected_creq);
         let sts = string_to_sign("20130524T000000Z", &scope(day(), "us-east-1", "s3"), &creq);
         let key = signing_key(SECRET, day(), "us-east-1", "s3");
@@ -308,11 +295,7 @@ mod tests {
                 method: "GET",
                 path: "/",
                 query: "lifecycle",
-                headers: &[
-                    ("host", "examplebucket.s3.amazonaws.com"),
-                    ("x-amz-content-sha256", EMPTY),
-                    ("x-amz-date", "20130524T000000Z"),
-                ],
+                headers: &[("host", "examplebucket.s3.amazonaws.com"), ("x-amz-content-sha256", EMPTY), ("x-amz-date", "20130524T000000Z")],
                 signed: "host;x-amz-content-sha256;x-amz-date",
                 payload: EMPTY,
             },
@@ -332,11 +315,7 @@ mod tests {
                 method: "GET",
                 path: "/",
                 query: "max-keys=2&prefix=J",
-                headers: &[
-                    ("host", "examplebucket.s3.amazonaws.com"),
-                    ("x-amz-content-sha256", EMPTY),
-                    ("x-amz-date", "20130524T000000Z"),
-                ],
+                headers: &[("host", "examplebucket.s3.amazonaws.com"), ("x-amz-content-sha256", EMPTY), ("x-amz-date", "20130524T000000Z")],
                 signed: "host;x-amz-content-sha256;x-amz-date",
                 payload: EMPTY,
             },
@@ -363,14 +342,8 @@ mod tests {
              &X-Amz-SignedHeaders=host"
         );
         let hdrs = headers(&[("host", "examplebucket.s3.amazonaws.com")]);
-        let creq = canonical_request(
-            "GET",
-            &canonical_uri("/test.txt"),
-            &query,
-            &canonical_headers(&hdrs, None, &names("host")).unwrap(),
-            "host",
-            "UNSIGNED-PAYLOAD",
-        );
+        let creq =
+            canonical_request("GET", &canonical_uri("/test.txt"), &query, &canonical_headers(&hdrs, None, &names("host")).unwrap(), "host", "UNSIGNED-PAYLOAD");
         let sts = string_to_sign("20130524T000000Z", &scope(day(), "us-east-1", "s3"), &creq);
         assert!(sts.ends_with("3bfa292879f6447bbcda7001decf97f4a54dc650c8942174ae0a9121cf58ad04"));
         let key = signing_key(SECRET, day(), "us-east-1", "s3");
@@ -429,8 +402,7 @@ mod tests {
 
     #[test]
     fn canonical_header_values_are_trimmed_collapsed_and_joined() {
-        let hdrs =
-            headers(&[("x-amz-meta-a", "  one   two  "), ("x-amz-meta-b", "1"), ("x-amz-meta-b", "2")]);
+        let hdrs = headers(&[("x-amz-meta-a", "  one   two  "), ("x-amz-meta-b", "1"), ("x-amz-meta-b", "2")]);
         let got = canonical_headers(&hdrs, None, &names("x-amz-meta-a;x-amz-meta-b")).unwrap();
         assert_eq!(got, b"x-amz-meta-a:one two\nx-amz-meta-b:1,2\n");
         assert_eq!(canonical_headers(&hdrs, None, &names("x-amz-meta-c")), Err("x-amz-meta-c".to_owned()));

@@ -24,12 +24,11 @@ use http::request::Parts;
 use crate::error::{S3Error, S3ErrorCode, S3Result};
 
 pub use payload::{
-    anonymous_payload_mode, payload_mode, PayloadMode, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
-    STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD,
+    anonymous_payload_mode, payload_mode, PayloadMode, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD,
 };
 pub use streaming::{signatures_equal, ChunkSigner, EMPTY_SHA256_HEX};
-pub use v2::promote_query_headers;
 pub use time::{MAX_PRESIGNED_EXPIRES, MAX_SKEW};
+pub use v2::promote_query_headers;
 
 /// Which authentication scheme a request used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,11 +74,7 @@ pub fn parse(parts: &Parts) -> S3Result<Option<SignedRequest>> {
     let mut authorizations = parts.headers.get_all(http::header::AUTHORIZATION).iter();
     let header = authorizations.next();
     if authorizations.next().is_some() {
-        return Err(S3Error::with_message(
-            S3ErrorCode::InvalidArgument,
-            "Only one Authorization header may be given",
-        )
-        .extra("ArgumentName", "Authorization"));
+        return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "Only one Authorization header may be given").extra("ArgumentName", "Authorization"));
     }
     let params = presigned::QueryParams::parse(parts.uri.query().unwrap_or(""));
     let v4_query = presigned::is_presigned(&params);
@@ -91,26 +86,19 @@ pub fn parse(parts: &Parts) -> S3Result<Option<SignedRequest>> {
              string parameter or the Authorization header should be specified",
         )
         .extra("ArgumentName", "Authorization")
-        .extra(
-            "ArgumentValue",
-            header.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).unwrap_or_default(),
-        ));
+        .extra("ArgumentValue", header.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).unwrap_or_default()));
     }
     let claim = if let Some(value) = header {
-        let value = value.to_str().map_err(|_| {
-            S3Error::with_message(S3ErrorCode::InvalidArgument, "Unsupported Authorization Type")
-                .extra("ArgumentName", "Authorization")
-        })?;
+        let value = value
+            .to_str()
+            .map_err(|_| S3Error::with_message(S3ErrorCode::InvalidArgument, "Unsupported Authorization Type").extra("ArgumentName", "Authorization"))?;
         match authorization::parse_authorization(value)? {
             authorization::HeaderAuth::V4 { credential, signed_headers, signature } => {
                 Claim::V4(Box::new(v4::V4Claim::from_header(credential, signed_headers, signature, parts)))
             }
-            authorization::HeaderAuth::V2 { access_key_id, signature } => Claim::V2(v2::V2Claim {
-                access_key_id,
-                signature,
-                session_token: header_session_token(parts),
-                expires: None,
-            }),
+            authorization::HeaderAuth::V2 { access_key_id, signature } => {
+                Claim::V2(v2::V2Claim { access_key_id, signature, session_token: header_session_token(parts), expires: None })
+            }
         }
     } else if v4_query {
         Claim::V4(Box::new(v4::V4Claim::from_presigned(presigned::parse(&params)?)))
@@ -169,14 +157,7 @@ impl SignedRequest {
     /// AccessDenied "Request has expired", dated more than 15 minutes ahead -> AccessDenied
     /// "Request is not valid yet"; a wrong signature -> SignatureDoesNotMatch with the
     /// string to sign (compared in constant time).
-    pub fn verify(
-        &self,
-        parts: &Parts,
-        vhost_bucket: Option<&str>,
-        region: &str,
-        secret_access_key: &str,
-        now: DateTime<Utc>,
-    ) -> S3Result<Verified> {
+    pub fn verify(&self, parts: &Parts, vhost_bucket: Option<&str>, region: &str, secret_access_key: &str, now: DateTime<Utc>) -> S3Result<Verified> {
         match &self.claim {
             Claim::V4(claim) => v4::verify(claim, parts, region, secret_access_key, now),
             Claim::V2(claim) => v2::verify(claim, parts, vhost_bucket, secret_access_key, now),

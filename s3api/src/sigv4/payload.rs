@@ -35,12 +35,7 @@ pub enum PayloadMode {
 impl PayloadMode {
     /// The body is aws-chunked.
     pub fn is_streaming(self) -> bool {
-        matches!(
-            self,
-            PayloadMode::StreamingSigned
-                | PayloadMode::StreamingSignedTrailer
-                | PayloadMode::StreamingUnsignedTrailer
-        )
+        matches!(self, PayloadMode::StreamingSigned | PayloadMode::StreamingSignedTrailer | PayloadMode::StreamingUnsignedTrailer)
     }
 
     /// Chunks carry signatures that need the request's signing key.
@@ -61,10 +56,7 @@ impl PayloadMode {
             STREAMING_SIGNED_TRAILER => return Ok(PayloadMode::StreamingSignedTrailer),
             STREAMING_UNSIGNED_TRAILER => return Ok(PayloadMode::StreamingUnsignedTrailer),
             STREAMING_ECDSA | STREAMING_ECDSA_TRAILER => {
-                return Err(S3Error::with_message(
-                    S3ErrorCode::NotImplemented,
-                    format!("x-amz-content-sha256 {value} (SigV4a) is not supported"),
-                ))
+                return Err(S3Error::with_message(S3ErrorCode::NotImplemented, format!("x-amz-content-sha256 {value} (SigV4a) is not supported")))
             }
             _ => {}
         }
@@ -77,12 +69,9 @@ impl PayloadMode {
 }
 
 fn invalid_value(value: &str) -> S3Error {
-    S3Error::with_message(
-        S3ErrorCode::InvalidArgument,
-        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a SHA-256 hex digest, or a STREAMING-... value",
-    )
-    .extra("ArgumentName", X_AMZ_CONTENT_SHA256)
-    .extra("ArgumentValue", value)
+    S3Error::with_message(S3ErrorCode::InvalidArgument, "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a SHA-256 hex digest, or a STREAMING-... value")
+        .extra("ArgumentName", X_AMZ_CONTENT_SHA256)
+        .extra("ArgumentValue", value)
 }
 
 /// The raw `x-amz-content-sha256` value, if the request has one. A value that is not
@@ -93,10 +82,7 @@ pub fn content_sha256_header(headers: &HeaderMap) -> S3Result<Option<&str>> {
         return Ok(None);
     };
     if values.next().is_some() {
-        return Err(S3Error::with_message(
-            S3ErrorCode::InvalidArgument,
-            "x-amz-content-sha256 must be given only once",
-        ));
+        return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "x-amz-content-sha256 must be given only once"));
     }
     first.to_str().map(Some).map_err(|_| invalid_value(&String::from_utf8_lossy(first.as_bytes())))
 }
@@ -105,10 +91,7 @@ pub fn content_sha256_header(headers: &HeaderMap) -> S3Result<Option<&str>> {
 pub fn payload_mode(headers: &HeaderMap) -> S3Result<PayloadMode> {
     match content_sha256_header(headers)? {
         Some(value) => PayloadMode::parse(value),
-        None => Err(S3Error::with_message(
-            S3ErrorCode::InvalidRequest,
-            "Missing required header for this request: x-amz-content-sha256",
-        )),
+        None => Err(S3Error::with_message(S3ErrorCode::InvalidRequest, "Missing required header for this request: x-amz-content-sha256")),
     }
 }
 
@@ -160,10 +143,7 @@ mod tests {
     #[test]
     fn rejects_ecdsa_as_not_implemented_and_garbage_as_invalid_argument() {
         assert_eq!(PayloadMode::parse(STREAMING_ECDSA).unwrap_err().code, S3ErrorCode::NotImplemented);
-        assert_eq!(
-            PayloadMode::parse(STREAMING_ECDSA_TRAILER).unwrap_err().code,
-            S3ErrorCode::NotImplemented
-        );
+        assert_eq!(PayloadMode::parse(STREAMING_ECDSA_TRAILER).unwrap_err().code, S3ErrorCode::NotImplemented);
         for bad in ["", "garbage", "unsigned-payload", &"g".repeat(64), &"a".repeat(63)] {
             let err = PayloadMode::parse(bad).unwrap_err();
             assert_eq!(err.code, S3ErrorCode::InvalidArgument, "{bad}");
@@ -182,10 +162,7 @@ mod tests {
     #[test]
     fn anonymous_requests_cannot_use_signed_streaming() {
         assert_eq!(anonymous_payload_mode(&headers(None)), Ok(PayloadMode::Unsigned));
-        assert_eq!(
-            anonymous_payload_mode(&headers(Some(STREAMING_UNSIGNED_TRAILER))),
-            Ok(PayloadMode::StreamingUnsignedTrailer)
-        );
+        assert_eq!(anonymous_payload_mode(&headers(Some(STREAMING_UNSIGNED_TRAILER))), Ok(PayloadMode::StreamingUnsignedTrailer));
         for mode in [STREAMING_SIGNED, STREAMING_SIGNED_TRAILER] {
             let err = anonymous_payload_mode(&headers(Some(mode))).unwrap_err();
             assert_eq!(err.code, S3ErrorCode::InvalidRequest);

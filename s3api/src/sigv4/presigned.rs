@@ -88,20 +88,17 @@ pub fn parse(params: &QueryParams) -> S3Result<Presigned> {
     let algorithm = get(X_AMZ_ALGORITHM)?;
     match algorithm.as_deref() {
         Some(ALGORITHM) | None => {}
-        Some(ALGORITHM_ECDSA) => return Err(S3Error::with_message(
-            S3ErrorCode::NotImplemented,
-            "AWS Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with AWS4-HMAC-SHA256",
-        )),
+        Some(ALGORITHM_ECDSA) => {
+            return Err(S3Error::with_message(
+                S3ErrorCode::NotImplemented,
+                "AWS Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with AWS4-HMAC-SHA256",
+            ))
+        }
         Some(_) => return Err(query_error("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")),
     }
-    let (Some(_), Some(credential), Some(signature), Some(amz_date), Some(signed_headers), Some(expires)) = (
-        algorithm,
-        get(X_AMZ_CREDENTIAL)?,
-        get(X_AMZ_SIGNATURE)?,
-        get(X_AMZ_DATE)?,
-        get(X_AMZ_SIGNED_HEADERS)?,
-        get(X_AMZ_EXPIRES)?,
-    ) else {
+    let (Some(_), Some(credential), Some(signature), Some(amz_date), Some(signed_headers), Some(expires)) =
+        (algorithm, get(X_AMZ_CREDENTIAL)?, get(X_AMZ_SIGNATURE)?, get(X_AMZ_DATE)?, get(X_AMZ_SIGNED_HEADERS)?, get(X_AMZ_EXPIRES)?)
+    else {
         return Err(query_error(
             "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
              X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
@@ -182,31 +179,17 @@ mod tests {
             ("soon", "X-Amz-Expires should be a number"),
             ("0", "X-Amz-Expires must be at least 1 second"),
         ] {
-            assert_eq!(
-                message(&EXAMPLE.replace("X-Amz-Expires=86400", &format!("X-Amz-Expires={value}"))),
-                expected
-            );
+            assert_eq!(message(&EXAMPLE.replace("X-Amz-Expires=86400", &format!("X-Amz-Expires={value}"))), expected);
         }
-        assert_eq!(
-            parse_str(&EXAMPLE.replace("X-Amz-Expires=86400", "X-Amz-Expires=604800"))
-                .unwrap()
-                .window
-                .expires,
-            604800
-        );
-        assert_eq!(
-            parse_str(&EXAMPLE.replace("X-Amz-Expires=86400", "X-Amz-Expires=1")).unwrap().window.expires,
-            1
-        );
+        assert_eq!(parse_str(&EXAMPLE.replace("X-Amz-Expires=86400", "X-Amz-Expires=604800")).unwrap().window.expires, 604800);
+        assert_eq!(parse_str(&EXAMPLE.replace("X-Amz-Expires=86400", "X-Amz-Expires=1")).unwrap().window.expires, 1);
     }
 
     #[test]
     fn malformed_parameters() {
-        assert!(message(&EXAMPLE.replace("&X-Amz-Expires=86400", ""))
-            .starts_with("Query-string authentication version 4 requires"));
+        assert!(message(&EXAMPLE.replace("&X-Amz-Expires=86400", "")).starts_with("Query-string authentication version 4 requires"));
         assert!(message(&EXAMPLE.replace("20130524T000000Z", "2013-05-24")).starts_with("X-Amz-Date must be"));
-        assert!(message(&EXAMPLE.replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA1"))
-            .starts_with("X-Amz-Algorithm only supports"));
+        assert!(message(&EXAMPLE.replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA1")).starts_with("X-Amz-Algorithm only supports"));
         assert!(message(&EXAMPLE.replace("%2Fs3%2F", "%2Fiam%2F")).contains("incorrect service"));
         assert!(message(&EXAMPLE.replace("%2Fus-east-1", "")).contains("the Credential is mal-formed"));
         assert!(message(&format!("{EXAMPLE}&X-Amz-Date=20130524T000000Z")).contains("only once"));

@@ -63,10 +63,7 @@ pub fn sign(input: &SigningInput<'_>) -> Vec<(String, String)> {
     vec![
         ("x-amz-date".to_owned(), amz_date),
         ("x-amz-content-sha256".to_owned(), payload_hash),
-        (
-            "authorization".to_owned(),
-            format!("{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}", input.access_key_id),
-        ),
+        ("authorization".to_owned(), format!("{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}", input.access_key_id)),
     ]
 }
 

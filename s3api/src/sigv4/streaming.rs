@@ -42,10 +42,7 @@ impl ChunkSigner {
 
     /// The string to sign for one chunk (`AWS4-HMAC-SHA256-PAYLOAD`).
     pub fn chunk_string_to_sign(&self, previous_signature: &str, chunk_sha256_hex: &str) -> String {
-        format!(
-            "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}\n{}\n{}\n{}",
-            self.amz_date, self.scope, previous_signature, EMPTY_SHA256_HEX, chunk_sha256_hex
-        )
+        format!("AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}\n{}\n{}\n{}", self.amz_date, self.scope, previous_signature, EMPTY_SHA256_HEX, chunk_sha256_hex)
     }
 
     /// The hex signature of one chunk whose data hashes to `chunk_sha256`.
@@ -58,10 +55,7 @@ impl ChunkSigner {
     /// is each trailer as `name:value\n`, names lower-case, in the order sent.
     pub fn trailer_signature(&self, previous_signature: &str, canonical_trailers: &str) -> String {
         let hash = hex::encode(Sha256::digest(canonical_trailers.as_bytes()));
-        let sts = format!(
-            "AWS4-HMAC-SHA256-TRAILER\n{}\n{}\n{}\n{}",
-            self.amz_date, self.scope, previous_signature, hash
-        );
+        let sts = format!("AWS4-HMAC-SHA256-TRAILER\n{}\n{}\n{}\n{}", self.amz_date, self.scope, previous_signature, hash);
         aws_sigv4::sign::v4::calculate_signature(&self.signing_key, sts.as_bytes())
     }
 }

@@ -6,8 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
-    SigningSettings, UriPathNormalizationMode,
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings, UriPathNormalizationMode,
 };
 use chrono::{DateTime, Utc};
 use http::request::Parts;
@@ -53,10 +52,7 @@ fn doc_authorization(signed_headers: &str, signature: &str) -> String {
 /// "GET Object" of "Signature Calculations for the Authorization Header: Transferring
 /// Payload in a Single Chunk".
 fn doc_get_object(range: &str) -> Parts {
-    let auth = doc_authorization(
-        "host;range;x-amz-content-sha256;x-amz-date",
-        "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
-    );
+    let auth = doc_authorization("host;range;x-amz-content-sha256;x-amz-date", "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
     parts(
         "GET",
         "/test.txt",
@@ -83,10 +79,8 @@ fn aws_example_single_chunk_get_object_verifies() {
 fn aws_example_single_chunk_put_object_verifies() {
     let payload = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072";
     assert_eq!(hex::encode(Sha256::digest(b"Welcome to Amazon S3.")), payload);
-    let auth = doc_authorization(
-        "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
-        "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd",
-    );
+    let auth =
+        doc_authorization("date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class", "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
     let p = parts(
         "PUT",
         "/test$file.text",
@@ -112,12 +106,7 @@ fn aws_example_single_chunk_get_bucket_lifecycle_and_list_objects_verify() {
         let p = parts(
             "GET",
             uri,
-            &[
-                ("host", "examplebucket.s3.amazonaws.com"),
-                ("x-amz-date", "20130524T000000Z"),
-                ("x-amz-content-sha256", EMPTY),
-                ("authorization", &auth),
-            ],
+            &[("host", "examplebucket.s3.amazonaws.com"), ("x-amz-date", "20130524T000000Z"), ("x-amz-content-sha256", EMPTY), ("authorization", &auth)],
         );
         assert!(verify_at(&p, at("20130524T000000Z")).is_ok(), "{uri}");
     }
@@ -141,8 +130,7 @@ fn aws_example_query_parameters_presigned_url_verifies_until_it_expires() {
     let err = signed.verify(&p, None, REGION, SECRET, at("20130523T234459Z")).unwrap_err();
     assert_eq!((err.code, &*err.message), (S3ErrorCode::AccessDenied, "Request is not valid yet"));
     // Tampering with a signed parameter.
-    let tampered =
-        parts("GET", &DOC_PRESIGNED.replace("86400", "86401"), &[("host", "examplebucket.s3.amazonaws.com")]);
+    let tampered = parts("GET", &DOC_PRESIGNED.replace("86400", "86401"), &[("host", "examplebucket.s3.amazonaws.com")]);
     assert_eq!(code(verify_at(&tampered, at("20130524T000000Z"))), S3ErrorCode::SignatureDoesNotMatch);
     let err = parse(&parts("GET", &DOC_PRESIGNED.replace("86400", "604801"), &[])).unwrap_err();
     assert_eq!(err.message, "X-Amz-Expires must be less than a week (in seconds) that is; 604800");
@@ -187,9 +175,7 @@ fn tampered_header_path_query_or_method_fails() {
     let now = at("20130524T000000Z");
     assert_eq!(code(verify_at(&doc_get_object("bytes=0-10"), now)), S3ErrorCode::SignatureDoesNotMatch);
     let good = doc_get_object("bytes=0-9");
-    for (method, uri) in
-        [("GET", "/test.txt2"), ("GET", "/test.txt?acl"), ("HEAD", "/test.txt"), ("GET", "/Test.txt")]
-    {
+    for (method, uri) in [("GET", "/test.txt2"), ("GET", "/test.txt?acl"), ("HEAD", "/test.txt"), ("GET", "/Test.txt")] {
         let mut p = parts(method, uri, &[]);
         p.headers = good.headers.clone();
         let err = verify_at(&p, now).unwrap_err();
@@ -231,24 +217,12 @@ fn header_time_skew_is_limited_to_fifteen_minutes() {
 #[test]
 fn wrong_region_names_the_expected_one() {
     let p = doc_get_object("bytes=0-9");
-    let err = parse(&p)
-        .unwrap()
-        .unwrap()
-        .verify(&p, None, "eu-west-1", SECRET, at("20130524T000000Z"))
-        .unwrap_err();
+    let err = parse(&p).unwrap().unwrap().verify(&p, None, "eu-west-1", SECRET, at("20130524T000000Z")).unwrap_err();
     assert_eq!(err.code, S3ErrorCode::AuthorizationHeaderMalformed);
-    assert!(
-        err.message.contains("the region 'us-east-1' is wrong; expecting 'eu-west-1'"),
-        "{}",
-        err.message
-    );
+    assert!(err.message.contains("the region 'us-east-1' is wrong; expecting 'eu-west-1'"), "{}", err.message);
     assert!(err.extra.contains(&("Region", "eu-west-1".to_owned())));
     let q = parts("GET", DOC_PRESIGNED, &[("host", "examplebucket.s3.amazonaws.com")]);
-    let err = parse(&q)
-        .unwrap()
-        .unwrap()
-        .verify(&q, None, "eu-west-1", SECRET, at("20130524T000000Z"))
-        .unwrap_err();
+    let err = parse(&q).unwrap().unwrap().verify(&q, None, "eu-west-1", SECRET, at("20130524T000000Z")).unwrap_err();
     assert_eq!(err.code, S3ErrorCode::AuthorizationQueryParametersError);
 }
 
@@ -259,10 +233,7 @@ fn header_rules() {
     let mut p = doc_get_object("bytes=0-9");
     p.headers.remove("x-amz-content-sha256");
     let err = verify_at(&p, now).unwrap_err();
-    assert_eq!(
-        (err.code, &*err.message),
-        (S3ErrorCode::InvalidRequest, "Missing required header for this request: x-amz-content-sha256")
-    );
+    assert_eq!((err.code, &*err.message), (S3ErrorCode::InvalidRequest, "Missing required header for this request: x-amz-content-sha256"));
     // A signed header missing from the request.
     let mut p = doc_get_object("bytes=0-9");
     p.headers.remove("range");
@@ -300,18 +271,10 @@ fn header_rules() {
 fn date_header_stands_in_for_x_amz_date() {
     let date = "Fri, 24 May 2013 00:00:00 GMT";
     let signed = "date;host;x-amz-content-sha256";
-    let headers =
-        [("host", "examplebucket.s3.amazonaws.com"), ("date", date), ("x-amz-content-sha256", EMPTY)];
+    let headers = [("host", "examplebucket.s3.amazonaws.com"), ("date", date), ("x-amz-content-sha256", EMPTY)];
     let p = parts("GET", "/test.txt", &headers);
     let names: Vec<String> = signed.split(';').map(str::to_owned).collect();
-    let creq = canonical::canonical_request(
-        "GET",
-        "/test.txt",
-        "",
-        &canonical::canonical_headers(&p.headers, None, &names).unwrap(),
-        signed,
-        EMPTY,
-    );
+    let creq = canonical::canonical_request("GET", "/test.txt", "", &canonical::canonical_headers(&p.headers, None, &names).unwrap(), signed, EMPTY);
     let day = at("20130524T000000Z").date_naive();
     let sts = canonical::string_to_sign("20130524T000000Z", "20130524/us-east-1/s3/aws4_request", &creq);
     let sig = canonical::signature(&canonical::signing_key(SECRET, day, REGION, "s3"), &sts);
@@ -335,10 +298,7 @@ fn mechanisms_detection() {
     assert_eq!(parse(&v2).unwrap().unwrap().kind(), AuthKind::V2Query);
     let v2 = parts("GET", "/b/k", &[("authorization", "AWS AK:sig"), ("x-amz-security-token", "tok")]);
     let signed = parse(&v2).unwrap().unwrap();
-    assert_eq!(
-        (signed.kind(), signed.access_key_id(), signed.session_token()),
-        (AuthKind::V2Header, "AK", Some("tok"))
-    );
+    assert_eq!((signed.kind(), signed.access_key_id(), signed.session_token()), (AuthKind::V2Header, "AK", Some("tok")));
     let bearer = parts("GET", "/", &[("authorization", "Bearer x")]);
     assert_eq!(parse(&bearer).unwrap_err().code, S3ErrorCode::InvalidArgument);
     let bad_query = parts("GET", "/?X-Amz-Credential=x", &[]);
@@ -372,8 +332,7 @@ impl<'a> AwsSigned<'a> {
     }
 
     fn sign(self) -> Parts {
-        let identity =
-            Credentials::new(AKID, SECRET, self.session_token.map(str::to_owned), None, "test").into();
+        let identity = Credentials::new(AKID, SECRET, self.session_token.map(str::to_owned), None, "test").into();
         let mut settings = SigningSettings::default();
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
@@ -391,8 +350,7 @@ impl<'a> AwsSigned<'a> {
             .build()
             .unwrap()
             .into();
-        let signable =
-            SignableRequest::new(self.method, self.uri, self.headers.iter().copied(), self.body).unwrap();
+        let signable = SignableRequest::new(self.method, self.uri, self.headers.iter().copied(), self.body).unwrap();
         let (instructions, _) = sign(signable, &params).unwrap().into_parts();
         let mut builder = http::Request::builder().method(self.method).uri(self.uri);
         for (name, value) in &self.headers {
@@ -454,12 +412,7 @@ fn query_with_special_characters_signed_by_aws_sigv4_verifies() {
 fn extra_signed_headers_and_session_token_signed_by_aws_sigv4_verify() {
     let mut req = AwsSigned::get("/bucket/k");
     req.method = "PUT";
-    req.headers.extend([
-        ("x-amz-meta-a", "  spaced   out  "),
-        ("x-amz-meta-b", "1"),
-        ("content-type", "text/plain"),
-        ("x-amz-storage-class", "STANDARD"),
-    ]);
+    req.headers.extend([("x-amz-meta-a", "  spaced   out  "), ("x-amz-meta-b", "1"), ("content-type", "text/plain"), ("x-amz-storage-class", "STANDARD")]);
     req.body = SignableBody::UnsignedPayload;
     req.session_token = Some("SESSION/TOKEN+=");
     let p = req.sign();
@@ -518,10 +471,7 @@ fn streaming_uploads_signed_by_aws_sigv4_hand_back_a_matching_chunk_signer() {
             .unwrap();
         let chunk = bytes::Bytes::from_static(b"hello");
         let expected = aws_sigv4::sign::v4::sign_chunk(&chunk, signer.seed_signature(), &params).unwrap();
-        assert_eq!(
-            signer.chunk_signature(signer.seed_signature(), &Sha256::digest(&chunk)),
-            expected.signature()
-        );
+        assert_eq!(signer.chunk_signature(signer.seed_signature(), &Sha256::digest(&chunk)), expected.signature());
     }
 }
 
@@ -560,8 +510,7 @@ fn hostile_inputs_never_panic() {
     for uri in uris {
         for authorization in authorizations.iter().map(Some).chain([None]) {
             for date in ["20130524T000000Z", "", "Tue, 27 Mar 2007 19:36:42 +0000", "99991231T235959Z"] {
-                let mut headers =
-                    vec![("host", "h"), ("x-amz-date", date), ("x-amz-content-sha256", "UNSIGNED-PAYLOAD")];
+                let mut headers = vec![("host", "h"), ("x-amz-date", date), ("x-amz-content-sha256", "UNSIGNED-PAYLOAD")];
                 if let Some(value) = authorization {
                     headers.push(("authorization", value));
                 }

@@ -45,9 +45,7 @@ pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
         "%a %b %e %H:%M:%S %Y",      // asctime
         "%a, %d %b %Y %H:%M:%S UTC", // RFC 1123 with UTC, sent by some clients
     ];
-    NAIVE_FORMATS.iter().find_map(|format| {
-        NaiveDateTime::parse_from_str(value, format).ok().map(|naive| Utc.from_utc_datetime(&naive))
-    })
+    NAIVE_FORMATS.iter().find_map(|format| NaiveDateTime::parse_from_str(value, format).ok().map(|naive| Utc.from_utc_datetime(&naive)))
 }
 
 /// `ServerTime` / `Expires` as S3 writes them in error documents: `2013-05-24T00:00:00Z`.
@@ -75,10 +73,7 @@ pub fn check_skew(request_time: DateTime<Utc>, raw: &str, now: DateTime<Utc>) ->
 
 /// The `AccessDenied` S3 answers when a request carries no usable date.
 pub fn missing_date() -> S3Error {
-    S3Error::with_message(
-        S3ErrorCode::AccessDenied,
-        "AWS authentication requires a valid Date or x-amz-date header",
-    )
+    S3Error::with_message(S3ErrorCode::AccessDenied, "AWS authentication requires a valid Date or x-amz-date header")
 }
 
 /// Checks a presigned V4 request's validity window: signed at `signed_at` for `expires`

@@ -50,19 +50,8 @@ pub const SUBRESOURCES: &[&str] = &[
 
 /// Subresources added later that some clients (botocore, minio-go) also sign; a request
 /// using one is accepted with or without it in the resource.
-pub const EXTENDED_SUBRESOURCES: &[&str] = &[
-    "accelerate",
-    "analytics",
-    "encryption",
-    "inventory",
-    "legal-hold",
-    "metrics",
-    "object-lock",
-    "replication",
-    "retention",
-    "select",
-    "select-type",
-];
+pub const EXTENDED_SUBRESOURCES: &[&str] =
+    &["accelerate", "analytics", "encryption", "inventory", "legal-hold", "metrics", "object-lock", "replication", "retention", "select", "select-type"];
 
 /// What a V2 request claims.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,21 +98,13 @@ pub fn promote_query_headers(parts: &mut http::request::Parts) {
 
 /// Parses `AWSAccessKeyId`, `Expires` and `Signature`.
 pub fn parse_query(params: &QueryParams) -> S3Result<V2Claim> {
-    let (Some(access_key_id), Some(expires), Some(signature)) = (
-        params.get("AWSAccessKeyId", query_error)?,
-        params.get("Expires", query_error)?,
-        params.get("Signature", query_error)?,
-    ) else {
-        return Err(query_error(
-            "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
-                .to_owned(),
-        ));
+    let (Some(access_key_id), Some(expires), Some(signature)) =
+        (params.get("AWSAccessKeyId", query_error)?, params.get("Expires", query_error)?, params.get("Signature", query_error)?)
+    else {
+        return Err(query_error("Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters".to_owned()));
     };
     let Ok(expires_at) = expires.parse::<i64>() else {
-        return Err(S3Error::with_message(
-            S3ErrorCode::AccessDenied,
-            format!("Invalid date (should be seconds since epoch): {expires}"),
-        ));
+        return Err(S3Error::with_message(S3ErrorCode::AccessDenied, format!("Invalid date (should be seconds since epoch): {expires}")));
     };
     if access_key_id.is_empty() || signature.is_empty() {
         return Err(query_error("AWSAccessKeyId and Signature must not be empty".to_owned()));
@@ -138,14 +119,7 @@ pub fn parse_query(params: &QueryParams) -> S3Result<V2Claim> {
 }
 
 /// The V2 string to sign.
-pub fn string_to_sign(
-    method: &str,
-    content_md5: &[u8],
-    content_type: &[u8],
-    date: &[u8],
-    canonical_amz_headers: &[u8],
-    canonical_resource: &[u8],
-) -> Vec<u8> {
+pub fn string_to_sign(method: &str, content_md5: &[u8], content_type: &[u8], date: &[u8], canonical_amz_headers: &[u8], canonical_resource: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     for part in [method.as_bytes(), content_md5, content_type, date] {
         out.extend_from_slice(part);
@@ -159,11 +133,8 @@ pub fn string_to_sign(
 /// The canonicalized `x-amz-*` headers: lower-case names, sorted, several values joined
 /// with `,`, each line `name:value\n`. `x-amz-date` is left out when `skip_amz_date`.
 pub fn canonical_amz_headers(headers: &HeaderMap, skip_amz_date: bool) -> Vec<u8> {
-    let mut names: Vec<&str> = headers
-        .keys()
-        .map(|name| name.as_str())
-        .filter(|name| name.starts_with("x-amz-") && !(skip_amz_date && *name == "x-amz-date"))
-        .collect();
+    let mut names: Vec<&str> =
+        headers.keys().map(|name| name.as_str()).filter(|name| name.starts_with("x-amz-") && !(skip_amz_date && *name == "x-amz-date")).collect();
     names.sort_unstable();
     let mut out = Vec::new();
     for name in names {
@@ -183,12 +154,7 @@ pub fn canonical_amz_headers(headers: &HeaderMap, skip_amz_date: bool) -> Vec<u8
 /// The canonicalized resource: `/bucket` for virtual-host-style requests, the raw path as
 /// sent, then the subresources in `subresources` present in the query, sorted, as
 /// `?name` or `?name=value` (value percent-decoded) joined with `&`.
-pub fn canonical_resource(
-    raw_path: &str,
-    raw_query: &str,
-    vhost_bucket: Option<&str>,
-    subresources: &[&str],
-) -> Vec<u8> {
+pub fn canonical_resource(raw_path: &str, raw_query: &str, vhost_bucket: Option<&str>, subresources: &[&str]) -> Vec<u8> {
     let mut out = Vec::new();
     if let Some(bucket) = vhost_bucket {
         out.push(b'/');
@@ -229,13 +195,7 @@ fn header_bytes<'a>(headers: &'a HeaderMap, name: &str) -> &'a [u8] {
 }
 
 /// Verifies a V2 claim.
-pub fn verify(
-    claim: &V2Claim,
-    parts: &Parts,
-    vhost_bucket: Option<&str>,
-    secret_access_key: &str,
-    now: DateTime<Utc>,
-) -> S3Result<Verified> {
+pub fn verify(claim: &V2Claim, parts: &Parts, vhost_bucket: Option<&str>, secret_access_key: &str, now: DateTime<Utc>) -> S3Result<Verified> {
     let headers = &parts.headers;
     let amz_date = headers.get("x-amz-date").map(|v| v.as_bytes().trim_ascii());
     let date = headers.get(http::header::DATE).map(|v| v.as_bytes().trim_ascii());
@@ -280,14 +240,7 @@ pub fn verify(
     for (date_line, skip_amz_date) in &date_variants {
         let amz_headers = canonical_amz_headers(headers, *skip_amz_date);
         for resource in &resources {
-            let sts = string_to_sign(
-                parts.method.as_str(),
-                content_md5,
-                content_type,
-                date_line,
-                &amz_headers,
-                resource,
-            );
+            let sts = string_to_sign(parts.method.as_str(), content_md5, content_type, date_line, &amz_headers, resource);
             if signatures_equal(&sign(secret_access_key, &sts), &claim.signature) {
                 return Ok(Verified { payload, chunk_signer: None });
             }
@@ -325,12 +278,7 @@ mod tests {
     }
 
     fn header_claim(signature: &str) -> V2Claim {
-        V2Claim {
-            access_key_id: "AKIAIOSFODNN7EXAMPLE".to_owned(),
-            signature: signature.to_owned(),
-            session_token: None,
-            expires: None,
-        }
+        V2Claim { access_key_id: "AKIAIOSFODNN7EXAMPLE".to_owned(), signature: signature.to_owned(), session_token: None, expires: None }
     }
 
     #[test]
@@ -351,11 +299,7 @@ mod tests {
     #[test]
     fn aws_v2_example_object_put() {
         let date = "Tue, 27 Mar 2007 21:15:45 +0000";
-        let p = parts(
-            "PUT",
-            "/photos/puppy.jpg",
-            &[("content-type", "image/jpeg"), ("content-length", "94328"), ("date", date)],
-        );
+        let p = parts("PUT", "/photos/puppy.jpg", &[("content-type", "image/jpeg"), ("content-length", "94328"), ("date", date)]);
         let claim = header_claim("MyyxeRY7whkBe+bq8fHCL/2kKUg=");
         assert!(verify(&claim, &p, Some("johnsmith"), SECRET, now(date)).is_ok());
     }
@@ -363,11 +307,7 @@ mod tests {
     #[test]
     fn aws_v2_example_list_and_acl_subresource() {
         let date = "Tue, 27 Mar 2007 19:42:41 +0000";
-        let p = parts(
-            "GET",
-            "/?prefix=photos&max-keys=50&marker=puppy",
-            &[("user-agent", "Mozilla/5.0"), ("date", date)],
-        );
+        let p = parts("GET", "/?prefix=photos&max-keys=50&marker=puppy", &[("user-agent", "Mozilla/5.0"), ("date", date)]);
         let claim = header_claim("htDYFYduRNen8P9ZfE/s9SuKy0U=");
         assert!(verify(&claim, &p, Some("johnsmith"), SECRET, now(date)).is_ok());
 
@@ -380,11 +320,8 @@ mod tests {
 
     #[test]
     fn aws_v2_example_delete_with_x_amz_date() {
-        let p = parts(
-            "DELETE",
-            "/johnsmith/photos/puppy.jpg",
-            &[("date", "Tue, 27 Mar 2007 21:20:27 +0000"), ("x-amz-date", "Tue, 27 Mar 2007 21:20:26 +0000")],
-        );
+        let p =
+            parts("DELETE", "/johnsmith/photos/puppy.jpg", &[("date", "Tue, 27 Mar 2007 21:20:27 +0000"), ("x-amz-date", "Tue, 27 Mar 2007 21:20:26 +0000")]);
         let claim = header_claim("lx3byBScXR6KzyMaifNkardMwNk=");
         assert!(verify(&claim, &p, None, SECRET, now("Tue, 27 Mar 2007 21:20:26 +0000")).is_ok());
     }
@@ -446,7 +383,11 @@ mod tests {
 
     #[test]
     fn query_headers_of_v2_presigned_urls_become_headers() {
-        let mut p = parts("PUT", "/b/k?AWSAccessKeyId=AK&Expires=1&Signature=s&x-amz-meta-colour=blue&content-type=text%2Fplain&prefix=x", &[("content-type", "image/png")]);
+        let mut p = parts(
+            "PUT",
+            "/b/k?AWSAccessKeyId=AK&Expires=1&Signature=s&x-amz-meta-colour=blue&content-type=text%2Fplain&prefix=x",
+            &[("content-type", "image/png")],
+        );
         promote_query_headers(&mut p);
         assert_eq!(p.headers.get("x-amz-meta-colour").unwrap(), "blue");
         assert_eq!(p.headers.get("content-type").unwrap(), "image/png", "a sent header wins");
@@ -462,28 +403,19 @@ mod tests {
         let p = parts("GET", "/photos/puppy.jpg", &[("date", date)]);
         let claim = header_claim("bWq2s1WEIj+Ydj0vQ697zp+IXMU=");
         let late = now("Tue, 27 Mar 2007 19:52:43 +0000");
-        assert_eq!(
-            verify(&claim, &p, Some("johnsmith"), SECRET, late).unwrap_err().code,
-            S3ErrorCode::RequestTimeTooSkewed
-        );
+        assert_eq!(verify(&claim, &p, Some("johnsmith"), SECRET, late).unwrap_err().code, S3ErrorCode::RequestTimeTooSkewed);
         let p = parts("GET", "/photos/puppy.jpg", &[]);
         let err = verify(&claim, &p, Some("johnsmith"), SECRET, now(date)).unwrap_err();
         assert_eq!(err.code, S3ErrorCode::AccessDenied);
         let p = parts("GET", "/photos/puppy.jpg?versionId=1", &[("date", date)]);
-        assert_eq!(
-            verify(&claim, &p, Some("johnsmith"), SECRET, now(date)).unwrap_err().code,
-            S3ErrorCode::SignatureDoesNotMatch
-        );
+        assert_eq!(verify(&claim, &p, Some("johnsmith"), SECRET, now(date)).unwrap_err().code, S3ErrorCode::SignatureDoesNotMatch);
         let missing = parse_query(&QueryParams::parse("AWSAccessKeyId=a&Signature=b")).unwrap_err();
         assert_eq!(missing.code, S3ErrorCode::AuthorizationQueryParametersError);
     }
 
     #[test]
     fn canonical_resource_sorts_subresources_and_decodes_values() {
-        assert_eq!(
-            canonical_resource("/b/k", "versionId=3&uploadId=a%2Bb&prefix=x&acl", None, SUBRESOURCES),
-            b"/b/k?acl&uploadId=a+b&versionId=3"
-        );
+        assert_eq!(canonical_resource("/b/k", "versionId=3&uploadId=a%2Bb&prefix=x&acl", None, SUBRESOURCES), b"/b/k?acl&uploadId=a+b&versionId=3");
         assert_eq!(canonical_resource("/b/", "encryption", None, SUBRESOURCES), b"/b/");
         let extended: Vec<&str> = SUBRESOURCES.iter().chain(EXTENDED_SUBRESOURCES).copied().collect();
         assert_eq!(canonical_resource("/b/", "encryption", None, &extended), b"/b/?encryption");

@@ -9,15 +9,10 @@ use http::request::Parts;
 
 use super::authorization::{Credential, Location, SignedHeaders};
 use super::canonical;
-use super::payload::{
-    anonymous_payload_mode, content_sha256_header, payload_mode, PayloadMode, UNSIGNED_PAYLOAD,
-    X_AMZ_CONTENT_SHA256,
-};
+use super::payload::{anonymous_payload_mode, content_sha256_header, payload_mode, PayloadMode, UNSIGNED_PAYLOAD, X_AMZ_CONTENT_SHA256};
 use super::presigned::{Presigned, PresignedWindow, X_AMZ_SIGNATURE};
 use super::streaming::{signatures_equal, ChunkSigner};
-use super::time::{
-    check_presigned_window, check_skew, format_amz_date, missing_date, parse_amz_date, parse_http_date,
-};
+use super::time::{check_presigned_window, check_skew, format_amz_date, missing_date, parse_amz_date, parse_http_date};
 use super::Verified;
 use crate::error::{S3Error, S3ErrorCode, S3Result};
 
@@ -34,24 +29,9 @@ pub struct V4Claim {
 }
 
 impl V4Claim {
-    pub fn from_header(
-        credential: Credential,
-        signed_headers: SignedHeaders,
-        signature: String,
-        parts: &Parts,
-    ) -> Self {
-        let session_token = parts
-            .headers
-            .get("x-amz-security-token")
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        V4Claim {
-            location: Location::Header,
-            credential,
-            signed_headers,
-            signature,
-            session_token,
-            presigned: None,
-        }
+    pub fn from_header(credential: Credential, signed_headers: SignedHeaders, signature: String, parts: &Parts) -> Self {
+        let session_token = parts.headers.get("x-amz-security-token").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        V4Claim { location: Location::Header, credential, signed_headers, signature, session_token, presigned: None }
     }
 
     pub fn from_presigned(p: Presigned) -> Self {
@@ -68,8 +48,7 @@ impl V4Claim {
 
 /// `x-amz-*` headers that may be sent without being signed.
 fn may_be_unsigned(name: &str, loc: Location) -> bool {
-    name == X_AMZ_CONTENT_SHA256
-        || (loc == Location::Query && matches!(name, "x-amz-user-agent" | "x-amz-checksum-mode"))
+    name == X_AMZ_CONTENT_SHA256 || (loc == Location::Query && matches!(name, "x-amz-user-agent" | "x-amz-checksum-mode"))
 }
 
 /// The request time of a header-signed request: `x-amz-date`, else `Date`. Returns the
@@ -88,19 +67,11 @@ fn header_request_time(parts: &Parts) -> S3Result<(String, String, DateTime<Utc>
 }
 
 /// Verifies a SigV4 claim.
-pub fn verify(
-    claim: &V4Claim,
-    parts: &Parts,
-    region: &str,
-    secret_access_key: &str,
-    now: DateTime<Utc>,
-) -> S3Result<Verified> {
+pub fn verify(claim: &V4Claim, parts: &Parts, region: &str, secret_access_key: &str, now: DateTime<Utc>) -> S3Result<Verified> {
     let loc = claim.location;
     let credential = &claim.credential;
     if credential.region != region {
-        return Err(loc
-            .credential_error(format!("the region '{}' is wrong; expecting '{region}'", credential.region))
-            .extra("Region", region));
+        return Err(loc.credential_error(format!("the region '{}' is wrong; expecting '{region}'", credential.region)).extra("Region", region));
     }
 
     // Time, and the payload line of the canonical request.
@@ -150,20 +121,13 @@ pub fn verify(
         .filter(|name| name.starts_with("x-amz-") && !signed.contains(name) && !may_be_unsigned(name, loc))
         .collect();
     if !unsigned.is_empty() {
-        return Err(S3Error::with_message(
-            S3ErrorCode::AccessDenied,
-            "There were headers present in the request which were not signed",
-        )
-        .extra("HeadersNotSigned", unsigned.join(", ")));
+        return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "There were headers present in the request which were not signed")
+            .extra("HeadersNotSigned", unsigned.join(", ")));
     }
     let authority = parts.uri.authority().map(|a| a.as_str());
-    let canonical_headers =
-        canonical::canonical_headers(&parts.headers, authority, &signed.names).map_err(|missing| {
-            S3Error::with_message(
-                S3ErrorCode::AccessDenied,
-                format!("The header '{missing}' is named in SignedHeaders but is not present in the request"),
-            )
-        })?;
+    let canonical_headers = canonical::canonical_headers(&parts.headers, authority, &signed.names).map_err(|missing| {
+        S3Error::with_message(S3ErrorCode::AccessDenied, format!("The header '{missing}' is named in SignedHeaders but is not present in the request"))
+    })?;
 
     // The signature.
     let exclude = claim.presigned.as_ref().map(|_| X_AMZ_SIGNATURE);
@@ -177,8 +141,7 @@ pub fn verify(
     );
     let scope = credential.scope();
     let string_to_sign = canonical::string_to_sign(&amz_date, &scope, &canonical_request);
-    let key =
-        canonical::signing_key(secret_access_key, credential.date, &credential.region, &credential.service);
+    let key = canonical::signing_key(secret_access_key, credential.date, &credential.region, &credential.service);
     let expected = canonical::signature(&key, &string_to_sign);
     if !signatures_equal(&expected, &claim.signature) {
         return Err(S3Error::new(S3ErrorCode::SignatureDoesNotMatch)
@@ -187,8 +150,6 @@ pub fn verify(
             .extra("SignatureProvided", claim.signature.clone())
             .extra("CanonicalRequest", String::from_utf8_lossy(&canonical_request).into_owned()));
     }
-    let chunk_signer = payload
-        .is_signed_streaming()
-        .then(|| ChunkSigner::new(key, amz_date, scope, claim.signature.clone()));
+    let chunk_signer = payload.is_signed_streaming().then(|| ChunkSigner::new(key, amz_date, scope, claim.signature.clone()));
     Ok(Verified { payload, chunk_signer })
 }

@@ -181,7 +181,14 @@ mod tests {
         assert_eq!(parse::<DeleteRequest>(evil.as_bytes()).unwrap_err().code, S3ErrorCode::MalformedXML);
         assert_eq!(parse::<DeleteRequest>(b"<Delete><Object>").unwrap_err().code, S3ErrorCode::MalformedXML);
         assert_eq!(parse::<DeleteRequest>(b"").unwrap_err().code, S3ErrorCode::MalformedXML);
-        assert_eq!(parse::<CompleteMultipartUploadRequest>(b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>").unwrap_err().code, S3ErrorCode::MalformedXML);
+        assert_eq!(
+            parse::<CompleteMultipartUploadRequest>(
+                b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>e</ETag></Part></CompleteMultipartUpload>"
+            )
+            .unwrap_err()
+            .code,
+            S3ErrorCode::MalformedXML
+        );
     }
 
     #[test]
@@ -195,7 +202,8 @@ mod tests {
 
     #[test]
     fn tagging_and_acl() {
-        let t: TaggingRequest = parse(b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>b</Key><Value></Value></Tag></TagSet></Tagging>").unwrap();
+        let t: TaggingRequest =
+            parse(b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag><Tag><Key>b</Key><Value></Value></Tag></TagSet></Tagging>").unwrap();
         assert_eq!(t.tag_set.tags.len(), 2);
         assert_eq!(t.tag_set.tags[1].value, "");
         let acl: AccessControlPolicyRequest = parse(br#"<AccessControlPolicy><Owner><ID>o</ID></Owner><AccessControlList>
