@@ -9,6 +9,9 @@
 //! Everything runs on 127.0.0.1 and stops by itself; the broker and the database it
 //! creates are removed at the end.
 
+// Test and benchmark code may unwrap: a failure there is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

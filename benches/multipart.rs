@@ -5,6 +5,9 @@
 //! Run: `cargo bench --bench multipart` (options: `--size-mib N`, `--part-mib N`,
 //! `--concurrency N`).
 
+// Test and benchmark code may unwrap: a failure there is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -13,6 +13,9 @@
 //! cargo bench --bench s3 -- --endpoint http://127.0.0.1:9000 --access-key … --secret-key …
 //! ```
 
+// Test and benchmark code may unwrap: a failure there is the report.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use aws_credential_types::Credentials;

@@ -3,7 +3,7 @@
 #
 #   ./scripts/test.sh                    everything: set-up, build, tests, compat
 #   ./scripts/test.sh --quick            everything but the compat scripts
-#   ./scripts/test.sh --only STAGE       one stage: setup, build, sqlite, postgres, compat
+#   ./scripts/test.sh --only STAGE       one stage: setup, lint, build, sqlite, postgres, compat
 #   ./scripts/test.sh --only compat rclone s3cmd   some compat scripts only
 #
 # Set-up installs what is missing and reuses what is there (fast on a second run):
@@ -13,9 +13,11 @@
 #               starts one for the tests that need it)
 #   clients     aws cli v2, rclone, s3cmd and kcat from apt; boto3 (latest, with awscrt)
 #               in a virtualenv under target/compat-venv
-# Then: `cargo build --release` (the server the compat scripts run), `cargo test` of
-# the workspace against SQLite, the integration tests again against PostgreSQL, and
-# every compat/*.sh script. Exits non-zero if anything failed.
+# Then: `cargo fmt --check` and `cargo clippy --all-targets -- -D warnings` (the
+# layer-order check runs with the unit tests), `cargo build --release` (the server the
+# compat scripts run), `cargo test` of the workspace against SQLite, the integration
+# tests again against PostgreSQL, and every compat/*.sh script. Exits non-zero if
+# anything failed.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -188,6 +190,10 @@ stage() {
     return 0
 }
 
+lint() {
+    cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings
+}
+
 test_sqlite() {
     env -u DEPOT_TEST_DATABASE_URL cargo test --workspace
 }
@@ -243,7 +249,7 @@ summary() {
 }
 
 usage() {
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -268,12 +274,14 @@ main() {
     case "$only" in
         "")
             setup
+            stage "cargo fmt --check, cargo clippy -D warnings" lint
             stage "cargo build --release" build_release
             stage "cargo test --workspace (SQLite)" test_sqlite
             stage "cargo test --test api (PostgreSQL)" test_postgres
             [[ $quick -eq 1 ]] || run_compat "${names[@]+"${names[@]}"}"
             ;;
         setup) setup; return 0 ;;
+        lint) stage "cargo fmt --check, cargo clippy -D warnings" lint ;;
         build) stage "cargo build --release" build_release ;;
         sqlite) stage "cargo test --workspace (SQLite)" test_sqlite ;;
         postgres) ensure_postgres; stage "cargo test --test api (PostgreSQL)" test_postgres ;;

@@ -1,23 +1,34 @@
 //! Depot: an S3-compatible object store.
 //!
 //! The crate is the server; the wire protocol lives in the `s3api` crate, which this one
-//! drives. Module map, in dependency order:
+//! drives. Its modules form layers, and every `use crate::…` points down, never up or
+//! sideways into a later module. Bottom to top:
 //!
-//! - [`config`]: flags and `DEPOT_*` variables.
-//! - [`server`]: listener, graceful shutdown, the per-request pipeline, and the S3 path
-//!   (route → authenticate → dispatch); [`admin`]: the JSON API under `/_depot/`;
-//!   [`cli`]: `depot admin`, on a running server or directly on the catalog.
-//! - [`auth`]: principals, the authentication gate, root credentials, ACLs and the pure
-//!   authorization rules.
-//! - [`bucket`], [`object`], [`multipart`]: the S3 operations, one family per file.
-//! - [`catalog`]: users, keys, buckets, versions, uploads and the outbox, in SQLite or
-//!   PostgreSQL; [`storage`]: blob files and their garbage collection; [`events`]: the
-//!   event schema written to the outbox, and the relay that publishes it (Kafka or
-//!   in-process); [`indexer`]: the idempotent consumer building the search index and
-//!   statistics, and the queries over them.
+//! 1. [`config`]: settings from flags and `DEPOT_*` variables. A leaf: imports nothing
+//!    of the crate.
+//! 2. [`catalog`]: users, keys, buckets, versions, uploads and the outbox, in SQLite or
+//!    PostgreSQL.
+//! 3. [`storage`]: blob files and their garbage collection (which asks the catalog what
+//!    is still referenced).
+//! 4. [`events`]: the event schema written to the outbox, and the relay that publishes
+//!    it (Kafka, or a transport handed to it).
+//! 5. [`indexer`]: the idempotent consumer of events (in-process transport, Kafka
+//!    consumer), the search index and statistics, and the start of the event flow.
+//! 6. [`error`]: the server's error type and its one mapping to S3 errors.
+//! 7. [`auth`]: principals, authentication, root credentials, accounts, ACLs, the pure
+//!    authorization rules, the pipeline's bucket-level authorization, rate limits.
+//! 8. [`http`]: what handlers work with: `AppState`, `S3Request`, the request body
+//!    adapter, response builders, ACL request/response helpers.
+//! 9. Handlers, each below the next: [`bucket`], [`object`], [`multipart`], [`sts`]
+//!    (the S3 and STS operations, one family per file) and [`admin`] (the JSON API
+//!    under `/_depot/`).
+//! 10. [`server`]: listener, graceful shutdown, the per-request pipeline and the S3
+//!     path (route → rate limit → authenticate → authorize → dispatch).
+//! 11. [`cli`]: the command line and `depot admin`.
 //!
-//! Nothing below the handlers knows HTTP or XML; the catalog knows nothing of files, and
-//! the blob store nothing of keys.
+//! Nothing below `http` knows HTTP or XML; the catalog knows nothing of files, and the
+//! blob store nothing of keys. The order is [`LAYERS`]; a test reads the sources and
+//! fails on any import against it.
 
 pub mod admin;
 pub mod auth;
@@ -27,8 +38,18 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod http;
 pub mod indexer;
 pub mod multipart;
 pub mod object;
 pub mod server;
 pub mod storage;
+pub mod sts;
+
+/// The crate's top-level modules, bottom layer first: a module may import only from
+/// modules listed before it.
+pub const LAYERS: &[&str] =
+    &["config", "catalog", "storage", "events", "indexer", "error", "auth", "http", "bucket", "object", "multipart", "sts", "admin", "server", "cli"];
+
+#[cfg(test)]
+mod layering;

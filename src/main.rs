@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use clap::Parser;
 use depot::auth::root::{RootCredentials, RootSource};
-use depot::config::{Cli, Command, IndexCommand};
+use depot::cli::{Cli, Command, IndexCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -48,7 +48,7 @@ async fn serve(config: depot::config::ServeConfig) -> Result<(), depot::error::E
     let root_from_env = match (&config.root_access_key, &config.root_secret_key) {
         (Some(id), Some(secret)) => Some(RootCredentials { access_key_id: id.clone(), secret_access_key: secret.expose().to_owned() }),
         (None, None) => None,
-        _ => return Err(depot::error::Error::Internal("set both DEPOT_ROOT_ACCESS_KEY and DEPOT_ROOT_SECRET_KEY, or neither".into())),
+        _ => return Err(depot::error::Error::Config("set both DEPOT_ROOT_ACCESS_KEY and DEPOT_ROOT_SECRET_KEY, or neither".into())),
     };
     let server = depot::server::start(config.clone(), root_from_env).await?;
     let (root, source) = server.root_credentials();
@@ -71,7 +71,7 @@ async fn serve(config: depot::config::ServeConfig) -> Result<(), depot::error::E
 
 async fn rebuild_index(config: depot::config::ServeConfig) -> Result<(), depot::error::Error> {
     let catalog = depot::catalog::Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
-    let report = depot::indexer::rebuild::rebuild(&catalog).await.map_err(|e| depot::error::Error::Internal(e.to_string()))?;
+    let report = depot::indexer::rebuild::rebuild(&catalog).await?;
     catalog.close().await;
     println!("Index rebuilt: {} buckets, {} versions", report.buckets, report.versions);
     Ok(())

@@ -14,8 +14,8 @@ use serde_json::json;
 use super::error::ApiError;
 use super::json::{ok, rfc3339, JsonRequest};
 use crate::auth::accounts;
-use crate::server::response::{json, Body};
-use crate::server::AppState;
+use crate::http::response::{json, Body};
+use crate::http::AppState;
 
 #[derive(Deserialize)]
 struct Credentials {

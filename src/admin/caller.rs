@@ -11,7 +11,7 @@ use crate::auth::acl::Acl;
 use crate::auth::policy::{self, Action, Resource};
 use crate::auth::{self, Principal, UserPrincipal};
 use crate::catalog::Bucket;
-use crate::server::AppState;
+use crate::http::AppState;
 
 /// Authenticates a JSON API request. Anonymous callers are refused.
 pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
@@ -22,7 +22,7 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal, 
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     let principal = match bearer {
         Some(token) => bearer_principal(state, token.trim()).await?,
-        None => auth::authenticate(&state.catalog, parts, None, &state.config.region, chrono::Utc::now()).await?.principal,
+        None => auth::authenticate(&state.catalog, parts, auth::Claim::of(parts)?, None, &state.config.region, chrono::Utc::now()).await?.principal,
     };
     match principal {
         Principal::Anonymous => Err(ApiError::MissingToken),

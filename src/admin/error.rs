@@ -10,7 +10,7 @@ use s3api::S3Error;
 use crate::auth::accounts::AccountError;
 use crate::auth::jwt::TokenError;
 use crate::auth::password::CredentialRuleError;
-use crate::server::response::{set_header, Body};
+use crate::http::response::{set_header, Body};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -138,11 +138,11 @@ impl From<AccountError> for ApiError {
             e @ AccountError::RootImmutable => ApiError::InvalidRequest(e.to_string()),
             AccountError::Token(TokenError::Expired) => ApiError::ExpiredToken,
             AccountError::Token(TokenError::Invalid) => ApiError::InvalidToken,
-            AccountError::Catalog(e) => {
-                tracing::error!(error = %e, "catalog failure");
+            AccountError::Catalog(e) if e.is_transient() => {
+                tracing::error!(error = %e, "catalog unavailable");
                 ApiError::Unavailable
             }
-            AccountError::Internal(e) => {
+            e @ (AccountError::Catalog(_) | AccountError::Hash(_) | AccountError::Sign(_) | AccountError::Server(_)) => {
                 tracing::error!(error = %e, "internal failure");
                 ApiError::Internal
             }
@@ -155,15 +155,17 @@ impl From<crate::error::Error> for ApiError {
         match e {
             crate::error::Error::S3(e) => ApiError::Signature(e),
             crate::error::Error::Catalog(e) => AccountError::Catalog(e).into(),
-            other => AccountError::Internal(other.to_string()).into(),
+            other => AccountError::Server(Box::new(other)).into(),
         }
     }
 }
 
 impl From<crate::indexer::IndexerError> for ApiError {
     fn from(e: crate::indexer::IndexerError) -> Self {
-        tracing::error!(error = %e, "index failure in the JSON API");
-        ApiError::Unavailable
+        match e {
+            crate::indexer::IndexerError::Catalog(e) => AccountError::Catalog(e).into(),
+            crate::indexer::IndexerError::Database(e) => AccountError::Catalog(crate::catalog::CatalogError::Database(e)).into(),
+        }
     }
 }
 

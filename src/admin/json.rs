@@ -16,9 +16,9 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use crate::auth::{self, accounts, Principal};
 use crate::catalog::User;
-use crate::server::body::RequestBody;
-use crate::server::response::{json, Body};
-use crate::server::AppState;
+use crate::http::body::RequestBody;
+use crate::http::response::{json, Body};
+use crate::http::AppState;
 
 /// The largest JSON request body read.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -81,7 +81,7 @@ pub async fn signed_or_bearer(state: &AppState, req: Request<Incoming>, remote: 
         let user = req.bearer_user(state).await?;
         return Ok((Some(user), req));
     }
-    let authenticated = auth::authenticate(&state.catalog, &parts, None, &state.config.region, chrono::Utc::now()).await?;
+    let authenticated = auth::authenticate(&state.catalog, &parts, auth::Claim::of(&parts)?, None, &state.config.region, chrono::Utc::now()).await?;
     let mut body = RequestBody::new(incoming, &parts.headers, &authenticated.payload, authenticated.chunk_signer).map_err(ApiError::Signature)?;
     let bytes = body.read_to_end(MAX_JSON_BODY).await.map_err(|e| match e.code {
         s3api::S3ErrorCode::MaxMessageLengthExceeded => ApiError::PayloadTooLarge,

@@ -11,8 +11,8 @@ use serde_json::json;
 use super::error::ApiError;
 use super::json::{ok, rfc3339, JsonRequest};
 use crate::auth::accounts;
-use crate::server::response::{empty, json, Body};
-use crate::server::AppState;
+use crate::http::response::{empty, json, Body};
+use crate::http::AppState;
 
 const PREFIX: &str = "/_depot/auth/keys";
 

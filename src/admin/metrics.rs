@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use crate::catalog::{now_ms, OutboxLag};
 use crate::events::EventMetrics;
-use crate::server::response::{full_body, Body};
-use crate::server::AppState;
+use crate::http::response::{full_body, Body};
+use crate::http::AppState;
 
 /// How long the health check waits for the brokers.
 const KAFKA_PROBE_TIMEOUT: Duration = Duration::from_secs(2);

@@ -19,8 +19,8 @@ use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde_json::json;
 
-use crate::server::response::{json, Body};
-use crate::server::AppState;
+use crate::http::response::{json, Body};
+use crate::http::AppState;
 
 pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, _request_id: &str) -> Response<Body> {
     let path = req.uri().path();

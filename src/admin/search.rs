@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use super::caller;
 use super::error::ApiError;
 use crate::catalog::ms_to_datetime;
+use crate::http::response::{json, Body};
+use crate::http::AppState;
 use crate::indexer::search::{self, Cursor, Scope, SearchHit, SearchQuery, SortField};
-use crate::server::response::{json, Body};
-use crate::server::AppState;
 
 /// The most results `limit` may ask for.
 pub const MAX_LIMIT: usize = 1000;

@@ -7,9 +7,9 @@ use serde_json::{json, Value};
 
 use super::caller;
 use super::error::ApiError;
+use crate::http::response::{json, Body};
+use crate::http::AppState;
 use crate::indexer::stats::{self, BucketStats};
-use crate::server::response::{json, Body};
-use crate::server::AppState;
 
 pub async fn handle(state: &AppState, req: Request<Incoming>) -> Response<Body> {
     match statistics(state, req).await {

@@ -20,8 +20,8 @@ use super::error::ApiError;
 use super::json::{ok, rfc3339, signed_or_bearer};
 use crate::auth::accounts;
 use crate::catalog::{Catalog, CatalogResult, User};
-use crate::server::response::Body;
-use crate::server::AppState;
+use crate::http::response::Body;
+use crate::http::AppState;
 
 /// Routes `/_depot/admin/…`.
 pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Response<Body> {

@@ -41,8 +41,13 @@ pub enum AccountError {
     Token(#[from] TokenError),
     #[error("catalog: {0}")]
     Catalog(#[from] CatalogError),
-    #[error("internal: {0}")]
-    Internal(String),
+    #[error("password hashing: {0}")]
+    Hash(#[from] password::HashError),
+    #[error("signing a login token: {0}")]
+    Sign(#[from] jsonwebtoken::errors::Error),
+    /// A failure of the S3 side (a signature check through the JSON API, say).
+    #[error(transparent)]
+    Server(#[from] Box<crate::error::Error>),
 }
 
 /// A new long-term key; the secret is shown this once.
@@ -67,7 +72,7 @@ pub struct SessionKey {
 pub async fn register(catalog: &Catalog, username: &str, password: &str) -> Result<User, AccountError> {
     password::check_username(username)?;
     password::check_password(password)?;
-    let hash = password::hash_blocking(password.to_owned()).await.map_err(AccountError::Internal)?;
+    let hash = password::hash_blocking(password.to_owned()).await?;
     let user = User { id: new_user_id(), username: username.to_owned(), password_hash: Some(hash), is_root: false, disabled: false, created_at: now_ms() };
     let mut tx = catalog.begin().await?;
     match tx.create_user(&user).await {
@@ -100,7 +105,7 @@ pub async fn login(
     if user.disabled {
         return Err(AccountError::UserDisabled);
     }
-    let (token, expires_at) = jwt.issue(&user.id, &user.username, now).map_err(|e| AccountError::Internal(e.to_string()))?;
+    let (token, expires_at) = jwt.issue(&user.id, &user.username, now)?;
     Ok((token, expires_at, user))
 }
 

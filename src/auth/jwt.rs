@@ -84,7 +84,7 @@ impl JwtKeys {
     pub fn load_or_create(data_dir: &Path, configured: Option<&Secret>, ttl_secs: u64) -> Result<JwtKeys, Error> {
         let secret = match configured {
             Some(s) if s.expose().len() < MIN_SECRET_BYTES => {
-                return Err(Error::Internal(format!("DEPOT_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long")))
+                return Err(Error::Config(format!("DEPOT_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long")))
             }
             Some(s) => s.expose().as_bytes().to_vec(),
             None => stored_secret(data_dir)?,
@@ -98,7 +98,7 @@ impl JwtKeys {
     }
 
     /// A token for `user_id` / `username`, and when it expires.
-    pub fn issue(&self, user_id: &str, username: &str, now: DateTime<Utc>) -> Result<(String, DateTime<Utc>), Error> {
+    pub fn issue(&self, user_id: &str, username: &str, now: DateTime<Utc>) -> Result<(String, DateTime<Utc>), jsonwebtoken::errors::Error> {
         let expires_at = now + chrono::Duration::seconds(i64::try_from(self.ttl_secs).unwrap_or(3600));
         let claims = Claims {
             sub: user_id.to_owned(),
@@ -108,8 +108,7 @@ impl JwtKeys {
             exp: expires_at.timestamp(),
             jti: uuid::Uuid::new_v4().simple().to_string(),
         };
-        let token =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| Error::Internal(format!("cannot sign a token: {e}")))?;
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, expires_at))
     }
 
@@ -131,24 +130,22 @@ fn stored_secret(data_dir: &Path) -> Result<Vec<u8>, Error> {
     use std::os::unix::fs::OpenOptionsExt;
     let path = data_dir.join(SECRET_FILE);
     let read = |path: &Path| -> Result<Vec<u8>, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Internal(format!("cannot read {SECRET_FILE}: {e}")))?;
-        let secret = hex::decode(text.trim()).map_err(|_| Error::Internal(format!("{SECRET_FILE} is not hex")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {SECRET_FILE}"), e))?;
+        let secret = hex::decode(text.trim()).map_err(|_| Error::Corrupt(format!("{SECRET_FILE} is not hex")))?;
         if secret.len() < MIN_SECRET_BYTES {
-            return Err(Error::Internal(format!("{SECRET_FILE} is shorter than {MIN_SECRET_BYTES} bytes")));
+            return Err(Error::Corrupt(format!("{SECRET_FILE} is shorter than {MIN_SECRET_BYTES} bytes")));
         }
         Ok(secret)
     };
     let secret: [u8; 64] = std::array::from_fn(|_| rand::random::<u8>());
     match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
         Ok(mut file) => {
-            file.write_all(hex::encode(secret).as_bytes())
-                .and_then(|_| file.sync_all())
-                .map_err(|e| Error::Internal(format!("cannot write {SECRET_FILE}: {e}")))?;
+            file.write_all(hex::encode(secret).as_bytes()).and_then(|_| file.sync_all()).map_err(|e| Error::io(format!("cannot write {SECRET_FILE}"), e))?;
             Ok(secret.to_vec())
         }
         // Kept from an earlier start, or created by another process just now.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
-        Err(e) => Err(Error::Internal(format!("cannot create {SECRET_FILE}: {e}"))),
+        Err(e) => Err(Error::io(format!("cannot create {SECRET_FILE}"), e)),
     }
 }
 

@@ -4,8 +4,11 @@
 //!
 //! [`authenticate`] is the only way a request becomes a [`Principal`]: it parses the
 //! request's signature claim (header, presigned query, V2), looks the key up, checks
-//! its state and verifies the signature. Handlers then ask [`policy::allowed`].
+//! its state and verifies the signature. The pipeline then checks the operation's
+//! bucket-level access ([`access::authorize`]); object-level checks ask
+//! [`policy::allowed`] where the version is known.
 
+pub mod access;
 pub mod accounts;
 pub mod acl;
 pub mod jwt;
@@ -13,7 +16,6 @@ pub mod password;
 pub mod policy;
 pub mod rate_limit;
 pub mod root;
-pub mod sts;
 
 use chrono::{DateTime, Utc};
 use http::request::Parts;
@@ -65,11 +67,40 @@ pub struct Authenticated {
     pub chunk_signer: Option<ChunkSigner>,
 }
 
-/// Authenticates an S3 request. `vhost_bucket` is the bucket named by the Host header.
-pub async fn authenticate(catalog: &Catalog, parts: &Parts, vhost_bucket: Option<&str>, region: &str, now: DateTime<Utc>) -> Result<Authenticated, Error> {
-    let Some(signed) = sigv4::parse(parts)? else {
-        let payload = sigv4::anonymous_payload_mode(&parts.headers)?;
-        return Ok(Authenticated { principal: Principal::Anonymous, payload, chunk_signer: None });
+/// What a request claims to be, read from its headers or query alone: no lookup, no
+/// HMAC. The rate limiter looks at this before anything costly runs.
+#[derive(Debug)]
+pub enum Claim {
+    Anonymous,
+    Signed(sigv4::SignedRequest),
+}
+
+impl Claim {
+    /// Reads the signature claim (header, presigned query, V2) of a request.
+    pub fn of(parts: &Parts) -> Result<Claim, Error> {
+        Ok(match sigv4::parse(parts)? {
+            Some(signed) => Claim::Signed(signed),
+            None => Claim::Anonymous,
+        })
+    }
+}
+
+/// Authenticates an S3 request from its claim. `vhost_bucket` is the bucket named by
+/// the Host header.
+pub async fn authenticate(
+    catalog: &Catalog,
+    parts: &Parts,
+    claim: Claim,
+    vhost_bucket: Option<&str>,
+    region: &str,
+    now: DateTime<Utc>,
+) -> Result<Authenticated, Error> {
+    let signed = match claim {
+        Claim::Signed(signed) => signed,
+        Claim::Anonymous => {
+            let payload = sigv4::anonymous_payload_mode(&parts.headers)?;
+            return Ok(Authenticated { principal: Principal::Anonymous, payload, chunk_signer: None });
+        }
     };
     let key = catalog
         .access_key(signed.access_key_id())

@@ -61,10 +61,19 @@ pub fn check_password(password: &str) -> Result<(), CredentialRuleError> {
     Ok(())
 }
 
+/// Hashing a password failed (never for a valid password: a bug or a dead thread pool).
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("argon2: {0}")]
+    Argon2(argon2::password_hash::Error),
+    #[error("the hashing task stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// An argon2id PHC string (`$argon2id$v=19$m=…`) of `password` with a random salt.
-pub fn hash(password: &str) -> Result<String, String> {
+pub fn hash(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(HashError::Argon2)
 }
 
 /// Whether `password` matches a stored PHC string. A hash that does not parse matches
@@ -77,8 +86,8 @@ pub fn verify(password: &str, stored: &str) -> bool {
 }
 
 /// [`hash`] on the blocking pool.
-pub async fn hash_blocking(password: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || hash(&password)).await.map_err(|e| e.to_string())?
+pub async fn hash_blocking(password: String) -> Result<String, HashError> {
+    tokio::task::spawn_blocking(move || hash(&password)).await?
 }
 
 /// [`verify`] on the blocking pool. With no stored hash (unknown user, root) a dummy

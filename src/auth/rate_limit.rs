@@ -8,76 +8,16 @@
 //! into `SlowDown` (S3) or 429 (JSON).
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+pub use crate::config::{RateLimitSetting, RateSpec};
 
 /// Buckets kept before idle ones are swept.
 const SWEEP_AT: usize = 10_000;
 /// Buckets kept at most; past it, new clients share the overflow bucket.
 const MAX_BUCKETS: usize = 100_000;
 const OVERFLOW_KEY: &str = "\u{0}overflow";
-
-/// A rate as configured: `100/minute`, `10/second`, `5000/hour` (also `/s`, `/m`, `/h`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateSpec {
-    pub count: u32,
-    pub per: Duration,
-}
-
-impl RateSpec {
-    /// Tokens per second.
-    pub fn per_second(self) -> f64 {
-        f64::from(self.count) / self.per.as_secs_f64()
-    }
-}
-
-impl FromStr for RateSpec {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("invalid rate '{s}': expected N/second, N/minute or N/hour, e.g. 100/minute");
-        let (count, unit) = s.trim().split_once('/').ok_or_else(bad)?;
-        let count: u32 = count.trim().parse().map_err(|_| bad())?;
-        let per = match unit.trim().to_ascii_lowercase().as_str() {
-            "s" | "sec" | "second" | "seconds" => Duration::from_secs(1),
-            "m" | "min" | "minute" | "minutes" => Duration::from_secs(60),
-            "h" | "hour" | "hours" => Duration::from_secs(3600),
-            _ => return Err(bad()),
-        };
-        if count == 0 {
-            return Err(format!("invalid rate '{s}': the count must be at least 1 (leave the setting unset to turn limiting off)"));
-        }
-        Ok(RateSpec { count, per })
-    }
-}
-
-impl fmt::Display for RateSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = match self.per.as_secs() {
-            1 => "second",
-            60 => "minute",
-            _ => "hour",
-        };
-        write!(f, "{}/{unit}", self.count)
-    }
-}
-
-/// The request rate limit setting: a [`RateSpec`], or `off`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimitSetting(pub Option<RateSpec>);
-
-impl FromStr for RateLimitSetting {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "" | "off" | "none" | "0" => Ok(RateLimitSetting(None)),
-            _ => s.parse().map(|spec| RateLimitSetting(Some(spec))),
-        }
-    }
-}
 
 /// A refused request: how long until one more would be admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +57,19 @@ impl RateLimiter {
     /// Takes one token from `key`'s bucket.
     pub fn check(&self, key: &str) -> Result<(), Limited> {
         self.check_at(key, Instant::now())
+    }
+
+    /// Whether `key` has a token left, without taking it.
+    pub fn peek(&self, key: &str) -> Result<(), Limited> {
+        let now = Instant::now();
+        let buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(bucket) = buckets.get(key) else { return Ok(()) };
+        let tokens = (bucket.tokens + now.saturating_duration_since(bucket.updated).as_secs_f64() * self.rate).min(self.burst);
+        if tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(Limited { retry_after: Duration::from_secs_f64((1.0 - tokens) / self.rate) })
+        }
     }
 
     fn check_at(&self, key: &str, now: Instant) -> Result<(), Limited> {
@@ -188,14 +141,33 @@ impl RateLimits {
     }
 }
 
-/// The S3 path's rate-limit check, after authentication: `SlowDown` (503) with
-/// `Retry-After` when the caller is over its limit.
-pub fn admit_s3(limits: &RateLimits, authenticated: Option<&super::Authenticated>, ip: std::net::IpAddr) -> Result<(), s3api::S3Error> {
-    let key = match authenticated.map(|a| &a.principal) {
-        Some(super::Principal::User(user)) => Some(user.access_key_id.as_str()),
-        _ => None,
+/// The S3 path's first check, before any catalog lookup or HMAC: an unsigned request
+/// is charged to its client IP now; a signed one is refused when its IP has spent its
+/// budget (on failed or anonymous requests), so a flood of bad signatures costs
+/// nothing but this. `SlowDown` (503) with `Retry-After` when refused.
+pub fn admit_s3_claim(limits: &RateLimits, claim: &super::Claim, ip: std::net::IpAddr) -> Result<(), s3api::S3Error> {
+    let Some(limiter) = &limits.requests else { return Ok(()) };
+    let ip_key = format!("ip:{ip}");
+    let admitted = match claim {
+        super::Claim::Anonymous => limiter.check(&ip_key),
+        super::Claim::Signed(_) => limiter.peek(&ip_key),
     };
-    limits.admit(key, ip).map_err(|limited| s3api::S3Error::new(s3api::S3ErrorCode::SlowDown).header("retry-after", limited.retry_after_secs().to_string()))
+    admitted.map_err(slow_down)
+}
+
+/// The S3 path's check after authentication: a verified request is charged to its
+/// access key; a failed one to its client IP (anonymous ones were charged before).
+pub fn admit_s3_verified(limits: &RateLimits, verified: Result<&super::Authenticated, ()>, ip: std::net::IpAddr) -> Result<(), s3api::S3Error> {
+    match verified {
+        Ok(super::Authenticated { principal: super::Principal::User(user), .. }) => limits.admit(Some(&user.access_key_id), ip),
+        Ok(_) => Ok(()),
+        Err(()) => limits.admit(None, ip),
+    }
+    .map_err(slow_down)
+}
+
+fn slow_down(limited: Limited) -> s3api::S3Error {
+    s3api::S3Error::new(s3api::S3ErrorCode::SlowDown).header("retry-after", limited.retry_after_secs().to_string())
 }
 
 #[cfg(test)]

@@ -94,7 +94,7 @@ pub async fn ensure_root(catalog: &Catalog, data_dir: &Path, from_env: Option<Ro
                 Err(CatalogError::Conflict) => {}
                 Err(e) => return Err(e.into()),
             }
-            catalog.user_by_name(ROOT_USERNAME).await?.ok_or_else(|| Error::Internal("root user missing".into()))?
+            catalog.user_by_name(ROOT_USERNAME).await?.ok_or_else(|| Error::Corrupt("the root user is missing from the catalog".into()))?
         }
     };
     let mut tx = catalog.begin().await?;
@@ -105,20 +105,20 @@ pub async fn ensure_root(catalog: &Catalog, data_dir: &Path, from_env: Option<Ro
 
 fn read_stored(data_dir: &Path) -> Result<Option<RootCredentials>, Error> {
     match std::fs::read(data_dir.join(CREDENTIALS_FILE)) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::Internal(format!("{CREDENTIALS_FILE} is unreadable: {e}"))),
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::Json { what: format!("{CREDENTIALS_FILE} is unreadable"), source: e }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Internal(format!("cannot read {CREDENTIALS_FILE}: {e}"))),
+        Err(e) => Err(Error::io(format!("cannot read {CREDENTIALS_FILE}"), e)),
     }
 }
 
 fn write_stored(data_dir: &Path, creds: &RootCredentials) -> Result<(), Error> {
     use std::os::unix::fs::OpenOptionsExt;
-    let json = serde_json::to_vec_pretty(creds).map_err(|e| Error::Internal(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(creds).map_err(|e| Error::Json { what: format!("cannot encode {CREDENTIALS_FILE}"), source: e })?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(data_dir.join(CREDENTIALS_FILE))
-        .map_err(|e| Error::Internal(format!("cannot write {CREDENTIALS_FILE}: {e}")))?;
-    file.write_all(&json).and_then(|_| file.sync_all()).map_err(|e| Error::Internal(format!("cannot write {CREDENTIALS_FILE}: {e}")))
+        .map_err(|e| Error::io(format!("cannot write {CREDENTIALS_FILE}"), e))?;
+    file.write_all(&json).and_then(|_| file.sync_all()).map_err(|e| Error::io(format!("cannot write {CREDENTIALS_FILE}"), e))
 }

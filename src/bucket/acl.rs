@@ -6,24 +6,21 @@
 use http::{Response, StatusCode};
 use s3api::{S3Error, S3ErrorCode};
 
-use super::resolve;
 use crate::auth::acl::Acl;
-use crate::auth::policy::Action;
 use crate::catalog::Bucket;
 use crate::error::Error;
 use crate::events::{Event, EventType};
-use crate::object::acl::{acl_from_request, policy_document};
-use crate::server::response::{self, empty, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::acl::{acl_from_request, policy_document};
+use crate::http::response::{self, empty, Body};
+use crate::http::{AppState, S3Request};
 
-pub async fn get_bucket_acl(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let bucket = resolve(state, &req.principal, name, Action::ReadBucketAcl).await?;
+pub async fn get_bucket_acl(state: &AppState, bucket: Bucket) -> Result<Response<Body>, Error> {
     let acl = Acl::from_json(&bucket.acl);
     Ok(response::xml(policy_document(state, &bucket.owner_id, &acl).await?))
 }
 
-pub async fn put_bucket_acl(state: &AppState, mut req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let bucket = resolve(state, &req.principal, name, Action::WriteBucketAcl).await?;
+pub async fn put_bucket_acl(state: &AppState, mut req: S3Request, bucket: Bucket) -> Result<Response<Body>, Error> {
+    let name = bucket.name.as_str();
     let body = req.body.read_to_end(s3api::xml::request::MAX_XML_BODY).await?;
     let acl = acl_from_request(state, req.headers(), &body, &bucket.owner_id, None).await?.to_json();
     let ctx = req.event_context(state);

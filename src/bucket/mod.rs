@@ -1,6 +1,6 @@
 //! Bucket operations: create, head, delete, list, location, and the configurations
-//! Depot never sets. Also [`resolve`], which every handler uses to find a bucket and
-//! check the caller's permission on it. Bucket ACLs are in `acl.rs`.
+//! Depot never sets. Bucket ACLs are in `acl.rs`. Every handler receives the bucket the
+//! pipeline found and authorized (`auth::access`).
 
 pub mod acl;
 
@@ -13,32 +13,13 @@ use s3api::route::validate_bucket_name;
 use s3api::xml::{self, request::CreateBucketConfiguration, response::BucketEntry, Owner};
 use s3api::{S3Error, S3ErrorCode};
 
-use crate::auth::acl::Acl;
-use crate::auth::policy::{self, Action, Resource};
 use crate::auth::Principal;
 use crate::catalog::{ms_to_datetime, now_ms, Bucket, CatalogError};
 use crate::error::Error;
 use crate::events::{Event, EventType};
-use crate::object::acl::requested_acl;
-use crate::server::response::{self, empty, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
-
-/// Finds `name` and checks that `principal` may perform `action` on it.
-pub async fn resolve(state: &AppState, principal: &Principal, name: &str, action: Action) -> Result<Bucket, Error> {
-    let bucket =
-        state.catalog.bucket(name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{name}")).extra("BucketName", name))?;
-    let acl = Acl::from_json(&bucket.acl);
-    if !policy::allowed(principal, action, Resource { bucket_owner: &bucket.owner_id, bucket_acl: &acl, object: None }) {
-        return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(format!("/{name}")).into());
-    }
-    Ok(bucket)
-}
-
-/// The `Owner` element for a user id.
-pub async fn owner_of(state: &AppState, user_id: &str) -> Result<Owner, Error> {
-    let display_name = state.catalog.user_by_id(user_id).await?.map(|u| u.username).unwrap_or_else(|| user_id.to_owned());
-    Ok(Owner { id: user_id.to_owned(), display_name })
-}
+use crate::http::acl::requested_acl;
+use crate::http::response::{self, empty, set_header, Body};
+use crate::http::{AppState, S3Request};
 
 pub async fn list_buckets(state: &AppState, req: S3Request, params: ListBucketsParams) -> Result<Response<Body>, Error> {
     let Principal::User(user) = &req.principal else {
@@ -109,15 +90,14 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
     Ok(resp)
 }
 
-pub async fn head(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let bucket = resolve(state, &req.principal, name, Action::ListBucket).await?;
+pub async fn head(bucket: Bucket) -> Result<Response<Body>, Error> {
     let mut resp = empty(StatusCode::OK);
     set_header(&mut resp, "x-amz-bucket-region", &bucket.region);
     Ok(resp)
 }
 
-pub async fn delete(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let bucket = resolve(state, &req.principal, name, Action::ManageBucket).await?;
+pub async fn delete(state: &AppState, req: S3Request, bucket: Bucket) -> Result<Response<Body>, Error> {
+    let name = bucket.name.as_str();
     let mut tx = state.catalog.begin().await?;
     let Some(bucket) = tx.bucket(&bucket.name).await? else {
         return Err(S3Error::new(S3ErrorCode::NoSuchBucket).into());
@@ -137,13 +117,12 @@ pub async fn delete(state: &AppState, req: S3Request, name: &str) -> Result<Resp
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-pub async fn location(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let bucket = resolve(state, &req.principal, name, Action::ListBucket).await?;
+pub async fn location(bucket: Bucket) -> Result<Response<Body>, Error> {
     Ok(response::xml(xml::response::location_constraint(&bucket.region)))
 }
 
-pub async fn unset_config(state: &AppState, req: S3Request, name: &str, config: UnsetConfig) -> Result<Response<Body>, Error> {
-    resolve(state, &req.principal, name, Action::ManageBucket).await?;
+pub async fn unset_config(bucket: Bucket, config: UnsetConfig) -> Result<Response<Body>, Error> {
+    let name = bucket.name.as_str();
     let doc = xml::response::unset_config(config).map_err(|e| e.resource(format!("/{name}")).extra("BucketName", name))?;
     Ok(response::xml(doc))
 }

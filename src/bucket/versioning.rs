@@ -4,16 +4,13 @@ use http::{Response, StatusCode};
 use s3api::xml::{self, request::VersioningConfiguration};
 use s3api::{S3Error, S3ErrorCode};
 
-use super::resolve;
-use crate::auth::policy::Action;
-use crate::catalog::Versioning;
+use crate::catalog::{Bucket, Versioning};
 use crate::error::Error;
 use crate::events::{Event, EventType};
-use crate::server::response::{self, empty, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::response::{self, empty, Body};
+use crate::http::{AppState, S3Request};
 
-pub async fn get(state: &AppState, req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let bucket = resolve(state, &req.principal, name, Action::ManageBucket).await?;
+pub async fn get(bucket: Bucket) -> Result<Response<Body>, Error> {
     let status = match bucket.versioning {
         Versioning::Unversioned => None,
         Versioning::Enabled => Some("Enabled"),
@@ -22,8 +19,7 @@ pub async fn get(state: &AppState, req: S3Request, name: &str) -> Result<Respons
     Ok(response::xml(xml::response::versioning_configuration(status)))
 }
 
-pub async fn put(state: &AppState, mut req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let bucket = resolve(state, &req.principal, name, Action::ManageBucket).await?;
+pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket) -> Result<Response<Body>, Error> {
     let body = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
     let config: VersioningConfiguration = xml::request::parse(&body)?;
     if config.mfa_delete.as_deref().is_some_and(|m| m != "Disabled") {

@@ -15,6 +15,7 @@ use std::io;
 use std::path::PathBuf;
 
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 type Waiter = oneshot::Sender<Result<(), String>>;
 
@@ -31,7 +32,7 @@ impl WalSync {
         wal.push("-wal");
         let wal = PathBuf::from(wal);
         let (requests, mut incoming) = mpsc::unbounded_channel::<Waiter>();
-        tokio::spawn(async move {
+        let flusher = async move {
             while let Some(first) = incoming.recv().await {
                 // Everyone waiting now committed before this fsync starts.
                 let mut batch = vec![first];
@@ -51,7 +52,8 @@ impl WalSync {
                     let _ = waiter.send(result.clone());
                 }
             }
-        });
+        };
+        tokio::spawn(flusher.instrument(tracing::info_span!("wal_flusher")));
         WalSync { requests }
     }
 

@@ -58,6 +58,22 @@ pub enum CatalogError {
 }
 
 impl CatalogError {
+    /// Whether the same request may succeed later unchanged: the database was busy,
+    /// unreachable or out of resources, or a commit's durability could not be
+    /// confirmed. Everything else (a corrupt row, a constraint the code should have
+    /// prevented, a bad statement) is a bug or damage, not a reason to retry.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            CatalogError::Durability(_) => true,
+            CatalogError::Database(e) => match e {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| transient_code(&code)),
+                _ => false,
+            },
+            CatalogError::Migrate(_) | CatalogError::Conflict | CatalogError::Corrupt(_) | CatalogError::UnsupportedUrl(_) => false,
+        }
+    }
+
     /// Maps unique-constraint violations to [`CatalogError::Conflict`].
     fn from_sqlx(e: sqlx::Error) -> Self {
         match &e {
@@ -65,6 +81,16 @@ impl CatalogError {
             _ => CatalogError::Database(e),
         }
     }
+}
+
+/// SQLite's busy, locked, I/O, full and cannot-open codes (primary and extended), and
+/// PostgreSQL's serialization failure, deadlock, connection, resource and shutdown
+/// classes.
+fn transient_code(code: &str) -> bool {
+    if let Ok(n) = code.parse::<i32>() {
+        return matches!(n & 0xff, 5 | 6 | 10 | 13 | 14);
+    }
+    matches!(code, "40001" | "40P01") || ["08", "53", "57P"].iter().any(|class| code.starts_with(class))
 }
 
 pub type CatalogResult<T> = Result<T, CatalogError>;

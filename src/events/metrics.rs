@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rdkafka::producer::FutureProducer;
 
-use super::EventsConfig;
+use crate::config::EventsConfig;
 
 /// Monotonic counters, exported by `/_depot/metrics`.
 #[derive(Debug, Default)]
@@ -64,7 +64,7 @@ pub struct KafkaStatus {
 pub struct EventsHandle {
     pub config: EventsConfig,
     pub metrics: Arc<EventMetrics>,
-    pub(super) producer: Option<Arc<FutureProducer>>,
+    producer: Option<Arc<FutureProducer>>,
 }
 
 impl std::fmt::Debug for EventsHandle {
@@ -74,6 +74,11 @@ impl std::fmt::Debug for EventsHandle {
 }
 
 impl EventsHandle {
+    /// The handle of an event flow relaying in-process (`producer: None`) or to Kafka.
+    pub fn new(config: EventsConfig, metrics: Arc<EventMetrics>, producer: Option<Arc<FutureProducer>>) -> EventsHandle {
+        EventsHandle { config, metrics, producer }
+    }
+
     /// `kafka` or `embedded`.
     pub fn mode(&self) -> &'static str {
         if self.producer.is_some() {

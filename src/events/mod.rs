@@ -4,64 +4,29 @@
 //! A change writes its event into the catalog's outbox in its own transaction
 //! ([`Event::record`]); the relay publishes outbox rows (to Kafka, or in-process to the
 //! indexer). This module owns the outbox-to-transport half of the event flow; it never
-//! applies events to the index itself (that is `crate::indexer`).
+//! applies events to the index itself (that is the indexer's).
 //!
 //! - [`schema`]: the event document.
-//! - [`relay`]: the background loop draining the outbox, with backoff and pruning.
-//! - [`embedded`]: the in-process transport (outbox → indexer in one transaction).
-//! - [`kafka`]: the Kafka transport (producer, topic creation, indexer consumer).
-//! - [`config`], [`metrics`]: settings, counters and the handle the server keeps.
+//! - [`relay`]: the background loop draining the outbox through a transport, with
+//!   backoff and pruning.
+//! - [`kafka`]: the Kafka transport (producer, topic creation).
+//! - [`metrics`]: counters and the handle the server keeps.
+//!
+//! The in-process transport and the Kafka consumer belong to the indexer, which sits
+//! above this module: events never import the indexer.
 
-pub mod config;
-pub mod embedded;
 pub mod kafka;
 pub mod metrics;
 pub mod relay;
 pub mod schema;
 
-pub use config::EventsConfig;
 pub use metrics::{EventMetrics, EventsHandle};
 
 pub use schema::{Event, EventType, ObjectState};
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
-use crate::catalog::{Bucket, Catalog, CatalogResult, ObjectVersion, Tx, Versioning};
-use crate::indexer::Indexer;
-
-/// Failures starting the event flow.
-#[derive(Debug, thiserror::Error)]
-pub enum EventsError {
-    #[error("kafka client: {0}")]
-    Kafka(#[from] rdkafka::error::KafkaError),
-}
-
-/// Starts the outbox relay, and with Kafka the indexer's consumer, as background tasks
-/// that stop on `shutdown`. Nothing here waits for Kafka: an unreachable broker only
-/// delays delivery.
-pub fn start(config: &EventsConfig, catalog: &Catalog, shutdown: &watch::Receiver<bool>) -> Result<(EventsHandle, Vec<JoinHandle<()>>), EventsError> {
-    let metrics = Arc::new(EventMetrics::default());
-    let indexer = Indexer::new(catalog.clone(), metrics.clone());
-    let relay = relay::RelayLoop { catalog: catalog.clone(), metrics: metrics.clone(), batch: config.batch(), retention: config.outbox_retention() };
-    let Some(brokers) = config.brokers() else {
-        let transport = embedded::Embedded { indexer, metrics: metrics.clone() };
-        let handle = EventsHandle { config: config.clone(), metrics, producer: None };
-        return Ok((handle, vec![tokio::spawn(relay.run(transport, shutdown.clone()))]));
-    };
-    let producer = Arc::new(kafka::producer(config, brokers)?);
-    let consumer = kafka::consumer(config, brokers)?;
-    let transport =
-        kafka::KafkaRelay { producer: producer.clone(), config: config.clone(), brokers: brokers.to_owned(), metrics: metrics.clone(), topic_ready: false };
-    let tasks = vec![
-        tokio::spawn(relay.run(transport, shutdown.clone())),
-        tokio::spawn(kafka::run_consumer(consumer, indexer, config.kafka_topic.clone(), config.batch(), metrics.clone(), shutdown.clone())),
-    ];
-    Ok((EventsHandle { config: config.clone(), metrics, producer: Some(producer) }, tasks))
-}
+use crate::catalog::{Bucket, CatalogResult, ObjectVersion, Tx, Versioning};
 
 /// Who caused a change, and from where.
 #[derive(Debug, Clone)]

@@ -16,7 +16,6 @@ use tracing::{field, Instrument};
 
 use super::EventMetrics;
 use crate::catalog::{now_ms, Catalog, CatalogError};
-use crate::indexer::IndexerError;
 
 /// How often the relay looks at the outbox when nothing woke it.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(1000);
@@ -28,8 +27,9 @@ const PRUNE_INTERVAL: Duration = Duration::from_secs(300);
 pub enum RelayError {
     #[error("catalog: {0}")]
     Catalog(#[from] CatalogError),
-    #[error("indexer: {0}")]
-    Indexer(#[from] IndexerError),
+    /// The transport's own failure (the in-process indexer's, for example).
+    #[error("delivery: {0}")]
+    Deliver(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("kafka: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
     #[error("{failed} of {total} events were not acknowledged: {first_error}")]

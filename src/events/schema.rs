@@ -173,3 +173,26 @@ impl Event {
         doc
     }
 }
+
+/// Why an event cannot be indexed at all (it is skipped and counted, never retried).
+#[derive(Debug, thiserror::Error)]
+pub enum RejectedEvent {
+    #[error("not an event document: {0}")]
+    Unreadable(String),
+    #[error("schema version {0} is newer than this indexer understands ({SCHEMA_VERSION})")]
+    UnknownSchema(u32),
+    #[error("object event without a version position")]
+    MissingVersion,
+}
+
+/// Parses and checks a published event document (or an outbox payload).
+pub fn parse_event(payload: &[u8]) -> Result<Event, RejectedEvent> {
+    let event: Event = serde_json::from_slice(payload).map_err(|e| RejectedEvent::Unreadable(e.to_string()))?;
+    if event.schema_version > SCHEMA_VERSION {
+        return Err(RejectedEvent::UnknownSchema(event.schema_version));
+    }
+    if event.object.as_ref().is_some_and(|o| o.version_seq <= 0) {
+        return Err(RejectedEvent::MissingVersion);
+    }
+    Ok(event)
+}

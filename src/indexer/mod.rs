@@ -1,8 +1,8 @@
 //! The indexer: the idempotent consumer of Depot's events, and the queries over what
 //! it builds (search, statistics).
 //!
-//! Every transport hands events to [`Indexer`] — the Kafka consumer
-//! (`events::kafka`) and the in-process relay (`events::embedded`) alike — so there is
+//! Every transport hands events to [`Indexer`] — the Kafka consumer ([`kafka`]) and the
+//! in-process relay transport ([`embedded`]) alike — so there is
 //! one indexing code path. Per event, in one catalog transaction: check and record the
 //! event id in `processed_events`, apply the event to the index and statistics tables
 //! (see [`apply`] for the ordering rules), and mark its outbox row indexed. The
@@ -10,17 +10,28 @@
 //! after that transaction committed.
 //!
 //! This module never reads the catalog's object tables except to rebuild the index
-//! ([`rebuild`]), and never talks to Kafka or HTTP.
+//! ([`rebuild`]), never publishes events (that is `events`), and never talks HTTP.
+//! [`start`] starts the event flow: the outbox relay with its transport, and with Kafka
+//! the consumer.
 
 pub mod apply;
+pub mod embedded;
+pub mod kafka;
 pub mod rebuild;
 pub mod search;
 pub mod stats;
 
-use crate::catalog::{Catalog, CatalogError, Tx};
-use crate::events::schema::{Event, SCHEMA_VERSION};
-use crate::events::EventMetrics;
 use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::catalog::{Catalog, CatalogError, Tx};
+use crate::config::EventsConfig;
+use crate::events::relay::RelayLoop;
+use crate::events::schema::Event;
+pub use crate::events::schema::{parse_event, RejectedEvent};
+use crate::events::{EventMetrics, EventsHandle};
 
 pub use apply::Outcome;
 
@@ -31,29 +42,6 @@ pub enum IndexerError {
     Catalog(#[from] CatalogError),
     #[error("index database: {0}")]
     Database(#[from] sqlx::Error),
-}
-
-/// Why an event cannot be indexed at all (it is skipped and counted, never retried).
-#[derive(Debug, thiserror::Error)]
-pub enum RejectedEvent {
-    #[error("not an event document: {0}")]
-    Unreadable(String),
-    #[error("schema version {0} is newer than this indexer understands ({SCHEMA_VERSION})")]
-    UnknownSchema(u32),
-    #[error("object event without a version position")]
-    MissingVersion,
-}
-
-/// Parses and checks a published event document (or an outbox payload).
-pub fn parse_event(payload: &[u8]) -> Result<Event, RejectedEvent> {
-    let event: Event = serde_json::from_slice(payload).map_err(|e| RejectedEvent::Unreadable(e.to_string()))?;
-    if event.schema_version > SCHEMA_VERSION {
-        return Err(RejectedEvent::UnknownSchema(event.schema_version));
-    }
-    if event.object.as_ref().is_some_and(|o| o.version_seq <= 0) {
-        return Err(RejectedEvent::MissingVersion);
-    }
-    Ok(event)
 }
 
 /// What a batch did.
@@ -114,4 +102,30 @@ impl Indexer {
         tracing::warn!(error = %reason, "skipping an event the indexer cannot read");
         self.metrics.rejected();
     }
+}
+
+/// Starts the event flow as background tasks that stop on `shutdown`: the outbox relay
+/// (in-process into the indexer, or publishing to Kafka) and, with Kafka, the indexer's
+/// consumer. Nothing here waits for Kafka: an unreachable broker only delays delivery.
+pub fn start(
+    config: &EventsConfig,
+    catalog: &Catalog,
+    shutdown: &watch::Receiver<bool>,
+) -> Result<(EventsHandle, Vec<JoinHandle<()>>), rdkafka::error::KafkaError> {
+    let metrics = Arc::new(EventMetrics::default());
+    let indexer = Indexer::new(catalog.clone(), metrics.clone());
+    let relay = RelayLoop { catalog: catalog.clone(), metrics: metrics.clone(), batch: config.batch(), retention: config.outbox_retention() };
+    let Some(brokers) = config.brokers() else {
+        let transport = embedded::Embedded { indexer, metrics: metrics.clone() };
+        let handle = EventsHandle::new(config.clone(), metrics, None);
+        return Ok((handle, vec![tokio::spawn(relay.run(transport, shutdown.clone()))]));
+    };
+    let producer = Arc::new(crate::events::kafka::producer(config, brokers)?);
+    let consumer = kafka::consumer(config, brokers)?;
+    let transport = crate::events::kafka::KafkaRelay::new(producer.clone(), config.clone(), brokers.to_owned(), metrics.clone());
+    let tasks = vec![
+        tokio::spawn(relay.run(transport, shutdown.clone())),
+        tokio::spawn(kafka::run_consumer(consumer, indexer, config.kafka_topic.clone(), config.batch(), metrics.clone(), shutdown.clone())),
+    ];
+    Ok((EventsHandle::new(config.clone(), metrics, Some(producer)), tasks))
 }

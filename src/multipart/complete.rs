@@ -11,17 +11,14 @@ use s3api::xml::{self, request::CompleteMultipartUploadRequest};
 use s3api::{S3Error, S3ErrorCode};
 
 use super::{no_such_upload, UploadChecksum, MIN_PART_SIZE};
-use crate::auth::policy::Action;
-use crate::bucket;
-use crate::catalog::{now_ms, NewVersion, PartData, StoredChecksum, UploadPart};
+use crate::catalog::{now_ms, Bucket, NewVersion, PartData, StoredChecksum, UploadPart};
 use crate::error::Error;
 use crate::events::{Event, EventType};
+use crate::http::response::{self, set_header, Body};
+use crate::http::{AppState, S3Request};
 use crate::object::version_write;
-use crate::server::response::{self, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
 
-pub async fn complete(state: &AppState, mut req: S3Request, bucket_name: &str, key: &str, upload_id: &str) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str, upload_id: &str) -> Result<Response<Body>, Error> {
     let conditions = Conditions::from_headers(req.headers());
     let full_checksum = ChecksumRequest::from_headers(req.headers())?;
     let body = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
@@ -80,7 +77,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket_name: &str, k
         .iter()
         .map(|p| p.checksum.as_deref().ok_or(()).and_then(|c| Checksum::from_base64(checksum.algorithm, c).map_err(|_| ())))
         .collect::<Result<_, _>>()
-        .map_err(|_| Error::Internal(format!("upload {upload_id} has a part without its checksum")))?;
+        .map_err(|_| Error::Corrupt(format!("upload {upload_id} has a part without its checksum")))?;
     let object_checksum = match checksum.kind {
         ChecksumType::Composite => composite_checksum(checksum.algorithm, &part_checksums)?,
         ChecksumType::FullObject => {
@@ -146,8 +143,5 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket_name: &str, k
 }
 
 fn part_md5(etag: &str) -> Result<[u8; 16], Error> {
-    hex::decode(etag)
-        .ok()
-        .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
-        .ok_or_else(|| Error::Internal(format!("stored part ETag {etag} is not an MD5")))
+    hex::decode(etag).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok()).ok_or_else(|| Error::Corrupt(format!("stored part ETag {etag} is not an MD5")))
 }

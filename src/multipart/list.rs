@@ -10,22 +10,13 @@ use s3api::xml::list::{PartEntry, PartPage, UploadEntry, UploadPage};
 use s3api::xml::{self, Owner};
 
 use super::{find_upload, UploadChecksum};
-use crate::auth::policy::Action;
-use crate::bucket;
-use crate::catalog::ms_to_datetime;
+use crate::catalog::{ms_to_datetime, Bucket};
 use crate::error::Error;
-use crate::server::response::{self, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::acl::owner_of;
+use crate::http::response::{self, Body};
+use crate::http::AppState;
 
-pub async fn list_parts(
-    state: &AppState,
-    req: S3Request,
-    bucket_name: &str,
-    key: &str,
-    upload_id: &str,
-    params: ListPartsParams,
-) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn list_parts(state: &AppState, bucket: Bucket, key: &str, upload_id: &str, params: ListPartsParams) -> Result<Response<Body>, Error> {
     let upload = find_upload(state, &bucket, key, upload_id).await?;
     let checksum = UploadChecksum::of(&upload);
     let mut parts = state.catalog.upload_parts(upload_id, i64::from(params.part_number_marker), params.max_parts as i64 + 1).await?;
@@ -36,7 +27,7 @@ pub async fn list_parts(
         bucket: bucket.name.clone(),
         key: key.to_owned(),
         upload_id: upload_id.to_owned(),
-        owner: bucket::owner_of(state, &upload.owner_id).await?,
+        owner: owner_of(state, &upload.owner_id).await?,
         storage_class: upload.storage_class.clone(),
         part_number_marker: params.part_number_marker,
         next_part_number_marker: parts.last().map_or(0, |p| p.part_number as u32),
@@ -58,8 +49,7 @@ pub async fn list_parts(
     Ok(response::xml(xml::list::list_parts(&page)))
 }
 
-pub async fn list_uploads(state: &AppState, req: S3Request, bucket_name: &str, params: ListUploadsParams) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::ListBucket).await?;
+pub async fn list_uploads(state: &AppState, bucket: Bucket, params: ListUploadsParams) -> Result<Response<Body>, Error> {
     let listing = state
         .catalog
         .list_uploads(
@@ -75,7 +65,7 @@ pub async fn list_uploads(state: &AppState, req: S3Request, bucket_name: &str, p
     let mut uploads = Vec::with_capacity(listing.uploads.len());
     for u in listing.uploads {
         if !owners.contains_key(&u.owner_id) {
-            owners.insert(u.owner_id.clone(), bucket::owner_of(state, &u.owner_id).await?);
+            owners.insert(u.owner_id.clone(), owner_of(state, &u.owner_id).await?);
         }
         let owner = owners.get(&u.owner_id).cloned().unwrap_or(Owner { id: u.owner_id.clone(), display_name: u.owner_id.clone() });
         let algorithm = u.checksum_algorithm.as_deref().and_then(ChecksumAlgorithm::parse);

@@ -20,13 +20,11 @@ use s3api::headers::{multipart_checksum, reject_encryption_headers, ObjectMetada
 use s3api::xml;
 use s3api::{tagging, S3Error, S3ErrorCode};
 
-use crate::auth::policy::Action;
-use crate::bucket;
 use crate::catalog::{now_ms, Bucket, Upload};
 use crate::error::Error;
-use crate::object::acl::requested_acl;
-use crate::server::response::{self, empty, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::acl::requested_acl;
+use crate::http::response::{self, empty, set_header, Body};
+use crate::http::{AppState, S3Request};
 
 /// The smallest size of every part but the last.
 pub const MIN_PART_SIZE: i64 = 5 * 1024 * 1024;
@@ -70,8 +68,7 @@ fn new_upload_id() -> String {
     format!("{:012x}{}", now_ms(), uuid::Uuid::new_v4().simple())
 }
 
-pub async fn create(state: &AppState, req: S3Request, bucket_name: &str, key: &str) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str) -> Result<Response<Body>, Error> {
     let h = req.headers();
     reject_encryption_headers(h)?;
     let metadata = ObjectMetadata::from_headers(h)?;
@@ -100,8 +97,7 @@ pub async fn create(state: &AppState, req: S3Request, bucket_name: &str, key: &s
     Ok(resp)
 }
 
-pub async fn abort(state: &AppState, req: S3Request, bucket_name: &str, key: &str, upload_id: &str) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn abort(state: &AppState, bucket: Bucket, key: &str, upload_id: &str) -> Result<Response<Body>, Error> {
     let mut tx = state.catalog.begin().await?;
     tx.lock_key(bucket.id, key).await?;
     match tx.upload(upload_id).await? {

@@ -7,26 +7,16 @@ use s3api::xml;
 use s3api::{S3Error, S3ErrorCode};
 
 use super::{find_upload, no_such_upload, UploadChecksum, MAX_PART_SIZE};
-use crate::auth::policy::Action;
-use crate::bucket;
 use crate::catalog::{ms_to_datetime, now_ms, Bucket, UploadPart};
 use crate::error::Error;
+use crate::http::response::{self, empty, set_header, Body};
+use crate::http::{AppState, S3Request};
 use crate::object::copy::copy_source;
 use crate::object::put::{check_length, receive, verify_digests};
 use crate::object::read_segments;
-use crate::server::response::{self, empty, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
 use crate::storage::{Hashes, StagedBlob};
 
-pub async fn upload_part(
-    state: &AppState,
-    mut req: S3Request,
-    bucket_name: &str,
-    key: &str,
-    upload_id: &str,
-    part_number: u32,
-) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn upload_part(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
     let upload = find_upload(state, &bucket, key, upload_id).await?;
     let content_md5 = headers::content_md5(req.headers())?;
     let checksum = ChecksumRequest::from_headers(req.headers())?;
@@ -57,15 +47,7 @@ pub async fn upload_part(
     Ok(resp)
 }
 
-pub async fn upload_part_copy(
-    state: &AppState,
-    req: S3Request,
-    bucket_name: &str,
-    key: &str,
-    upload_id: &str,
-    part_number: u32,
-) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
     let upload = find_upload(state, &bucket, key, upload_id).await?;
     let (source_bucket, source) = copy_source(state, &req).await?;
     let size = source.size as u64;

@@ -8,15 +8,14 @@ use s3api::xml::{self, response::ObjectAttributes, response::ObjectPartsAttribut
 use s3api::{S3Error, S3ErrorCode};
 
 use super::readable_version;
-use crate::auth::policy::Action;
-use crate::catalog::ms_to_datetime;
+use crate::catalog::{ms_to_datetime, Bucket};
 use crate::error::Error;
-use crate::server::response::{self, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::response::{self, set_header, Body};
+use crate::http::{AppState, S3Request};
+use s3api::operation::ObjectAccess;
 
-pub async fn get_object_attributes(state: &AppState, req: S3Request, bucket_name: &str, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
-    let bucket = state.catalog.bucket(bucket_name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
-    let version = readable_version(state, &req.principal, &bucket, key, version_id, Action::ReadObject).await?;
+pub async fn get_object_attributes(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
+    let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Read).await?;
     let wanted = headers::object_attributes(req.headers())?;
     let wants = |name: &str| wanted.iter().any(|w| w == name);
     let number = |name: &str, default: u32| -> Result<u32, Error> {

@@ -8,15 +8,14 @@ use s3api::checksum::{Checksum, ChecksumAlgorithm, Checksummer};
 use s3api::headers::{self, directive_is_replace, format_http_date, header_str, reject_encryption_headers, Conditions, CopySource, ObjectMetadata};
 use s3api::{tagging, xml, S3Error, S3ErrorCode};
 
-use super::acl::requested_acl;
 use super::{read_segments, readable_version, version_write};
-use crate::auth::policy::Action;
-use crate::bucket;
 use crate::catalog::{ms_to_datetime, now_ms, Bucket, NewVersion, ObjectVersion, PartData, StoredChecksum};
 use crate::error::Error;
 use crate::events::{Event, EventType};
-use crate::server::response::{self, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::acl::requested_acl;
+use crate::http::response::{self, set_header, Body};
+use crate::http::{AppState, S3Request};
+use s3api::operation::ObjectAccess;
 
 /// The largest object CopyObject copies, as in S3 (larger ones need UploadPartCopy).
 pub const MAX_COPY_SIZE: i64 = 5 * 1024 * 1024 * 1024;
@@ -27,13 +26,12 @@ pub async fn copy_source(state: &AppState, req: &S3Request) -> Result<(Bucket, O
     let raw = header_str(req.headers(), "x-amz-copy-source").unwrap_or_default();
     let source = CopySource::parse(raw)?;
     let bucket = state.catalog.bucket(&source.bucket).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{}", source.bucket)))?;
-    let version = readable_version(state, &req.principal, &bucket, &source.key, source.version_id.as_deref(), Action::ReadObject).await?;
+    let version = readable_version(state, &req.principal, &bucket, &source.key, source.version_id.as_deref(), ObjectAccess::Read).await?;
     Conditions::copy_source_from_headers(req.headers()).check_copy_source(&version.etag, ms_to_datetime(version.last_modified))?;
     Ok((bucket, version))
 }
 
-pub async fn copy_object(state: &AppState, req: S3Request, bucket_name: &str, key: &str) -> Result<Response<Body>, Error> {
-    let dest = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn copy_object(state: &AppState, req: S3Request, dest: Bucket, key: &str) -> Result<Response<Body>, Error> {
     let h = req.headers();
     reject_encryption_headers(h)?;
     let (source_bucket, source) = copy_source(state, &req).await?;

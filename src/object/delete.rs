@@ -13,13 +13,11 @@ use s3api::xml::{self, request::DeleteRequest, response::DeleteOutcome};
 use s3api::{S3Error, S3ErrorCode};
 
 use super::{check_version_id, version_write};
-use crate::auth::policy::Action;
-use crate::bucket;
 use crate::catalog::{now_ms, Bucket, NewVersion, Tx, Versioning, NULL_VERSION};
 use crate::error::Error;
 use crate::events::{Event, EventContext, EventType};
-use crate::server::response::{self, empty, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::response::{self, empty, set_header, Body};
+use crate::http::{AppState, S3Request};
 
 /// The most keys one DeleteObjects request may name.
 pub const MAX_DELETE_KEYS: usize = 1000;
@@ -78,8 +76,7 @@ async fn delete_one(tx: &mut Tx, ctx: &EventContext, bucket: &Bucket, key: &str,
     Ok(removal)
 }
 
-pub async fn delete_object(state: &AppState, req: S3Request, bucket_name: &str, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn delete_object(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
     if let Some(v) = version_id {
         check_version_id(v)?;
     }
@@ -102,8 +99,7 @@ pub async fn delete_object(state: &AppState, req: S3Request, bucket_name: &str, 
     Ok(resp)
 }
 
-pub async fn delete_objects(state: &AppState, mut req: S3Request, bucket_name: &str) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn delete_objects(state: &AppState, mut req: S3Request, bucket: Bucket) -> Result<Response<Body>, Error> {
     let content_md5 = headers::content_md5(req.headers())?;
     let checksum = ChecksumRequest::from_headers(req.headers())?;
     let body: bytes::Bytes = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;

@@ -7,11 +7,11 @@ use s3api::headers::{self, format_http_date, header_str, Conditions};
 use s3api::{S3Error, S3ErrorCode};
 
 use super::{read_segments, readable_version, write_object_headers};
-use crate::auth::policy::Action;
-use crate::catalog::{ms_to_datetime, Part};
+use crate::catalog::{ms_to_datetime, Bucket, Part};
 use crate::error::Error;
-use crate::server::response::{channel_body, empty, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::response::{channel_body, empty, set_header, Body};
+use crate::http::{AppState, S3Request};
+use s3api::operation::ObjectAccess;
 
 /// `response-*` query parameters and the headers they override.
 const OVERRIDES: &[(&str, &str)] = &[
@@ -26,14 +26,13 @@ const OVERRIDES: &[(&str, &str)] = &[
 pub async fn get_object(
     state: &AppState,
     req: S3Request,
-    bucket_name: &str,
+    bucket: Bucket,
     key: &str,
     version_id: Option<&str>,
     part_number: Option<u32>,
     head: bool,
 ) -> Result<Response<Body>, Error> {
-    let bucket = state.catalog.bucket(bucket_name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{bucket_name}")))?;
-    let version = readable_version(state, &req.principal, &bucket, key, version_id, Action::ReadObject).await?;
+    let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Read).await?;
 
     let last_modified = ms_to_datetime(version.last_modified);
     if let Err(e) = Conditions::from_headers(req.headers()).check_read(&version.etag, last_modified) {

@@ -10,12 +10,11 @@ use s3api::xml::list::{ObjectEntry, ObjectPage};
 use s3api::xml::{self, Owner};
 use s3api::{S3Error, S3ErrorCode};
 
-use crate::auth::policy::Action;
-use crate::bucket;
-use crate::catalog::ms_to_datetime;
+use crate::catalog::{ms_to_datetime, Bucket};
 use crate::error::Error;
-use crate::server::response::{self, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::acl::owner_of;
+use crate::http::response::{self, Body};
+use crate::http::AppState;
 
 /// Continuation tokens are the last key or prefix of the previous page, opaque to
 /// clients.
@@ -29,8 +28,7 @@ fn decode_token(token: &str) -> Result<String, Error> {
     })
 }
 
-pub async fn list_objects(state: &AppState, req: S3Request, bucket_name: &str, params: ListObjectsParams, v2: bool) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::ListBucket).await?;
+pub async fn list_objects(state: &AppState, bucket: Bucket, params: ListObjectsParams, v2: bool) -> Result<Response<Body>, Error> {
     let after = match (&params.continuation_token, &params.start_after, &params.marker) {
         (Some(token), _, _) => Some(decode_token(token)?),
         (None, Some(start_after), _) => Some(start_after.clone()),
@@ -44,7 +42,7 @@ pub async fn list_objects(state: &AppState, req: S3Request, bucket_name: &str, p
     for o in listing.objects {
         let owner = if params.fetch_owner {
             if !owners.contains_key(&o.owner_id) {
-                let owner = bucket::owner_of(state, &o.owner_id).await?;
+                let owner = owner_of(state, &o.owner_id).await?;
                 owners.insert(o.owner_id.clone(), owner);
             }
             owners.get(&o.owner_id).cloned()

@@ -12,29 +12,21 @@ pub mod put;
 pub mod tagging;
 pub mod versions;
 
-use http::{HeaderMap, Response};
+use http::Response;
 use s3api::headers::{format_http_date, Conditions};
+use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
+use crate::auth::access::object_action;
 use crate::auth::acl::Acl;
 use crate::auth::policy::{self, Action, Resource};
 use crate::auth::Principal;
 use crate::catalog::{ms_to_datetime, Bucket, NewVersion, ObjectVersion, Part, VersionWrite, Versioning, NULL_VERSION};
 use crate::error::Error;
 use crate::events::{Event, EventContext, EventType};
-use crate::server::response::{set_header, Body};
-use crate::server::AppState;
+use crate::http::response::{set_header, Body};
+use crate::http::AppState;
 use crate::storage::ReadSegment;
-
-/// The ACL a write asks for with `x-amz-acl` or the `x-amz-grant-*` headers. `None`
-/// when the request names none. Grantee ids are not checked here: writes use
-/// [`acl::requested_acl`], which does.
-pub fn acl_from_headers(headers: &HeaderMap, bucket_owner: Option<&str>) -> Result<Option<Acl>, Error> {
-    match s3api::acl::from_headers(headers)? {
-        None => Ok(None),
-        Some(requested) => Ok(Some(Acl::from_headers(requested, "", bucket_owner)?)),
-    }
-}
 
 /// A fresh version id: 32 hex digits.
 pub fn new_version_id() -> String {
@@ -62,7 +54,9 @@ pub fn version_write(versioning: Versioning) -> VersionWrite {
     }
 }
 
-/// Finds the version a read means and checks that the caller may read it.
+/// Finds the version a request means and checks the object-level part of its access
+/// (the bucket-level part was checked in the pipeline). Every handler that addresses an
+/// existing object version goes through here.
 ///
 /// A missing key is `NoSuchKey` only for callers allowed to list the bucket, and
 /// `AccessDenied` otherwise, as S3 answers. A latest version that is a delete marker is
@@ -73,8 +67,9 @@ pub async fn readable_version(
     bucket: &Bucket,
     key: &str,
     version_id: Option<&str>,
-    action: Action,
+    access: ObjectAccess,
 ) -> Result<ObjectVersion, Error> {
+    let action = object_action(access);
     if let Some(v) = version_id {
         check_version_id(v)?;
     }

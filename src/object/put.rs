@@ -12,15 +12,13 @@ use s3api::checksum::ChecksumAlgorithm;
 use s3api::headers::{self, reject_encryption_headers, ChecksumRequest, Conditions, ObjectMetadata};
 use s3api::{tagging, S3Error, S3ErrorCode};
 
-use super::acl::requested_acl;
 use super::commit_version;
-use crate::auth::policy::Action;
-use crate::bucket;
-use crate::catalog::{now_ms, NewVersion, PartData, StoredChecksum};
+use crate::catalog::{now_ms, Bucket, NewVersion, PartData, StoredChecksum};
 use crate::error::Error;
-use crate::server::body::RequestBody;
-use crate::server::response::{empty, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::acl::requested_acl;
+use crate::http::body::RequestBody;
+use crate::http::response::{empty, set_header, Body};
+use crate::http::{AppState, S3Request};
 use crate::storage::{Digests, Hashes, StagedBlob};
 
 /// Bodies up to this size are stored inline in the catalog.
@@ -121,8 +119,8 @@ pub fn verify_digests(digests: &Digests, content_md5: Option<[u8; 16]>, checksum
     Ok(())
 }
 
-pub async fn put_object(state: &AppState, mut req: S3Request, bucket_name: &str, key: &str) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::WriteObjects).await?;
+pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str) -> Result<Response<Body>, Error> {
+    let bucket_name = bucket.name.as_str();
     let owner_id = req.principal.user_id().unwrap_or("anonymous").to_owned();
     let h = req.headers();
     reject_encryption_headers(h)?;

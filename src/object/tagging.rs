@@ -7,20 +7,15 @@ use s3api::xml::{self, request::TaggingRequest};
 use s3api::{S3Error, S3ErrorCode};
 
 use super::readable_version;
-use crate::auth::policy::Action;
 use crate::catalog::{Bucket, NULL_VERSION};
 use crate::error::Error;
 use crate::events::{Event, EventType};
-use crate::server::response::{self, empty, set_header, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::response::{self, empty, set_header, Body};
+use crate::http::{AppState, S3Request};
+use s3api::operation::ObjectAccess;
 
-async fn bucket(state: &AppState, name: &str) -> Result<Bucket, Error> {
-    Ok(state.catalog.bucket(name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{name}")))?)
-}
-
-pub async fn get(state: &AppState, req: S3Request, bucket_name: &str, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
-    let bucket = bucket(state, bucket_name).await?;
-    let version = readable_version(state, &req.principal, &bucket, key, version_id, Action::ReadObject).await?;
+pub async fn get(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
+    let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Read).await?;
     let mut resp = response::xml(xml::response::tagging(&version.tags));
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
@@ -28,9 +23,9 @@ pub async fn get(state: &AppState, req: S3Request, bucket_name: &str, key: &str,
     Ok(resp)
 }
 
-pub async fn put(state: &AppState, mut req: S3Request, bucket_name: &str, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
-    let bucket = bucket(state, bucket_name).await?;
-    readable_version(state, &req.principal, &bucket, key, version_id, Action::TagObject).await?;
+pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
+    let bucket_name = bucket.name.as_str();
+    readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Tag).await?;
     let body = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
     let tags = tagging::from_request(xml::request::parse::<TaggingRequest>(&body)?, MAX_OBJECT_TAGS)?;
     let shown = update(state, &req, bucket_name, key, version_id, tags, "ObjectTagging:Put").await?;
@@ -41,9 +36,9 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket_name: &str, key: &
     Ok(resp)
 }
 
-pub async fn delete(state: &AppState, req: S3Request, bucket_name: &str, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
-    let bucket = bucket(state, bucket_name).await?;
-    readable_version(state, &req.principal, &bucket, key, version_id, Action::TagObject).await?;
+pub async fn delete(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
+    let bucket_name = bucket.name.as_str();
+    readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Tag).await?;
     let shown = update(state, &req, bucket_name, key, version_id, Vec::new(), "ObjectTagging:Delete").await?;
     let mut resp = empty(StatusCode::NO_CONTENT);
     if let Some(v) = shown {

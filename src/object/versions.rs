@@ -10,15 +10,13 @@ use s3api::xml::{self, Owner};
 use s3api::{S3Error, S3ErrorCode};
 
 use super::check_version_id;
-use crate::auth::policy::Action;
-use crate::bucket;
-use crate::catalog::{ms_to_datetime, Versioning, NULL_VERSION};
+use crate::catalog::{ms_to_datetime, Bucket, Versioning, NULL_VERSION};
 use crate::error::Error;
-use crate::server::response::{self, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::acl::owner_of;
+use crate::http::response::{self, Body};
+use crate::http::AppState;
 
-pub async fn list_versions(state: &AppState, req: S3Request, bucket_name: &str, params: ListVersionsParams) -> Result<Response<Body>, Error> {
-    let bucket = bucket::resolve(state, &req.principal, bucket_name, Action::ListBucket).await?;
+pub async fn list_versions(state: &AppState, bucket: Bucket, params: ListVersionsParams) -> Result<Response<Body>, Error> {
     // A version-id marker names a version of the key marker: resume with its older versions.
     let after_version = match (&params.key_marker, &params.version_id_marker) {
         (Some(key), Some(version_id)) => {
@@ -46,7 +44,7 @@ pub async fn list_versions(state: &AppState, req: S3Request, bucket_name: &str, 
     let mut versions = Vec::with_capacity(listing.versions.len());
     for v in listing.versions {
         if !owners.contains_key(&v.owner_id) {
-            owners.insert(v.owner_id.clone(), bucket::owner_of(state, &v.owner_id).await?);
+            owners.insert(v.owner_id.clone(), owner_of(state, &v.owner_id).await?);
         }
         versions.push(VersionEntry {
             version_id: if bucket.versioning == Versioning::Unversioned { NULL_VERSION.to_owned() } else { v.version_id.clone() },

@@ -2,8 +2,6 @@
 //! pipeline (`service.rs`: request id, span, panic guard; `s3.rs`: route → authenticate
 //! → dispatch to a handler).
 
-pub mod body;
-pub mod response;
 pub mod s3;
 mod service;
 
@@ -17,6 +15,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimits;
@@ -24,25 +23,11 @@ use crate::auth::root::{ensure_root, RootCredentials, RootSource};
 use crate::catalog::Catalog;
 use crate::config::ServeConfig;
 use crate::error::Error;
+use crate::http::AppState;
 use crate::storage::{gc, BlobStore};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-
-/// What every request handler can reach.
-#[derive(Debug)]
-pub struct AppState {
-    pub config: ServeConfig,
-    pub catalog: Catalog,
-    pub blobs: BlobStore,
-    pub domains: Vec<String>,
-    pub gc: gc::GcTrigger,
-    /// Login-token keys (accounts, STS).
-    pub jwt: JwtKeys,
-    /// Request and login rate limits.
-    pub limits: RateLimits,
-    pub events: crate::events::EventsHandle,
-}
 
 /// A server accepting connections until [`RunningServer::shutdown`].
 pub struct RunningServer {
@@ -80,14 +65,14 @@ impl RunningServer {
 /// Opens storage and catalog, makes sure the root identity exists, binds the listener
 /// and starts serving.
 pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) -> Result<RunningServer, Error> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::Internal(format!("cannot create data dir {}: {e}", config.data_dir.display())))?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(format!("cannot create data dir {}", config.data_dir.display()), e))?;
     let blobs = BlobStore::open(&config.data_dir)?;
     let catalog = Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
     let (root, root_source) = ensure_root(&catalog, &config.data_dir, root_from_env).await?;
     let jwt = JwtKeys::load_or_create(&config.data_dir, config.jwt_secret.as_ref(), config.jwt_ttl_secs)?;
     let limits = RateLimits::new(config.rate_limit.0, config.rate_burst, config.login_rate_limit, config.login_rate_burst);
-    let listener = TcpListener::bind(config.addr).await.map_err(|e| Error::Internal(format!("cannot listen on {}: {e}", config.addr)))?;
-    let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
+    let listener = TcpListener::bind(config.addr).await.map_err(|e| Error::io(format!("cannot listen on {}", config.addr), e))?;
+    let addr = listener.local_addr().map_err(|e| Error::io("cannot read the listener's address", e))?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (gc_trigger, gc_worker) = gc::Collector::new(
@@ -100,7 +85,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
             sweep_interval: config.sweep_interval(),
         },
     );
-    let (events, event_tasks) = crate::events::start(&config.events, &catalog, &shutdown_rx).map_err(|e| Error::Internal(e.to_string()))?;
+    let (events, event_tasks) = crate::indexer::start(&config.events, &catalog, &shutdown_rx)?;
     let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger, jwt, limits, events });
 
     let mut tasks = vec![tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())), tokio::spawn(gc_worker.run(shutdown_rx))];
@@ -130,11 +115,14 @@ async fn accept_loop(listener: TcpListener, state: Arc<AppState>, mut shutdown: 
         let service = hyper::service::service_fn(move |req| service::handle(state.clone(), remote, req));
         let conn = http.serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection ended with an error");
+        tokio::spawn(
+            async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
             }
-        });
+            .instrument(tracing::debug_span!("connection", %remote)),
+        );
     }
     drop(listener);
     tokio::select! {

@@ -6,45 +6,18 @@
 
 use std::net::SocketAddr;
 
-use http::request::Parts;
 use http::{Method, Request, Response};
 use hyper::body::Incoming;
 use s3api::route::{self, Query};
 use s3api::Operation;
 
-use super::body::RequestBody;
-use super::response::{s3_error, Body};
-use super::AppState;
-use crate::auth::{self, Principal};
+use crate::auth::{self, rate_limit};
+use crate::catalog::Bucket;
 use crate::error::Error;
-use crate::events::EventContext;
-use crate::{bucket, multipart, object};
-
-/// A parsed, authenticated S3 request, as handlers receive it.
-pub struct S3Request {
-    pub parts: Parts,
-    pub query: Query,
-    pub body: RequestBody,
-    pub principal: Principal,
-    pub request_id: String,
-    pub remote: SocketAddr,
-}
-
-impl S3Request {
-    pub fn headers(&self) -> &http::HeaderMap {
-        &self.parts.headers
-    }
-
-    /// Who and where, for the events this request writes.
-    pub fn event_context(&self, state: &AppState) -> EventContext {
-        EventContext {
-            principal: self.principal.id_for_events(),
-            request_id: self.request_id.clone(),
-            source_ip: self.remote.ip().to_string(),
-            region: state.config.region.clone(),
-        }
-    }
-}
+use crate::http::body::RequestBody;
+use crate::http::response::{s3_error, Body};
+use crate::http::{AppState, S3Request};
+use crate::{bucket, multipart, object, sts};
 
 pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str) -> Response<Body> {
     let is_head = req.method() == Method::HEAD;
@@ -75,62 +48,74 @@ async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incomin
     }
 
     let vhost_bucket = if target.virtual_host { target.bucket.as_deref() } else { None };
-    let auth = auth::authenticate(&state.catalog, &parts, vhost_bucket, &state.config.region, chrono::Utc::now()).await;
-    // Rate limit: per verified access key; anonymous and failed requests per client IP.
-    auth::rate_limit::admit_s3(&state.limits, auth.as_ref().ok(), remote.ip())?;
+    // Rate limit: anonymous and failed requests per client IP, checked before any
+    // lookup or HMAC; verified ones per access key.
+    let claim = match auth::Claim::of(&parts) {
+        Ok(claim) => claim,
+        Err(e) => {
+            rate_limit::admit_s3_verified(&state.limits, Err(()), remote.ip())?;
+            return Err(e);
+        }
+    };
+    rate_limit::admit_s3_claim(&state.limits, &claim, remote.ip())?;
+    let auth = auth::authenticate(&state.catalog, &parts, claim, vhost_bucket, &state.config.region, chrono::Utc::now()).await;
+    rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map_err(|_| ()), remote.ip())?;
     let auth = auth?;
+    // Authorization: the bucket-level part of the operation's access, before the
+    // handler runs and before the body is read.
+    let bucket = auth::access::authorize(&state.catalog, &auth.principal, &op).await?;
     let body = RequestBody::new(incoming, &parts.headers, &auth.payload, auth.chunk_signer)?;
     let req = S3Request { parts, query, body, principal: auth.principal, request_id: request_id.to_owned(), remote };
-    dispatch(state, op, req).await
+    dispatch(state, op, bucket, req).await
 }
 
-async fn dispatch(state: &AppState, op: Operation, req: S3Request) -> Result<Response<Body>, Error> {
+/// Runs the handler of `op`. `authorized` is the bucket [`auth::access::authorize`]
+/// found and checked for operations on a bucket.
+async fn dispatch(state: &AppState, op: Operation, authorized: Option<Bucket>, req: S3Request) -> Result<Response<Body>, Error> {
+    // Every operation whose access names a bucket got one; the others never use it.
+    let b = authorized.ok_or_else(|| Error::from(s3api::S3ErrorCode::InternalError));
     use s3api::S3ErrorCode::NotImplemented;
     match op {
         Operation::ListBuckets(params) => bucket::list_buckets(state, req, params).await,
-        Operation::StsAction => auth::sts::handle(state, req).await,
+        Operation::StsAction => sts::handle(state, req).await,
         Operation::CreateBucket { bucket } => bucket::create(state, req, &bucket).await,
-        Operation::HeadBucket { bucket } => bucket::head(state, req, &bucket).await,
-        Operation::DeleteBucket { bucket } => bucket::delete(state, req, &bucket).await,
-        Operation::GetBucketLocation { bucket } => bucket::location(state, req, &bucket).await,
-        Operation::GetBucketUnsetConfig { bucket, config } => bucket::unset_config(state, req, &bucket, config).await,
-        Operation::ListObjects { bucket, params } => object::list::list_objects(state, req, &bucket, params, false).await,
-        Operation::ListObjectsV2 { bucket, params } => object::list::list_objects(state, req, &bucket, params, true).await,
-        Operation::DeleteObjects { bucket } => object::delete::delete_objects(state, req, &bucket).await,
-        Operation::PutObject { bucket, key } => object::put::put_object(state, req, &bucket, &key).await,
-        Operation::GetObject { bucket, key, version_id, part_number } => {
-            object::get::get_object(state, req, &bucket, &key, version_id.as_deref(), part_number, false).await
+        Operation::HeadBucket { .. } => bucket::head(b?).await,
+        Operation::DeleteBucket { .. } => bucket::delete(state, req, b?).await,
+        Operation::GetBucketLocation { .. } => bucket::location(b?).await,
+        Operation::GetBucketUnsetConfig { config, .. } => bucket::unset_config(b?, config).await,
+        Operation::ListObjects { params, .. } => object::list::list_objects(state, b?, params, false).await,
+        Operation::ListObjectsV2 { params, .. } => object::list::list_objects(state, b?, params, true).await,
+        Operation::DeleteObjects { .. } => object::delete::delete_objects(state, req, b?).await,
+        Operation::PutObject { key, .. } => object::put::put_object(state, req, b?, &key).await,
+        Operation::GetObject { key, version_id, part_number, .. } => {
+            object::get::get_object(state, req, b?, &key, version_id.as_deref(), part_number, false).await
         }
-        Operation::HeadObject { bucket, key, version_id, part_number } => {
-            object::get::get_object(state, req, &bucket, &key, version_id.as_deref(), part_number, true).await
+        Operation::HeadObject { key, version_id, part_number, .. } => {
+            object::get::get_object(state, req, b?, &key, version_id.as_deref(), part_number, true).await
         }
-        Operation::DeleteObject { bucket, key, version_id } => object::delete::delete_object(state, req, &bucket, &key, version_id.as_deref()).await,
-        Operation::CopyObject { bucket, key } => object::copy::copy_object(state, req, &bucket, &key).await,
-        Operation::GetObjectAttributes { bucket, key, version_id } => {
-            object::attributes::get_object_attributes(state, req, &bucket, &key, version_id.as_deref()).await
-        }
-        Operation::CreateMultipartUpload { bucket, key } => multipart::create(state, req, &bucket, &key).await,
-        Operation::UploadPart { bucket, key, upload_id, part_number } => multipart::upload_part(state, req, &bucket, &key, &upload_id, part_number).await,
-        Operation::UploadPartCopy { bucket, key, upload_id, part_number } => {
-            multipart::upload_part_copy(state, req, &bucket, &key, &upload_id, part_number).await
-        }
-        Operation::CompleteMultipartUpload { bucket, key, upload_id } => multipart::complete(state, req, &bucket, &key, &upload_id).await,
-        Operation::AbortMultipartUpload { bucket, key, upload_id } => multipart::abort(state, req, &bucket, &key, &upload_id).await,
-        Operation::ListParts { bucket, key, upload_id, params } => multipart::list_parts(state, req, &bucket, &key, &upload_id, params).await,
-        Operation::ListMultipartUploads { bucket, params } => multipart::list_uploads(state, req, &bucket, params).await,
-        Operation::GetBucketVersioning { bucket } => bucket::versioning::get(state, req, &bucket).await,
-        Operation::PutBucketVersioning { bucket } => bucket::versioning::put(state, req, &bucket).await,
-        Operation::GetBucketTagging { bucket } => bucket::tagging::get(state, req, &bucket).await,
-        Operation::PutBucketTagging { bucket } => bucket::tagging::put(state, req, &bucket).await,
-        Operation::DeleteBucketTagging { bucket } => bucket::tagging::delete(state, req, &bucket).await,
-        Operation::ListObjectVersions { bucket, params } => object::versions::list_versions(state, req, &bucket, params).await,
-        Operation::GetObjectTagging { bucket, key, version_id } => object::tagging::get(state, req, &bucket, &key, version_id.as_deref()).await,
-        Operation::PutObjectTagging { bucket, key, version_id } => object::tagging::put(state, req, &bucket, &key, version_id.as_deref()).await,
-        Operation::DeleteObjectTagging { bucket, key, version_id } => object::tagging::delete(state, req, &bucket, &key, version_id.as_deref()).await,
-        Operation::GetBucketAcl { bucket } => bucket::acl::get_bucket_acl(state, req, &bucket).await,
-        Operation::PutBucketAcl { bucket } => bucket::acl::put_bucket_acl(state, req, &bucket).await,
-        Operation::GetObjectAcl { bucket, key, version_id } => object::acl::get_object_acl(state, req, &bucket, &key, version_id.as_deref()).await,
-        Operation::PutObjectAcl { bucket, key, version_id } => object::acl::put_object_acl(state, req, &bucket, &key, version_id.as_deref()).await,
+        Operation::DeleteObject { key, version_id, .. } => object::delete::delete_object(state, req, b?, &key, version_id.as_deref()).await,
+        Operation::CopyObject { key, .. } => object::copy::copy_object(state, req, b?, &key).await,
+        Operation::GetObjectAttributes { key, version_id, .. } => object::attributes::get_object_attributes(state, req, b?, &key, version_id.as_deref()).await,
+        Operation::CreateMultipartUpload { key, .. } => multipart::create(state, req, b?, &key).await,
+        Operation::UploadPart { key, upload_id, part_number, .. } => multipart::upload_part(state, req, b?, &key, &upload_id, part_number).await,
+        Operation::UploadPartCopy { key, upload_id, part_number, .. } => multipart::upload_part_copy(state, req, b?, &key, &upload_id, part_number).await,
+        Operation::CompleteMultipartUpload { key, upload_id, .. } => multipart::complete(state, req, b?, &key, &upload_id).await,
+        Operation::AbortMultipartUpload { key, upload_id, .. } => multipart::abort(state, b?, &key, &upload_id).await,
+        Operation::ListParts { key, upload_id, params, .. } => multipart::list_parts(state, b?, &key, &upload_id, params).await,
+        Operation::ListMultipartUploads { params, .. } => multipart::list_uploads(state, b?, params).await,
+        Operation::GetBucketVersioning { .. } => bucket::versioning::get(b?).await,
+        Operation::PutBucketVersioning { .. } => bucket::versioning::put(state, req, b?).await,
+        Operation::GetBucketTagging { .. } => bucket::tagging::get(b?).await,
+        Operation::PutBucketTagging { .. } => bucket::tagging::put(state, req, b?).await,
+        Operation::DeleteBucketTagging { .. } => bucket::tagging::delete(state, req, b?).await,
+        Operation::ListObjectVersions { params, .. } => object::versions::list_versions(state, b?, params).await,
+        Operation::GetObjectTagging { key, version_id, .. } => object::tagging::get(state, req, b?, &key, version_id.as_deref()).await,
+        Operation::PutObjectTagging { key, version_id, .. } => object::tagging::put(state, req, b?, &key, version_id.as_deref()).await,
+        Operation::DeleteObjectTagging { key, version_id, .. } => object::tagging::delete(state, req, b?, &key, version_id.as_deref()).await,
+        Operation::GetBucketAcl { .. } => bucket::acl::get_bucket_acl(state, b?).await,
+        Operation::PutBucketAcl { .. } => bucket::acl::put_bucket_acl(state, req, b?).await,
+        Operation::GetObjectAcl { key, version_id, .. } => object::acl::get_object_acl(state, req, b?, &key, version_id.as_deref()).await,
+        Operation::PutObjectAcl { key, version_id, .. } => object::acl::put_object_acl(state, req, b?, &key, version_id.as_deref()).await,
         Operation::NotImplemented { name, .. } => Err(s3api::S3Error::with_message(NotImplemented, format!("{name} is not implemented")).into()),
     }
 }

@@ -13,8 +13,8 @@ use hyper::body::Incoming;
 use s3api::{S3Error, S3ErrorCode};
 use tracing::{field, Instrument};
 
-use super::response::{s3_error, Body};
-use super::AppState;
+use crate::http::response::{s3_error, Body};
+use crate::http::AppState;
 
 /// Handles one request; never fails and never panics outward.
 pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {

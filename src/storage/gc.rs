@@ -9,9 +9,21 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{watch, Notify};
 
-use super::BlobStore;
-use crate::catalog::{now_ms, Catalog};
-use crate::error::Error;
+use tracing::Instrument;
+
+use super::{BlobStore, StorageError};
+use crate::catalog::{now_ms, Catalog, CatalogError};
+
+/// Failures of a collector round (each is logged, and the round retried later).
+#[derive(Debug, thiserror::Error)]
+pub enum GcError {
+    #[error("catalog: {0}")]
+    Catalog(#[from] CatalogError),
+    #[error("blob store: {0}")]
+    Storage(#[from] StorageError),
+    #[error("the directory scan stopped: {0}")]
+    Scan(#[from] tokio::task::JoinError),
+}
 
 /// Wakes the collector after a change freed blobs.
 #[derive(Debug, Clone)]
@@ -81,19 +93,17 @@ impl Collector {
                 _ = shutdown.changed() => break,
             }
             if tokio::time::Instant::now() >= next_sweep {
-                match self.expire_uploads().await {
+                match self.expire_uploads().instrument(tracing::info_span!("expire_uploads")).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(uploads = n, "aborted expired multipart uploads"),
                     Err(e) => tracing::warn!(error = %e, "expiring multipart uploads failed; will retry"),
                 }
             }
-            if let Err(e) = self.free_queued().await {
+            if let Err(e) = self.free_queued().instrument(tracing::info_span!("gc_free")).await {
                 tracing::warn!(error = %e, "freeing queued blobs failed; will retry");
             }
             if tokio::time::Instant::now() >= next_sweep {
-                let span = tracing::info_span!("orphan_sweep");
-                let _guard = span.enter();
-                match self.sweep_orphans().await {
+                match self.sweep_orphans().instrument(tracing::info_span!("orphan_sweep")).await {
                     Ok(report) if report != SweepReport::default() => tracing::info!(?report, "orphan sweep removed files"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "orphan sweep failed; will retry"),
@@ -104,7 +114,7 @@ impl Collector {
     }
 
     /// Frees every queued blob older than the delay that nothing refers to any more.
-    pub async fn free_queued(&self) -> Result<usize, Error> {
+    pub async fn free_queued(&self) -> Result<usize, GcError> {
         let mut freed = 0;
         loop {
             let cutoff = now_ms() - self.free_delay.as_millis() as i64;
@@ -123,7 +133,7 @@ impl Collector {
     }
 
     /// Aborts multipart uploads older than the age limit; their parts join the GC queue.
-    pub async fn expire_uploads(&self) -> Result<usize, Error> {
+    pub async fn expire_uploads(&self) -> Result<usize, GcError> {
         let cutoff = now_ms() - self.upload_max_age.as_millis() as i64;
         let mut expired = 0;
         loop {
@@ -142,14 +152,12 @@ impl Collector {
 
     /// Removes blob files older than the grace period that no catalog row refers to,
     /// and temp files older than the grace period.
-    pub async fn sweep_orphans(&mut self) -> Result<SweepReport, Error> {
+    pub async fn sweep_orphans(&mut self) -> Result<SweepReport, GcError> {
         let started = SystemTime::now();
         let cutoff = started.checked_sub(self.orphan_grace).unwrap_or(SystemTime::UNIX_EPOCH);
         let since = self.swept_until;
         let (blobs_dir, tmp_dir) = (self.blobs.blobs_dir().to_path_buf(), self.blobs.tmp_dir().to_path_buf());
-        let (candidates, stale_temps) = tokio::task::spawn_blocking(move || (old_files(&blobs_dir, since, cutoff), old_files(&tmp_dir, None, cutoff)))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let (candidates, stale_temps) = tokio::task::spawn_blocking(move || (old_files(&blobs_dir, since, cutoff), old_files(&tmp_dir, None, cutoff))).await?;
         let mut report = SweepReport::default();
         for path in candidates {
             let Some(blob_id) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };

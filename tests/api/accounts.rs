@@ -204,11 +204,11 @@ async fn admin_command_works_through_the_server_and_on_the_catalog() {
     let data_dir = app.data_dir.path().display().to_string();
     let database_url = app.state().config.database_url.as_ref().map(|s| s.expose().to_owned());
     let run = |args: Vec<String>| {
-        let mut cli = depot::config::Cli::try_parse_from(args).expect("arguments parse");
+        let mut cli = depot::cli::Cli::try_parse_from(args).expect("arguments parse");
         cli.serve.database_url = database_url.clone().map(depot::config::Secret::new);
         cli.serve.root_access_key = Some(app.root.access_key_id.clone());
         cli.serve.root_secret_key = Some(depot::config::Secret::new(app.root.secret_access_key.clone()));
-        let Some(depot::config::Command::Admin(admin)) = cli.command else { panic!("not an admin command") };
+        let Some(depot::cli::Command::Admin(admin)) = cli.command else { panic!("not an admin command") };
         async move { depot::cli::admin::run(admin, &cli.serve).await }
     };
     let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();

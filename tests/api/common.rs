@@ -83,7 +83,7 @@ impl TestApp {
     }
 
     /// The server's state, for looking behind the API (blob files, catalog rows).
-    pub fn state(&self) -> &depot::server::AppState {
+    pub fn state(&self) -> &depot::http::AppState {
         self.server.as_ref().expect("running").state()
     }
 

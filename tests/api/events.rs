@@ -195,10 +195,10 @@ async fn duplicates_change_nothing(mode: Mode) {
         // A second consumer group reads the whole topic from offset 0 into the same index.
         let mut config = app.state().events.config.clone();
         config.kafka_group = format!("{}-replay", config.kafka_group);
-        let consumer = depot::events::kafka::consumer(&config, &broker.addr()).unwrap();
+        let consumer = depot::indexer::kafka::consumer(&config, &broker.addr()).unwrap();
         let indexer = depot::indexer::Indexer::new(app.state().catalog.clone(), metrics.clone());
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let replay = tokio::spawn(depot::events::kafka::run_consumer(consumer, indexer, config.kafka_topic.clone(), 64, metrics.clone(), stopped));
+        let replay = tokio::spawn(depot::indexer::kafka::run_consumer(consumer, indexer, config.kafka_topic.clone(), 64, metrics.clone(), stopped));
         let seen = depot::events::EventMetrics::get(&metrics.duplicates);
         eventually("the replay from offset 0", Duration::from_secs(60), || async {
             (depot::events::EventMetrics::get(&metrics.duplicates) >= seen + 16).then_some(())

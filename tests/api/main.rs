@@ -2,6 +2,9 @@
 //! module per area. Run against SQLite by default, and against PostgreSQL when
 //! `DEPOT_TEST_DATABASE_URL=postgres://…` is set.
 
+// Test and benchmark code may unwrap: a failure there is the report.
+#![allow(clippy::unwrap_used)]
+
 mod accounts;
 mod acl;
 mod auth;

@@ -1,6 +1,7 @@
 //! Rate limits: S3 requests over the limit get 503 SlowDown with Retry-After, per access
 //! key (anonymous: per client IP); JSON requests get 429; login and registration have
-//! their own stricter per-IP limit.
+//! their own stricter per-IP limit. Failed and anonymous requests spend their IP's
+//! budget, which is checked before any catalog lookup or signature check.
 
 use depot::config::RateLimitSetting;
 
@@ -45,6 +46,29 @@ async fn requests_over_the_limit_slow_down_per_key_and_per_ip() {
     assert_eq!((json_limited.status, json_limited.error_code()), (429, "TooManyRequests"));
     assert!(json_limited.headers.get("retry-after").is_some());
     assert_eq!(app.raw("GET", "/_depot/health").send().await.status, 200);
+    app.shutdown().await;
+}
+
+/// A flood of bad signatures from one IP is refused before anything costly runs: once
+/// the IP's budget is spent, even an unknown access key (which would need a catalog
+/// lookup to be told apart) and a forged signature get SlowDown, not
+/// InvalidAccessKeyId or SignatureDoesNotMatch.
+#[tokio::test]
+async fn failed_signatures_spend_the_ip_budget_before_any_lookup() {
+    let app = TestApp::start_with(|c| {
+        c.rate_limit = RateLimitSetting(Some("3/minute".parse().unwrap()));
+        c.rate_burst = Some(3);
+    })
+    .await;
+    let root = (&app.root.access_key_id, &app.root.secret_access_key);
+    for i in 0..3 {
+        let resp = Signed::new(&app, "GET", "/").sign(root.0, "a forged secret", None).send().await;
+        assert_eq!((resp.status, resp.error_code().as_deref()), (403, Some("SignatureDoesNotMatch")), "attempt {i}");
+    }
+    let unknown_key = Signed::new(&app, "GET", "/").sign("DPAKNOSUCHKEY0000000", "whatever", None).send().await;
+    assert_eq!((unknown_key.status, unknown_key.error_code().as_deref()), (503, Some("SlowDown")));
+    let forged = Signed::new(&app, "GET", "/").sign(root.0, "a forged secret", None).send().await;
+    assert_eq!((forged.status, forged.error_code().as_deref()), (503, Some("SlowDown")));
     app.shutdown().await;
 }
 

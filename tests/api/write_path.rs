@@ -1,5 +1,5 @@
 //! The write path behind PutObject and what keeps blobs and catalog in step: a failed
-//! catalog transaction removes the blob it wrote and answers 503; the blob is in place
+//! catalog transaction removes the blob it wrote and answers 500 (503 only when retrying can help); the blob is in place
 //! before its row commits; the sweeper removes orphan blobs (and stale temp files) past
 //! the grace period and nothing else; blobs of overwritten and deleted objects are freed;
 //! an interrupted upload stores nothing; a graceful shutdown lets an upload in progress
@@ -50,7 +50,7 @@ async fn outbox_events_for(app: &TestApp, key: &str) -> i64 {
 }
 
 #[tokio::test]
-async fn a_failed_commit_removes_its_blob_and_answers_503() {
+async fn a_commit_refused_by_the_database_removes_its_blob_and_answers_500() {
     let app = TestApp::start().await;
     app.bucket("wpath").await;
     app.put("wpath", "boom", blob_body(b"version one")).await;
@@ -61,7 +61,8 @@ async fn a_failed_commit_removes_its_blob_and_answers_503() {
 
     for key in ["boom", "boom-new"] {
         let result = app.client.put_object().bucket("wpath").key(key).body(blob_body(b"version two").into()).send().await;
-        assert_eq!(s3_error(result), (503, "ServiceUnavailable".to_owned()), "{key}");
+        // A statement the database refuses is not "retry later": 500, cause logged.
+        assert_eq!(s3_error(result), (500, "InternalError".to_owned()), "{key}");
     }
     // The blob written for each failed write is gone again, the old version is intact
     // (bytes and blob), and no event was recorded for a write that did not happen.

@@ -6,7 +6,11 @@
 //! `PUT /bucket?lifecycle` can never be mistaken for a `CreateBucket`. Query parameters
 //! that carry data (list options, version ids, part numbers) are validated here.
 
+mod access;
+
 use http::Method;
+
+pub use access::{Access, BucketAccess, ObjectAccess};
 
 use crate::error::{S3Error, S3ErrorCode, S3Result};
 use crate::route::{check_key, Query, Target};

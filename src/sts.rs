@@ -13,11 +13,11 @@ use http::Response;
 use s3api::sts::{self, IssuedCredentials, StsError, StsErrorCode, StsRequest};
 use s3api::S3ErrorCode;
 
-use super::accounts::{self, AccountError};
-use super::jwt::TokenError;
+use crate::auth::accounts::{self, AccountError};
+use crate::auth::jwt::TokenError;
 use crate::error::Error;
-use crate::server::response::{self, Body};
-use crate::server::{s3::S3Request, AppState};
+use crate::http::response::{self, Body};
+use crate::http::{AppState, S3Request};
 
 /// The account id shown in the ARNs of assumed roles.
 const ACCOUNT_ID: &str = "000000000000";
@@ -53,8 +53,8 @@ async fn assume_role_with_web_identity(state: &AppState, req: &mut S3Request) ->
         session_token: session.session_token,
         expiration: session.expires_at,
         subject: user.id,
-        audience: super::jwt::ISSUER.to_owned(),
-        provider: super::jwt::ISSUER.to_owned(),
+        audience: crate::auth::jwt::ISSUER.to_owned(),
+        provider: crate::auth::jwt::ISSUER.to_owned(),
     };
     Ok(sts::assume_role_with_web_identity_response(&issued, &req.request_id))
 }
@@ -69,8 +69,8 @@ pub fn sts_error(e: AccountError) -> StsError {
             StsError::new(StsErrorCode::InvalidIdentityToken, "The web identity token that was passed could not be validated")
         }
         AccountError::UserDisabled => StsError::new(StsErrorCode::AccessDenied, "The user of the web identity token is disabled"),
-        AccountError::Catalog(e) => {
-            tracing::error!(error = %e, "catalog failure in STS");
+        AccountError::Catalog(e) if e.is_transient() => {
+            tracing::error!(error = %e, "catalog unavailable in STS");
             StsError::new(StsErrorCode::ServiceUnavailable, "The service is unavailable. Please retry.")
         }
         other => {

@@ -7,11 +7,10 @@
 
 use std::sync::Arc;
 
-use super::relay::{RelayError, Transport};
-use super::schema::Event;
-use super::EventMetrics;
+use super::{parse_event, Indexer};
 use crate::catalog::Catalog;
-use crate::indexer::{parse_event, Indexer};
+use crate::events::relay::{RelayError, Transport};
+use crate::events::{Event, EventMetrics};
 
 /// Delivers outbox rows to the in-process indexer.
 pub struct Embedded {
@@ -43,7 +42,7 @@ impl Transport for Embedded {
                 }
             }
         }
-        let report = self.indexer.apply_in(&mut tx, &events).await?;
+        let report = self.indexer.apply_in(&mut tx, &events).await.map_err(|e| RelayError::Deliver(Box::new(e)))?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         tx.mark_sent(&ids).await?;
         tx.commit().await?;

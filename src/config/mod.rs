@@ -9,39 +9,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 
-pub use crate::auth::rate_limit::{RateLimitSetting, RateSpec};
+mod events;
+mod rate;
 
-/// Depot: an S3-compatible object store.
-#[derive(Debug, Parser)]
-#[command(name = "depot", version, about)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    #[command(flatten)]
-    pub serve: ServeConfig,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the server (the default).
-    Serve,
-    /// Administer users and buckets, through a running server (`--endpoint`) or directly
-    /// on the data dir / database.
-    Admin(crate::cli::admin::AdminArgs),
-    /// Maintain the metadata index.
-    Index {
-        #[command(subcommand)]
-        action: IndexCommand,
-    },
-}
-
-#[derive(Debug, Clone, Copy, Subcommand)]
-pub enum IndexCommand {
-    /// Rebuild the search index and statistics from the catalog.
-    Rebuild,
-}
+pub use events::EventsConfig;
+pub use rate::{RateLimitSetting, RateSpec};
 
 /// Everything the server needs to run.
 #[derive(Debug, Clone, Args)]
@@ -123,7 +97,7 @@ pub struct ServeConfig {
     pub login_rate_burst: Option<u32>,
     /// Events: Kafka, batching, outbox retention, indexer lag thresholds.
     #[command(flatten)]
-    pub events: crate::events::EventsConfig,
+    pub events: EventsConfig,
 }
 
 impl ServeConfig {
@@ -173,7 +147,7 @@ impl ServeConfig {
             rate_burst: None,
             login_rate_limit: RateSpec { count: 10, per: Duration::from_secs(60) },
             login_rate_burst: None,
-            events: crate::events::EventsConfig::default(),
+            events: EventsConfig::default(),
         }
     }
 }
