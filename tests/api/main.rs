@@ -15,6 +15,8 @@ mod common;
 mod conditional;
 mod copy;
 mod delete;
+mod faults_bodies;
+mod faults_reads;
 mod events;
 mod events_support;
 mod health;

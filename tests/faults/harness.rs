@@ -1,0 +1,389 @@
+//! The harness of the fault tests: the real `depot` binary as a child process on
+//! 127.0.0.1 (it binds port 0 and its start-up line tells the port), readiness by polling
+//! `GET /_depot/health`, AWS SDK clients, and guards that kill every server process (and
+//! unmount what a test mounted) when a test ends, on panic too. Helpers look behind the
+//! API: blob and temp files on disk, the SQLite catalog opened on its own connection.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aws_credential_types::Credentials;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::Region;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use md5::{Digest, Md5};
+use sqlx::{Connection, Row};
+
+pub const REGION: &str = "us-east-1";
+pub const ACCESS_KEY: &str = "DPRTFAULTSROOTKEY001";
+pub const SECRET_KEY: &str = "faults-root-secret-key-00000000000000000";
+
+/// How long a server may take from spawn to answering its health check.
+const START_LIMIT: Duration = Duration::from_secs(60);
+/// How long a SIGTERMed server may take to stop (its own grace period is 30 s).
+const STOP_LIMIT: Duration = Duration::from_secs(40);
+/// The prefix of the line `depot serve` prints once it listens.
+const LISTENING: &str = "Depot listening on http://";
+
+/// A `depot serve` process. Killed (SIGKILL) when dropped, unless already stopped.
+pub struct Depot {
+    data_dir: PathBuf,
+    settings: Vec<(String, String)>,
+    /// Server output of every start, kept outside the data dir (which may be full).
+    logs: tempfile::TempDir,
+    starts: u32,
+    process: Option<Child>,
+    pub endpoint: String,
+    /// The root user's SDK client, path-style, without retries.
+    pub client: Client,
+}
+
+impl Depot {
+    /// Starts a server on `data_dir` with extra `DEPOT_*` settings, and waits until its
+    /// health check answers.
+    pub async fn start(data_dir: &Path, settings: &[(&str, &str)]) -> Depot {
+        let mut depot = Depot {
+            data_dir: data_dir.to_path_buf(),
+            settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            logs: tempfile::Builder::new().prefix("depot-faults-logs").tempdir().expect("log dir"),
+            starts: 0,
+            process: None,
+            endpoint: String::new(),
+            client: sdk_client("http://127.0.0.1:1"),
+        };
+        depot.start_again().await;
+        depot
+    }
+
+    /// Changes a `DEPOT_*` setting for the next start.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.settings.retain(|(k, _)| k != name);
+        self.settings.push((name.to_owned(), value.to_owned()));
+    }
+
+    /// Starts the server again on the same data dir (a new port; the client follows).
+    /// Returns the status its health check first answered with.
+    pub async fn start_again(&mut self) -> u16 {
+        assert!(self.process.is_none(), "the server is still running");
+        self.starts += 1;
+        let log_path = self.log_path();
+        let mut log = OpenOptions::new().create(true).append(true).open(&log_path).expect("log file");
+        writeln!(log, "===== start {} =====", self.starts).expect("log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_depot"));
+        command
+            .arg("serve")
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .env_remove("DEPOT_DATABASE_URL")
+            .env("DEPOT_ROOT_ACCESS_KEY", ACCESS_KEY)
+            .env("DEPOT_ROOT_SECRET_KEY", SECRET_KEY)
+            .env("DEPOT_LOG_LEVEL", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log.try_clone().expect("log file"));
+        for (name, value) in &self.settings {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("spawn depot");
+        let stdout = child.stdout.take().expect("stdout");
+        self.process = Some(child);
+        // Copies the server's output into the log, and reports the address it listens on.
+        let (addr_tx, addr_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix(LISTENING) {
+                    let _ = addr_tx.send(addr.trim().to_owned());
+                }
+                let _ = writeln!(log, "{line}");
+            }
+        });
+        let deadline = Instant::now() + START_LIMIT;
+        let addr = loop {
+            match addr_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(addr) => break addr,
+                Err(_) => {
+                    if let Some(status) = self.process.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                        self.process = None;
+                        panic!("depot exited before listening ({status}):\n{}", self.log_tail(40));
+                    }
+                    assert!(Instant::now() < deadline, "depot did not start listening:\n{}", self.log_tail(40));
+                }
+            }
+        };
+        self.endpoint = format!("http://{addr}");
+        self.client = sdk_client(&self.endpoint);
+        self.wait_for_health(deadline).await
+    }
+
+    /// Polls `/_depot/health` until it answers at all (a full disk answers 503 there,
+    /// and the tests still want that server).
+    async fn wait_for_health(&mut self, deadline: Instant) -> u16 {
+        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(5)).build().expect("http client");
+        let url = format!("{}/_depot/health", self.endpoint);
+        loop {
+            if let Ok(resp) = http.get(&url).send().await {
+                let status = resp.status().as_u16();
+                if status != 200 {
+                    eprintln!("note: depot is up but unhealthy ({status}): {}", resp.text().await.unwrap_or_default());
+                }
+                return status;
+            }
+            assert!(Instant::now() < deadline, "depot never answered {url}:\n{}", self.log_tail(40));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: the process dies wherever it is.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for the graceful shutdown; SIGKILL after a deadline (and the
+    /// test fails: a server that does not stop is a fault too).
+    pub fn terminate(&mut self) {
+        let Some(mut child) = self.process.take() else { return };
+        let sent = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        assert!(sent.is_ok_and(|s| s.success()), "could not send SIGTERM");
+        let deadline = Instant::now() + STOP_LIMIT;
+        loop {
+            if child.try_wait().expect("wait for depot").is_some() {
+                return;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("depot did not stop within {STOP_LIMIT:?} of SIGTERM:\n{}", self.log_tail(40));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log_path(&self) -> PathBuf {
+        self.logs.path().join("depot.log")
+    }
+
+    /// The last `lines` lines the server wrote, over all its starts.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = fs::read_to_string(self.log_path()).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Every line the server wrote, over all its starts.
+    pub fn log_lines(&self) -> Vec<String> {
+        fs::read_to_string(self.log_path()).unwrap_or_default().lines().map(str::to_owned).collect()
+    }
+
+    /// Whether another process can take the catalog's write lock right now (no wait).
+    /// An idle server must not hold it: if it does, it sits in a transaction it never
+    /// commits.
+    pub async fn catalog_write_lock_is_free(&self) -> bool {
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(self.catalog_path()).busy_timeout(Duration::ZERO);
+        let mut db = sqlx::SqliteConnection::connect_with(&options).await.expect("open the catalog");
+        let free = sqlx::query("BEGIN IMMEDIATE").execute(&mut db).await.is_ok();
+        if free {
+            sqlx::query("ROLLBACK").execute(&mut db).await.expect("rollback");
+        }
+        let _ = db.close().await;
+        free
+    }
+
+    /// Blob files on disk, by blob id.
+    pub fn blob_ids_on_disk(&self) -> BTreeSet<String> {
+        files_under(&self.data_dir.join("blobs")).iter().filter_map(|p| p.file_name()?.to_str().map(str::to_owned)).collect()
+    }
+
+    /// Files in the temp dir (writes in progress or abandoned).
+    pub fn temp_files(&self) -> Vec<PathBuf> {
+        files_under(&self.data_dir.join("tmp"))
+    }
+
+    /// The SQLite catalog file.
+    pub fn catalog_path(&self) -> PathBuf {
+        self.data_dir.join("depot.db")
+    }
+
+    /// Blob ids the catalog refers to (object versions and multipart parts), read on a
+    /// read-only connection of its own.
+    pub async fn referenced_blob_ids(&self) -> BTreeSet<String> {
+        let url = format!("sqlite://{}?mode=ro", self.catalog_path().display());
+        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the catalog read-only");
+        let rows = sqlx::query("SELECT blob_id FROM object_parts WHERE blob_id IS NOT NULL UNION SELECT blob_id FROM upload_parts")
+            .fetch_all(&mut db)
+            .await
+            .expect("read blob references");
+        let _ = db.close().await;
+        rows.iter().map(|r| r.get::<String, _>("blob_id")).collect()
+    }
+}
+
+impl Drop for Depot {
+    fn drop(&mut self) {
+        let running = self.process.is_some();
+        self.kill();
+        if running && std::thread::panicking() {
+            eprintln!("---- last lines of the depot log ----\n{}\n----", self.log_tail(30));
+        }
+    }
+}
+
+/// A tmpfs mounted at a temp dir, unmounted when dropped (drop servers using it first).
+pub struct Tmpfs {
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` (`64m`); `Err` says why it cannot (not root, no mount).
+    pub fn mount(size: &str) -> Result<Tmpfs, String> {
+        let dir = tempfile::Builder::new().prefix("depot-faults-tmpfs").tempdir().map_err(|e| e.to_string())?;
+        let out =
+            Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir.path()).output().map_err(|e| format!("mount: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("mount exited with {}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()));
+        }
+        Ok(Tmpfs { dir: Some(dir) })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.as_ref().expect("mounted").path()
+    }
+
+    /// Bytes available to unprivileged writers, as `df` reports them.
+    pub fn available(&self) -> u64 {
+        let out = Command::new("df").args(["--output=avail", "-B1"]).arg(self.path()).output().expect("run df");
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.lines().nth(1).and_then(|l| l.trim().parse().ok()).unwrap_or_else(|| panic!("unexpected df output: {text}"))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let Some(dir) = self.dir.take() else { return };
+        let unmounted = Command::new("umount").arg(dir.path()).status().is_ok_and(|s| s.success())
+            || Command::new("umount").arg("-l").arg(dir.path()).status().is_ok_and(|s| s.success());
+        if unmounted {
+            drop(dir);
+        } else {
+            eprintln!("warning: could not unmount {}", dir.path().display());
+            std::mem::forget(dir);
+        }
+    }
+}
+
+/// An SDK client for the root user: path-style, no retries (every answer counts), and
+/// an operation timeout so that a hung server fails the test instead of stalling it.
+pub fn sdk_client(endpoint: &str) -> Client {
+    let credentials = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "depot-faults");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .force_path_style(true)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(TimeoutConfig::builder().operation_timeout(Duration::from_secs(120)).build())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    Client::from_conf(config)
+}
+
+/// How a request ended: acknowledged (2xx), refused with a status, or without an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Acked,
+    Status(u16),
+    NoAnswer,
+}
+
+impl Outcome {
+    pub fn of<T, E>(result: &Result<T, SdkError<E, HttpResponse>>) -> Outcome {
+        match result {
+            Ok(_) => Outcome::Acked,
+            Err(e) => e.raw_response().map(|r| Outcome::Status(r.status().as_u16())).unwrap_or(Outcome::NoAnswer),
+        }
+    }
+
+    pub fn is_acked(self) -> bool {
+        self == Outcome::Acked
+    }
+}
+
+/// PutObject; the outcome.
+pub async fn put(client: &Client, bucket: &str, key: &str, body: Vec<u8>) -> Outcome {
+    Outcome::of(&client.put_object().bucket(bucket).key(key).body(ByteStream::from(body)).send().await)
+}
+
+/// GetObject; the body, or the status it was refused with (0: no answer).
+pub async fn get(client: &Client, bucket: &str, key: &str) -> Result<Vec<u8>, u16> {
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(out) => out.body.collect().await.map(|b| b.into_bytes().to_vec()).map_err(|_| 0),
+        Err(e) => Err(e.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)),
+    }
+}
+
+/// Every key of a bucket (ListObjectsV2, all pages).
+pub async fn list_keys(client: &Client, bucket: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut pages = client.list_objects_v2().bucket(bucket).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        keys.extend(page.expect("list objects").contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+    }
+    keys
+}
+
+/// Deterministic, incompressible bytes: the same `seed` and `len` give the same body.
+pub fn body(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        // xorshift64*
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+pub fn md5_hex(bytes: &[u8]) -> String {
+    hex::encode(Md5::digest(bytes))
+}
+
+fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(entry.path()),
+                Ok(_) => out.push(entry.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Writes `len` bytes of ballast into `path` (fsynced), to fill a disk.
+pub fn write_ballast(path: &Path, len: usize) {
+    let mut f = File::create(path).expect("create ballast");
+    f.write_all(&vec![0xA5; len]).expect("write ballast");
+    f.sync_all().expect("sync ballast");
+}

@@ -1,0 +1,12 @@
+//! Fault tests: the real `depot` binary as a child process (see `harness`), put through
+//! what a machine does to a server — a full disk, a SIGKILL in the middle of uploads,
+//! another process holding the SQLite write lock — and checked against what a user
+//! relies on: an acknowledged write is stored, an acknowledged delete is done.
+//!
+//! SQLite only. `disk_full` mounts a tmpfs and needs root (it skips otherwise). Run with
+//! `cargo test --test faults -- --test-threads=1` (each test starts its own servers).
+
+mod crash;
+mod disk_full;
+mod harness;
+mod write_lock;
