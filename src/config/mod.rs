@@ -95,6 +95,26 @@ pub struct ServeConfig {
     /// Login attempts a client IP may make at once (default: the login rate's count).
     #[arg(long, env = "DEPOT_LOGIN_RATE_BURST", global = true)]
     pub login_rate_burst: Option<u32>,
+
+    /// The largest object or part body accepted, in bytes (S3: 5 GiB). A body is cut off
+    /// with `EntityTooLarge` as soon as it passes this, whether or not it declared a length.
+    #[arg(long, env = "DEPOT_MAX_OBJECT_SIZE", default_value_t = 5 * 1024 * 1024 * 1024, global = true)]
+    pub max_object_size: u64,
+
+    /// Seconds a request body may go without delivering a byte before the request is
+    /// aborted (`RequestTimeout`) and its temp file removed.
+    #[arg(long, env = "DEPOT_BODY_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    pub body_timeout_secs: u64,
+
+    /// Uploads (PutObject, UploadPart) receiving at once; more get `503 SlowDown`.
+    #[arg(long, env = "DEPOT_MAX_CONCURRENT_UPLOADS", default_value_t = 256, global = true)]
+    pub max_concurrent_uploads: usize,
+
+    /// Free bytes kept on the data dir's filesystem for deletes and the catalog: writes
+    /// that would go below it get `507 InsufficientStorage`.
+    #[arg(long, env = "DEPOT_MIN_FREE_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
+    pub min_free_bytes: u64,
+
     /// Events: Kafka, batching, outbox retention, indexer lag thresholds.
     #[command(flatten)]
     pub events: EventsConfig,
@@ -147,6 +167,10 @@ impl ServeConfig {
             rate_burst: None,
             login_rate_limit: RateSpec { count: 10, per: Duration::from_secs(60) },
             login_rate_burst: None,
+            max_object_size: 5 * 1024 * 1024 * 1024,
+            body_timeout_secs: 60,
+            max_concurrent_uploads: 256,
+            min_free_bytes: 64 * 1024 * 1024,
             events: EventsConfig::default(),
         }
     }
