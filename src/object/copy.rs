@@ -31,10 +31,27 @@ pub async fn copy_source(state: &AppState, req: &S3Request) -> Result<(Bucket, O
     Ok((bucket, version))
 }
 
+/// How often a copy starts over when its source changed while it was being prepared.
+const COPY_ATTEMPTS: u32 = 3;
+
 pub async fn copy_object(state: &AppState, req: S3Request, dest: Bucket, key: &str) -> Result<Response<Body>, Error> {
+    reject_encryption_headers(req.headers())?;
+    let mut attempt = 1;
+    loop {
+        match try_copy(state, &req, &dest, key).await? {
+            Some(resp) => return Ok(resp),
+            None if attempt < COPY_ATTEMPTS => attempt += 1,
+            None => return Err(S3Error::with_message(S3ErrorCode::SlowDown, "The copy source kept changing while it was being copied. Please retry.").into()),
+        }
+    }
+}
+
+/// One attempt at a copy: everything the new version takes from its source (bytes,
+/// ETag, metadata, tags, checksum) comes from one version of it. `None` when the source
+/// was replaced between reading it and the commit: nothing was written, try again.
+async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -> Result<Option<Response<Body>>, Error> {
     let h = req.headers();
-    reject_encryption_headers(h)?;
-    let (source_bucket, source) = copy_source(state, &req).await?;
+    let (source_bucket, source) = copy_source(state, req).await?;
     if source.size > MAX_COPY_SIZE {
         return Err(S3Error::with_message(
             S3ErrorCode::InvalidRequest,
@@ -79,7 +96,13 @@ pub async fn copy_object(state: &AppState, req: S3Request, dest: Bucket, key: &s
     let mut tx = state.catalog.begin().await?;
     tx.lock_key(dest.id, key).await?;
     let dest = tx.bucket(&dest.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
-    let source = tx.version(source_bucket.id, &source.key, &source.version_id).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchKey))?;
+    let Some(current) = tx.version(source_bucket.id, &source.key, &source.version_id).await? else {
+        return Ok(None);
+    };
+    if current.id != source.id || current.etag != source.etag || current.last_modified != source.last_modified {
+        // Overwritten since it was read: what was prepared may belong to the old version.
+        return Ok(None);
+    }
     let parts: Vec<PartData> = tx.parts(source.id).await?.into_iter().map(PartData::from).collect();
     let new = NewVersion {
         key: key.to_owned(),
@@ -115,7 +138,7 @@ pub async fn copy_object(state: &AppState, req: S3Request, dest: Bucket, key: &s
         set_header(&mut resp, "x-amz-copy-source-version-id", v);
     }
     set_header(&mut resp, "last-modified", &format_http_date(ms_to_datetime(version.last_modified)));
-    Ok(resp)
+    Ok(Some(resp))
 }
 
 /// Reads an object's bytes to compute a checksum it was not stored with.
