@@ -121,6 +121,11 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
+    /// How long a request body may go without progress.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_timeout_secs)
+    }
+
     pub fn orphan_grace(&self) -> Duration {
         Duration::from_secs(self.orphan_grace_secs)
     }

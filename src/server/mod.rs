@@ -74,6 +74,12 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let listener = TcpListener::bind(config.addr).await.map_err(|e| Error::io(format!("cannot listen on {}", config.addr), e))?;
     let addr = listener.local_addr().map_err(|e| Error::io("cannot read the listener's address", e))?;
 
+    // Temp files of uploads a crash interrupted: nothing can still be writing them.
+    match gc::remove_stale_temps(&blobs, config.body_timeout() * 2).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "removed temp files left by an earlier run"),
+        Err(e) => tracing::warn!(error = %e, "removing stale temp files failed; the orphan sweeper will retry"),
+    }
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (gc_trigger, gc_worker) = gc::Collector::new(
         catalog.clone(),

@@ -176,6 +176,25 @@ impl Collector {
     }
 }
 
+/// Removes temp files left by a crash, at start-up: those not written to within
+/// `idle`. A live upload (of any process sharing the data dir) writes to its temp file
+/// at least once per body timeout or is aborted, so with `idle` past that timeout
+/// nothing removed here can belong to a request still running. Returns how many went.
+pub async fn remove_stale_temps(blobs: &BlobStore, idle: Duration) -> Result<usize, GcError> {
+    let tmp_dir = blobs.tmp_dir().to_path_buf();
+    let cutoff = SystemTime::now().checked_sub(idle).unwrap_or(SystemTime::UNIX_EPOCH);
+    let stale = tokio::task::spawn_blocking(move || old_files(&tmp_dir, None, cutoff)).await?;
+    let mut removed = 0;
+    for path in stale {
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StorageError::Io(e).into()),
+        }
+    }
+    Ok(removed)
+}
+
 /// Files under `dir` (recursively) last modified in (`since`, `cutoff`].
 fn old_files(dir: &Path, since: Option<SystemTime>, cutoff: SystemTime) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -125,6 +125,25 @@ fn file_aged(path: PathBuf, age: Duration) -> PathBuf {
     path
 }
 
+/// Temp files a crash left behind go at the next start, without waiting for the orphan
+/// grace period; a temp file written to recently (another process's upload on a shared
+/// data dir) stays.
+#[tokio::test]
+async fn stale_temp_files_are_removed_at_start_up() {
+    let mut app = TestApp::start_with(|c| c.body_timeout_secs = 5).await;
+    let tmp = app.data_dir.path().join("tmp");
+    let stale = tmp.join("0123456789abcdef0123456789abcdef.tmp");
+    let live = tmp.join("fedcba9876543210fedcba9876543210.tmp");
+    std::fs::write(&stale, b"half an upload").unwrap();
+    std::fs::write(&live, b"an upload in progress").unwrap();
+    let old = SystemTime::now() - Duration::from_secs(60);
+    std::fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+    app.restart().await;
+    assert!(!stale.exists(), "a temp file idle for longer than twice the body timeout is removed at start-up");
+    assert!(live.exists(), "a recently written temp file may belong to a live upload");
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn the_sweeper_removes_orphans_past_the_grace_period_only() {
     const GRACE: Duration = Duration::from_secs(3600);
