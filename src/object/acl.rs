@@ -4,6 +4,7 @@
 //! `OBJECT_UPDATED` event (`ObjectAcl:Put`) in the same transaction.
 
 use http::{Response, StatusCode};
+use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
 use super::readable_version;
@@ -14,7 +15,6 @@ use crate::events::{Event, EventType};
 use crate::http::acl::{acl_from_request, policy_document};
 use crate::http::response::{self, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
-use s3api::operation::ObjectAccess;
 
 pub async fn get_object_acl(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
     let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::AclRead).await?;

@@ -4,6 +4,7 @@
 use http::Response;
 use s3api::checksum::ChecksumAlgorithm;
 use s3api::headers::{self, checksum_element, format_http_date, header_str};
+use s3api::operation::ObjectAccess;
 use s3api::xml::{self, response::ObjectAttributes, response::ObjectPartsAttribute, response::PartAttribute};
 use s3api::{S3Error, S3ErrorCode};
 
@@ -12,7 +13,6 @@ use crate::catalog::{ms_to_datetime, Bucket};
 use crate::error::Error;
 use crate::http::response::{self, set_header, Body};
 use crate::http::{AppState, S3Request};
-use s3api::operation::ObjectAccess;
 
 pub async fn get_object_attributes(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
     let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Read).await?;

@@ -6,6 +6,7 @@
 use http::Response;
 use s3api::checksum::{Checksum, ChecksumAlgorithm, Checksummer};
 use s3api::headers::{self, directive_is_replace, format_http_date, header_str, reject_encryption_headers, Conditions, CopySource, ObjectMetadata};
+use s3api::operation::ObjectAccess;
 use s3api::{tagging, xml, S3Error, S3ErrorCode};
 
 use super::{read_segments, readable_version, version_write};
@@ -15,7 +16,6 @@ use crate::events::{Event, EventType};
 use crate::http::acl::requested_acl;
 use crate::http::response::{self, set_header, Body};
 use crate::http::{AppState, S3Request};
-use s3api::operation::ObjectAccess;
 
 /// The largest object CopyObject copies, as in S3 (larger ones need UploadPartCopy).
 pub const MAX_COPY_SIZE: i64 = 5 * 1024 * 1024 * 1024;

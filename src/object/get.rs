@@ -4,6 +4,7 @@
 use http::{Response, StatusCode};
 use s3api::checksum::ChecksumAlgorithm;
 use s3api::headers::{self, format_http_date, header_str, Conditions};
+use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
 use super::{read_segments, readable_version, write_object_headers};
@@ -11,7 +12,6 @@ use crate::catalog::{ms_to_datetime, Bucket, Part};
 use crate::error::Error;
 use crate::http::response::{channel_body, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
-use s3api::operation::ObjectAccess;
 
 /// `response-*` query parameters and the headers they override.
 const OVERRIDES: &[(&str, &str)] = &[

@@ -2,6 +2,7 @@
 //! the same transaction; tags change in place (S3 does not make a new version for them).
 
 use http::{Response, StatusCode};
+use s3api::operation::ObjectAccess;
 use s3api::tagging::{self, MAX_OBJECT_TAGS};
 use s3api::xml::{self, request::TaggingRequest};
 use s3api::{S3Error, S3ErrorCode};
@@ -12,7 +13,6 @@ use crate::error::Error;
 use crate::events::{Event, EventType};
 use crate::http::response::{self, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
-use s3api::operation::ObjectAccess;
 
 pub async fn get(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
     let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Read).await?;
