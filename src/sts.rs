@@ -69,7 +69,7 @@ pub fn sts_error(e: AccountError) -> StsError {
             StsError::new(StsErrorCode::InvalidIdentityToken, "The web identity token that was passed could not be validated")
         }
         AccountError::UserDisabled => StsError::new(StsErrorCode::AccessDenied, "The user of the web identity token is disabled"),
-        AccountError::Catalog(e) if e.is_transient() => {
+        AccountError::Catalog(e) if e.is_transient() || e.is_read_only() || e.commit_outcome_unknown() => {
             tracing::error!(error = %e, "catalog unavailable in STS");
             StsError::new(StsErrorCode::ServiceUnavailable, "The service is unavailable. Please retry.")
         }

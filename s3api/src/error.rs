@@ -58,6 +58,7 @@ error_codes! {
     ExpiredToken => StatusCode::BAD_REQUEST, "The provided token has expired.";
     IllegalVersioningConfigurationException => StatusCode::BAD_REQUEST, "The versioning configuration specified in the request is invalid.";
     IncompleteBody => StatusCode::BAD_REQUEST, "You did not provide the number of bytes specified by the Content-Length HTTP header.";
+    InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE, "Storage backend has reached its minimum free drive threshold. Please delete a few objects to proceed.";
     InternalError => StatusCode::INTERNAL_SERVER_ERROR, "We encountered an internal error. Please try again.";
     InvalidAccessKeyId => StatusCode::FORBIDDEN, "The AWS access key Id you provided does not exist in our records.";
     InvalidArgument => StatusCode::BAD_REQUEST, "Invalid Argument";

@@ -138,7 +138,7 @@ impl From<AccountError> for ApiError {
             e @ AccountError::RootImmutable => ApiError::InvalidRequest(e.to_string()),
             AccountError::Token(TokenError::Expired) => ApiError::ExpiredToken,
             AccountError::Token(TokenError::Invalid) => ApiError::InvalidToken,
-            AccountError::Catalog(e) if e.is_transient() => {
+            AccountError::Catalog(e) if e.is_transient() || e.is_read_only() || e.commit_outcome_unknown() => {
                 tracing::error!(error = %e, "catalog unavailable");
                 ApiError::Unavailable
             }

@@ -54,22 +54,41 @@ pub fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
     json(status, &json!({ "error": { "code": code, "message": message } }))
 }
 
-/// `{"status":"ok","checks":{…}}`, 503 when a check fails. An unreachable Kafka alone
-/// makes the status `degraded` (still 200): see `metrics::event_checks`.
+/// `{"status":"ok","checks":{…}}`, 503 when a check fails. An unreachable Kafka alone,
+/// or free space below the reserve (writes get `507 InsufficientStorage`), makes the
+/// status `degraded` (still 200): see `metrics::event_checks`. A catalog gone read-only
+/// after a failed fsync fails the catalog check: only a restart turns writes back on.
 async fn health(state: &AppState) -> Response<Body> {
     let started = Instant::now();
-    let catalog = match state.catalog.ping().await {
-        Ok(()) => json!({ "status": "ok", "latency_ms": started.elapsed().as_secs_f64() * 1000.0 }),
-        Err(e) => json!({ "status": "error", "error": e.to_string() }),
+    let catalog = match (state.catalog.ping().await, state.catalog.read_only_reason()) {
+        (Ok(()), None) => json!({ "status": "ok", "latency_ms": started.elapsed().as_secs_f64() * 1000.0 }),
+        (Ok(()), Some(reason)) => json!({ "status": "error", "writable": false, "reason": reason }),
+        (Err(e), _) => json!({ "status": "error", "error": e.to_string() }),
     };
     let started = Instant::now();
-    let storage = match state.blobs.check().await {
+    let mut storage = match state.blobs.check().await {
         Ok(()) => json!({ "status": "ok", "latency_ms": started.elapsed().as_secs_f64() * 1000.0 }),
         Err(e) => json!({ "status": "error", "error": e.to_string() }),
     };
+    match state.blobs.space(state.config.min_free_bytes).await {
+        Ok(space) => {
+            storage["free_bytes"] = space.free_bytes.into();
+            storage["min_free_bytes"] = space.min_free_bytes.into();
+            if space.is_low() && storage["status"] == "ok" {
+                storage["status"] = "degraded".into();
+                storage["reason"] = format!(
+                    "{} bytes free, below the reserve of {} bytes: writes are refused (507 InsufficientStorage) until objects are deleted or space is added",
+                    space.free_bytes, space.min_free_bytes
+                )
+                .into();
+            }
+        }
+        Err(e) => storage["space_error"] = e.to_string().into(),
+    }
     let (indexer, kafka) = metrics::event_checks(state).await;
-    let healthy = catalog["status"] == "ok" && storage["status"] == "ok" && indexer["status"] == "ok";
-    let degraded = kafka.as_ref().is_some_and(|k| k["status"] != "ok");
+    let storage_usable = storage["status"] == "ok" || storage["status"] == "degraded";
+    let healthy = catalog["status"] == "ok" && storage_usable && indexer["status"] == "ok";
+    let degraded = kafka.as_ref().is_some_and(|k| k["status"] != "ok") || storage["status"] == "degraded";
     let mut checks = json!({ "catalog": catalog, "storage": storage, "indexer": indexer });
     if let Some(kafka) = kafka {
         checks["kafka"] = kafka;

@@ -31,14 +31,24 @@ impl Catalog {
         rows.iter().map(|r| Ok((r.try_get("blob_id")?, r.try_get("generation")?))).collect()
     }
 
-    /// Whether any object version or multipart part refers to the blob.
+    /// Queues a blob in a transaction of its own: a write whose commit has an unknown
+    /// outcome hands its blob to the collector this way, which frees it only if no row
+    /// refers to it.
+    pub async fn queue_blob_gc(&self, blob_id: &str) -> CatalogResult<()> {
+        let mut tx = self.begin().await?;
+        tx.queue_blob_gc(blob_id).await?;
+        tx.commit().await
+    }
+
+    /// Whether any object version or multipart part refers to the blob (asked on the
+    /// writer connection, which sees every commit).
     pub async fn blob_is_referenced(&self, blob_id: &str) -> CatalogResult<bool> {
         let row = sqlx::query(
             "SELECT 1 AS one FROM object_parts WHERE blob_id = $1 \
              UNION ALL SELECT 1 AS one FROM upload_parts WHERE blob_id = $1 LIMIT 1",
         )
         .bind(blob_id)
-        .fetch_optional(&self.write)
+        .fetch_optional(&mut *self.writer().await?)
         .await?;
         Ok(row.is_some())
     }
@@ -46,7 +56,9 @@ impl Catalog {
     /// Drops a blob from the GC queue, unless it was queued again since `generation`
     /// was read (then the next pass looks at it again).
     pub async fn forget_blob_gc(&self, blob_id: &str, generation: i64) -> CatalogResult<()> {
-        sqlx::query("DELETE FROM blob_gc WHERE blob_id = $1 AND generation = $2").bind(blob_id).bind(generation).execute(&self.write).await?;
+        self.check_writable()?;
+        let mut conn = self.writer().await?;
+        sqlx::query("DELETE FROM blob_gc WHERE blob_id = $1 AND generation = $2").bind(blob_id).bind(generation).execute(&mut *conn).await?;
         Ok(())
     }
 }

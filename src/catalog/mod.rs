@@ -7,9 +7,16 @@
 //! and the outbox event describing it are written in one [`Tx`]. This module knows
 //! nothing of HTTP, XML or files.
 //!
-//! SQLite gets one writer connection (SQLite serialises writers anyway, and a single
-//! connection never meets `SQLITE_BUSY`) beside a pool of readers in WAL mode, and group
-//! commit (`durability.rs`): commits are made durable by a shared fsync of the WAL.
+//! SQLite gets one writer connection (SQLite serialises writers anyway) beside a pool of
+//! readers in WAL mode, and group commit (`durability.rs`): commits are made durable by
+//! a shared fsync of the WAL. Write transactions start with `BEGIN IMMEDIATE`, so that
+//! another process holding the write lock is waited for (`busy_timeout`), and never on
+//! a writer connection a failed write left in an unknown state ([`Catalog::begin`]).
+//!
+//! Failures a caller must tell apart: a commit whose outcome is unknown
+//! ([`CatalogError::commit_outcome_unknown`]: its rows may exist), a full disk
+//! ([`CatalogError::is_disk_full`]), and a catalog gone read-only after a failed fsync
+//! ([`CatalogError::is_read_only`]; until a restart).
 
 mod accounts;
 mod blobs;
@@ -26,14 +33,17 @@ mod uploads;
 mod usage;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use tokio::sync::Notify;
 
 pub use accounts::NewAccessKey;
+pub use durability::WalSyncError;
 pub use listing::{older_versions_query, page_query, successor, versions_query, ListedObject, ObjectListing, VersionListing};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};
@@ -53,25 +63,75 @@ pub enum CatalogError {
     Corrupt(String),
     #[error("unsupported database url: {0}")]
     UnsupportedUrl(String),
+    /// COMMIT was sent and failed in a way that does not tell whether the database
+    /// committed (PostgreSQL: the error or a lost connection came at COMMIT). The
+    /// transaction's rows may exist.
+    #[error("the outcome of the commit is unknown: {0}")]
+    CommitOutcomeUnknown(#[source] sqlx::Error),
+    /// SQLite committed, but the fsync of its WAL that makes the commit durable failed:
+    /// the rows are visible now and may be lost in a crash. The catalog is read-only
+    /// from then on ([`CatalogError::ReadOnly`]).
     #[error("the commit may not be durable: {0}")]
-    Durability(String),
+    Durability(#[source] WalSyncError),
+    /// Writes are off: an fsync of the catalog failed earlier, and what it should have
+    /// made durable may not be (retrying the fsync could report success for lost
+    /// data). Only a restart, which recovers the database from what is on disk, turns
+    /// writes back on.
+    #[error("the catalog is read-only: writes are off after a failed fsync of the catalog ({0})")]
+    ReadOnly(#[source] WalSyncError),
 }
 
 impl CatalogError {
     /// Whether the same request may succeed later unchanged: the database was busy,
-    /// unreachable or out of resources, or a commit's durability could not be
-    /// confirmed. Everything else (a corrupt row, a constraint the code should have
-    /// prevented, a bad statement) is a bug or damage, not a reason to retry.
+    /// unreachable or out of resources. Everything else (a corrupt row, a constraint the
+    /// code should have prevented, a bad statement, a commit of unknown outcome, a
+    /// catalog gone read-only) is a bug, damage or a state that needs an operator, not a
+    /// reason to retry.
     pub fn is_transient(&self) -> bool {
         match self {
-            CatalogError::Durability(_) => true,
             CatalogError::Database(e) => match e {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
                 sqlx::Error::Database(db) => db.code().is_some_and(|code| transient_code(&code)),
                 _ => false,
             },
-            CatalogError::Migrate(_) | CatalogError::Conflict | CatalogError::Corrupt(_) | CatalogError::UnsupportedUrl(_) => false,
+            CatalogError::Migrate(_)
+            | CatalogError::Conflict
+            | CatalogError::Corrupt(_)
+            | CatalogError::UnsupportedUrl(_)
+            | CatalogError::CommitOutcomeUnknown(_)
+            | CatalogError::Durability(_)
+            | CatalogError::ReadOnly(_) => false,
         }
+    }
+
+    /// Whether the database's disk is full: SQLite's `SQLITE_FULL` (primary or extended
+    /// code 13), PostgreSQL's `53100 disk_full`, or `ENOSPC`/`EDQUOT` from the driver's
+    /// own I/O.
+    pub fn is_disk_full(&self) -> bool {
+        let e = match self {
+            CatalogError::Database(e) | CatalogError::CommitOutcomeUnknown(e) => e,
+            _ => return false,
+        };
+        match e {
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| match code.parse::<i32>() {
+                Ok(n) => n & 0xff == 13,
+                Err(_) => code == "53100",
+            }),
+            sqlx::Error::Io(io) => matches!(io.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded),
+            _ => false,
+        }
+    }
+
+    /// Whether a commit was attempted and may have taken effect although it failed: its
+    /// rows may exist (and must not lose what they refer to, like a blob file).
+    pub fn commit_outcome_unknown(&self) -> bool {
+        matches!(self, CatalogError::CommitOutcomeUnknown(_) | CatalogError::Durability(_))
+    }
+
+    /// Whether writes are off after a failed fsync of the catalog (this failure, or an
+    /// earlier one).
+    pub fn is_read_only(&self) -> bool {
+        matches!(self, CatalogError::Durability(_) | CatalogError::ReadOnly(_))
     }
 
     /// Maps unique-constraint violations to [`CatalogError::Conflict`].
@@ -140,7 +200,22 @@ pub struct Catalog {
     wal_sync: Option<durability::WalSync>,
     /// Woken when a transaction that appended outbox events commits.
     outbox_signal: Arc<Notify>,
+    /// Set when a commit on SQLite's single writer connection failed: the connection is
+    /// replaced before its next use (see [`Catalog::writer`]).
+    writer_suspect: Arc<AtomicBool>,
+    failpoints: Arc<Failpoints>,
 }
+
+/// Faults tests can inject (the `#[doc(hidden)]` methods of [`Catalog`]).
+#[derive(Debug, Default)]
+struct Failpoints {
+    /// The next commit of a transaction that records an event loses its answer:
+    /// [`LOST_ACK_COMMITTED`] or [`LOST_ACK_ROLLED_BACK`]; 0 when not armed.
+    lose_commit_ack: AtomicU8,
+}
+
+const LOST_ACK_COMMITTED: u8 = 1;
+const LOST_ACK_ROLLED_BACK: u8 = 2;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -180,10 +255,26 @@ impl Catalog {
             let write = pool(1).await?;
             let read = pool(8).await?;
             let wal_sync = sqlite_file(url).map(durability::WalSync::start);
-            Catalog { read, write, dialect: Dialect::Sqlite, wal_sync, outbox_signal: Arc::default() }
+            Catalog {
+                read,
+                write,
+                dialect: Dialect::Sqlite,
+                wal_sync,
+                outbox_signal: Arc::default(),
+                writer_suspect: Arc::default(),
+                failpoints: Arc::default(),
+            }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect_with(options).await?;
-            Catalog { read: pool.clone(), write: pool, dialect: Dialect::Postgres, wal_sync: None, outbox_signal: Arc::default() }
+            Catalog {
+                read: pool.clone(),
+                write: pool,
+                dialect: Dialect::Postgres,
+                wal_sync: None,
+                outbox_signal: Arc::default(),
+                writer_suspect: Arc::default(),
+                failpoints: Arc::default(),
+            }
         } else {
             return Err(CatalogError::UnsupportedUrl(redact(url)));
         };
@@ -204,15 +295,84 @@ impl Catalog {
         &self.read
     }
 
-    /// Starts a write transaction.
+    /// Starts a write transaction, or fails at once with [`CatalogError::ReadOnly`]
+    /// after a failed fsync of the catalog.
+    ///
+    /// SQLite: `BEGIN IMMEDIATE`, so the write lock is taken here, waiting up to the busy
+    /// timeout for another process that holds it. (A deferred `BEGIN` takes it at the
+    /// first write, where SQLite answers `SQLITE_BUSY` at once instead of waiting: a
+    /// reader cannot wait for the lock without risking a deadlock.) PostgreSQL: `BEGIN`.
     pub async fn begin(&self) -> CatalogResult<Tx> {
+        self.check_writable()?;
+        let conn = self.writer().await?;
+        let statement = match self.dialect {
+            Dialect::Sqlite => Some("BEGIN IMMEDIATE".into()),
+            Dialect::Postgres => None,
+        };
+        // On the connection `writer` checked: `Pool::begin_with` would take whichever
+        // connection is free.
+        let inner = Transaction::begin(conn, statement).await?;
         Ok(Tx {
-            inner: self.write.begin().await?,
+            inner,
             dialect: self.dialect,
             wal_sync: self.wal_sync.clone(),
             outbox_signal: self.outbox_signal.clone(),
+            writer_suspect: self.writer_suspect.clone(),
+            failpoints: self.failpoints.clone(),
             appended_events: false,
         })
+    }
+
+    /// A connection of the write pool, never one left inside a transaction or one whose
+    /// commit failed. After `SQLITE_FULL` or an I/O error SQLite may roll a transaction
+    /// back on its own; sqlx does not notice, its `ROLLBACK` then fails, and the
+    /// connection stays marked as inside a transaction. A plain `BEGIN` there becomes a
+    /// savepoint, which can nest in a transaction that never commits (writes then are
+    /// acknowledged but never visible to other connections, nor durable, and the write
+    /// lock is held for good); `BEGIN IMMEDIATE` is refused. Such a connection, and the
+    /// one a commit failed on, is closed, and a fresh one opened.
+    async fn writer(&self) -> CatalogResult<PoolConnection<Any>> {
+        loop {
+            let mut conn = self.write.acquire().await?;
+            let in_transaction = conn.is_in_transaction();
+            let failed_commit = self.dialect == Dialect::Sqlite && self.writer_suspect.swap(false, Ordering::SeqCst);
+            if !in_transaction && !failed_commit {
+                return Ok(conn);
+            }
+            tracing::error!(in_transaction, failed_commit, "closing a catalog writer connection left in an unknown state by a failed write; opening a new one");
+            conn.close_on_drop();
+        }
+    }
+
+    /// Fails with [`CatalogError::ReadOnly`] once an fsync of the catalog failed.
+    pub fn check_writable(&self) -> CatalogResult<()> {
+        match self.wal_sync.as_ref().and_then(durability::WalSync::failure) {
+            Some(failure) => Err(CatalogError::ReadOnly(failure)),
+            None => Ok(()),
+        }
+    }
+
+    /// Why writes are off (a failed fsync of the catalog), if they are: for health.
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.check_writable().err().map(|e| e.to_string())
+    }
+
+    /// Failpoint for tests: the next fsync of the SQLite WAL fails as if the disk had
+    /// reported an I/O error. Returns false where there is no WAL to sync (PostgreSQL,
+    /// in-memory SQLite).
+    #[doc(hidden)]
+    pub fn fail_next_wal_sync(&self) -> bool {
+        self.wal_sync.as_ref().map(durability::WalSync::fail_next).is_some()
+    }
+
+    /// Failpoint for tests: the next commit of a transaction that records an event (an
+    /// object or bucket write; not the relay's or the indexer's bookkeeping) fails with
+    /// [`CatalogError::CommitOutcomeUnknown`], as when PostgreSQL's answer to COMMIT is
+    /// lost, after really committing (`committed`) or after rolling back.
+    #[doc(hidden)]
+    pub fn lose_next_commit_ack(&self, committed: bool) {
+        let outcome = if committed { LOST_ACK_COMMITTED } else { LOST_ACK_ROLLED_BACK };
+        self.failpoints.lose_commit_ack.store(outcome, Ordering::SeqCst);
     }
 
     /// Notified after every commit that appended outbox events (the relay waits on it).
@@ -238,18 +398,44 @@ pub struct Tx {
     dialect: Dialect,
     wal_sync: Option<durability::WalSync>,
     outbox_signal: Arc<Notify>,
+    writer_suspect: Arc<AtomicBool>,
+    failpoints: Arc<Failpoints>,
     appended_events: bool,
 }
 
 impl Tx {
     /// Commits; returns once the commit is durable.
+    ///
+    /// An error from COMMIT itself is [`CatalogError::CommitOutcomeUnknown`] (the
+    /// database may have committed before the error reached us), and a failed fsync of
+    /// SQLite's WAL after COMMIT is [`CatalogError::Durability`] (committed, maybe not
+    /// durable; writes are off from then on). Every other error of a transaction comes
+    /// before its commit: nothing of it was written.
     pub async fn commit(self) -> CatalogResult<()> {
-        self.inner.commit().await?;
-        if let Some(sync) = &self.wal_sync {
+        let Tx { inner, dialect, wal_sync, outbox_signal, writer_suspect, failpoints, appended_events } = self;
+        if let Some(failure) = wal_sync.as_ref().and_then(durability::WalSync::failure) {
+            // An fsync failed since this transaction began: roll it back (on drop).
+            return Err(CatalogError::ReadOnly(failure));
+        }
+        let lost_ack = if appended_events { failpoints.lose_commit_ack.swap(0, Ordering::SeqCst) } else { 0 };
+        let lost = || CatalogError::CommitOutcomeUnknown(sqlx::Error::Protocol("the answer to COMMIT was lost (failpoint)".into()));
+        if lost_ack == LOST_ACK_ROLLED_BACK {
+            return Err(lost());
+        }
+        if let Err(e) = inner.commit().await {
+            if dialect == Dialect::Sqlite {
+                writer_suspect.store(true, Ordering::SeqCst);
+            }
+            return Err(CatalogError::CommitOutcomeUnknown(e));
+        }
+        if let Some(sync) = &wal_sync {
             sync.wait_durable().await.map_err(CatalogError::Durability)?;
         }
-        if self.appended_events {
-            self.outbox_signal.notify_one();
+        if appended_events {
+            outbox_signal.notify_one();
+        }
+        if lost_ack == LOST_ACK_COMMITTED {
+            return Err(lost());
         }
         Ok(())
     }
@@ -314,4 +500,134 @@ pub fn now_ms() -> i64 {
 /// A catalog time as a `DateTime`.
 pub fn ms_to_datetime(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Connection;
+
+    use super::*;
+
+    async fn sqlite_catalog(dir: &Path) -> Catalog {
+        Catalog::open(None, dir).await.expect("open the catalog")
+    }
+
+    /// A write through the catalog, and whether a reader connection sees it.
+    async fn write_is_visible(catalog: &Catalog, blob_id: &str) -> bool {
+        let mut tx = catalog.begin().await.expect("begin");
+        tx.queue_blob_gc(blob_id).await.expect("write");
+        tx.commit().await.expect("commit");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blob_gc WHERE blob_id = $1").bind(blob_id).fetch_one(catalog.reader()).await.expect("read");
+        n == 1
+    }
+
+    #[tokio::test]
+    async fn a_writer_left_inside_a_transaction_is_replaced() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let catalog = sqlite_catalog(dir.path()).await;
+        {
+            // What SQLITE_FULL can leave behind: SQLite rolled the transaction back on its
+            // own, sqlx still counts it open (its ROLLBACK on drop then fails).
+            let conn = catalog.write.acquire().await.expect("writer");
+            let mut tx = Transaction::begin(conn, None).await.expect("begin");
+            sqlx::query("ROLLBACK").execute(&mut *tx).await.expect("rollback behind sqlx's back");
+        }
+        // The pool's test on release ran the failing rollback; the connection is back.
+        let conn = catalog.write.acquire().await.expect("writer");
+        assert!(conn.is_in_transaction(), "the simulated state: sqlx believes a transaction is open");
+        drop(conn);
+        assert!(write_is_visible(&catalog, "after-stale").await, "a write after the stale connection commits for everyone");
+        let conn = catalog.write.acquire().await.expect("writer");
+        assert!(!conn.is_in_transaction());
+        drop(conn);
+        catalog.close().await;
+    }
+
+    /// Whether the writer connection is the one [`mark_writer`] marked (temp tables
+    /// belong to their connection).
+    async fn writer_is_marked(catalog: &Catalog) -> bool {
+        let mut conn = catalog.write.acquire().await.expect("writer");
+        sqlx::query("SELECT 1 AS one FROM temp.sqlite_master WHERE name = 'marker'").fetch_optional(&mut *conn).await.expect("look for the marker").is_some()
+    }
+
+    async fn mark_writer(catalog: &Catalog) {
+        let mut conn = catalog.write.acquire().await.expect("writer");
+        sqlx::query("CREATE TEMP TABLE marker (x)").execute(&mut *conn).await.expect("mark the connection");
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_replaces_the_writer() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let catalog = sqlite_catalog(dir.path()).await;
+        mark_writer(&catalog).await;
+        assert!(write_is_visible(&catalog, "healthy").await);
+        assert!(writer_is_marked(&catalog).await, "a healthy writer is kept");
+        catalog.writer_suspect.store(true, Ordering::SeqCst);
+        assert!(write_is_visible(&catalog, "after-failed-commit").await);
+        assert!(!writer_is_marked(&catalog).await, "the writer of a failed commit was replaced");
+        catalog.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_wal_fsync_turns_writes_off() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let catalog = sqlite_catalog(dir.path()).await;
+        assert!(write_is_visible(&catalog, "before").await);
+        assert!(catalog.check_writable().is_ok() && catalog.read_only_reason().is_none());
+        assert!(catalog.fail_next_wal_sync());
+        let mut tx = catalog.begin().await.expect("begin");
+        tx.queue_blob_gc("during").await.expect("write");
+        let err = tx.commit().await.expect_err("the fsync fails");
+        assert!(matches!(err, CatalogError::Durability(_)) && err.commit_outcome_unknown() && err.is_read_only(), "{err:?}");
+        // Committed (visible), maybe not durable; from now on every write fails at once.
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blob_gc WHERE blob_id = 'during'").fetch_one(catalog.reader()).await.expect("read");
+        assert_eq!(n, 1);
+        let err = catalog.begin().await.err().expect("writes are off");
+        assert!(matches!(err, CatalogError::ReadOnly(_)) && err.is_read_only() && !err.is_transient(), "{err:?}");
+        assert!(err.to_string().contains("writes are off after a failed fsync of the catalog"), "{err}");
+        assert!(catalog.read_only_reason().is_some_and(|r| r.contains("injected failure")));
+        assert!(matches!(catalog.forget_blob_gc("before", 0).await, Err(CatalogError::ReadOnly(_))));
+        catalog.ping().await.expect("reads still work");
+        catalog.close().await;
+        // A restart recovers from what is on disk, with writes on.
+        let catalog = sqlite_catalog(dir.path()).await;
+        assert!(write_is_visible(&catalog, "after-restart").await);
+        catalog.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_lost_commit_answer_is_an_unknown_outcome() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let catalog = sqlite_catalog(dir.path()).await;
+        for committed in [true, false] {
+            catalog.lose_next_commit_ack(committed);
+            let mut tx = catalog.begin().await.expect("begin");
+            tx.queue_blob_gc(&format!("lost-{committed}")).await.expect("write");
+            tx.append_event(&format!("event-{committed}"), "bucket", None, "{}").await.expect("event");
+            let err = tx.commit().await.expect_err("the answer is lost");
+            assert!(err.commit_outcome_unknown() && !err.is_read_only(), "{err:?}");
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM blob_gc WHERE blob_id = $1")
+                .bind(format!("lost-{committed}"))
+                .fetch_one(catalog.reader())
+                .await
+                .expect("read");
+            assert_eq!(n == 1, committed);
+        }
+        assert!(write_is_visible(&catalog, "after").await, "the failpoint fires once");
+        catalog.close().await;
+    }
+
+    #[tokio::test]
+    async fn sqlite_full_is_a_full_disk() {
+        let mut db = sqlx::SqliteConnection::connect("sqlite::memory:").await.expect("in-memory SQLite");
+        sqlx::query("CREATE TABLE t (b BLOB)").execute(&mut db).await.expect("create");
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&mut db).await.expect("page count");
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}")).execute(&mut db).await.expect("limit");
+        let full = sqlx::query("INSERT INTO t VALUES (zeroblob(1000000))").execute(&mut db).await.expect_err("the database is full");
+        let err = CatalogError::from(full);
+        assert!(err.is_disk_full() && err.is_transient(), "{err:?}");
+        assert!(!CatalogError::Database(sqlx::Error::PoolTimedOut).is_disk_full());
+        let enospc = CatalogError::Database(sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::StorageFull)));
+        assert!(enospc.is_disk_full());
+    }
 }

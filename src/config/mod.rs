@@ -111,7 +111,8 @@ pub struct ServeConfig {
     pub max_concurrent_uploads: usize,
 
     /// Free bytes kept on the data dir's filesystem for deletes and the catalog: writes
-    /// that would go below it get `507 InsufficientStorage`.
+    /// that would go below it (counting the length they declare) get `507
+    /// InsufficientStorage`, and health reports `degraded`. 0 turns the check off.
     #[arg(long, env = "DEPOT_MIN_FREE_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
     pub min_free_bytes: u64,
 

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::http::response::{self, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
 use crate::object::copy::copy_source;
-use crate::object::put::{check_length, receive, verify_digests};
+use crate::object::put::{abandon_blob, check_length, receive, verify_digests};
 use crate::object::read_segments;
 use crate::storage::{Hashes, StagedBlob};
 
@@ -80,7 +80,8 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, 
 }
 
 /// Persists a staged part and records it, unless the upload is gone by then (the blob
-/// is removed again and the client gets `NoSuchUpload`).
+/// is removed again and the client gets `NoSuchUpload`). A failed commit of unknown
+/// outcome leaves the blob to the collector ([`abandon_blob`]).
 async fn record_part(
     state: &AppState,
     bucket: &Bucket,
@@ -107,9 +108,7 @@ async fn record_part(
     }
     .await;
     if let Err(e) = recorded {
-        if let Err(cleanup) = state.blobs.delete(&blob_id).await {
-            tracing::warn!(error = %cleanup, blob_id, "could not remove the blob of a failed part; the sweeper will");
-        }
+        abandon_blob(state, &blob_id, &e).await;
         return Err(e);
     }
     state.gc.poke();

@@ -1,7 +1,10 @@
 //! PutObject: stream the body into a blob while hashing, verify what the client claimed
 //! (Content-MD5, flexible checksum, signed payload), persist the blob, then commit the
-//! version and its event in one transaction. If the commit fails, the blob is removed
-//! again (compensation) and the client gets the error (503 for catalog failures).
+//! version and its event in one transaction. If the transaction fails before its commit,
+//! the blob is removed again (compensation); if the commit itself failed in a way that
+//! leaves its outcome unknown, a row may refer to the blob, which then goes to the
+//! reference-checking collector instead ([`abandon_blob`]). Either way the client gets
+//! the error (see `error.rs`).
 //!
 //! Bodies of at most [`INLINE_LIMIT`] bytes are kept in the catalog row instead of a blob
 //! file: the catalog commit is then the write's only fsync, where a blob costs a file
@@ -94,6 +97,24 @@ pub async fn receive_small_or_blob(state: &AppState, body: &mut RequestBody, has
     Ok(Received::Inline { data, digests })
 }
 
+/// Gives up the blob of a write that failed with `failure`. Before a commit nothing
+/// refers to the blob, and it is removed at once. After a commit of unknown outcome (see
+/// [`Error::commit_outcome_unknown`]) a row may refer to it: it is queued for the
+/// collector, which frees it only if no row does; should even that fail (the catalog
+/// is read-only or unreachable), the orphan sweeper makes the same check later.
+pub async fn abandon_blob(state: &AppState, blob_id: &str, failure: &Error) {
+    if failure.commit_outcome_unknown() {
+        match state.catalog.queue_blob_gc(blob_id).await {
+            Ok(()) => state.gc.poke(),
+            Err(e) => tracing::warn!(error = %e, blob_id, "cannot queue the blob of a write of unknown outcome; the orphan sweeper will look at it"),
+        }
+        return;
+    }
+    if let Err(cleanup) = state.blobs.delete(blob_id).await {
+        tracing::warn!(error = %cleanup, blob_id, "could not remove the blob of a failed write; the sweeper will");
+    }
+}
+
 /// Checks that a write states its length, within `max`.
 pub fn check_length(req: &S3Request, max: u64) -> Result<(), Error> {
     let chunked_transfer = req.headers().get(http::header::TRANSFER_ENCODING).is_some();
@@ -161,9 +182,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
         Ok(committed) => committed,
         Err(e) => {
             if let Some(blob_id) = &blob_id {
-                if let Err(cleanup) = state.blobs.delete(blob_id).await {
-                    tracing::warn!(error = %cleanup, blob_id, "could not remove the blob of a failed write; the sweeper will");
-                }
+                abandon_blob(state, blob_id, &e).await;
             }
             return Err(e);
         }

@@ -3,13 +3,16 @@
 //!
 //! Authentication happens here and only here, before any handler runs and before the
 //! body is read (so `Expect: 100-continue` is answered only for authenticated requests).
+//! So does the free-space reserve: a write that grows storage is refused with `507
+//! InsufficientStorage` before its body is read when the data dir's filesystem would be
+//! left with less than `DEPOT_MIN_FREE_BYTES` (see `storage::space`).
 
 use std::net::SocketAddr;
 
 use http::{Method, Request, Response};
 use hyper::body::Incoming;
 use s3api::route::{self, Query};
-use s3api::Operation;
+use s3api::{Operation, S3Error, S3ErrorCode};
 
 use crate::auth::{self, rate_limit};
 use crate::catalog::Bucket;
@@ -65,8 +68,75 @@ async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incomin
     // handler runs and before the body is read.
     let bucket = auth::access::authorize(&state.catalog, &auth.principal, &op).await?;
     let body = RequestBody::new(incoming, &parts.headers, &auth.payload, auth.chunk_signer)?;
+    if grows_storage(&op) {
+        check_free_space(state, body.expected_len().unwrap_or(0)).await?;
+    }
     let req = S3Request { parts, query, body, principal: auth.principal, request_id: request_id.to_owned(), remote };
     dispatch(state, op, bucket, req).await
+}
+
+/// Whether `op` writes something new (a blob, a catalog row): what the free-space
+/// reserve refuses once it is reached. Reads and deletes never are.
+fn grows_storage(op: &Operation) -> bool {
+    match op {
+        Operation::CreateBucket { .. }
+        | Operation::PutBucketVersioning { .. }
+        | Operation::PutBucketTagging { .. }
+        | Operation::PutBucketAcl { .. }
+        | Operation::PutObject { .. }
+        | Operation::CopyObject { .. }
+        | Operation::PutObjectTagging { .. }
+        | Operation::PutObjectAcl { .. }
+        | Operation::CreateMultipartUpload { .. }
+        | Operation::UploadPart { .. }
+        | Operation::UploadPartCopy { .. }
+        | Operation::CompleteMultipartUpload { .. } => true,
+        Operation::ListBuckets(_)
+        | Operation::StsAction
+        | Operation::HeadBucket { .. }
+        | Operation::DeleteBucket { .. }
+        | Operation::GetBucketLocation { .. }
+        | Operation::GetBucketUnsetConfig { .. }
+        | Operation::ListObjects { .. }
+        | Operation::ListObjectsV2 { .. }
+        | Operation::DeleteObjects { .. }
+        | Operation::GetObject { .. }
+        | Operation::HeadObject { .. }
+        | Operation::DeleteObject { .. }
+        | Operation::GetObjectAttributes { .. }
+        | Operation::AbortMultipartUpload { .. }
+        | Operation::ListParts { .. }
+        | Operation::ListMultipartUploads { .. }
+        | Operation::GetBucketVersioning { .. }
+        | Operation::GetBucketTagging { .. }
+        | Operation::DeleteBucketTagging { .. }
+        | Operation::ListObjectVersions { .. }
+        | Operation::GetObjectTagging { .. }
+        | Operation::DeleteObjectTagging { .. }
+        | Operation::GetBucketAcl { .. }
+        | Operation::GetObjectAcl { .. }
+        | Operation::NotImplemented { .. } => false,
+    }
+}
+
+/// Refuses a write of `incoming` bytes with `507 InsufficientStorage` when it would
+/// leave less than the reserve free. A filesystem that cannot be measured does not stop
+/// the write (the write itself then meets whatever is wrong).
+async fn check_free_space(state: &AppState, incoming: u64) -> Result<(), Error> {
+    if state.config.min_free_bytes == 0 {
+        return Ok(());
+    }
+    match state.blobs.space(state.config.min_free_bytes).await {
+        Ok(space) if space.admits(incoming) => Ok(()),
+        Ok(space) => {
+            tracing::warn!(free_bytes = space.free_bytes, min_free_bytes = space.min_free_bytes, incoming, "write refused: the free-space reserve is reached");
+            Err(S3Error::new(S3ErrorCode::InsufficientStorage).into())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot measure the free space of the data dir");
+            Ok(())
+        }
+    }
 }
 
 /// Runs the handler of `op`. `authorized` is the bucket [`auth::access::authorize`]

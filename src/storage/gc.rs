@@ -2,6 +2,10 @@
 //! to them and a short delay has passed, so reads that already found the blob can
 //! finish), and the orphan sweeper (blob files with no catalog row at all, left by a
 //! crash between writing a blob and committing it, and stale temp files).
+//!
+//! Neither removes anything while the catalog is read-only after a failed fsync: what
+//! the catalog says then may not be what a restart finds on disk (a delete that freed
+//! a blob may be undone), so a blob that looks unreferenced may not stay so.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -115,6 +119,7 @@ impl Collector {
 
     /// Frees every queued blob older than the delay that nothing refers to any more.
     pub async fn free_queued(&self) -> Result<usize, GcError> {
+        self.catalog.check_writable()?;
         let mut freed = 0;
         loop {
             let cutoff = now_ms() - self.free_delay.as_millis() as i64;
@@ -124,6 +129,7 @@ impl Collector {
             }
             for (blob_id, generation) in batch {
                 if !self.catalog.blob_is_referenced(&blob_id).await? {
+                    self.catalog.check_writable()?;
                     self.blobs.delete(&blob_id).await?;
                     freed += 1;
                 }
@@ -153,6 +159,7 @@ impl Collector {
     /// Removes blob files older than the grace period that no catalog row refers to,
     /// and temp files older than the grace period.
     pub async fn sweep_orphans(&mut self) -> Result<SweepReport, GcError> {
+        self.catalog.check_writable()?;
         let started = SystemTime::now();
         let cutoff = started.checked_sub(self.orphan_grace).unwrap_or(SystemTime::UNIX_EPOCH);
         let since = self.swept_until;
@@ -162,6 +169,7 @@ impl Collector {
         for path in candidates {
             let Some(blob_id) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
             if !self.catalog.blob_is_referenced(&blob_id).await? {
+                self.catalog.check_writable()?;
                 self.blobs.delete(&blob_id).await?;
                 report.orphan_blobs += 1;
             }

@@ -3,10 +3,12 @@
 //! Owns the on-disk layout (`blobs/ab/cd/<uuid>`, `tmp/`), crash-safe writes and ranged
 //! reads. A blob is named by a random UUID, never by an object key, so no key can reach
 //! the filesystem. It knows nothing of buckets, keys or the catalog; which blobs are still
-//! referenced is the catalog's business (see `gc.rs`).
+//! referenced is the catalog's business (see `gc.rs`). `space.rs` measures the free
+//! space left on the data dir's filesystem against the reserve writes must leave.
 
 mod fs;
 pub mod gc;
+pub mod space;
 
 pub use fs::{BlobStore, BlobWriter, Digests, Hashes, ReadSegment, StagedBlob};
 

@@ -105,6 +105,13 @@ impl TestApp {
         self.server = Some(server);
     }
 
+    /// [`restart`](Self::restart) with a configuration `configure` adjusted (it stays
+    /// so for later restarts).
+    pub async fn restart_with(&mut self, configure: impl FnOnce(&mut ServeConfig)) {
+        configure(&mut self.config);
+        self.restart().await;
+    }
+
     pub async fn shutdown(mut self) {
         self.stop_server().await;
         if let Some(db) = self.database.take() {

@@ -18,6 +18,7 @@ mod delete;
 mod events;
 mod events_support;
 mod faults_bodies;
+mod faults_catalog;
 mod faults_reads;
 mod health;
 mod identity;

@@ -1,8 +1,9 @@
 //! The harness of the fault tests: the real `depot` binary as a child process on
 //! 127.0.0.1 (it binds port 0 and its start-up line tells the port), readiness by polling
-//! `GET /_depot/health`, AWS SDK clients, and guards that kill every server process (and
-//! unmount what a test mounted) when a test ends, on panic too. Helpers look behind the
-//! API: blob and temp files on disk, the SQLite catalog opened on its own connection.
+//! `GET /_depot/health` (which tests read too: [`Depot::health`]), AWS SDK clients, and
+//! guards that kill every server process (and unmount what a test mounted) when a test
+//! ends, on panic too. Helpers look behind the API: blob and temp files on disk, the
+//! SQLite catalog opened on its own connection.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
@@ -145,6 +146,15 @@ impl Depot {
         }
     }
 
+    /// `GET /_depot/health`: the status and the JSON document.
+    pub async fn health(&self) -> (u16, serde_json::Value) {
+        let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().expect("http client");
+        let resp = http.get(format!("{}/_depot/health", self.endpoint)).send().await.expect("health answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("health body");
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("health is not JSON ({e}): {text}")))
+    }
+
     /// SIGKILL: the process dies wherever it is.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.process.take() {
@@ -280,7 +290,8 @@ impl Drop for Tmpfs {
             drop(dir);
         } else {
             eprintln!("warning: could not unmount {}", dir.path().display());
-            std::mem::forget(dir);
+            // Left in place: removing a mounted directory's contents would hit the mount.
+            let _ = dir.keep();
         }
     }
 }
