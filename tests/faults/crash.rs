@@ -111,6 +111,7 @@ async fn check_visible(depot: &Depot, intended: &BTreeMap<String, Upload>, acked
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_during_uploads_loses_no_acknowledged_object() {
+    let _serial = crate::harness::one_at_a_time().await;
     let started = Instant::now();
     let data_dir = tempfile::tempdir().expect("data dir");
     let mut depot = Depot::start(data_dir.path(), &[("DEPOT_GC_DELAY_SECS", "0")]).await;

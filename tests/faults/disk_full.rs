@@ -116,6 +116,7 @@ fn mount() -> Option<Tmpfs> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn disk_full_refuses_writes_at_the_reserve_and_deletes_free_space() {
+    let _serial = crate::harness::one_at_a_time().await;
     let Some(disk) = mount() else { return };
     const RESERVE: u64 = 4 * MIB as u64;
     // Declared after the mount: dropped (killed) before it is unmounted.
@@ -235,6 +236,7 @@ async fn disk_full_refuses_writes_at_the_reserve_and_deletes_free_space() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn disk_full_without_a_reserve_fails_with_507_and_recovers() {
+    let _serial = crate::harness::one_at_a_time().await;
     let Some(disk) = mount() else { return };
     let mut depot = Depot::start(disk.path(), &[("DEPOT_GC_DELAY_SECS", "0"), ("DEPOT_MIN_FREE_BYTES", "0")]).await;
     depot.client.create_bucket().bucket(BUCKET).send().await.expect("create bucket");

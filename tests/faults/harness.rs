@@ -35,6 +35,13 @@ const STOP_LIMIT: Duration = Duration::from_secs(40);
 /// The prefix of the line `depot serve` prints once it listens.
 const LISTENING: &str = "Depot listening on http://";
 
+/// Fault tests fill disks, kill servers and time things: one runs at a time, whatever
+/// `--test-threads` says. Each test holds this for its whole run.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
 /// A `depot serve` process. Killed (SIGKILL) when dropped, unless already stopped.
 pub struct Depot {
     data_dir: PathBuf,

@@ -4,7 +4,7 @@
 //! relies on: an acknowledged write is stored, an acknowledged delete is done.
 //!
 //! SQLite only. `disk_full` mounts a tmpfs and needs root (it skips otherwise). Run with
-//! `cargo test --test faults -- --test-threads=1` (each test starts its own servers).
+//! `cargo test --test faults`: the tests take turns (`harness::one_at_a_time`).
 
 mod crash;
 mod disk_full;

@@ -14,6 +14,7 @@ const HOLD: Duration = Duration::from_secs(5);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn put_waits_for_a_held_sqlite_write_lock() {
+    let _serial = crate::harness::one_at_a_time().await;
     let data_dir = tempfile::tempdir().expect("data dir");
     let depot = Depot::start(data_dir.path(), &[]).await;
     depot.client.create_bucket().bucket(BUCKET).send().await.expect("create bucket");
