@@ -37,9 +37,7 @@ pub const DEFAULT_CHECKSUM: ChecksumAlgorithm = ChecksumAlgorithm::Crc64Nvme;
 pub async fn receive(state: &AppState, body: &mut RequestBody, hashes: Hashes) -> Result<StagedBlob, Error> {
     let mut writer = state.blobs.writer(hashes);
     while let Some(chunk) = body.next().await? {
-        if writer.write(chunk).await.is_err() {
-            return Err(writer.failure().await.into());
-        }
+        writer.write(chunk).await?;
     }
     Ok(writer.finish().await?)
 }
@@ -80,15 +78,10 @@ pub async fn receive_small_or_blob(state: &AppState, body: &mut RequestBody, has
             continue;
         }
         let mut writer = state.blobs.writer(hashes);
-        for piece in [head.split().freeze(), chunk] {
-            if writer.write(piece).await.is_err() {
-                return Err(writer.failure().await.into());
-            }
-        }
+        writer.write(head.split().freeze()).await?;
+        writer.write(chunk).await?;
         while let Some(chunk) = body.next().await? {
-            if writer.write(chunk).await.is_err() {
-                return Err(writer.failure().await.into());
-            }
+            writer.write(chunk).await?;
         }
         return Ok(Received::Blob(writer.finish().await?));
     }

@@ -1,12 +1,19 @@
 //! Freeing blobs: the queue of blobs that lost a reference (freed once nothing refers
-//! to them and a short delay has passed, so reads that already found the blob can
-//! finish), and the orphan sweeper (blob files with no catalog row at all, left by a
-//! crash between writing a blob and committing it, and stale temp files).
+//! to them, no read in progress has them pinned, and a short delay has passed), and the
+//! orphan sweeper (blob files with no catalog row at all, left by a crash between
+//! writing a blob and committing it, and stale temp files).
+//!
+//! A read pins its blobs ([`BlobStore::pin`]) right after it found them in the catalog
+//! and holds them until its response is sent, however long that takes; the delay only
+//! has to cover the moment between the two. A pinned blob stays queued and is looked at
+//! again in a later pass. Pins live in this process: nodes sharing a data dir do not
+//! see each other's.
 //!
 //! Neither removes anything while the catalog is read-only after a failed fsync: what
 //! the catalog says then may not be what a restart finds on disk (a delete that freed
 //! a blob may be undone), so a blob that looks unreferenced may not stay so.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -118,22 +125,43 @@ impl Collector {
     }
 
     /// Frees every queued blob older than the delay that nothing refers to any more.
+    /// Blobs a read has pinned are queued again (behind the delay) for a later pass.
     pub async fn free_queued(&self) -> Result<usize, GcError> {
         self.catalog.check_writable()?;
         let mut freed = 0;
+        // Fixed for the pass, so that the blobs queued again below wait for the next.
+        let cutoff = now_ms() - self.free_delay.as_millis() as i64;
+        let mut requeued = HashSet::new();
         loop {
-            let cutoff = now_ms() - self.free_delay.as_millis() as i64;
             let batch = self.catalog.blob_gc_batch(cutoff, 256).await?;
-            if batch.is_empty() {
-                return Ok(freed);
-            }
+            let mut pinned = Vec::new();
+            let mut progress = false;
             for (blob_id, generation) in batch {
+                if self.blobs.is_pinned(&blob_id) {
+                    if !requeued.contains(&blob_id) {
+                        pinned.push(blob_id);
+                    }
+                    continue;
+                }
+                progress = true;
                 if !self.catalog.blob_is_referenced(&blob_id).await? {
                     self.catalog.check_writable()?;
                     self.blobs.delete(&blob_id).await?;
                     freed += 1;
                 }
                 self.catalog.forget_blob_gc(&blob_id, generation).await?;
+            }
+            if !pinned.is_empty() {
+                progress = true;
+                let mut tx = self.catalog.begin().await?;
+                for blob_id in &pinned {
+                    tx.queue_blob_gc(blob_id).await?;
+                }
+                tx.commit().await?;
+                requeued.extend(pinned);
+            }
+            if !progress {
+                return Ok(freed);
             }
         }
     }
@@ -168,7 +196,7 @@ impl Collector {
         let mut report = SweepReport::default();
         for path in candidates {
             let Some(blob_id) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
-            if !self.catalog.blob_is_referenced(&blob_id).await? {
+            if !self.blobs.is_pinned(&blob_id) && !self.catalog.blob_is_referenced(&blob_id).await? {
                 self.catalog.check_writable()?;
                 self.blobs.delete(&blob_id).await?;
                 report.orphan_blobs += 1;
