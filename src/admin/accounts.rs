@@ -43,7 +43,7 @@ fn admit_login(state: &AppState, remote: SocketAddr) -> Result<(), ApiError> {
 
 async fn register(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     admit_login(state, remote)?;
-    let req = JsonRequest::read(req, remote).await?;
+    let req = JsonRequest::read(state, req, remote).await?;
     let creds: Credentials = req.json()?;
     let user = accounts::register(&state.catalog, &creds.username, &creds.password).await?;
     Ok(json(StatusCode::CREATED, &json!({ "id": user.id, "username": user.username, "created_at": rfc3339(user.created_at) })))
@@ -51,7 +51,7 @@ async fn register(state: &AppState, remote: SocketAddr, req: Request<Incoming>) 
 
 async fn login(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     admit_login(state, remote)?;
-    let req = JsonRequest::read(req, remote).await?;
+    let req = JsonRequest::read(state, req, remote).await?;
     let creds: Credentials = req.json()?;
     let (token, expires_at, user) = accounts::login(&state.catalog, &state.jwt, &creds.username, &creds.password, chrono::Utc::now()).await?;
     Ok(ok(&json!({
@@ -63,7 +63,7 @@ async fn login(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> 
 }
 
 async fn me(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let req = JsonRequest::read(req, remote).await?;
+    let req = JsonRequest::read(state, req, remote).await?;
     let user = req.bearer_user(state).await?;
     let keys = accounts::list_keys(&state.catalog, &user).await?;
     Ok(ok(&json!({

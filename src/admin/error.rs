@@ -22,6 +22,8 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
+    #[error("the request body stopped arriving before it was complete")]
+    RequestTimeout,
     #[error("the username is already taken")]
     UsernameTaken,
     #[error("invalid username or password")]
@@ -67,6 +69,7 @@ impl ApiError {
             | ApiError::InvalidRequest(_)
             | ApiError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::UsernameTaken | ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::InvalidCredentials | ApiError::MissingToken | ApiError::InvalidToken | ApiError::ExpiredToken => StatusCode::UNAUTHORIZED,
             ApiError::AccountDisabled | ApiError::AccessDenied(_) => StatusCode::FORBIDDEN,
@@ -87,6 +90,7 @@ impl ApiError {
             ApiError::InvalidPassword(_) => "InvalidPassword",
             ApiError::MalformedJson(_) => "MalformedJSON",
             ApiError::PayloadTooLarge => "PayloadTooLarge",
+            ApiError::RequestTimeout => "RequestTimeout",
             ApiError::UsernameTaken => "UsernameTaken",
             ApiError::InvalidCredentials => "InvalidCredentials",
             ApiError::MissingToken => "Unauthorized",

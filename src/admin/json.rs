@@ -32,9 +32,9 @@ pub struct JsonRequest {
 
 impl JsonRequest {
     /// Reads the body (at most [`MAX_JSON_BODY`]) of an unsigned request.
-    pub async fn read(req: Request<Incoming>, remote: SocketAddr) -> Result<JsonRequest, ApiError> {
+    pub async fn read(state: &AppState, req: Request<Incoming>, remote: SocketAddr) -> Result<JsonRequest, ApiError> {
         let (parts, incoming) = req.into_parts();
-        let body = read_limited(incoming).await?;
+        let body = read_limited(state, incoming).await?;
         Ok(JsonRequest { parts, body, remote })
     }
 
@@ -64,8 +64,10 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
-async fn read_limited(incoming: Incoming) -> Result<Bytes, ApiError> {
-    match Limited::new(incoming, MAX_JSON_BODY).collect().await {
+/// Reads a small body whole; it has the body idle timeout to arrive, all of it.
+async fn read_limited(state: &AppState, incoming: Incoming) -> Result<Bytes, ApiError> {
+    let read = tokio::time::timeout(state.body_limits().idle_timeout, Limited::new(incoming, MAX_JSON_BODY).collect());
+    match read.await.map_err(|_| ApiError::RequestTimeout)? {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::PayloadTooLarge),
         Err(_) => Err(ApiError::MalformedJson("the request body could not be read".into())),
@@ -77,14 +79,16 @@ async fn read_limited(incoming: Incoming) -> Result<Bytes, ApiError> {
 pub async fn signed_or_bearer(state: &AppState, req: Request<Incoming>, remote: SocketAddr) -> Result<(Option<User>, JsonRequest), ApiError> {
     let (parts, incoming) = req.into_parts();
     if bearer_token(&parts).is_some() {
-        let req = JsonRequest { body: read_limited(incoming).await?, parts, remote };
+        let req = JsonRequest { body: read_limited(state, incoming).await?, parts, remote };
         let user = req.bearer_user(state).await?;
         return Ok((Some(user), req));
     }
     let authenticated = auth::authenticate(&state.catalog, &parts, auth::Claim::of(&parts)?, None, &state.config.region, chrono::Utc::now()).await?;
-    let mut body = RequestBody::new(incoming, &parts.headers, &authenticated.payload, authenticated.chunk_signer).map_err(ApiError::Signature)?;
+    let mut body =
+        RequestBody::new(incoming, &parts.headers, &authenticated.payload, authenticated.chunk_signer, state.body_limits()).map_err(ApiError::Signature)?;
     let bytes = body.read_to_end(MAX_JSON_BODY).await.map_err(|e| match e.code {
-        s3api::S3ErrorCode::MaxMessageLengthExceeded => ApiError::PayloadTooLarge,
+        s3api::S3ErrorCode::MaxMessageLengthExceeded | s3api::S3ErrorCode::EntityTooLarge => ApiError::PayloadTooLarge,
+        s3api::S3ErrorCode::RequestTimeout => ApiError::RequestTimeout,
         _ => ApiError::Signature(e),
     })?;
     let user = match authenticated.principal {

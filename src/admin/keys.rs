@@ -22,7 +22,7 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
     let path = req.uri().path().to_owned();
     let key_id = path.strip_prefix(PREFIX).and_then(|rest| rest.strip_prefix('/')).map(str::to_owned);
     let result = async {
-        let req = JsonRequest::read(req, remote).await?;
+        let req = JsonRequest::read(state, req, remote).await?;
         match (method, key_id.as_deref()) {
             (Method::POST, None) => create(state, &req).await,
             (Method::GET, None) => list(state, &req).await,

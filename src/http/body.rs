@@ -6,6 +6,12 @@
 //! signed payload hash is checked at the end, and a body shorter or longer than it
 //! claimed is an error. The last call to `next` reports any of these failures, before
 //! the handler commits anything.
+//!
+//! Every body is bounded while it streams ([`BodyLimits`]): past the largest body the
+//! server accepts, whether or not a length was declared, `next` fails with
+//! `EntityTooLarge` at once; and a body that delivers nothing for the idle timeout fails
+//! with `RequestTimeout`. Either way the handler drops what it was writing, and the
+//! connection is closed after the answer.
 
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
@@ -16,14 +22,26 @@ use s3api::headers;
 use s3api::sigv4::{ChunkSigner, PayloadMode};
 use s3api::{S3Error, S3ErrorCode};
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 /// Upper bound for aws-chunked framing: chunk headers and trailers.
 const MAX_CHUNK_HEADER: usize = 4096;
 const MAX_CHUNK_SIZE: u64 = 64 * 1024 * 1024;
 const MAX_TRAILER: usize = 16 * 1024;
 
+/// Bounds on a request body while it streams.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// The largest decoded body accepted: more is `EntityTooLarge`.
+    pub max_len: u64,
+    /// How long the connection may deliver nothing before the body is given up with
+    /// `RequestTimeout`.
+    pub idle_timeout: Duration,
+}
+
 pub struct RequestBody {
     incoming: Option<Incoming>,
+    limits: BodyLimits,
     decoder: Option<ChunkedDecoder>,
     buf: BytesMut,
     sha256: Option<(Sha256, [u8; 32])>,
@@ -34,11 +52,14 @@ pub struct RequestBody {
     /// The connection delivered its last byte.
     input_ended: bool,
     finished: bool,
+    /// The error `next` returned, returned again by any later call: a failed body never
+    /// looks complete.
+    failed: Option<S3Error>,
 }
 
 impl RequestBody {
     /// Wraps a request body according to how its signature covers it.
-    pub fn new(incoming: Incoming, headers: &HeaderMap, payload: &PayloadMode, chunk_signer: Option<ChunkSigner>) -> Result<Self, S3Error> {
+    pub fn new(incoming: Incoming, headers: &HeaderMap, payload: &PayloadMode, chunk_signer: Option<ChunkSigner>, limits: BodyLimits) -> Result<Self, S3Error> {
         let mode = match payload {
             PayloadMode::StreamingSigned => Some(ChunkedMode::Signed(signer(chunk_signer)?)),
             PayloadMode::StreamingSignedTrailer => Some(ChunkedMode::SignedTrailer(signer(chunk_signer)?)),
@@ -61,6 +82,7 @@ impl RequestBody {
         };
         Ok(RequestBody {
             incoming: Some(incoming),
+            limits,
             decoder,
             buf: BytesMut::new(),
             sha256,
@@ -69,6 +91,7 @@ impl RequestBody {
             trailers: Vec::new(),
             input_ended: false,
             finished: false,
+            failed: None,
         })
     }
 
@@ -85,6 +108,19 @@ impl RequestBody {
 
     /// The next piece of decoded body, `None` at the (verified) end.
     pub async fn next(&mut self) -> Result<Option<Bytes>, S3Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let next = self.decode_next().await;
+        if let Err(e) = &next {
+            // Nothing more is read: the connection closes after the answer.
+            self.incoming = None;
+            self.failed = Some(e.clone());
+        }
+        next
+    }
+
+    async fn decode_next(&mut self) -> Result<Option<Bytes>, S3Error> {
         loop {
             if self.finished {
                 return Ok(None);
@@ -147,6 +183,9 @@ impl RequestBody {
 
     fn account(&mut self, data: Bytes) -> Result<Bytes, S3Error> {
         self.received += data.len() as u64;
+        if self.received > self.limits.max_len {
+            return Err(S3Error::new(S3ErrorCode::EntityTooLarge).extra("MaxSizeAllowed", self.limits.max_len.to_string()));
+        }
         if self.expected_len.is_some_and(|l| self.received > l) {
             return Err(S3Error::with_message(S3ErrorCode::IncompleteBody, "The body is longer than its declared length"));
         }
@@ -177,9 +216,13 @@ impl RequestBody {
     /// The next data frame from the connection; `None` at its end. HTTP trailers of a
     /// `Transfer-Encoding: chunked` body are kept as trailers.
     async fn read_frame(&mut self) -> Result<Option<Bytes>, S3Error> {
+        let idle_timeout = self.limits.idle_timeout;
         let Some(incoming) = self.incoming.as_mut() else { return Ok(None) };
         loop {
-            match incoming.frame().await {
+            let Ok(frame) = tokio::time::timeout(idle_timeout, incoming.frame()).await else {
+                return Err(S3Error::new(S3ErrorCode::RequestTimeout));
+            };
+            match frame {
                 None => {
                     self.incoming = None;
                     return Ok(None);

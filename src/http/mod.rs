@@ -11,9 +11,12 @@ pub mod body;
 pub mod response;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use http::request::Parts;
 use s3api::route::Query;
+use s3api::{S3Error, S3ErrorCode};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimits;
@@ -22,7 +25,7 @@ use crate::catalog::Catalog;
 use crate::config::ServeConfig;
 use crate::events::{EventContext, EventsHandle};
 use crate::storage::{gc, BlobStore};
-use body::RequestBody;
+use body::{BodyLimits, RequestBody};
 
 /// What every request handler can reach.
 #[derive(Debug)]
@@ -37,6 +40,23 @@ pub struct AppState {
     /// Request and login rate limits.
     pub limits: RateLimits,
     pub events: EventsHandle,
+    /// One permit per upload (PutObject, UploadPart) receiving a body at once:
+    /// `config.max_concurrent_uploads`.
+    pub uploads: Semaphore,
+}
+
+impl AppState {
+    /// The bounds on every request body: the largest object, and the idle timeout.
+    pub fn body_limits(&self) -> BodyLimits {
+        BodyLimits { max_len: self.config.max_object_size, idle_timeout: Duration::from_secs(self.config.body_timeout_secs) }
+    }
+
+    /// A place for one more upload receiving its body, held until the upload ends; when
+    /// `max_concurrent_uploads` are already receiving, `503 SlowDown` (before any of the
+    /// body is read).
+    pub fn upload_slot(&self) -> Result<SemaphorePermit<'_>, S3Error> {
+        self.uploads.try_acquire().map_err(|_| S3Error::with_message(S3ErrorCode::SlowDown, "Too many uploads are in progress. Please retry."))
+    }
 }
 
 /// A parsed, authenticated S3 request, as handlers receive it.

@@ -28,8 +28,6 @@ use crate::http::{AppState, S3Request};
 
 /// The smallest size of every part but the last.
 pub const MIN_PART_SIZE: i64 = 5 * 1024 * 1024;
-/// The largest part.
-pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
 /// The checksum an upload keeps for its parts.
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@ use s3api::headers::{self, header_str, parse_copy_source_range, ChecksumRequest}
 use s3api::xml;
 use s3api::{S3Error, S3ErrorCode};
 
-use super::{find_upload, no_such_upload, UploadChecksum, MAX_PART_SIZE};
+use super::{find_upload, no_such_upload, UploadChecksum};
 use crate::catalog::{ms_to_datetime, now_ms, Bucket, UploadPart};
 use crate::error::Error;
 use crate::http::response::{self, empty, set_header, Body};
@@ -32,7 +32,8 @@ pub async fn upload_part(state: &AppState, mut req: S3Request, bucket: Bucket, k
         )
         .into());
     }
-    check_length(&req, MAX_PART_SIZE)?;
+    check_length(&req, state.config.max_object_size)?;
+    let _slot = state.upload_slot()?;
     let hashes = Hashes::of([upload_checksum.algorithm].into_iter().chain(checksum.algorithm));
     let staged = receive(state, &mut req.body, hashes).await?;
     verify_digests(&staged.digests, content_md5, &checksum, &req.body)?;
@@ -58,7 +59,7 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, 
         }
         None => (0, size),
     };
-    if len > MAX_PART_SIZE {
+    if len > state.config.max_object_size {
         return Err(S3Error::with_message(S3ErrorCode::InvalidRequest, "The specified copy range is larger than the maximum part size").into());
     }
     let parts = state.catalog.parts(source.id).await?;

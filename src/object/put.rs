@@ -27,9 +27,6 @@ use crate::storage::{Digests, Hashes, StagedBlob};
 /// Bodies up to this size are stored inline in the catalog.
 pub const INLINE_LIMIT: usize = 16 * 1024;
 
-/// The largest object a single PUT may carry, as in S3.
-pub const MAX_PUT_SIZE: u64 = 5 * 1024 * 1024 * 1024;
-
 /// Checksum computed when the client asks for none: S3's default for new objects.
 pub const DEFAULT_CHECKSUM: ChecksumAlgorithm = ChecksumAlgorithm::Crc64Nvme;
 
@@ -108,7 +105,8 @@ pub async fn abandon_blob(state: &AppState, blob_id: &str, failure: &Error) {
     }
 }
 
-/// Checks that a write states its length, within `max`.
+/// Checks that a write states its length (or sends a chunked body, which is cut off at
+/// the largest object size while it streams), within `max`.
 pub fn check_length(req: &S3Request, max: u64) -> Result<(), Error> {
     let chunked_transfer = req.headers().get(http::header::TRANSFER_ENCODING).is_some();
     match req.body.expected_len() {
@@ -127,9 +125,6 @@ pub fn verify_digests(digests: &Digests, content_md5: Option<[u8; 16]>, checksum
         return Err(S3Error::new(S3ErrorCode::BadDigest).into());
     }
     checksum.verify(checksum.algorithm.and_then(|a| digests.checksum(a)), body.trailers())?;
-    if digests.size > MAX_PUT_SIZE {
-        return Err(S3ErrorCode::EntityTooLarge.into());
-    }
     Ok(())
 }
 
@@ -144,7 +139,8 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     let tags = tagging::from_header(h)?.unwrap_or_default();
     let acl = requested_acl(state, h, Some(&bucket.owner_id)).await?;
     let conditions = Conditions::from_headers(h);
-    check_length(&req, MAX_PUT_SIZE)?;
+    check_length(&req, state.config.max_object_size)?;
+    let _slot = state.upload_slot()?;
 
     let algorithm = checksum.algorithm.unwrap_or(DEFAULT_CHECKSUM);
     let received = receive_small_or_blob(state, &mut req.body, Hashes::of([algorithm])).await?;

@@ -13,7 +13,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -65,6 +65,7 @@ impl RunningServer {
 /// Opens storage and catalog, makes sure the root identity exists, binds the listener
 /// and starts serving.
 pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) -> Result<RunningServer, Error> {
+    check_limits(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(format!("cannot create data dir {}", config.data_dir.display()), e))?;
     let blobs = BlobStore::open(&config.data_dir)?;
     let catalog = Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
@@ -92,11 +93,23 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
         },
     );
     let (events, event_tasks) = crate::indexer::start(&config.events, &catalog, &shutdown_rx)?;
-    let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger, jwt, limits, events });
+    let uploads = Semaphore::new(config.max_concurrent_uploads);
+    let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger, jwt, limits, events, uploads });
 
     let mut tasks = vec![tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())), tokio::spawn(gc_worker.run(shutdown_rx))];
     tasks.extend(event_tasks);
     Ok(RunningServer { addr, root, root_source, shutdown, tasks, state })
+}
+
+/// Refuses request limits that cannot work, before anything is opened.
+fn check_limits(config: &ServeConfig) -> Result<(), Error> {
+    if config.body_timeout_secs == 0 {
+        return Err(Error::Config("the body timeout must be at least 1 second".into()));
+    }
+    if config.max_concurrent_uploads == 0 || config.max_concurrent_uploads > Semaphore::MAX_PERMITS {
+        return Err(Error::Config(format!("the upload concurrency limit must be between 1 and {}", Semaphore::MAX_PERMITS)));
+    }
+    Ok(())
 }
 
 async fn accept_loop(listener: TcpListener, state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {

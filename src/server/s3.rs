@@ -67,7 +67,7 @@ async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incomin
     // Authorization: the bucket-level part of the operation's access, before the
     // handler runs and before the body is read.
     let bucket = auth::access::authorize(&state.catalog, &auth.principal, &op).await?;
-    let body = RequestBody::new(incoming, &parts.headers, &auth.payload, auth.chunk_signer)?;
+    let body = RequestBody::new(incoming, &parts.headers, &auth.payload, auth.chunk_signer, state.body_limits())?;
     if grows_storage(&op) {
         check_free_space(state, body.expected_len().unwrap_or(0)).await?;
     }
