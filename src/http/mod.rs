@@ -11,7 +11,6 @@ pub mod body;
 pub mod response;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use http::request::Parts;
 use s3api::route::Query;
@@ -48,7 +47,7 @@ pub struct AppState {
 impl AppState {
     /// The bounds on every request body: the largest object, and the idle timeout.
     pub fn body_limits(&self) -> BodyLimits {
-        BodyLimits { max_len: self.config.max_object_size, idle_timeout: Duration::from_secs(self.config.body_timeout_secs) }
+        BodyLimits { max_len: self.config.max_object_size, idle_timeout: self.config.body_timeout() }
     }
 
     /// A place for one more upload receiving its body, held until the upload ends; when
