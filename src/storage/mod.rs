@@ -10,7 +10,7 @@ mod fs;
 pub mod gc;
 pub mod space;
 
-pub use fs::{BlobStore, BlobWriter, Digests, Hashes, ReadSegment, StagedBlob};
+pub use fs::{BlobPin, BlobStore, BlobWriter, Digests, Hashes, ReadSegment, StagedBlob};
 
 /// Failures of the blob store.
 #[derive(Debug, thiserror::Error)]
