@@ -7,9 +7,9 @@
 //! claimed is an error. The last call to `next` reports any of these failures, before
 //! the handler commits anything.
 //!
-//! Every body is bounded while it streams ([`BodyLimits`]): past the largest body the
-//! server accepts, whether or not a length was declared, `next` fails with
-//! `EntityTooLarge` at once; and a body that delivers nothing for the idle timeout fails
+//! Every body is bounded while it streams ([`BodyLimits`]): past its declared length
+//! (Content-Length, or the decoded length of aws-chunked) or the largest body the
+//! server accepts, `next` fails with `EntityTooLarge` at once; and a body that delivers nothing for the idle timeout fails
 //! with `RequestTimeout`. Either way the handler drops what it was writing, and the
 //! connection is closed after the answer.
 
@@ -70,10 +70,12 @@ impl RequestBody {
             Some(_) => headers::decoded_content_length(headers)?,
             None => headers::content_length(headers)?,
         };
+        // A chunk that would pass the limit is refused at its header, before its data.
+        let max_decoded_length = Some(expected_len.map_or(limits.max_len, |l| l.min(limits.max_len)));
         let decoder = mode.map(|mode| {
             ChunkedDecoder::new(
                 mode,
-                Limits { max_chunk_header: MAX_CHUNK_HEADER, max_chunk_size: MAX_CHUNK_SIZE, max_trailer_size: MAX_TRAILER, max_decoded_length: expected_len },
+                Limits { max_chunk_header: MAX_CHUNK_HEADER, max_chunk_size: MAX_CHUNK_SIZE, max_trailer_size: MAX_TRAILER, max_decoded_length },
             )
         });
         let sha256 = match payload {
@@ -187,7 +189,7 @@ impl RequestBody {
             return Err(S3Error::new(S3ErrorCode::EntityTooLarge).extra("MaxSizeAllowed", self.limits.max_len.to_string()));
         }
         if self.expected_len.is_some_and(|l| self.received > l) {
-            return Err(S3Error::with_message(S3ErrorCode::IncompleteBody, "The body is longer than its declared length"));
+            return Err(S3Error::with_message(S3ErrorCode::EntityTooLarge, "The body is longer than its declared length"));
         }
         if let Some((hasher, _)) = self.sha256.as_mut() {
             hasher.update(&data);

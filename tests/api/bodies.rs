@@ -176,6 +176,20 @@ async fn declared_lengths_must_match() {
 }
 
 #[tokio::test]
+async fn a_body_longer_than_its_decoded_length_is_too_large() {
+    let app = TestApp::start().await;
+    app.bucket("longer").await;
+    let payload = data(50_000);
+    let (req, signer) = streaming_head(&app, "/longer/k", SIGNED, payload.len() - 10, None);
+    let resp = req.body(frame(&payload, 4096, Some(&signer), None)).send().await;
+    assert_eq!((resp.status, resp.error_code().as_deref()), (400, Some("EntityTooLarge")), "{}", resp.text());
+    assert_absent(&app, "longer", "k").await;
+    assert_blobs(&app, 0).await;
+    assert!(app.temp_files().is_empty(), "temp files left: {:?}", app.temp_files());
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn truncated_bodies_store_nothing() {
     let app = TestApp::start().await;
     app.bucket("cut").await;

@@ -51,7 +51,8 @@ impl ChunkedError {
     /// The S3 error code this failure is answered with.
     pub fn code(&self) -> S3ErrorCode {
         match self {
-            ChunkedError::Truncated { .. } | ChunkedError::DecodedLengthExceeded { .. } => S3ErrorCode::IncompleteBody,
+            ChunkedError::Truncated { .. } => S3ErrorCode::IncompleteBody,
+            ChunkedError::DecodedLengthExceeded { .. } => S3ErrorCode::EntityTooLarge,
             ChunkedError::ChunkSignatureMismatch | ChunkedError::TrailerSignatureMismatch | ChunkedError::MissingTrailerSignature => {
                 S3ErrorCode::SignatureDoesNotMatch
             }

@@ -454,7 +454,7 @@ fn limits_are_enforced() {
     assert!(unsigned(b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", capped, 1).is_ok());
     let err = unsigned(b"3\r\nabc\r\n3\r\n", capped, 1).unwrap_err();
     assert_eq!(err, ChunkedError::DecodedLengthExceeded { limit: 5 });
-    assert_eq!(S3Error::from(err).code, S3ErrorCode::IncompleteBody);
+    assert_eq!(S3Error::from(err).code, S3ErrorCode::EntityTooLarge);
 }
 
 #[test]
