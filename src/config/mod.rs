@@ -52,8 +52,9 @@ pub struct ServeConfig {
     #[arg(skip = std::env::var("DEPOT_ROOT_SECRET_KEY").ok().map(Secret::new))]
     pub root_secret_key: Option<Secret>,
 
-    /// Seconds a blob that lost its last reference waits before it is freed, so that
-    /// reads which already found it can finish.
+    /// Seconds a blob that lost its last reference waits before it is freed: covers a
+    /// read between finding the blob in the catalog and pinning it, and reads by other
+    /// processes sharing the data dir (a pinned blob waits longer).
     #[arg(long, env = "DEPOT_GC_DELAY_SECS", default_value_t = 60, global = true)]
     pub gc_delay_secs: u64,
 
