@@ -9,9 +9,11 @@
 //!
 //! Every body is bounded while it streams ([`BodyLimits`]): past its declared length
 //! (Content-Length, or the decoded length of aws-chunked) or the largest body the
-//! server accepts, `next` fails with `EntityTooLarge` at once; and a body that delivers nothing for the idle timeout fails
-//! with `RequestTimeout`. Either way the handler drops what it was writing, and the
-//! connection is closed after the answer.
+//! server accepts, `next` fails with `EntityTooLarge` at once; and a body that delivers
+//! nothing for the idle timeout fails with `RequestTimeout`. Either way the handler
+//! drops what it was writing, and the connection is closed after the answer.
+
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
@@ -22,7 +24,6 @@ use s3api::headers;
 use s3api::sigv4::{ChunkSigner, PayloadMode};
 use s3api::{S3Error, S3ErrorCode};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 
 /// Upper bound for aws-chunked framing: chunk headers and trailers.
 const MAX_CHUNK_HEADER: usize = 4096;
