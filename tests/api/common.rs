@@ -591,19 +591,8 @@ impl TcpClient {
             }
             self.buffered.extend_from_slice(&chunk[..n]);
         };
-        let head = String::from_utf8_lossy(&self.buffered[..head_end]).into_owned();
+        let (status, headers, len) = parse_response_head(&self.buffered[..head_end])?;
         self.buffered.drain(..head_end);
-        let mut lines = head.split("\r\n");
-        let status: u16 = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
-        let mut headers = reqwest::header::HeaderMap::new();
-        for line in lines.filter(|l| !l.is_empty()) {
-            if let Some((k, v)) = line.split_once(':') {
-                if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.trim().as_bytes()), reqwest::header::HeaderValue::from_str(v.trim())) {
-                    headers.append(k, v);
-                }
-            }
-        }
-        let len: usize = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
         while self.buffered.len() < len {
             let mut chunk = [0u8; 8192];
             let n = tokio::time::timeout(deadline, self.stream.read(&mut chunk)).await.ok()?.ok()?;
@@ -615,6 +604,24 @@ impl TcpClient {
         let body: Vec<u8> = self.buffered.drain(..len.min(self.buffered.len())).collect();
         Some(RawResponse { status, headers, body })
     }
+}
+
+/// The status, headers and Content-Length (0 when absent) of a raw HTTP/1.1 response
+/// head (status line and header lines, up to and including the blank line).
+pub fn parse_response_head(head: &[u8]) -> Option<(u16, reqwest::header::HeaderMap, usize)> {
+    let head = String::from_utf8_lossy(head);
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        if let Some((k, v)) = line.split_once(':') {
+            if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.trim().as_bytes()), reqwest::header::HeaderValue::from_str(v.trim())) {
+                headers.append(k, v);
+            }
+        }
+    }
+    let len = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+    Some((status, headers, len))
 }
 
 /// A body of `seed` repeated past the inline limit: stored in a blob file, not in the

@@ -50,18 +50,7 @@ async fn read_response<R: AsyncRead + Unpin>(reader: &mut R, wait: Duration) -> 
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    for line in lines.filter(|l| !l.is_empty()) {
-        if let Some((k, v)) = line.split_once(':') {
-            if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.trim().as_bytes()), reqwest::header::HeaderValue::from_str(v.trim())) {
-                headers.append(k, v);
-            }
-        }
-    }
-    let len: usize = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let (status, headers, len) = crate::common::parse_response_head(&buf[..head_end])?;
     let mut body = buf[head_end..].to_vec();
     while body.len() < len {
         let mut chunk = [0u8; 8192];

@@ -9,8 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload};
 use md5::{Digest, Md5};
 use s3api::checksum::{Checksum, ChecksumAlgorithm as Alg};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,22 +34,8 @@ enum Change {
 async fn put_multipart(app: &TestApp, bucket: &str, key: &str, body: &[u8], part_size: usize) {
     let upload = app.client.create_multipart_upload().bucket(bucket).key(key).send().await.expect("create upload");
     let upload_id = upload.upload_id().unwrap();
-    let mut done = Vec::new();
-    for (i, data) in body.chunks(part_size).enumerate() {
-        let n = i as i32 + 1;
-        let out = app
-            .client
-            .upload_part()
-            .bucket(bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .part_number(n)
-            .body(ByteStream::from(data.to_vec()))
-            .send()
-            .await
-            .expect("upload part");
-        done.push(CompletedPart::builder().part_number(n).e_tag(out.e_tag().unwrap()).set_checksum_crc32(out.checksum_crc32().map(str::to_owned)).build());
-    }
+    let parts: Vec<&[u8]> = body.chunks(part_size).collect();
+    let done = crate::multipart::upload_parts(app, bucket, key, upload_id, &parts).await;
     app.client
         .complete_multipart_upload()
         .bucket(bucket)

@@ -22,7 +22,8 @@ fn multipart_etag(parts: &[&[u8]]) -> String {
     format!("\"{}-{}\"", hex::encode(Md5::digest(&all)), parts.len())
 }
 
-async fn upload_parts(app: &TestApp, bucket: &str, key: &str, upload_id: &str, parts: &[&[u8]]) -> Vec<CompletedPart> {
+/// Uploads `parts` as parts 1, 2, … of `upload_id`; the list CompleteMultipartUpload takes.
+pub async fn upload_parts(app: &TestApp, bucket: &str, key: &str, upload_id: &str, parts: &[&[u8]]) -> Vec<CompletedPart> {
     let mut done = Vec::new();
     for (i, data) in parts.iter().enumerate() {
         let n = i as i32 + 1;
