@@ -19,6 +19,8 @@
 //!
 //! Sits above the catalog, storage, events and indexer (whose errors it wraps) and
 //! below auth, the HTTP types and the handlers.
+//!
+//! Layer 6 of `crate::LAYERS`.
 
 use s3api::{S3Error, S3ErrorCode};
 

@@ -7,6 +7,9 @@
 //! the STS error document, not S3's; the mapping from account failures to STS codes is
 //! [`sts_error`]. Credentials are made by `accounts::issue_session`; the document
 //! shapes live in `s3api::sts`.
+//!
+//! Layer 12 of `crate::LAYERS`: a handler; may import `http`, `auth` and what is below
+//! them.
 
 use chrono::Utc;
 use http::Response;

@@ -1,6 +1,9 @@
 //! The JSON API under `/_depot/`: health and metrics; accounts (`accounts.rs`), access
 //! keys (`keys.rs`) and root administration (`users.rs`); search (`search.rs`) and
 //! statistics (`stats.rs`). Every error is `{"error":{"code","message"}}` (`error.rs`).
+//!
+//! Layer 13 of `crate::LAYERS`: the JSON handlers; may import every layer below it, never
+//! `server` or `cli`.
 
 pub mod accounts;
 pub mod caller;

@@ -7,6 +7,9 @@
 //! its state and verifies the signature. The pipeline then checks the operation's
 //! bucket-level access ([`access::authorize`]); object-level checks ask
 //! [`policy::allowed`] where the version is known.
+//!
+//! Layer 7 of `crate::LAYERS`: may import the layers below it (catalog, config, error, …),
+//! never HTTP types or handlers.
 
 pub mod access;
 pub mod accounts;

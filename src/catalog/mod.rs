@@ -17,6 +17,8 @@
 //! ([`CatalogError::commit_outcome_unknown`]: its rows may exist), a full disk
 //! ([`CatalogError::is_disk_full`]), and a catalog gone read-only after a failed fsync
 //! ([`CatalogError::is_read_only`]; until a restart).
+//!
+//! Layer 2 of `crate::LAYERS`: may import only `config`.
 
 mod accounts;
 mod blobs;

@@ -3,6 +3,8 @@
 //! Owns names, defaults and validation of every setting. Secrets (root secret key,
 //! database password, JWT secret) are wrapped so that printing the configuration never
 //! shows them. Nothing here opens files or sockets.
+//!
+//! Layer 1 of `crate::LAYERS`: a leaf, it imports nothing of the crate.
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -14,6 +14,8 @@
 //!
 //! The in-process transport and the Kafka consumer belong to the indexer, which sits
 //! above this module: events never import the indexer.
+//!
+//! Layer 4 of `crate::LAYERS`: may import only `config`, `catalog` and `storage`.
 
 pub mod kafka;
 pub mod metrics;

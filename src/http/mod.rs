@@ -5,6 +5,8 @@
 //! This layer sits below the handlers (`bucket`, `object`, `multipart`, `sts`, `admin`)
 //! and above the catalog, storage, events and auth; it never dispatches (that is
 //! `server`) and never decides what an operation does.
+//!
+//! Layer 8 of `crate::LAYERS`.
 
 pub mod acl;
 pub mod body;

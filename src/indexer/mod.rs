@@ -13,6 +13,9 @@
 //! ([`rebuild`]), never publishes events (that is `events`), and never talks HTTP.
 //! [`start`] starts the event flow: the outbox relay with its transport, and with Kafka
 //! the consumer.
+//!
+//! Layer 5 of `crate::LAYERS`: may import only the layers below it (`config`, `catalog`,
+//! `storage`, `events`).
 
 pub mod apply;
 pub mod embedded;

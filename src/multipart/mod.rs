@@ -5,6 +5,9 @@
 //! Checksums: an upload uses the algorithm and type (COMPOSITE or FULL_OBJECT) the
 //! client asked for at creation, or CRC64NVME full-object when it asked for none, as S3
 //! does for new objects. Each part's checksum in that algorithm is kept with the part.
+//!
+//! Layer 11 of `crate::LAYERS`: may import `object`, `bucket`, `http` and what is below
+//! them.
 
 mod complete;
 mod list;

@@ -1,6 +1,8 @@
 //! Object operations, one family per file, and what they share: finding the version a
 //! request means (with S3's delete-marker answers), committing a new version with its
 //! event, and writing an object's headers into a response.
+//!
+//! Layer 10 of `crate::LAYERS`: may import `bucket`, `http` and what is below them.
 
 pub mod acl;
 pub mod attributes;

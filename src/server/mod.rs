@@ -1,6 +1,9 @@
 //! The HTTP server: start-up, the accept loop, graceful shutdown, and the per-request
-//! pipeline (`service.rs`: request id, span, panic guard; `s3.rs`: route → authenticate
-//! → dispatch to a handler).
+//! pipeline (`service.rs`: request id, span, panic guard; `s3.rs`: route → rate limit →
+//! authenticate → authorize at bucket level → dispatch to a handler).
+//!
+//! Layer 14 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
+//! to, and nothing imports it but `cli` and `main`.
 
 pub mod s3;
 mod service;

@@ -1,8 +1,11 @@
-//! The S3 request path: resolve the target, parse the [`Operation`], authenticate, then
-//! match the operation exhaustively onto its handler.
+//! The S3 request path: resolve the target, parse the [`Operation`], rate-limit,
+//! authenticate, authorize the bucket-level part of the operation's access (the table
+//! in `s3api`), then match the operation exhaustively onto its handler, which receives
+//! the authorized bucket.
 //!
-//! Authentication happens here and only here, before any handler runs and before the
-//! body is read (so `Expect: 100-continue` is answered only for authenticated requests).
+//! Authentication and bucket-level authorization happen here and only here, before any
+//! handler runs and before the body is read (so `Expect: 100-continue` is answered only
+//! for authorized requests).
 //! So does the free-space reserve: a write that grows storage is refused with `507
 //! InsufficientStorage` before its body is read when the data dir's filesystem would be
 //! left with less than `DEPOT_MIN_FREE_BYTES` (see `storage::space`).

@@ -5,6 +5,9 @@
 //! the filesystem. It knows nothing of buckets, keys or the catalog; which blobs are still
 //! referenced is the catalog's business (see `gc.rs`). `space.rs` measures the free
 //! space left on the data dir's filesystem against the reserve writes must leave.
+//!
+//! Layer 3 of `crate::LAYERS`: may import only `config` and `catalog` (the GC asks it what
+//! is referenced).
 
 mod fs;
 pub mod gc;
