@@ -189,6 +189,31 @@ async fn a_body_longer_than_its_decoded_length_is_too_large() {
     app.shutdown().await;
 }
 
+/// A body that declares more than the largest object the server accepts (its
+/// Content-Length, or the decoded length of aws-chunked, signed or not) is refused with
+/// `EntityTooLarge`, and nothing is stored.
+#[tokio::test]
+async fn a_declared_length_over_the_maximum_is_too_large() {
+    const MAX: u64 = 64 * 1024;
+    let app = TestApp::start_with(|c| c.max_object_size = MAX).await;
+    app.bucket("declared").await;
+    let payload = data(MAX as usize + 1);
+    let plain = app.raw("PUT", "/declared/plain").body(payload.clone()).sign(&app.root.access_key_id, &app.root.secret_access_key);
+    let (signed, signer) = streaming_head(&app, "/declared/signed", SIGNED, payload.len(), None);
+    let (unsigned, _) = streaming_head(&app, "/declared/unsigned", UNSIGNED_TRAILER, payload.len(), None);
+    for (key, resp) in [
+        ("plain", plain.send().await),
+        ("signed", signed.body(frame(&payload, 8192, Some(&signer), None)).send().await),
+        ("unsigned", unsigned.body(frame(&payload, 8192, None, None)).send().await),
+    ] {
+        assert_eq!((resp.status, resp.error_code().as_deref()), (400, Some("EntityTooLarge")), "{key}: {}", resp.text());
+        assert_absent(&app, "declared", key).await;
+    }
+    assert_blobs(&app, 0).await;
+    assert!(app.temp_files().is_empty(), "temp files left: {:?}", app.temp_files());
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn truncated_bodies_store_nothing() {
     let app = TestApp::start().await;
