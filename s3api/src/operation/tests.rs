@@ -1,6 +1,10 @@
 //! Routing tests: which operation a method, target and query name.
 
+use http::Method;
+
 use super::*;
+use crate::error::{S3ErrorCode, S3Result};
+use crate::route::{Query, Target};
 
 fn op(method: Method, bucket: Option<&str>, key: Option<&str>, query: &str) -> S3Result<Operation> {
     let target = Target { bucket: bucket.map(Into::into), key: key.map(Into::into), virtual_host: false };
