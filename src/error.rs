@@ -37,6 +37,9 @@ pub enum Error {
     Catalog(#[from] CatalogError),
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    /// A check or repair of blob copies (scrub, fsck) failed to run.
+    #[error("integrity check: {0}")]
+    Heal(#[from] crate::storage::heal::HealError),
     #[error("indexer: {0}")]
     Indexer(#[from] IndexerError),
     /// A file or socket of the server's own (data dir, listener, secrets) failed.
@@ -89,7 +92,8 @@ impl Error {
         let full = |e: &std::io::Error| matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded);
         match self {
             Error::Catalog(e) => e.is_disk_full(),
-            Error::Storage(StorageError::Io(e)) | Error::Io { source: e, .. } => full(e),
+            Error::Storage(e) => e.io().is_some_and(full),
+            Error::Io { source: e, .. } => full(e),
             _ => false,
         }
     }

@@ -33,6 +33,11 @@ async fn main() -> std::process::ExitCode {
             }
         }
         Command::Index { action: IndexCommand::Rebuild } => rebuild_index(cli.serve).await,
+        Command::Scrub { repair, bucket, rate } => {
+            let options = depot::storage::scrub::ScrubOptions { repair, bucket, bytes_per_sec: rate };
+            return exit_code(scrub(cli.serve, options).await, "scrub");
+        }
+        Command::Fsck => return exit_code(fsck(cli.serve).await, "fsck"),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -75,6 +80,38 @@ async fn rebuild_index(config: depot::config::ServeConfig) -> Result<(), depot::
     catalog.close().await;
     println!("Index rebuilt: {} buckets, {} versions", report.buckets, report.versions);
     Ok(())
+}
+
+/// Success only when the check came out clean.
+fn exit_code(result: Result<bool, depot::error::Error>, what: &str) -> std::process::ExitCode {
+    match result {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::from(1),
+        Err(e) => {
+            eprintln!("depot {what}: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+async fn scrub(config: depot::config::ServeConfig, options: depot::storage::scrub::ScrubOptions) -> Result<bool, depot::error::Error> {
+    let (blobs, _) = depot::server::open_blobs(&config)?;
+    let catalog = depot::catalog::Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
+    let report = depot::storage::scrub::scrub(&blobs, &catalog, &options).await.map_err(depot::error::Error::from);
+    catalog.close().await;
+    let report = report?;
+    print!("{}", report.render());
+    Ok(report.unrecoverable.is_empty() && (options.repair || report.errors == 0) && (!options.repair || report.under_replicated == 0))
+}
+
+async fn fsck(config: depot::config::ServeConfig) -> Result<bool, depot::error::Error> {
+    let (blobs, _) = depot::server::open_blobs(&config)?;
+    let catalog = depot::catalog::Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
+    let report = depot::storage::scrub::fsck(&blobs, &catalog, config.orphan_grace()).await.map_err(depot::error::Error::from);
+    catalog.close().await;
+    let report = report?;
+    print!("{}", report.render());
+    Ok(report.is_clean())
 }
 
 async fn wait_for_signal() {

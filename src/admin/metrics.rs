@@ -82,6 +82,7 @@ pub async fn metrics(state: &AppState) -> Response<Body> {
     }
     let kafka_mode = if state.events.mode() == "kafka" { 1.0 } else { 0.0 };
     metric("depot_events_kafka_mode", "gauge", "1 when events travel through Kafka, 0 in embedded mode.", kafka_mode);
+    super::storage::write_metrics(state, &mut out).await;
     let mut resp = Response::new(full_body(out));
     *resp.status_mut() = StatusCode::OK;
     resp.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));

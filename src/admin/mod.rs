@@ -1,6 +1,6 @@
 //! The JSON API under `/_depot/`: health and metrics; accounts (`accounts.rs`), access
 //! keys (`keys.rs`) and root administration (`users.rs`); search (`search.rs`) and
-//! statistics (`stats.rs`). Every error is `{"error":{"code","message"}}` (`error.rs`).
+//! statistics (`stats.rs`); drives and integrity in health and metrics (`storage.rs`). Every error is `{"error":{"code","message"}}` (`error.rs`).
 //!
 //! Layer 13 of `crate::LAYERS`: the JSON handlers; may import every layer below it, never
 //! `server` or `cli`.
@@ -13,6 +13,7 @@ pub mod keys;
 pub mod metrics;
 pub mod search;
 pub mod stats;
+pub mod storage;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -69,25 +70,8 @@ async fn health(state: &AppState) -> Response<Body> {
         (Err(e), _) => json!({ "status": "error", "error": e.to_string() }),
     };
     let started = Instant::now();
-    let mut storage = match state.blobs.check().await {
-        Ok(()) => json!({ "status": "ok", "latency_ms": started.elapsed().as_secs_f64() * 1000.0 }),
-        Err(e) => json!({ "status": "error", "error": e.to_string() }),
-    };
-    match state.blobs.space(state.config.min_free_bytes).await {
-        Ok(space) => {
-            storage["free_bytes"] = space.free_bytes.into();
-            storage["min_free_bytes"] = space.min_free_bytes.into();
-            if space.is_low() && storage["status"] == "ok" {
-                storage["status"] = "degraded".into();
-                storage["reason"] = format!(
-                    "{} bytes free, below the reserve of {} bytes: writes are refused (507 InsufficientStorage) until objects are deleted or space is added",
-                    space.free_bytes, space.min_free_bytes
-                )
-                .into();
-            }
-        }
-        Err(e) => storage["space_error"] = e.to_string().into(),
-    }
+    let mut storage = storage::drive_checks(state).await;
+    storage["latency_ms"] = (started.elapsed().as_secs_f64() * 1000.0).into();
     let (indexer, kafka) = metrics::event_checks(state).await;
     let storage_usable = storage["status"] == "ok" || storage["status"] == "degraded";
     let healthy = catalog["status"] == "ok" && storage_usable && indexer["status"] == "ok";

@@ -62,3 +62,175 @@ impl Catalog {
         Ok(())
     }
 }
+
+/// A blob some row refers to, with what the scrubber checks it against and whom to
+/// name when it is lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRef {
+    pub blob_id: String,
+    /// The length of the blob's data.
+    pub size: i64,
+    /// The MD5 (hex) of the blob's data: the part's ETag.
+    pub md5_hex: String,
+    pub bucket: String,
+    pub key: String,
+    /// The version id, or "" for a part of a multipart upload in progress.
+    pub version_id: String,
+}
+
+impl BlobRef {
+    fn from_row(row: &sqlx::any::AnyRow) -> CatalogResult<Self> {
+        Ok(BlobRef {
+            blob_id: row.try_get("blob_id")?,
+            size: row.try_get("size")?,
+            md5_hex: row.try_get("etag")?,
+            bucket: row.try_get("bucket")?,
+            key: row.try_get("key")?,
+            version_id: row.try_get("version_id")?,
+        })
+    }
+}
+
+/// An object part kept inline in its catalog row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlinePart {
+    pub object_id: i64,
+    pub part_number: i64,
+    pub data: Vec<u8>,
+    pub md5_hex: String,
+    pub bucket: String,
+    pub key: String,
+    pub version_id: String,
+}
+
+/// Referenced blobs (a blob shared by copies of an object appears once per row) after
+/// `$1` in id order, at most `$2`; `bucket_filter` adds `b.name = $3`, `extra` a
+/// condition on the blob id `r.blob_id`.
+fn referenced_sql(bucket_filter: bool, extra: &str) -> String {
+    let filter = if bucket_filter { " AND b.name = $3" } else { "" };
+    format!(
+        "SELECT blob_id, size, etag, bucket, key, version_id FROM ( \
+         SELECT p.blob_id AS blob_id, p.size AS size, p.etag AS etag, b.name AS bucket, o.key AS key, o.version_id AS version_id \
+         FROM object_parts p JOIN objects o ON o.id = p.object_id JOIN buckets b ON b.id = o.bucket_id \
+         WHERE p.blob_id IS NOT NULL AND p.blob_id > $1{filter} \
+         UNION ALL \
+         SELECT u.blob_id AS blob_id, u.size AS size, u.etag AS etag, b.name AS bucket, up.key AS key, '' AS version_id \
+         FROM upload_parts u JOIN uploads up ON up.upload_id = u.upload_id JOIN buckets b ON b.id = up.bucket_id \
+         WHERE u.blob_id > $1{filter}) r WHERE 1 = 1{extra} ORDER BY blob_id LIMIT $2"
+    )
+}
+
+/// Rows to blobs, each blob once.
+fn distinct_blobs(rows: &[sqlx::any::AnyRow]) -> CatalogResult<Vec<BlobRef>> {
+    let mut out: Vec<BlobRef> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let blob = BlobRef::from_row(row)?;
+        if out.last().is_none_or(|last| last.blob_id != blob.blob_id) {
+            out.push(blob);
+        }
+    }
+    Ok(out)
+}
+
+impl Tx {
+    /// Records the drives that hold a new blob (in the transaction that refers to it).
+    pub async fn record_blob_copies(&mut self, blob_id: &str, drives: &[String]) -> CatalogResult<()> {
+        for drive in drives {
+            sqlx::query("INSERT INTO blob_copies (blob_id, drive_id) VALUES ($1, $2) ON CONFLICT (blob_id, drive_id) DO NOTHING")
+                .bind(blob_id)
+                .bind(drive)
+                .execute(&mut *self.inner)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Catalog {
+    /// The drives recorded as holding a blob.
+    pub async fn blob_copies(&self, blob_id: &str) -> CatalogResult<Vec<String>> {
+        let rows = sqlx::query("SELECT drive_id FROM blob_copies WHERE blob_id = $1 ORDER BY drive_id").bind(blob_id).fetch_all(self.reader()).await?;
+        rows.iter().map(|r| Ok(r.try_get("drive_id")?)).collect()
+    }
+
+    /// Replaces the record of the drives that hold a blob (after a repair), unless no
+    /// row refers to the blob any more.
+    pub async fn set_blob_copies(&self, blob_id: &str, drives: &[String]) -> CatalogResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM blob_copies WHERE blob_id = $1").bind(blob_id).execute(&mut *tx.inner).await?;
+        let referenced = sqlx::query(
+            "SELECT 1 AS one FROM object_parts WHERE blob_id = $1 \
+             UNION ALL SELECT 1 AS one FROM upload_parts WHERE blob_id = $1 LIMIT 1",
+        )
+        .bind(blob_id)
+        .fetch_optional(&mut *tx.inner)
+        .await?;
+        if referenced.is_some() {
+            tx.record_blob_copies(blob_id, drives).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Forgets the copies of a freed blob.
+    pub async fn forget_blob_copies(&self, blob_id: &str) -> CatalogResult<()> {
+        self.check_writable()?;
+        let mut conn = self.writer().await?;
+        sqlx::query("DELETE FROM blob_copies WHERE blob_id = $1").bind(blob_id).execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Up to `limit` referenced blobs after `after` in id order, optionally only those
+    /// of one bucket.
+    pub async fn referenced_blobs(&self, after: &str, limit: i64, bucket: Option<&str>) -> CatalogResult<Vec<BlobRef>> {
+        let sql = referenced_sql(bucket.is_some(), "");
+        let mut query = sqlx::query(&sql).bind(after).bind(limit);
+        if let Some(b) = bucket {
+            query = query.bind(b);
+        }
+        distinct_blobs(&query.fetch_all(self.reader()).await?)
+    }
+
+    /// A referenced blob by id, if any row refers to it.
+    pub async fn referenced_blob(&self, blob_id: &str) -> CatalogResult<Option<BlobRef>> {
+        let sql = referenced_sql(false, " AND r.blob_id = $3");
+        let rows = sqlx::query(&sql).bind("").bind(1i64).bind(blob_id).fetch_all(self.reader()).await?;
+        Ok(distinct_blobs(&rows)?.into_iter().next())
+    }
+
+    /// Up to `limit` referenced blobs after `after` that the catalog records on fewer
+    /// than `copies` drives.
+    pub async fn under_replicated_blobs(&self, copies: usize, after: &str, limit: i64) -> CatalogResult<Vec<BlobRef>> {
+        let sql = referenced_sql(false, " AND (SELECT COUNT(*) FROM blob_copies c WHERE c.blob_id = r.blob_id) < $3");
+        let rows = sqlx::query(&sql).bind(after).bind(limit).bind(copies as i64).fetch_all(self.reader()).await?;
+        distinct_blobs(&rows)
+    }
+
+    /// Up to `limit` inline object parts after (`object_id`, `part_number`).
+    pub async fn inline_parts(&self, after: (i64, i64), limit: i64, bucket: Option<&str>) -> CatalogResult<Vec<InlinePart>> {
+        let filter = if bucket.is_some() { " AND b.name = $4" } else { "" };
+        let sql = format!(
+            "SELECT p.object_id AS object_id, p.part_number AS part_number, p.data AS data, p.etag AS etag, b.name AS bucket, o.key AS key, \
+             o.version_id AS version_id FROM object_parts p JOIN objects o ON o.id = p.object_id JOIN buckets b ON b.id = o.bucket_id \
+             WHERE p.data IS NOT NULL AND (p.object_id > $1 OR (p.object_id = $1 AND p.part_number > $2)){filter} \
+             ORDER BY p.object_id, p.part_number LIMIT $3"
+        );
+        let mut query = sqlx::query(&sql).bind(after.0).bind(after.1).bind(limit);
+        if let Some(b) = bucket {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(InlinePart {
+                    object_id: row.try_get("object_id")?,
+                    part_number: row.try_get("part_number")?,
+                    data: row.try_get("data")?,
+                    md5_hex: row.try_get("etag")?,
+                    bucket: row.try_get("bucket")?,
+                    key: row.try_get("key")?,
+                    version_id: row.try_get("version_id")?,
+                })
+            })
+            .collect()
+    }
+}

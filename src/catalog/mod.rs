@@ -46,6 +46,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use tokio::sync::Notify;
 
 pub use accounts::NewAccessKey;
+pub use blobs::{BlobRef, InlinePart};
 pub use durability::WalSyncError;
 pub use error::{CatalogError, CatalogResult};
 pub use listing::{older_versions_query, page_query, successor, versions_query, ListedObject, ObjectListing, VersionListing};

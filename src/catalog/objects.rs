@@ -18,11 +18,14 @@ pub struct PartData {
     /// Unquoted hex MD5.
     pub etag: String,
     pub checksum: Option<String>,
+    /// The drives holding a blob written for this version (recorded with it); empty
+    /// for inline data and for blobs recorded before (an upload's parts, a copy's).
+    pub copies: Vec<String>,
 }
 
 impl From<Part> for PartData {
     fn from(p: Part) -> Self {
-        PartData { part_number: p.part_number, blob_id: p.blob_id, data: p.data, size: p.size, etag: p.etag, checksum: p.checksum }
+        PartData { part_number: p.part_number, blob_id: p.blob_id, data: p.data, size: p.size, etag: p.etag, checksum: p.checksum, copies: Vec::new() }
     }
 }
 
@@ -165,6 +168,9 @@ impl Tx {
                 .bind(part.checksum.clone())
                 .execute(&mut *self.inner)
                 .await?;
+            if let Some(blob_id) = &part.blob_id {
+                self.record_blob_copies(blob_id, &part.copies).await?;
+            }
         }
         Ok((version, replaced))
     }

@@ -58,6 +58,9 @@ pub struct UploadPart {
     /// Base64 checksum in the upload's algorithm.
     pub checksum: Option<String>,
     pub last_modified: i64,
+    /// The drives holding the part's blob when it was written (recorded with it; not
+    /// read back: see `blob_copies`).
+    pub copies: Vec<String>,
 }
 
 impl UploadPart {
@@ -71,6 +74,7 @@ impl UploadPart {
             etag: row.try_get("etag")?,
             checksum: row.try_get("checksum")?,
             last_modified: row.try_get("last_modified")?,
+            copies: Vec::new(),
         })
     }
 }
@@ -230,6 +234,7 @@ impl Tx {
             .bind(part.last_modified)
             .execute(&mut *self.inner)
             .await?;
+        self.record_blob_copies(&part.blob_id, &part.copies).await?;
         Ok(())
     }
 

@@ -36,6 +36,23 @@ pub enum Command {
         #[command(subcommand)]
         action: IndexCommand,
     },
+    /// Verify every copy of every blob (blocks, MD5, number of copies) and every inline
+    /// object, and print a report. Exits non-zero when data is lost or left damaged.
+    Scrub {
+        /// Rewrite damaged copies from good ones and add missing copies.
+        #[arg(long)]
+        repair: bool,
+        /// Only the objects of this bucket.
+        #[arg(long)]
+        bucket: Option<String>,
+        /// Bytes per second to read at most (0: as fast as the drives go).
+        #[arg(long, default_value_t = 0)]
+        rate: u64,
+    },
+    /// Check the catalog against the drives: every referenced blob in place on as many
+    /// drives as asked, and no unreferenced blob older than the orphan grace period.
+    /// Exits non-zero when anything is off.
+    Fsck,
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

@@ -119,6 +119,30 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_MIN_FREE_BYTES", default_value_t = 64 * 1024 * 1024, global = true)]
     pub min_free_bytes: u64,
 
+    /// A directory that holds blobs; repeat for several drives (`DEPOT_DRIVES`: a
+    /// comma-separated list). Unset: blobs live under the data dir, as one drive.
+    #[arg(long = "drive", env = "DEPOT_DRIVES", value_delimiter = ',', global = true)]
+    pub drives: Vec<PathBuf>,
+
+    /// How many drives hold each blob (default: 3 with 3 or more drives, otherwise the
+    /// number of drives).
+    #[arg(long, env = "DEPOT_COPIES", global = true)]
+    pub copies: Option<usize>,
+
+    /// Copies that must be durable before a write is acknowledged (default: all of
+    /// them; at least 1). Copies a write could not make are made by the healer later.
+    #[arg(long, env = "DEPOT_WRITE_QUORUM", global = true)]
+    pub write_quorum: Option<usize>,
+
+    /// Bytes per second the background scrubber reads to verify blobs; 0 turns the
+    /// background scrub off (`depot scrub` still works).
+    #[arg(long, env = "DEPOT_SCRUB_BYTES_PER_SEC", default_value_t = 16 * 1024 * 1024, global = true)]
+    pub scrub_bytes_per_sec: u64,
+
+    /// Seconds from the start of one background scrub pass to the start of the next.
+    #[arg(long, env = "DEPOT_SCRUB_INTERVAL_SECS", default_value_t = 7 * 24 * 3600, global = true)]
+    pub scrub_interval_secs: u64,
+
     /// Events: Kafka, batching, outbox retention, indexer lag thresholds.
     #[command(flatten)]
     pub events: EventsConfig,
@@ -144,6 +168,29 @@ impl ServeConfig {
 
     pub fn sweep_interval(&self) -> Duration {
         Duration::from_secs(self.sweep_interval_secs.max(1))
+    }
+
+    /// The directories that hold blobs: the drives given, or the data dir alone.
+    pub fn drive_dirs(&self) -> Vec<PathBuf> {
+        if self.drives.is_empty() {
+            vec![self.data_dir.clone()]
+        } else {
+            self.drives.clone()
+        }
+    }
+
+    /// How many drives hold each blob.
+    pub fn copies(&self) -> usize {
+        self.copies.unwrap_or_else(|| self.drive_dirs().len().min(3))
+    }
+
+    /// Copies a write waits for.
+    pub fn write_quorum(&self) -> usize {
+        self.write_quorum.unwrap_or_else(|| self.copies())
+    }
+
+    pub fn scrub_interval(&self) -> Duration {
+        Duration::from_secs(self.scrub_interval_secs.max(1))
     }
 
     /// Domains used for virtual-host-style addressing.
@@ -180,6 +227,11 @@ impl ServeConfig {
             body_timeout_secs: 60,
             max_concurrent_uploads: 256,
             min_free_bytes: 64 * 1024 * 1024,
+            drives: Vec::new(),
+            copies: None,
+            write_quorum: None,
+            scrub_bytes_per_sec: 16 * 1024 * 1024,
+            scrub_interval_secs: 7 * 24 * 3600,
             events: EventsConfig::default(),
         }
     }

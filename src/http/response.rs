@@ -71,13 +71,19 @@ pub fn set_header(resp: &mut Response<Body>, name: &'static str, value: &str) {
 
 /// A body streamed from a reader thread, of known length.
 pub struct ChannelBody {
+    first: Option<Bytes>,
     rx: mpsc::Receiver<std::io::Result<Bytes>>,
     remaining: u64,
 }
 
 /// A response body of `len` bytes fed by a reader thread.
 pub fn channel_body(rx: mpsc::Receiver<std::io::Result<Bytes>>, len: u64) -> Body {
-    ChannelBody { rx, remaining: len }.boxed()
+    ChannelBody { first: None, rx, remaining: len }.boxed()
+}
+
+/// A response body of `len` bytes: `first`, already read, then what the reader sends.
+pub fn channel_body_after(first: Bytes, rx: mpsc::Receiver<std::io::Result<Bytes>>, len: u64) -> Body {
+    ChannelBody { first: Some(first), rx, remaining: len }.boxed()
 }
 
 impl http_body::Body for ChannelBody {
@@ -85,6 +91,10 @@ impl http_body::Body for ChannelBody {
     type Error = std::io::Error;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Some(first) = self.first.take() {
+            self.remaining = self.remaining.saturating_sub(first.len() as u64);
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
         match self.rx.poll_recv(cx) {
             Poll::Ready(Some(Ok(bytes))) => {
                 self.remaining = self.remaining.saturating_sub(bytes.len() as u64);

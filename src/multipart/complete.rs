@@ -123,6 +123,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
                 size: p.size,
                 etag: p.etag.clone(),
                 checksum: p.checksum.clone(),
+                copies: Vec::new(),
             })
             .collect(),
     };

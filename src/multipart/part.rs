@@ -94,8 +94,10 @@ async fn record_part(
 ) -> Result<UploadPart, Error> {
     let part_checksum = staged.digests.checksum(checksum.algorithm).map(|c| c.to_base64());
     let (size, etag) = (staged.digests.size as i64, hex::encode(staged.digests.md5));
-    let blob_id = staged.persist().await?;
-    let part = UploadPart { part_number: i64::from(part_number), blob_id: blob_id.clone(), size, etag, checksum: part_checksum, last_modified: now_ms() };
+    let blob = staged.persist().await?;
+    let blob_id = blob.id.clone();
+    let part =
+        UploadPart { part_number: i64::from(part_number), blob_id: blob.id, size, etag, checksum: part_checksum, last_modified: now_ms(), copies: blob.drives };
     let recorded = async {
         let mut tx = state.catalog.begin().await?;
         tx.lock_key(bucket.id, key).await?;

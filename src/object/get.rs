@@ -7,10 +7,10 @@ use s3api::headers::{self, format_http_date, header_str, Conditions};
 use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
-use super::{read_segments, readable_version, write_object_headers};
+use super::{check_inline, read_segments, readable_version, write_object_headers};
 use crate::catalog::{ms_to_datetime, Bucket, Part};
 use crate::error::Error;
-use crate::http::response::{channel_body, empty, set_header, Body};
+use crate::http::response::{channel_body_after, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
 
 /// `response-*` query parameters and the headers they override.
@@ -83,7 +83,15 @@ pub async fn get_object(
     }
     set_header(&mut resp, "content-length", &len.to_string());
     if !head && len > 0 {
-        *resp.body_mut() = channel_body(state.blobs.read(read_segments(&parts, start, len)), len);
+        check_inline(state, &parts, &bucket, &version)?;
+        let mut rx = state.blobs.read(read_segments(&parts, start, len));
+        // The first chunk is read before the headers go out: when no copy of it is
+        // good the client gets a 500, not a 200 with a body cut short.
+        match rx.recv().await {
+            Some(Ok(first)) => *resp.body_mut() = channel_body_after(first, rx, len),
+            Some(Err(e)) => return Err(Error::io(format!("reading {}/{} version {}", bucket.name, key, version.version_id), e)),
+            None => return Err(Error::io("reading the object", std::io::Error::from(std::io::ErrorKind::UnexpectedEof))),
+        }
     }
     Ok(resp)
 }
@@ -120,7 +128,7 @@ mod tests {
         let spans: Vec<(String, u64, u64)> = segs
             .into_iter()
             .map(|s| match s {
-                ReadSegment::Blob { blob_id, offset, len } => (blob_id, offset, len),
+                ReadSegment::Blob { blob_id, offset, len, .. } => (blob_id, offset, len),
                 ReadSegment::Inline(_) => unreachable!(),
             })
             .collect();

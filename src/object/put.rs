@@ -22,7 +22,7 @@ use crate::http::acl::requested_acl;
 use crate::http::body::RequestBody;
 use crate::http::response::{empty, set_header, Body};
 use crate::http::{AppState, S3Request};
-use crate::storage::{Digests, Hashes, StagedBlob};
+use crate::storage::{Digests, Hashes, Persisted, StagedBlob};
 
 /// Bodies up to this size are stored inline in the catalog.
 pub const INLINE_LIMIT: usize = 16 * 1024;
@@ -54,7 +54,7 @@ impl Received {
     }
 
     /// Makes the body durable: persists a blob, or hands over the inline bytes.
-    async fn store(self) -> Result<(Option<String>, Option<Vec<u8>>), Error> {
+    async fn store(self) -> Result<(Option<Persisted>, Option<Vec<u8>>), Error> {
         match self {
             Received::Inline { data, .. } => Ok((None, Some(data.to_vec()))),
             Received::Blob(staged) => Ok((Some(staged.persist().await?), None)),
@@ -149,7 +149,8 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     let size = digests.size as i64;
     let md5_hex = hex::encode(digests.md5);
     let checksum_value = digests.checksum(algorithm).map(|c| c.to_base64());
-    let (blob_id, data) = received.store().await?;
+    let (blob, data) = received.store().await?;
+    let (blob_id, copies) = blob.map_or((None, Vec::new()), |b| (Some(b.id), b.drives));
 
     let new = NewVersion {
         key: key.to_owned(),
@@ -164,7 +165,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
         tags,
         acl: acl.map(|a| a.to_json()),
         parts_count: None,
-        parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value.clone() }],
+        parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value.clone(), copies }],
     };
     let ctx = req.event_context(state);
     let (bucket, version) = match commit_version(state, &ctx, bucket_name, new, &conditions, "ObjectCreated:Put").await {

@@ -27,7 +27,9 @@ use crate::catalog::Catalog;
 use crate::config::ServeConfig;
 use crate::error::Error;
 use crate::http::AppState;
-use crate::storage::{gc, BlobStore};
+use crate::storage::heal::Healer;
+use crate::storage::scrub::Scrubber;
+use crate::storage::{gc, BlobStore, Redundancy, RepairQueue};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -70,7 +72,7 @@ impl RunningServer {
 pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) -> Result<RunningServer, Error> {
     check_limits(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(format!("cannot create data dir {}", config.data_dir.display()), e))?;
-    let blobs = BlobStore::open(&config.data_dir)?;
+    let (blobs, repairs) = open_blobs(&config)?;
     let catalog = Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
     let (root, root_source) = ensure_root(&catalog, &config.data_dir, root_from_env).await?;
     let jwt = JwtKeys::load_or_create(&config.data_dir, config.jwt_secret.as_ref(), config.jwt_ttl_secs)?;
@@ -99,9 +101,40 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let uploads = Semaphore::new(config.max_concurrent_uploads);
     let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger, jwt, limits, events, uploads });
 
-    let mut tasks = vec![tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())), tokio::spawn(gc_worker.run(shutdown_rx))];
+    let healer = Healer { store: state.blobs.clone(), catalog: state.catalog.clone(), queue: repairs };
+    let scrubber = Scrubber {
+        store: state.blobs.clone(),
+        catalog: state.catalog.clone(),
+        bytes_per_sec: state.config.scrub_bytes_per_sec,
+        interval: state.config.scrub_interval(),
+    };
+    let mut tasks = vec![
+        tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())),
+        tokio::spawn(healer.run(shutdown_rx.clone())),
+        tokio::spawn(scrubber.run(shutdown_rx.clone())),
+        tokio::spawn(gc_worker.run(shutdown_rx)),
+    ];
     tasks.extend(event_tasks);
     Ok(RunningServer { addr, root, root_source, shutdown, tasks, state })
+}
+
+/// Opens the drives. A data dir that holds blobs of its own must be one of the drives
+/// when drives are given, or those blobs would be out of reach.
+pub fn open_blobs(config: &ServeConfig) -> Result<(BlobStore, RepairQueue), Error> {
+    let dirs = config.drive_dirs();
+    if !config.drives.is_empty() && !dirs.contains(&config.data_dir) {
+        let own = config.data_dir.join("blobs");
+        let holds_blobs = std::fs::read_dir(&own).map(|mut d| d.next().is_some()).unwrap_or(false);
+        if holds_blobs {
+            return Err(Error::Config(format!(
+                "{} holds blobs: list the data dir as one of the drives (--drive {}) to keep them",
+                own.display(),
+                config.data_dir.display()
+            )));
+        }
+    }
+    let redundancy = Redundancy { copies: config.copies(), write_quorum: config.write_quorum(), min_free_bytes: config.min_free_bytes };
+    Ok(BlobStore::open(&dirs, redundancy)?)
 }
 
 /// Refuses request limits that cannot work, before anything is opened.

@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::http::body::RequestBody;
 use crate::http::response::{s3_error, Body};
 use crate::http::{AppState, S3Request};
+use crate::storage::{self, space::Space};
 use crate::{bucket, multipart, object, sts};
 
 pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str) -> Response<Body> {
@@ -122,18 +123,32 @@ fn grows_storage(op: &Operation) -> bool {
     }
 }
 
-/// Refuses a write of `incoming` bytes with `507 InsufficientStorage` when it would
-/// leave less than the reserve free. A filesystem that cannot be measured does not stop
-/// the write (the write itself then meets whatever is wrong).
+/// Refuses a write of `incoming` bytes with `507 InsufficientStorage` when fewer drives
+/// than the write quorum keep their reserve after it, or when the data dir (the
+/// catalog's home) is below its reserve. A data dir that cannot be measured does not
+/// stop the write (the write itself then meets whatever is wrong).
 async fn check_free_space(state: &AppState, incoming: u64) -> Result<(), Error> {
     if state.config.min_free_bytes == 0 {
         return Ok(());
     }
-    match state.blobs.space(state.config.min_free_bytes).await {
-        Ok(space) if space.admits(incoming) => Ok(()),
-        Ok(space) => {
-            tracing::warn!(free_bytes = space.free_bytes, min_free_bytes = space.min_free_bytes, incoming, "write refused: the free-space reserve is reached");
-            Err(S3Error::new(S3ErrorCode::InsufficientStorage).into())
+    if !state.blobs.has_room_for(incoming).await {
+        tracing::warn!(incoming, min_free_bytes = state.config.min_free_bytes, "write refused: too few drives have room above the reserve");
+        return Err(S3Error::new(S3ErrorCode::InsufficientStorage).into());
+    }
+    let data_dir = state.config.data_dir.clone();
+    let measured = tokio::task::spawn_blocking(move || storage::space::free_bytes(&data_dir)).await;
+    match measured {
+        Ok(Ok(free_bytes)) => {
+            let space = Space { free_bytes, min_free_bytes: state.config.min_free_bytes };
+            if space.is_low() {
+                tracing::warn!(free_bytes, min_free_bytes = space.min_free_bytes, "write refused: the data dir is below the free-space reserve");
+                return Err(S3Error::new(S3ErrorCode::InsufficientStorage).into());
+            }
+            Ok(())
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "cannot measure the free space of the data dir");
+            Ok(())
         }
         Err(e) => {
             tracing::warn!(error = %e, "cannot measure the free space of the data dir");

@@ -1,6 +1,6 @@
 //! Freeing blobs: the queue of blobs that lost a reference (freed once nothing refers
 //! to them, no read in progress has them pinned, and a short delay has passed), and the
-//! orphan sweeper (blob files with no catalog row at all, left by a crash between
+//! orphan sweeper (blob files on any drive with no catalog row at all, left by a crash between
 //! writing a blob and committing it, and stale temp files).
 //!
 //! A read pins its blobs ([`BlobStore::pin`]) right after it found them in the catalog
@@ -147,6 +147,7 @@ impl Collector {
                 if !self.catalog.blob_is_referenced(&blob_id).await? {
                     self.catalog.check_writable()?;
                     self.blobs.delete(&blob_id).await?;
+                    self.catalog.forget_blob_copies(&blob_id).await?;
                     freed += 1;
                 }
                 self.catalog.forget_blob_gc(&blob_id, generation).await?;
@@ -191,14 +192,23 @@ impl Collector {
         let started = SystemTime::now();
         let cutoff = started.checked_sub(self.orphan_grace).unwrap_or(SystemTime::UNIX_EPOCH);
         let since = self.swept_until;
-        let (blobs_dir, tmp_dir) = (self.blobs.blobs_dir().to_path_buf(), self.blobs.tmp_dir().to_path_buf());
-        let (candidates, stale_temps) = tokio::task::spawn_blocking(move || (old_files(&blobs_dir, since, cutoff), old_files(&tmp_dir, None, cutoff))).await?;
+        let dirs: Vec<(PathBuf, PathBuf)> = self.blobs.drives().all().iter().map(|d| (d.blobs_dir().to_path_buf(), d.tmp_dir().to_path_buf())).collect();
+        let (candidates, stale_temps) = tokio::task::spawn_blocking(move || {
+            let (mut blobs, mut temps) = (Vec::new(), Vec::new());
+            for (blobs_dir, tmp_dir) in dirs {
+                blobs.extend(old_files(&blobs_dir, since, cutoff));
+                temps.extend(old_files(&tmp_dir, None, cutoff));
+            }
+            (blobs, temps)
+        })
+        .await?;
         let mut report = SweepReport::default();
         for path in candidates {
             let Some(blob_id) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
             if !self.blobs.is_pinned(&blob_id) && !self.catalog.blob_is_referenced(&blob_id).await? {
                 self.catalog.check_writable()?;
                 self.blobs.delete(&blob_id).await?;
+                self.catalog.forget_blob_copies(&blob_id).await?;
                 report.orphan_blobs += 1;
             }
         }
@@ -217,9 +227,9 @@ impl Collector {
 /// at least once per body timeout or is aborted, so with `idle` past that timeout
 /// nothing removed here can belong to a request still running. Returns how many went.
 pub async fn remove_stale_temps(blobs: &BlobStore, idle: Duration) -> Result<usize, GcError> {
-    let tmp_dir = blobs.tmp_dir().to_path_buf();
+    let tmp_dirs: Vec<PathBuf> = blobs.drives().all().iter().map(|d| d.tmp_dir().to_path_buf()).collect();
     let cutoff = SystemTime::now().checked_sub(idle).unwrap_or(SystemTime::UNIX_EPOCH);
-    let stale = tokio::task::spawn_blocking(move || old_files(&tmp_dir, None, cutoff)).await?;
+    let stale = tokio::task::spawn_blocking(move || tmp_dirs.iter().flat_map(|dir| old_files(dir, None, cutoff)).collect::<Vec<_>>()).await?;
     let mut removed = 0;
     for path in stale {
         match tokio::fs::remove_file(&path).await {
@@ -232,7 +242,7 @@ pub async fn remove_stale_temps(blobs: &BlobStore, idle: Duration) -> Result<usi
 }
 
 /// Files under `dir` (recursively) last modified in (`since`, `cutoff`].
-fn old_files(dir: &Path, since: Option<SystemTime>, cutoff: SystemTime) -> Vec<PathBuf> {
+pub(super) fn old_files(dir: &Path, since: Option<SystemTime>, cutoff: SystemTime) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {

@@ -1,4 +1,4 @@
-//! Free space on the data dir's filesystem, and the reserve kept there.
+//! Free space on the drives' (and the data dir's) filesystems, and the reserve kept there.
 //!
 //! Writes that grow storage are refused while the free space, less what the write
 //! declares it will bring, is below a reserve (`DEPOT_MIN_FREE_BYTES`). The reserve is
@@ -10,6 +10,9 @@
 use std::io;
 use std::path::Path;
 
+use std::sync::Arc;
+
+use super::drives::Drive;
 use super::{BlobStore, StorageError};
 
 /// The free space of the data dir's filesystem against the reserve.
@@ -35,11 +38,29 @@ impl Space {
 }
 
 impl BlobStore {
-    /// The free space of the filesystem the blobs are on, against `min_free_bytes`.
-    pub async fn space(&self, min_free_bytes: u64) -> Result<Space, StorageError> {
-        let dir = self.blobs_dir().to_path_buf();
-        let free_bytes = tokio::task::spawn_blocking(move || free_bytes(&dir)).await.map_err(|_| StorageError::WriterGone)??;
-        Ok(Space { free_bytes, min_free_bytes })
+    /// The free space of each drive against the reserve (an error for a drive that
+    /// cannot be measured), in the order the drives were given.
+    pub async fn spaces(&self) -> Vec<(Arc<Drive>, Result<Space, StorageError>)> {
+        let drives = self.drives().all().to_vec();
+        let min_free_bytes = self.min_free_bytes;
+        let measured = tokio::task::spawn_blocking(move || {
+            drives
+                .into_iter()
+                .map(|d| {
+                    let space = d.space(min_free_bytes).map_err(|source| StorageError::Drive { drive: d.id.clone(), source });
+                    (d, space)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        measured.unwrap_or_default()
+    }
+
+    /// Whether a write of `incoming` bytes (0 when not known) finds room: at least the
+    /// write quorum of healthy drives keep their reserve after it.
+    pub async fn has_room_for(&self, incoming: u64) -> bool {
+        let room = self.spaces().await.into_iter().filter(|(d, s)| !d.health.is_degraded() && s.as_ref().is_ok_and(|s| s.admits(incoming))).count();
+        room >= self.write_quorum
     }
 }
 

@@ -1,0 +1,127 @@
+//! The storage part of `/_depot/health` and of `/_depot/metrics`: each drive's status,
+//! free space, errors found and repaired, and last scrub; the store's integrity
+//! counters. Reads state only; never changes anything.
+
+use std::fmt::Write;
+use std::sync::atomic::Ordering;
+
+use serde_json::{json, Value};
+
+use crate::http::AppState;
+
+/// `{"status", "copies", "write_quorum", "free_bytes", "min_free_bytes", "drives": […]}`.
+/// `error` when fewer drives work than a write needs (the quorum); `degraded` when a
+/// drive is degraded or full, or writes are refused for want of space.
+pub async fn drive_checks(state: &AppState) -> Value {
+    let probes = state.blobs.check().await;
+    let spaces = state.blobs.spaces().await;
+    let min_free = state.config.min_free_bytes;
+    let mut drives = Vec::new();
+    let (mut working, mut with_room, mut free_total, mut trouble) = (0usize, 0usize, 0u64, Vec::new());
+    for ((drive, probe), (_, space)) in probes.iter().zip(&spaces) {
+        let h = &drive.health;
+        let mut entry = json!({
+            "id": drive.id,
+            "path": drive.root.display().to_string(),
+            "write_errors": h.write_errors.load(Ordering::Relaxed),
+            "read_errors": h.read_errors.load(Ordering::Relaxed),
+            "errors_found": h.integrity_errors.load(Ordering::Relaxed),
+            "repaired": h.repaired.load(Ordering::Relaxed),
+            "last_scrub_ms": match h.last_scrub_ms.load(Ordering::Relaxed) { 0 => Value::Null, t => t.into() },
+        });
+        let status = match (probe, space) {
+            (Err(e), _) => {
+                entry["reason"] = e.to_string().into();
+                trouble.push(format!("drive {} fails: {e}", drive.id));
+                "error"
+            }
+            (Ok(()), Err(e)) => {
+                working += 1;
+                entry["reason"] = e.to_string().into();
+                "error"
+            }
+            (Ok(()), Ok(space)) => {
+                working += 1;
+                free_total += space.free_bytes;
+                entry["free_bytes"] = space.free_bytes.into();
+                if h.is_degraded() {
+                    entry["reason"] = h.reason().unwrap_or_default().into();
+                    trouble.push(format!("drive {} is degraded", drive.id));
+                    "degraded"
+                } else if space.is_low() {
+                    trouble.push(format!("drive {} has {} bytes free, below the reserve of {} bytes", drive.id, space.free_bytes, space.min_free_bytes));
+                    "full"
+                } else {
+                    with_room += 1;
+                    "ok"
+                }
+            }
+        };
+        entry["status"] = status.into();
+        drives.push(entry);
+    }
+    let quorum = state.config.write_quorum();
+    let status = if working < quorum {
+        "error"
+    } else if !trouble.is_empty() {
+        "degraded"
+    } else {
+        "ok"
+    };
+    let mut out = json!({
+        "status": status,
+        "copies": state.blobs.copies(),
+        "write_quorum": quorum,
+        "free_bytes": free_total,
+        "min_free_bytes": min_free,
+        "drives": drives,
+    });
+    if with_room < quorum && min_free > 0 {
+        trouble.push(format!(
+            "{with_room} of the {quorum} drives a write needs have room above the reserve of {min_free} bytes: writes are refused (507 InsufficientStorage) until objects are deleted or space is added"
+        ));
+    }
+    if !trouble.is_empty() {
+        out["reason"] = trouble.join("; ").into();
+    }
+    out
+}
+
+/// Storage metrics in Prometheus text format.
+pub async fn write_metrics(state: &AppState, out: &mut String) {
+    let integrity = &state.blobs.integrity;
+    for (name, help, value) in [
+        ("depot_integrity_errors_total", "Blob copies (and inline objects) found damaged or missing, by reads and scrubs.", &integrity.errors),
+        ("depot_integrity_repaired_total", "Blob copies written again by the healer.", &integrity.repaired),
+        ("depot_integrity_unrecoverable_total", "Reads that found no good copy of a blob (the client got an error).", &integrity.unrecoverable),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", value.load(Ordering::Relaxed));
+    }
+    let spaces = state.blobs.spaces().await;
+    let _ = writeln!(out, "# HELP depot_drive_degraded Whether the drive is marked degraded (1) after a failed I/O.\n# TYPE depot_drive_degraded gauge");
+    for (drive, _) in &spaces {
+        let _ = writeln!(out, "depot_drive_degraded{{drive=\"{}\"}} {}", drive.id, u8::from(drive.health.is_degraded()));
+    }
+    let _ = writeln!(out, "# HELP depot_drive_free_bytes Bytes free on the drive's filesystem.\n# TYPE depot_drive_free_bytes gauge");
+    for (drive, space) in &spaces {
+        if let Ok(space) = space {
+            let _ = writeln!(out, "depot_drive_free_bytes{{drive=\"{}\"}} {}", drive.id, space.free_bytes);
+        }
+    }
+    for (name, help, pick) in [
+        ("depot_drive_integrity_errors_total", "Copies on the drive found damaged or missing.", 0),
+        ("depot_drive_repaired_total", "Copies the healer wrote to the drive.", 1),
+        ("depot_drive_io_errors_total", "Failed reads and writes on the drive.", 2),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        for (drive, _) in &spaces {
+            let h = &drive.health;
+            let value = match pick {
+                0 => h.integrity_errors.load(Ordering::Relaxed),
+                1 => h.repaired.load(Ordering::Relaxed),
+                _ => h.read_errors.load(Ordering::Relaxed) + h.write_errors.load(Ordering::Relaxed),
+            };
+            let _ = writeln!(out, "{name}{{drive=\"{}\"}} {value}", drive.id);
+        }
+    }
+}

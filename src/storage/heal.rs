@@ -1,0 +1,289 @@
+//! Healing: checking every copy of a blob and bringing it back to its number of good
+//! copies.
+//!
+//! [`check_blob`] is the one routine behind the healer, the scrubber and `depot scrub`:
+//! it reads every drive's copy whole, verifying each block and the blob's MD5, then
+//! (when asked to repair) rewrites damaged copies from a good one, adds copies on the
+//! drives the blob prefers until it has `copies` good ones, rewrites a copy from before
+//! block checksums with its table, and records in the catalog which drives now hold
+//! it. A new copy is written like any blob: temp file, fsync, rename, directory fsync.
+//!
+//! The [`Healer`] task works through repair requests from readers, probes degraded
+//! drives until they answer again, and then (and at start-up, and every few minutes)
+//! looks for blobs the catalog records on fewer drives than they should be.
+
+use std::collections::HashSet;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use md5::{Digest, Md5};
+use tokio::sync::watch;
+
+use super::blocks::{BlockSums, Damage, Layout};
+use super::drives::Drive;
+use super::fs::count;
+use super::read::Copy;
+use super::write::place;
+use super::{probe, BlobStore, RepairQueue, StorageError};
+use crate::catalog::{BlobRef, Catalog, CatalogError};
+
+/// How often degraded drives are probed.
+const PROBE_INTERVAL: Duration = Duration::from_secs(2);
+/// How often the catalog is searched for blobs with too few copies.
+const RESTORE_INTERVAL: Duration = Duration::from_secs(300);
+
+/// Failures of a heal (logged; the blob is looked at again later).
+#[derive(Debug, thiserror::Error)]
+pub enum HealError {
+    #[error("catalog: {0}")]
+    Catalog(#[from] CatalogError),
+    #[error("blob store: {0}")]
+    Storage(#[from] StorageError),
+    #[error("the check stopped: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// What checking one blob found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlobCheck {
+    /// Drives holding a good copy after the check (and repair).
+    pub good: Vec<String>,
+    /// Drives whose copy was damaged, with what was wrong.
+    pub damaged: Vec<(String, String)>,
+    /// Drives the catalog records as holding a copy that is not there.
+    pub missing: Vec<String>,
+    /// Drives a copy was written to.
+    pub repaired: Vec<String>,
+    /// No good copy was found: the blob is lost.
+    pub unrecoverable: bool,
+    /// Bytes of data read.
+    pub bytes_read: u64,
+}
+
+impl BlobCheck {
+    /// Copies found wrong: damaged, or missing where they were recorded.
+    pub fn errors(&self) -> usize {
+        self.damaged.len() + self.missing.len()
+    }
+}
+
+/// Checks every copy of a blob and, with `repair`, brings it back to the store's number
+/// of good copies. `recorded` are the drives the catalog lists for it.
+pub fn check_blob(store: &BlobStore, blob: &BlobRef, recorded: &[String], repair: bool) -> BlobCheck {
+    let mut check = BlobCheck::default();
+    let expected_md5 = hex::decode(&blob.md5_hex).ok().filter(|m| m.len() == 16);
+    let len = blob.size.max(0) as u64;
+    let mut good: Vec<(Arc<Drive>, Copy)> = Vec::new();
+    let mut bad: Vec<Arc<Drive>> = Vec::new();
+    for drive in store.drives.preference(&blob.blob_id) {
+        let verdict = Copy::open(&drive, &blob.blob_id, len).and_then(|copy| {
+            let mut md5 = Md5::new();
+            copy.verify_all(|piece| {
+                check.bytes_read += piece.len() as u64;
+                md5.update(piece);
+            })?;
+            match &expected_md5 {
+                Some(expected) if md5.finalize().as_slice() != expected.as_slice() => Err(Damage::Md5),
+                _ => Ok(copy),
+            }
+        });
+        match verdict {
+            Ok(copy) => good.push((drive, copy)),
+            Err(Damage::Missing) => {
+                if recorded.contains(&drive.id) {
+                    store.found_damage(&drive, &blob.blob_id, &Damage::Missing);
+                    check.missing.push(drive.id.clone());
+                }
+            }
+            Err(damage) => {
+                store.found_damage(&drive, &blob.blob_id, &damage);
+                check.damaged.push((drive.id.clone(), damage.to_string()));
+                bad.push(drive);
+            }
+        }
+    }
+    if good.is_empty() {
+        check.unrecoverable = !recorded.is_empty() || !check.damaged.is_empty();
+        if check.unrecoverable {
+            tracing::error!(bucket = %blob.bucket, key = %blob.key, version_id = %blob.version_id, blob_id = %blob.blob_id, "no good copy of the blob is left");
+        }
+        return check;
+    }
+    if repair {
+        repair_copies(store, blob, &mut good, &bad, &mut check);
+    }
+    check.good = good.iter().map(|(d, _)| d.id.clone()).collect();
+    check
+}
+
+/// Rewrites damaged and legacy copies and adds copies until the blob has its count.
+fn repair_copies(store: &BlobStore, blob: &BlobRef, good: &mut Vec<(Arc<Drive>, Copy)>, bad: &[Arc<Drive>], check: &mut BlobCheck) {
+    // A copy without a block table is rewritten with one (its MD5 was just verified).
+    let legacy: Vec<Arc<Drive>> = good.iter().filter(|(_, c)| c.layout() == Layout::Legacy).map(|(d, _)| d.clone()).collect();
+    let source_index = good.iter().position(|(_, c)| c.layout() == Layout::Checked).unwrap_or(0);
+    let mut targets: Vec<Arc<Drive>> = legacy;
+    // Damaged copies are rewritten in place while their drive works; others go to the
+    // blob's preferred healthy drives with room.
+    let mut want = store.copies.saturating_sub(good.len());
+    for drive in bad {
+        if want > 0 && !drive.health.is_degraded() {
+            targets.push(drive.clone());
+            want -= 1;
+        }
+    }
+    if want > 0 {
+        let holding: HashSet<String> = good.iter().map(|(d, _)| d.id.clone()).chain(targets.iter().map(|d| d.id.clone())).collect();
+        let free = store
+            .drives
+            .preference(&blob.blob_id)
+            .into_iter()
+            .filter(|d| !holding.contains(&d.id) && !d.health.is_degraded())
+            .filter(|d| d.space(store.min_free_bytes).is_ok_and(|s| s.admits(super::blocks::file_len(blob.size.max(0) as u64))));
+        targets.extend(free.take(want));
+    }
+    for drive in targets {
+        let written = write_copy(&good[source_index].1, &drive, &blob.blob_id);
+        match written {
+            Ok(copy) => {
+                count(&store.integrity.repaired);
+                count(&drive.health.repaired);
+                tracing::info!(drive = %drive.id, bucket = %blob.bucket, key = %blob.key, blob_id = %blob.blob_id, "wrote a good copy of the blob");
+                check.repaired.push(drive.id.clone());
+                good.retain(|(d, _)| d.id != drive.id);
+                good.push((drive, copy));
+            }
+            Err(e) => {
+                drive.failed("writing a repaired copy", &e, true);
+                tracing::warn!(drive = %drive.id, blob_id = %blob.blob_id, error = %e, "could not write a copy of the blob");
+            }
+        }
+    }
+}
+
+/// Writes a copy of the blob `source` holds onto `drive`, with a fresh block table, and
+/// puts it in place durably.
+fn write_copy(source: &Copy, drive: &Arc<Drive>, blob_id: &str) -> io::Result<Copy> {
+    let temp = drive.tmp_dir().join(format!("{blob_id}.{}.heal.tmp", uuid::Uuid::new_v4().simple()));
+    let result = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        let mut sums = BlockSums::default();
+        let mut failed = None;
+        source
+            .verify_all(|piece| {
+                sums.update(piece);
+                if failed.is_none() {
+                    failed = file.write_all(piece).err();
+                }
+            })
+            .map_err(|d| io::Error::other(format!("the source copy went bad: {d}")))?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        file.write_all(&sums.trailer())?;
+        file.sync_all()?;
+        drop(file);
+        place(drive, &temp, blob_id)?;
+        Copy::open(drive, blob_id, source.len()).map_err(|d| io::Error::other(format!("the new copy does not check out: {d}")))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Checks (and repairs) one blob on the blocking pool and records its copies.
+pub async fn heal(store: &BlobStore, catalog: &Catalog, blob: BlobRef, repair: bool) -> Result<BlobCheck, HealError> {
+    let _pin = store.pin([blob.blob_id.clone()]);
+    let recorded = catalog.blob_copies(&blob.blob_id).await?;
+    let (s, b, r) = (store.clone(), blob.clone(), recorded.clone());
+    let check = tokio::task::spawn_blocking(move || check_blob(&s, &b, &r, repair)).await?;
+    if repair && !check.unrecoverable {
+        let mut now = check.good.clone();
+        now.sort();
+        if now != recorded {
+            catalog.set_blob_copies(&blob.blob_id, &now).await?;
+        }
+    }
+    Ok(check)
+}
+
+/// The background healer.
+pub struct Healer {
+    pub store: BlobStore,
+    pub catalog: Catalog,
+    pub queue: RepairQueue,
+}
+
+impl Healer {
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut probe_tick = tokio::time::interval(PROBE_INTERVAL);
+        let mut restore_due = tokio::time::Instant::now() + Duration::from_secs(1);
+        loop {
+            tokio::select! {
+                request = self.queue.0.recv() => {
+                    let Some(request) = request else { return };
+                    self.repair_one(&request.blob_id).await;
+                }
+                _ = probe_tick.tick() => {
+                    if self.probe_degraded().await {
+                        restore_due = tokio::time::Instant::now();
+                    }
+                }
+                _ = tokio::time::sleep_until(restore_due) => {
+                    if let Err(e) = self.restore().await {
+                        tracing::warn!(error = %e, "looking for blobs with too few copies failed; will retry");
+                    }
+                    restore_due = tokio::time::Instant::now() + RESTORE_INTERVAL;
+                }
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    async fn repair_one(&self, blob_id: &str) {
+        if self.catalog.read_only_reason().is_some() {
+            return;
+        }
+        match self.catalog.referenced_blob(blob_id).await {
+            Ok(Some(blob)) => {
+                if let Err(e) = heal(&self.store, &self.catalog, blob, true).await {
+                    tracing::warn!(blob_id, error = %e, "repairing a blob failed; the scrubber will look at it again");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(blob_id, error = %e, "cannot look up a blob to repair"),
+        }
+    }
+
+    /// Probes the degraded drives; true when one came back.
+    async fn probe_degraded(&self) -> bool {
+        let mut back = false;
+        for drive in self.store.drives.all() {
+            if drive.health.is_degraded() && probe(drive.clone()).await.is_ok() && drive.health.clear_degraded() {
+                tracing::info!(drive = %drive.id, path = %drive.root.display(), "the drive answers again; restoring copies");
+                back = true;
+            }
+        }
+        back
+    }
+
+    /// Brings every blob the catalog records on too few drives back to its count.
+    pub async fn restore(&self) -> Result<usize, HealError> {
+        if self.catalog.read_only_reason().is_some() {
+            return Ok(0);
+        }
+        let mut after = String::new();
+        let mut restored = 0;
+        loop {
+            let page = self.catalog.under_replicated_blobs(self.store.copies, &after, 256).await?;
+            let Some(last) = page.last() else { return Ok(restored) };
+            after = last.blob_id.clone();
+            for blob in page {
+                let check = heal(&self.store, &self.catalog, blob, true).await?;
+                restored += check.repaired.len();
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Verified reads: every block a read touches is checked against its checksum before
+//! its bytes are handed on. A copy that is missing, the wrong length, or has a bad
+//! block is left for the next copy in the blob's preference order, from the same
+//! block on, and the healer is asked to repair the blob. When no copy is good the
+//! stream ends with an error: the response is cut (or, before its headers, a 500), so
+//! a client never takes damaged bytes for the object.
+//!
+//! The network side stays async: one blocking task per chunk read, the response waits
+//! for the client on the async side, and the read queue bounds memory. Reads pin their
+//! blobs (see [`super::BlobPin`]) so the collector leaves them alone.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use super::blocks::{self, check_blocks, check_footer, Damage, Layout, BLOCK_SIZE, FOOTER_LEN};
+use super::drives::Drive;
+use super::fs::count;
+use super::BlobStore;
+
+/// Chunks in flight between a reader and a response.
+const READ_QUEUE: usize = 4;
+/// Size of one read from disk (a whole number of blocks).
+pub(super) const READ_CHUNK: u64 = 4 * BLOCK_SIZE;
+
+/// A piece of an object to read: a range of a blob, or inline bytes.
+#[derive(Debug, Clone)]
+pub enum ReadSegment {
+    /// `len` bytes from `offset` of a blob whose data is `blob_len` bytes long.
+    Blob {
+        blob_id: String,
+        blob_len: u64,
+        offset: u64,
+        len: u64,
+    },
+    Inline(Bytes),
+}
+
+/// One copy of a blob, opened and judged by its length and footer.
+pub(super) struct Copy {
+    pub drive: Arc<Drive>,
+    file: File,
+    layout: Layout,
+    blob_len: u64,
+}
+
+impl Copy {
+    /// Opens the drive's copy of a blob of `blob_len` bytes of data.
+    pub(super) fn open(drive: &Arc<Drive>, blob_id: &str, blob_len: u64) -> Result<Copy, Damage> {
+        let unreadable = |e: io::Error| {
+            if e.kind() == io::ErrorKind::NotFound {
+                Damage::Missing
+            } else {
+                drive.failed("opening a blob", &e, false);
+                Damage::Unreadable(e.to_string())
+            }
+        };
+        let file = File::open(drive.blob_path(blob_id)).map_err(unreadable)?;
+        let actual = file.metadata().map_err(unreadable)?.len();
+        let layout = blocks::layout(actual, blob_len)?;
+        if layout == Layout::Checked {
+            let mut footer = [0u8; FOOTER_LEN as usize];
+            file.read_exact_at(&mut footer, actual - FOOTER_LEN).map_err(unreadable)?;
+            check_footer(&footer, blob_len)?;
+        }
+        Ok(Copy { drive: drive.clone(), file, layout, blob_len })
+    }
+
+    /// Reads data `[from, to)`, checking every block it touches.
+    pub(super) fn read(&self, from: u64, to: u64) -> Result<Vec<u8>, Damage> {
+        let unreadable = |e: io::Error| {
+            self.drive.failed("reading a blob", &e, false);
+            Damage::Unreadable(e.to_string())
+        };
+        if self.layout == Layout::Legacy {
+            let mut buf = vec![0u8; (to - from) as usize];
+            self.file.read_exact_at(&mut buf, from).map_err(unreadable)?;
+            return Ok(buf);
+        }
+        let first = from / BLOCK_SIZE;
+        let last = to.div_ceil(BLOCK_SIZE);
+        let start = first * BLOCK_SIZE;
+        let end = (last * BLOCK_SIZE).min(self.blob_len);
+        let mut sums = vec![0u8; ((last - first) * 4) as usize];
+        self.file.read_exact_at(&mut sums, self.blob_len + first * 4).map_err(unreadable)?;
+        let mut data = vec![0u8; (end - start) as usize];
+        self.file.read_exact_at(&mut data, start).map_err(unreadable)?;
+        check_blocks(&data, first, &sums)?;
+        if start == from && end == to {
+            return Ok(data);
+        }
+        Ok(data[(from - start) as usize..(to - start) as usize].to_vec())
+    }
+
+    /// Reads and checks the whole blob, block by block, passing each piece to `each`.
+    pub(super) fn verify_all(&self, mut each: impl FnMut(&[u8])) -> Result<(), Damage> {
+        let mut pos = 0;
+        while pos < self.blob_len {
+            let to = (pos + READ_CHUNK).min(self.blob_len);
+            each(&self.read(pos, to)?);
+            pos = to;
+        }
+        Ok(())
+    }
+
+    /// The length of the blob's data.
+    pub(super) fn len(&self) -> u64 {
+        self.blob_len
+    }
+
+    pub(super) fn layout(&self) -> Layout {
+        self.layout
+    }
+}
+
+impl BlobStore {
+    /// Streams the given segments in order, verified. Errors arrive in the stream;
+    /// dropping the receiver stops the reader. The segments' blobs are pinned before
+    /// this returns, and stay pinned until the last byte was read or the receiver is
+    /// dropped, so a reader that already found a blob gets all of it however slowly it
+    /// reads. The reading task carries the caller's tracing span.
+    pub fn read(&self, segments: Vec<ReadSegment>) -> mpsc::Receiver<io::Result<Bytes>> {
+        let (tx, rx) = mpsc::channel(READ_QUEUE);
+        let pin = self.pin(segments.iter().filter_map(|s| match s {
+            ReadSegment::Blob { blob_id, .. } => Some(blob_id.clone()),
+            ReadSegment::Inline(_) => None,
+        }));
+        let store = self.clone();
+        tokio::spawn(
+            async move {
+                let _pin = pin;
+                for segment in segments {
+                    let sent = match segment {
+                        ReadSegment::Inline(bytes) => tx.send(Ok(bytes)).await.is_ok(),
+                        ReadSegment::Blob { blob_id, blob_len, offset, len } => store.read_blob(&tx, &blob_id, blob_len, offset, len).await,
+                    };
+                    if !sent {
+                        return;
+                    }
+                }
+            }
+            .instrument(tracing::Span::current()),
+        );
+        rx
+    }
+
+    /// Sends `len` bytes of a blob from `offset`, one blocking read per chunk, moving to
+    /// the next copy when one fails; false once the stream ended (an error sent, or the
+    /// receiver gone).
+    async fn read_blob(&self, tx: &mpsc::Sender<io::Result<Bytes>>, blob_id: &str, blob_len: u64, offset: u64, len: u64) -> bool {
+        let mut candidates = self.drives.preference(blob_id).into_iter().enumerate();
+        let mut current: Option<Copy> = None;
+        let mut damaged = false;
+        let (mut pos, end) = (offset, offset + len);
+        while pos < end {
+            let to = ((pos / BLOCK_SIZE) * BLOCK_SIZE + READ_CHUNK).min(end);
+            let copy = match current.take() {
+                Some(copy) => copy,
+                None => match self.next_copy(&mut candidates, blob_id, blob_len, &mut damaged).await {
+                    Some(copy) => copy,
+                    None => {
+                        count(&self.integrity.unrecoverable);
+                        tracing::error!(blob_id, offset = pos, "no good copy of the blob is left: the read fails");
+                        self.request_repair(blob_id, blob_len);
+                        let _ = tx.send(Err(io::Error::other(format!("no good copy of blob {blob_id} at offset {pos}")))).await;
+                        return false;
+                    }
+                },
+            };
+            let read = tokio::task::spawn_blocking(move || {
+                let result = copy.read(pos, to);
+                (copy, result)
+            })
+            .await;
+            match read {
+                Ok((copy, Ok(buf))) => {
+                    pos = to;
+                    current = Some(copy);
+                    if tx.send(Ok(Bytes::from(buf))).await.is_err() {
+                        break;
+                    }
+                }
+                Ok((copy, Err(damage))) => {
+                    self.found_damage(&copy.drive, blob_id, &damage);
+                    damaged = true;
+                }
+                Err(join) => {
+                    let _ = tx.send(Err(io::Error::other(join))).await;
+                    return false;
+                }
+            }
+        }
+        if damaged {
+            self.request_repair(blob_id, blob_len);
+        }
+        pos >= end
+    }
+
+    /// Opens the next usable copy, counting and reporting the damaged ones on the way.
+    /// A copy missing from a drive that the blob does not prefer is no damage: the
+    /// blob was never placed there.
+    async fn next_copy(&self, candidates: &mut impl Iterator<Item = (usize, Arc<Drive>)>, blob_id: &str, blob_len: u64, damaged: &mut bool) -> Option<Copy> {
+        for (rank, drive) in candidates.by_ref() {
+            let (id, d) = (blob_id.to_owned(), drive.clone());
+            let opened = tokio::task::spawn_blocking(move || Copy::open(&d, &id, blob_len)).await;
+            match opened {
+                Ok(Ok(copy)) => return Some(copy),
+                Ok(Err(Damage::Missing)) if rank >= self.copies => {}
+                Ok(Err(damage)) => {
+                    if damage != Damage::Missing {
+                        self.found_damage(&drive, blob_id, &damage);
+                    }
+                    *damaged = true;
+                }
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// Logs and counts a damaged copy.
+    pub(super) fn found_damage(&self, drive: &Drive, blob_id: &str, damage: &Damage) {
+        count(&self.integrity.errors);
+        count(&drive.health.integrity_errors);
+        tracing::error!(drive = %drive.id, blob_id, error = %damage, "a copy of a blob is damaged; reading another copy");
+    }
+}
