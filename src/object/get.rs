@@ -84,7 +84,9 @@ pub async fn get_object(
     set_header(&mut resp, "content-length", &len.to_string());
     if !head && len > 0 {
         check_inline(state, &parts, &bucket, &version)?;
-        let mut rx = state.blobs.read(read_segments(&parts, start, len));
+        // The reader logs damage it meets with the request's bucket and key and this version.
+        let span = tracing::info_span!("read", version_id = %version.version_id);
+        let mut rx = span.in_scope(|| state.blobs.read(read_segments(&parts, start, len)));
         // The first chunk is read before the headers go out: when no copy of it is
         // good the client gets a 500, not a 200 with a body cut short.
         match rx.recv().await {

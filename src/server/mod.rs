@@ -27,7 +27,7 @@ use crate::catalog::Catalog;
 use crate::config::ServeConfig;
 use crate::error::Error;
 use crate::http::AppState;
-use crate::storage::heal::Healer;
+use crate::storage::heal::{Healer, RESTORE_SPEEDUP};
 use crate::storage::scrub::Scrubber;
 use crate::storage::{gc, BlobStore, Redundancy, RepairQueue};
 
@@ -101,7 +101,12 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let uploads = Semaphore::new(config.max_concurrent_uploads);
     let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger, jwt, limits, events, uploads });
 
-    let healer = Healer { store: state.blobs.clone(), catalog: state.catalog.clone(), queue: repairs };
+    let healer = Healer {
+        store: state.blobs.clone(),
+        catalog: state.catalog.clone(),
+        queue: repairs,
+        restore_bytes_per_sec: state.config.scrub_bytes_per_sec.saturating_mul(RESTORE_SPEEDUP),
+    };
     let scrubber = Scrubber {
         store: state.blobs.clone(),
         catalog: state.catalog.clone(),

@@ -130,11 +130,12 @@ impl Drive {
     }
 
     /// Counts a failed I/O: out of space is not a fault of the drive, anything else
-    /// marks it degraded.
+    /// (a missing directory included) marks it degraded. A missing blob file is not an
+    /// I/O failure: readers tell it apart before they get here.
     pub fn failed(&self, what: &str, e: &io::Error, writing: bool) {
         let counter = if writing { &self.health.write_errors } else { &self.health.read_errors };
         counter.fetch_add(1, Ordering::Relaxed);
-        if !is_full(e) && e.kind() != io::ErrorKind::NotFound {
+        if !is_full(e) {
             if !self.health.is_degraded() {
                 tracing::error!(drive = %self.id, path = %self.root.display(), error = %e, "{what} failed; the drive is marked degraded");
             }

@@ -33,6 +33,8 @@ use crate::catalog::{BlobRef, Catalog, CatalogError};
 const PROBE_INTERVAL: Duration = Duration::from_secs(2);
 /// How often the catalog is searched for blobs with too few copies.
 const RESTORE_INTERVAL: Duration = Duration::from_secs(300);
+/// A restore pass reads this many times faster than the background scrub.
+pub const RESTORE_SPEEDUP: u64 = 4;
 
 /// Failures of a heal (logged; the blob is looked at again later).
 #[derive(Debug, thiserror::Error)]
@@ -214,6 +216,10 @@ pub struct Healer {
     pub store: BlobStore,
     pub catalog: Catalog,
     pub queue: RepairQueue,
+    /// Bytes per second a restore pass reads at most (0: no limit): adding copies after
+    /// a drive returned, or to blobs from before drives and block checksums, must not
+    /// starve client reads.
+    pub restore_bytes_per_sec: u64,
 }
 
 impl Healer {
@@ -276,6 +282,7 @@ impl Healer {
         }
         let mut after = String::new();
         let mut restored = 0;
+        let mut pace = super::scrub::Pace::new(self.restore_bytes_per_sec);
         loop {
             let page = self.catalog.under_replicated_blobs(self.store.copies, &after, 256).await?;
             let Some(last) = page.last() else { return Ok(restored) };
@@ -283,6 +290,7 @@ impl Healer {
             for blob in page {
                 let check = heal(&self.store, &self.catalog, blob, true).await?;
                 restored += check.repaired.len();
+                pace.spent(check.bytes_read).await;
             }
         }
     }

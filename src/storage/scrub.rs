@@ -79,15 +79,22 @@ impl ScrubReport {
     }
 }
 
-/// Holds a scrub to its rate.
-struct Pace {
+/// Holds a scrub to its rate: after each blob it sleeps until the bytes read so far fit
+/// the rate since the start.
+pub struct Pace {
     bytes_per_sec: u64,
     started: tokio::time::Instant,
     bytes: u64,
 }
 
 impl Pace {
-    async fn spent(&mut self, bytes: u64) {
+    /// A pace of `bytes_per_sec` (0: no limit) from now.
+    pub fn new(bytes_per_sec: u64) -> Self {
+        Pace { bytes_per_sec, started: tokio::time::Instant::now(), bytes: 0 }
+    }
+
+    /// Counts `bytes` read and waits as long as the rate asks.
+    pub async fn spent(&mut self, bytes: u64) {
         self.bytes += bytes;
         if self.bytes_per_sec == 0 {
             return;
@@ -101,7 +108,7 @@ impl Pace {
 pub async fn scrub(store: &BlobStore, catalog: &Catalog, options: &ScrubOptions) -> Result<ScrubReport, HealError> {
     let started = std::time::Instant::now();
     let mut report = ScrubReport::default();
-    let mut pace = Pace { bytes_per_sec: options.bytes_per_sec, started: tokio::time::Instant::now(), bytes: 0 };
+    let mut pace = Pace::new(options.bytes_per_sec);
     let mut after = String::new();
     loop {
         let page = catalog.referenced_blobs(&after, PAGE, options.bucket.as_deref()).await?;

@@ -241,7 +241,12 @@ async fn unusual_keys_round_trip_as_plain_keys() {
     let data_dir = app.data_dir.path();
     for path in walk(data_dir) {
         let rel = path.strip_prefix(data_dir).unwrap().to_string_lossy().into_owned();
-        let known = rel.starts_with("depot.db") || rel.starts_with("tmp/") || rel == "root-credentials.json" || rel == "jwt-secret" || is_blob_path(&rel);
+        let known = rel.starts_with("depot.db")
+            || rel.starts_with("tmp/")
+            || rel == "root-credentials.json"
+            || rel == "jwt-secret"
+            || rel == "drive-id"
+            || is_blob_path(&rel);
         assert!(known, "unexpected file in the data dir: {rel}");
     }
     assert_eq!(app.blob_files().len(), keys.len());
