@@ -23,6 +23,7 @@ mod faults_reads;
 mod health;
 mod identity;
 mod index;
+mod integrity;
 mod listing;
 mod multipart;
 mod objects;
