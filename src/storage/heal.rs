@@ -107,10 +107,10 @@ pub fn check_blob(store: &BlobStore, blob: &BlobRef, recorded: &[String], repair
         }
     }
     if good.is_empty() {
-        check.unrecoverable = !recorded.is_empty() || !check.damaged.is_empty();
-        if check.unrecoverable {
-            tracing::error!(bucket = %blob.bucket, key = %blob.key, version_id = %blob.version_id, blob_id = %blob.blob_id, "no good copy of the blob is left");
-        }
+        // A referenced blob exists from before its row was committed: with no good copy
+        // anywhere (damaged, or gone from every drive) the object's data is lost.
+        check.unrecoverable = true;
+        tracing::error!(bucket = %blob.bucket, key = %blob.key, version_id = %blob.version_id, blob_id = %blob.blob_id, "no good copy of the blob is left");
         return check;
     }
     if repair {

@@ -213,7 +213,7 @@ impl BlobStore {
             pending: Vec::new(),
             flushed_at: Instant::now(),
             sink: Some(open),
-            guard: Some(Guard { store: self.clone(), blob_id, abandoned, temps: Vec::new() }),
+            guard: Some(Guard { store: self.clone(), blob_id, abandoned, temps: Vec::new(), armed: true }),
         }
     }
 
@@ -307,11 +307,16 @@ struct Guard {
     abandoned: Arc<AtomicBool>,
     /// Temp files known to exist (once the sink handed them over).
     temps: Vec<PathBuf>,
+    /// False once the temp files became a blob (or were removed): nothing is left.
+    armed: bool,
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
         self.abandoned.store(true, Ordering::SeqCst);
+        if !self.armed {
+            return;
+        }
         // Best effort: a leftover temp file is also removed by the orphan sweeper.
         for drive in self.store.drives.all() {
             let _ = fs::remove_file(drive.tmp_dir().join(format!("{}.tmp", self.blob_id)));
@@ -480,7 +485,7 @@ impl StagedBlob {
         .await
         .map_err(|_| StorageError::WriterGone)?;
         // Renamed or removed: nothing is left for the guard.
-        guard.temps.clear();
+        guard.armed = false;
         Ok(result?)
     }
 }
