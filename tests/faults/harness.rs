@@ -5,7 +5,7 @@
 //! ends, on panic too. Helpers look behind the API: blob and temp files on disk, the
 //! SQLite catalog opened on its own connection.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -247,6 +247,52 @@ impl Depot {
         let _ = db.close().await;
         rows.iter().map(|r| r.get::<String, _>("blob_id")).collect()
     }
+
+    /// The drives the catalog records as holding each blob (`blob_copies`), read on a
+    /// read-only connection of its own: blob id → drive ids.
+    pub async fn recorded_blob_copies(&self) -> BTreeMap<String, BTreeSet<String>> {
+        let url = format!("sqlite://{}?mode=ro", self.catalog_path().display());
+        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the catalog read-only");
+        let rows = sqlx::query("SELECT blob_id, drive_id FROM blob_copies").fetch_all(&mut db).await.expect("read blob copies");
+        let _ = db.close().await;
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for row in rows {
+            out.entry(row.get("blob_id")).or_default().insert(row.get("drive_id"));
+        }
+        out
+    }
+
+    /// The blob of each live object of `bucket` whose data is one blob (inline and
+    /// multipart objects left out): key → (blob id, size), read-only.
+    pub async fn object_blobs(&self, bucket: &str) -> BTreeMap<String, (String, u64)> {
+        let url = format!("sqlite://{}?mode=ro", self.catalog_path().display());
+        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the catalog read-only");
+        let rows = sqlx::query(
+            "SELECT o.key AS key, p.blob_id AS blob_id, p.size AS size FROM objects o JOIN buckets b ON b.id = o.bucket_id \
+             JOIN object_parts p ON p.object_id = o.id \
+             WHERE b.name = ?1 AND o.is_latest = 1 AND o.is_delete_marker = 0 AND p.blob_id IS NOT NULL \
+             AND (SELECT COUNT(*) FROM object_parts q WHERE q.object_id = o.id) = 1",
+        )
+        .bind(bucket)
+        .fetch_all(&mut db)
+        .await
+        .expect("read object blobs");
+        let _ = db.close().await;
+        rows.iter().map(|r| (r.get::<String, _>("key"), (r.get::<String, _>("blob_id"), r.get::<i64, _>("size") as u64))).collect()
+    }
+
+    /// Runs `depot fsck` on this server's data dir with its settings: the exit code and
+    /// what it printed.
+    pub fn fsck(&self) -> (i32, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_depot"));
+        command.arg("fsck").arg("--data-dir").arg(&self.data_dir).env_remove("DEPOT_DATABASE_URL").env("DEPOT_LOG_LEVEL", "warn").stdin(Stdio::null());
+        for (name, value) in &self.settings {
+            command.env(name, value);
+        }
+        let out = command.output().expect("run depot fsck");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code().unwrap_or(-1), text)
+    }
 }
 
 impl Drop for Depot {
@@ -397,6 +443,36 @@ fn files_under(root: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// Blob files on several drive dirs (`<drive>/blobs/ab/cd/<id>`): blob id → the index
+/// in `drives` and the file length of each copy.
+pub fn blob_copies_on_drives(drives: &[PathBuf]) -> BTreeMap<String, Vec<(usize, u64)>> {
+    let mut out: BTreeMap<String, Vec<(usize, u64)>> = BTreeMap::new();
+    for (index, drive) in drives.iter().enumerate() {
+        for path in files_under(&drive.join("blobs")) {
+            let Some(id) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            out.entry(id.to_owned()).or_default().push((index, len));
+        }
+    }
+    out
+}
+
+/// Files in a drive dir's temp dir.
+pub fn drive_temp_files(drive: &Path) -> Vec<PathBuf> {
+    files_under(&drive.join("tmp"))
+}
+
+/// The id a drive dir was given on first use (its `drive-id` file).
+pub fn drive_id(drive: &Path) -> String {
+    fs::read_to_string(drive.join("drive-id")).unwrap_or_else(|e| panic!("read the drive id of {}: {e}", drive.display())).trim().to_owned()
+}
+
+/// The length of a blob file holding `size` bytes of data: the data, a CRC32C per
+/// 64 KiB block and a 24-byte footer.
+pub fn blob_file_len(size: u64) -> u64 {
+    size + 4 * size.div_ceil(64 * 1024) + 24
 }
 
 /// Writes `len` bytes of ballast into `path` (fsynced), to fill a disk.

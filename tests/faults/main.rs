@@ -3,10 +3,13 @@
 //! another process holding the SQLite write lock — and checked against what a user
 //! relies on: an acknowledged write is stored, an acknowledged delete is done.
 //!
-//! SQLite only. `disk_full` mounts a tmpfs and needs root (it skips otherwise). Run with
+//! SQLite only. `disk_full` and the full-drive test of `drives` mount tmpfs and need root
+//! (they skip otherwise). `drives` also loses a drive (renames its dir away) and crashes
+//! a server that writes to three drives. Run with
 //! `cargo test --test faults`: the tests take turns (`harness::one_at_a_time`).
 
 mod crash;
 mod disk_full;
+mod drives;
 mod harness;
 mod write_lock;
