@@ -494,23 +494,27 @@ impl StagedBlob {
 pub(super) fn place(drive: &Drive, temp: &Path, blob_id: &str) -> io::Result<()> {
     let final_path = drive.blob_path(blob_id);
     let dir = final_path.parent().ok_or_else(|| io::Error::other("blob path has no parent"))?;
-    create_dir_durably(dir)?;
+    create_dir_durably(drive.blobs_dir(), dir)?;
     fs::rename(temp, &final_path)?;
     File::open(dir)?.sync_all()
 }
 
-/// Creates `dir` (and its parent) if missing, fsyncing each parent whose entries changed.
-fn create_dir_durably(dir: &Path) -> io::Result<()> {
+/// Creates `dir` (and its parents up to `root`) if missing, fsyncing each parent whose
+/// entries changed. `root` itself is never created: a drive whose `blobs/` is gone has
+/// failed (unmounted, removed), and recreating it would put blobs on whatever
+/// filesystem is left under its mount point.
+fn create_dir_durably(root: &Path, dir: &Path) -> io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
-    if let Some(parent) = dir.parent() {
-        create_dir_durably(parent)?;
-        match fs::create_dir(dir) {
-            Ok(()) => File::open(parent)?.sync_all()?,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
+    if dir == root {
+        return Err(io::Error::new(io::ErrorKind::NotFound, format!("{} is gone", root.display())));
     }
-    Ok(())
+    let parent = dir.parent().filter(|p| p.starts_with(root)).ok_or_else(|| io::Error::other(format!("{} is outside {}", dir.display(), root.display())))?;
+    create_dir_durably(root, parent)?;
+    match fs::create_dir(dir) {
+        Ok(()) => File::open(parent)?.sync_all(),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
