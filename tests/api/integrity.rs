@@ -488,3 +488,56 @@ async fn a_single_drive_store_fails_reads_of_its_damaged_only_copy() {
     assert!(read(&files[0]) == damaged, "nothing to repair from: the file is left as it is");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn adding_drives_to_a_single_drive_store_makes_the_missing_copies() {
+    let mut app = TestApp::start_with(|c| c.scrub_bytes_per_sec = 0).await;
+    app.bucket("old").await;
+    let bodies: Vec<Vec<u8>> = (0..3).map(|i| pattern(300 * KIB + i * 1000, 40 + i as u8)).collect();
+    let mut blobs = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        app.put("old", &format!("k{i}"), body.clone()).await;
+        blobs.push(blob_id(&app, "old", &format!("k{i}")).await);
+    }
+    // k0 as a store from before block checksums and copy records holds it: the data
+    // alone, and no record of where it is.
+    let legacy = app.data_dir.path().join("blobs").join(&blobs[0][0..2]).join(&blobs[0][2..4]).join(&blobs[0]);
+    std::fs::OpenOptions::new().write(true).open(&legacy).unwrap().set_len(bodies[0].len() as u64).unwrap();
+    sqlx::query("DELETE FROM blob_copies WHERE blob_id = $1").bind(&blobs[0]).execute(&mut app.db().await).await.unwrap();
+    assert_eq!(app.get("old", "k0").await, bodies[0], "a blob without a block table still reads");
+
+    // Drives that leave out the data dir, which holds blobs, are refused.
+    let extra: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut without = app.state().config.clone();
+    without.drives = extra.iter().map(|d| d.path().to_path_buf()).collect();
+    let refused = depot::server::open_blobs(&without).err().expect("drives without the data dir are refused");
+    assert!(refused.to_string().contains("list the data dir as one of the drives"), "{refused}");
+
+    // The data dir and two new drives, three copies: the healer makes the rest.
+    let mut drives = vec![app.data_dir.path().to_path_buf()];
+    drives.extend(extra.iter().map(|d| d.path().to_path_buf()));
+    let dirs = drives.clone();
+    app.restart_with(|c| {
+        c.drives = dirs;
+        c.copies = Some(3);
+    })
+    .await;
+    for (blob, body) in blobs.iter().zip(&bodies) {
+        let paths = copy_paths(&app, blob);
+        let expected_len = file_len(body.len() as u64);
+        wait_until("three checked copies of every blob, on disk and recorded", || async {
+            let on_disk = paths.iter().all(|p| std::fs::metadata(p).is_ok_and(|m| m.len() == expected_len));
+            on_disk && recorded_copies(&app, blob).await.len() == 3
+        })
+        .await;
+        assert!(read(&paths[0])[..body.len()] == body[..]);
+    }
+    for (i, body) in bodies.iter().enumerate() {
+        assert_eq!(&app.get("old", &format!("k{i}")).await, body);
+    }
+    let (code, report) = depot_cli(&app, &drives, Some(3), &["fsck"]).await;
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("copies without block checksums: 0"), "the legacy copy was rewritten with a block table: {report}");
+    app.shutdown().await;
+    drop(extra);
+}
