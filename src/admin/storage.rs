@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 
 use crate::http::AppState;
 
-/// `{"status", "copies", "write_quorum", "free_bytes", "min_free_bytes", "drives": […]}`.
+/// `{"status", "copies", "write_quorum", "free_bytes", "min_free_bytes", "drives": […],
+/// "scrub": {…}}`.
 /// `error` when fewer drives work than a write needs (the quorum); `degraded` when a
 /// drive is degraded or full, or writes are refused for want of space.
 pub async fn drive_checks(state: &AppState) -> Value {
@@ -75,6 +76,15 @@ pub async fn drive_checks(state: &AppState) -> Value {
         "free_bytes": free_total,
         "min_free_bytes": min_free,
         "drives": drives,
+        "scrub": {
+            "bytes_per_sec": state.config.scrub_bytes_per_sec,
+            "passes": state.blobs.integrity.scrub_passes.load(Ordering::Relaxed),
+            "last_pass_ms": match state.blobs.integrity.last_scrub_ms.load(Ordering::Relaxed) { 0 => Value::Null, t => t.into() },
+            "blobs_checked": state.blobs.integrity.scrubbed_blobs.load(Ordering::Relaxed),
+            "bytes_read": state.blobs.integrity.scrubbed_bytes.load(Ordering::Relaxed),
+            "errors_found": state.blobs.integrity.errors.load(Ordering::Relaxed),
+            "repaired": state.blobs.integrity.repaired.load(Ordering::Relaxed),
+        },
     });
     if with_room < quorum && min_free > 0 {
         trouble.push(format!(
@@ -94,9 +104,17 @@ pub async fn write_metrics(state: &AppState, out: &mut String) {
         ("depot_integrity_errors_total", "Blob copies (and inline objects) found damaged or missing, by reads and scrubs.", &integrity.errors),
         ("depot_integrity_repaired_total", "Blob copies written again by the healer.", &integrity.repaired),
         ("depot_integrity_unrecoverable_total", "Reads that found no good copy of a blob (the client got an error).", &integrity.unrecoverable),
+        ("depot_scrub_blobs_total", "Blobs the background scrubber checked (every copy of each).", &integrity.scrubbed_blobs),
+        ("depot_scrub_bytes_total", "Bytes the background scrubber read, over all copies.", &integrity.scrubbed_bytes),
+        ("depot_scrub_passes_total", "Background scrub passes finished.", &integrity.scrub_passes),
     ] {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", value.load(Ordering::Relaxed));
     }
+    let last = integrity.last_scrub_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+    let _ = writeln!(
+        out,
+        "# HELP depot_scrub_last_pass_timestamp_seconds When the last background scrub pass finished (0: none yet).\n# TYPE depot_scrub_last_pass_timestamp_seconds gauge\ndepot_scrub_last_pass_timestamp_seconds {last}"
+    );
     let spaces = state.blobs.spaces().await;
     let _ = writeln!(out, "# HELP depot_drive_degraded Whether the drive is marked degraded (1) after a failed I/O.\n# TYPE depot_drive_degraded gauge");
     for (drive, _) in &spaces {

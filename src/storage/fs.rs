@@ -65,6 +65,12 @@ pub struct IntegrityCounters {
     pub repaired: AtomicU64,
     /// Reads that found no good copy (the client got an error, never wrong bytes).
     pub unrecoverable: AtomicU64,
+    /// Blobs and bytes (every copy) the scrubber has checked.
+    pub scrubbed_blobs: AtomicU64,
+    pub scrubbed_bytes: AtomicU64,
+    /// Scrub passes finished, and when the last one did (Unix ms; 0: none yet).
+    pub scrub_passes: AtomicU64,
+    pub last_scrub_ms: std::sync::atomic::AtomicI64,
 }
 
 /// How many readers hold each blob, by blob id.

@@ -119,6 +119,8 @@ pub async fn scrub(store: &BlobStore, catalog: &Catalog, options: &ScrubOptions)
             let check = heal(store, catalog, blob, options.repair).await?;
             report.blobs_checked += 1;
             report.bytes_read += check.bytes_read;
+            count(&store.integrity.scrubbed_blobs);
+            store.integrity.scrubbed_bytes.fetch_add(check.bytes_read, Ordering::Relaxed);
             report.errors += check.errors() as u64;
             report.repaired += check.repaired.len() as u64;
             if check.unrecoverable {
@@ -177,6 +179,8 @@ impl Scrubber {
             match pass {
                 Ok(report) => {
                     let finished = now_ms();
+                    count(&self.store.integrity.scrub_passes);
+                    self.store.integrity.last_scrub_ms.store(finished, Ordering::Relaxed);
                     for drive in self.store.drives().all() {
                         drive.health.last_scrub_ms.store(finished, Ordering::Relaxed);
                     }

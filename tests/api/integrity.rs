@@ -541,3 +541,38 @@ async fn adding_drives_to_a_single_drive_store_makes_the_missing_copies() {
     app.shutdown().await;
     drop(extra);
 }
+
+#[tokio::test]
+async fn the_background_scrubber_repairs_damage_nobody_reads() {
+    let drives: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let dirs: Vec<PathBuf> = drives.iter().map(|d| d.path().to_path_buf()).collect();
+    let app = TestApp::start_with(|c| {
+        c.drives = dirs;
+        c.copies = Some(3);
+        c.scrub_bytes_per_sec = 64 * MIB as u64;
+        c.scrub_interval_secs = 1;
+    })
+    .await;
+    app.bucket("cold").await;
+    let body = pattern(200 * KIB, 77);
+    app.put("cold", "archive", body.clone()).await;
+    let blob = blob_id(&app, "cold", "archive").await;
+    let paths = copy_paths(&app, &blob);
+    let good = read(&paths[2]);
+    // The copy a reader would try last: no GET would notice it.
+    flip_byte(&paths[2], BLOCK + 1);
+    wait_until("the scrubber rewrites the damaged copy", || async { all_equal(&paths, &good) }).await;
+    wait_until("a scrub pass is reported", || async {
+        let health = health(&app).await;
+        let scrub = &health["checks"]["storage"]["scrub"];
+        scrub["passes"].as_u64().is_some_and(|n| n >= 1)
+            && scrub["last_pass_ms"].is_i64()
+            && health["checks"]["storage"]["drives"].as_array().is_some_and(|d| d.iter().all(|d| d["last_scrub_ms"].is_i64()))
+    })
+    .await;
+    assert!(metric(&app, "depot_scrub_bytes_total").await >= 2 * body.len() as u64, "the good copies were read whole");
+    assert!(metric(&app, "depot_integrity_repaired_total").await >= 1);
+    assert_eq!(app.get("cold", "archive").await, body);
+    app.shutdown().await;
+    drop(drives);
+}
