@@ -237,6 +237,23 @@ mod tests {
     }
 
     #[test]
+    fn drives_take_blobs_in_proportion_to_their_size() {
+        let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        // One drive twice the size of each of the others.
+        let all: Vec<Arc<Drive>> = dirs
+            .iter()
+            .zip([2.0, 1.0, 1.0])
+            .map(|(dir, weight)| Arc::new(Drive { weight, ..Drive::open(dir.path()).unwrap() }))
+            .collect();
+        let drives = Drives { all: Arc::new(all) };
+        let big = drives.all()[0].id.clone();
+        let n = 8000;
+        let firsts = (0..n).filter(|i| drives.preference(&format!("{i:032x}"))[0].id == big).count();
+        // Half the blobs put their first copy on the drive holding half the space.
+        assert!((3600..4400).contains(&firsts), "the big drive is first for {firsts} of {n} blobs");
+    }
+
+    #[test]
     fn degraded_drives_come_last() {
         let (_dirs, drives) = drives(3);
         let id = "0123456789abcdef0123456789abcdef";
