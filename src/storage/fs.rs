@@ -51,6 +51,8 @@ pub struct Repair {
     pub blob_id: String,
     /// The length of the blob's data.
     pub len: u64,
+    /// When the damage was seen.
+    pub at: std::time::Instant,
 }
 
 /// The healer's end of the repair queue.
@@ -141,7 +143,7 @@ impl BlobStore {
 
     /// Asks the healer to look at a blob; dropped when the queue is full.
     pub fn request_repair(&self, blob_id: &str, len: u64) {
-        let _ = self.repairs.try_send(Repair { blob_id: blob_id.to_owned(), len });
+        let _ = self.repairs.try_send(Repair { blob_id: blob_id.to_owned(), len, at: std::time::Instant::now() });
     }
 
     /// Pins blobs until the returned guard is dropped (see [`BlobPin`]).
@@ -344,7 +346,8 @@ mod tests {
         let (from, n) = (2 * blocks::BLOCK_SIZE + 3, 1000);
         assert_eq!(read_all(&store, &blob.id, len, from, n).await.unwrap(), &data[from as usize..(from + n) as usize]);
         assert!(store.integrity.errors.load(Ordering::Relaxed) >= 2);
-        assert_eq!(queue.0.try_recv().unwrap(), Repair { blob_id: blob.id.clone(), len });
+        let repair = queue.0.try_recv().unwrap();
+        assert_eq!((repair.blob_id, repair.len), (blob.id.clone(), len));
 
         // With the last copy gone too, the read fails rather than return wrong bytes.
         fs::remove_file(order[2].blob_path(&blob.id)).unwrap();

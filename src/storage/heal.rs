@@ -12,11 +12,11 @@
 //! drives until they answer again, and then (and at start-up, and every few minutes)
 //! looks for blobs the catalog records on fewer drives than they should be.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
 use tokio::sync::watch;
@@ -224,12 +224,22 @@ pub struct Healer {
 
 impl Healer {
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut recent: HashMap<String, Instant> = HashMap::new();
         let mut probe_tick = tokio::time::interval(PROBE_INTERVAL);
         let mut restore_due = tokio::time::Instant::now() + Duration::from_secs(1);
         loop {
             tokio::select! {
                 request = self.queue.0.recv() => {
                     let Some(request) = request else { return };
+                    // Many readers of one damaged blob ask many times: a request made
+                    // before the blob's last check started was answered by it.
+                    if recent.get(&request.blob_id).is_some_and(|checked| *checked > request.at) {
+                        continue;
+                    }
+                    if recent.len() >= 4096 {
+                        recent.retain(|_, checked| checked.elapsed() < Duration::from_secs(60));
+                    }
+                    recent.insert(request.blob_id.clone(), Instant::now());
                     self.repair_one(&request.blob_id).await;
                 }
                 _ = probe_tick.tick() => {

@@ -203,14 +203,15 @@ impl BlobStore {
 
     /// Opens the next usable copy, counting and reporting the damaged ones on the way.
     /// A copy missing from a drive that the blob does not prefer is no damage: the
-    /// blob was never placed there.
+    /// blob was never placed there; nor is one missing from a degraded drive, which the
+    /// healer cannot write to now and restores once the drive is back.
     async fn next_copy(&self, candidates: &mut impl Iterator<Item = (usize, Arc<Drive>)>, blob_id: &str, blob_len: u64, damaged: &mut bool) -> Option<Copy> {
         for (rank, drive) in candidates.by_ref() {
             let (id, d) = (blob_id.to_owned(), drive.clone());
             let opened = tokio::task::spawn_blocking(move || Copy::open(&d, &id, blob_len)).await;
             match opened {
                 Ok(Ok(copy)) => return Some(copy),
-                Ok(Err(Damage::Missing)) if rank >= self.copies => {}
+                Ok(Err(Damage::Missing)) if rank >= self.copies || drive.health.is_degraded() => {}
                 Ok(Err(damage)) => {
                     if damage != Damage::Missing {
                         self.found_damage(&drive, blob_id, &damage);
