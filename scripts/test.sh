@@ -16,8 +16,8 @@
 # Then: `cargo fmt --check` and `cargo clippy --all-targets -- -D warnings` (the
 # layer-order check runs with the unit tests), `cargo build --release` (the server the
 # compat scripts run), `cargo test` of the workspace against SQLite, the integration
-# tests again against PostgreSQL, and every compat/*.sh script. Exits non-zero if
-# anything failed.
+# and fault tests again against PostgreSQL, and every compat/*.sh script. Exits
+# non-zero if anything failed.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -182,9 +182,9 @@ stage() {
     "$@" || rc=$?
     local took=$((SECONDS - started))
     if [[ $rc -eq 0 ]]; then
-        RESULTS+=("$(printf 'ok    %-44s %4ss' "$name" "$took")")
+        RESULTS+=("$(printf 'ok    %-52s %4ss' "$name" "$took")")
     else
-        RESULTS+=("$(printf 'FAIL  %-44s %4ss (exit %s)' "$name" "$took" "$rc")")
+        RESULTS+=("$(printf 'FAIL  %-52s %4ss (exit %s)' "$name" "$took" "$rc")")
         FAILURES=$((FAILURES + 1))
     fi
     return 0
@@ -199,7 +199,7 @@ test_sqlite() {
 }
 
 test_postgres() {
-    DEPOT_TEST_DATABASE_URL="$PG_URL" cargo test --test api
+    DEPOT_TEST_DATABASE_URL="$PG_URL" cargo test --test api --test faults
 }
 
 # compat_scripts [NAME...]: the compat scripts to run, all by default.
@@ -227,7 +227,7 @@ build_release() {
 
 run_compat() {
     if [[ "$BUILD_OK" != 1 ]]; then
-        RESULTS+=("$(printf 'SKIP  %-44s (the release build failed)' "compat/*.sh")")
+        RESULTS+=("$(printf 'SKIP  %-52s (the release build failed)' "compat/*.sh")")
         FAILURES=$((FAILURES + 1))
         return 0
     fi
@@ -277,14 +277,14 @@ main() {
             stage "cargo fmt --check, cargo clippy -D warnings" lint
             stage "cargo build --release" build_release
             stage "cargo test --workspace (SQLite)" test_sqlite
-            stage "cargo test --test api (PostgreSQL)" test_postgres
+            stage "cargo test --test api --test faults (PostgreSQL)" test_postgres
             [[ $quick -eq 1 ]] || run_compat "${names[@]+"${names[@]}"}"
             ;;
         setup) setup; return 0 ;;
         lint) stage "cargo fmt --check, cargo clippy -D warnings" lint ;;
         build) stage "cargo build --release" build_release ;;
         sqlite) stage "cargo test --workspace (SQLite)" test_sqlite ;;
-        postgres) ensure_postgres; stage "cargo test --test api (PostgreSQL)" test_postgres ;;
+        postgres) ensure_postgres; stage "cargo test --test api --test faults (PostgreSQL)" test_postgres ;;
         compat)
             ensure_clients
             stage "cargo build --release" build_release

@@ -5,6 +5,9 @@
 //! bytes than were sent for its key; and the crash leaves no garbage for good: with a
 //! short orphan grace, blob files nothing refers to and temp files are swept, while
 //! every blob the catalog refers to is still on disk.
+//!
+//! On SQLite, and on PostgreSQL when `DEPOT_TEST_DATABASE_URL` is set (a fresh database
+//! for the test, which survives the kills: every restart and the catalog checks use it).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -11,13 +11,18 @@
 //!
 //! Either way, after the ballast is removed and the server restarted, every write that
 //! was acknowledged is there, every acknowledged delete stays done, and new writes work.
+//!
+//! SQLite only (skipped when `DEPOT_TEST_DATABASE_URL` is set): the catalog shares the
+//! full disk, and the test checks SQLite's `SQLITE_FULL` and write lock.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::harness::{body, get, md5_hex, put, write_ballast, Depot, Outcome, Tmpfs};
+use crate::harness::{body, get, md5_hex, put, skip_unless_sqlite, write_ballast, Depot, Outcome, Tmpfs};
 
 const BUCKET: &str = "full";
+/// Why these tests skip on PostgreSQL.
+const SQLITE_ONLY: &str = "the catalog must live on the full disk (SQLite), and the test checks SQLITE_FULL and SQLite's write lock";
 const MIB: usize = 1024 * 1024;
 const SMALL: usize = 4 * 1024;
 /// What a refused write on a full disk answers: `InsufficientStorage`.
@@ -116,6 +121,9 @@ fn mount() -> Option<Tmpfs> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn disk_full_refuses_writes_at_the_reserve_and_deletes_free_space() {
+    if skip_unless_sqlite(SQLITE_ONLY) {
+        return;
+    }
     let _serial = crate::harness::one_at_a_time().await;
     let Some(disk) = mount() else { return };
     const RESERVE: u64 = 4 * MIB as u64;
@@ -236,6 +244,9 @@ async fn disk_full_refuses_writes_at_the_reserve_and_deletes_free_space() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn disk_full_without_a_reserve_fails_with_507_and_recovers() {
+    if skip_unless_sqlite(SQLITE_ONLY) {
+        return;
+    }
     let _serial = crate::harness::one_at_a_time().await;
     let Some(disk) = mount() else { return };
     let mut depot = Depot::start(disk.path(), &[("DEPOT_GC_DELAY_SECS", "0"), ("DEPOT_MIN_FREE_BYTES", "0")]).await;

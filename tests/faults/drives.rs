@@ -12,6 +12,9 @@
 //!   have room, writes go on and avoid the full one, and health calls it `full`; once
 //!   every drive is full, a blob write gets `507 InsufficientStorage`, what was stored
 //!   reads back, and deletes still work.
+//!
+//! On SQLite, and on PostgreSQL when `DEPOT_TEST_DATABASE_URL` is set (a fresh database
+//! per test; the catalog checks read it there).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,13 @@
 //! `GET /_depot/health` (which tests read too: [`Depot::health`]), AWS SDK clients, and
 //! guards that kill every server process (and unmount what a test mounted) when a test
 //! ends, on panic too. Helpers look behind the API: blob and temp files on disk, the
-//! SQLite catalog opened on its own connection.
+//! catalog opened on its own connection.
+//!
+//! The catalog is SQLite (`<data dir>/depot.db`) unless `DEPOT_TEST_DATABASE_URL` names a
+//! PostgreSQL server (`postgres://user@host:port/db`): then each [`Depot`] gets a fresh
+//! database of its own there ([`TestDatabase`]), created before its first start and
+//! dropped with it, on panic too. Tests of SQLite-specific behaviour skip on PostgreSQL
+//! ([`skip_unless_sqlite`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
@@ -22,7 +28,7 @@ use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use md5::{Digest, Md5};
-use sqlx::{Connection, Row};
+use sqlx::{AnyConnection, Connection, Row};
 
 pub const REGION: &str = "us-east-1";
 pub const ACCESS_KEY: &str = "DPRTFAULTSROOTKEY001";
@@ -35,6 +41,72 @@ const STOP_LIMIT: Duration = Duration::from_secs(40);
 /// The prefix of the line `depot serve` prints once it listens.
 const LISTENING: &str = "Depot listening on http://";
 
+/// The PostgreSQL server the tests run against (`DEPOT_TEST_DATABASE_URL`, a
+/// `postgres://` URL whose database the test user may connect to and create databases
+/// from), or `None` for SQLite.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("DEPOT_TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres"))
+}
+
+/// For tests of SQLite-specific behaviour: `true` (after printing why the test is
+/// skipped) when the tests run against PostgreSQL; the test then returns.
+pub fn skip_unless_sqlite(why: &str) -> bool {
+    if postgres_admin_url().is_some() {
+        println!("SKIP: DEPOT_TEST_DATABASE_URL is set (PostgreSQL) and this test is SQLite-only: {why}");
+        return true;
+    }
+    false
+}
+
+/// A PostgreSQL database created for one test, dropped (with `FORCE`: connections a
+/// killed server left behind do not stop it) when this is dropped, on panic too.
+pub struct TestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates a database with a unique name on the server of `admin_url`.
+    pub async fn create(admin_url: &str) -> TestDatabase {
+        let name = format!("depot_faults_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin_url).await.unwrap_or_else(|e| panic!("connect to PostgreSQL at {admin_url}: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create the test database");
+        let _ = conn.close().await;
+        TestDatabase { admin_url: admin_url.to_owned(), name }
+    }
+
+    /// The URL of the database: the admin URL with its database name replaced.
+    pub fn url(&self) -> String {
+        let (base, query) = self.admin_url.split_once('?').map_or((self.admin_url.as_str(), String::new()), |(b, q)| (b, format!("?{q}")));
+        let (scheme, rest) = base.split_once("://").unwrap_or(("postgres", base));
+        let authority = rest.split('/').next().unwrap_or_default();
+        format!("{scheme}://{authority}/{}{query}", self.name)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread with
+        // a runtime of its own does the work.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await.map_err(|e| e.to_string())?;
+                let result = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.map_err(|e| e.to_string());
+                let _ = conn.close().await;
+                result.map(|_| ())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("warning: could not drop the test database {}: {e}", self.name),
+            Err(_) => eprintln!("warning: dropping the test database {} panicked", self.name),
+        }
+    }
+}
+
 /// Fault tests fill disks, kill servers and time things: one runs at a time, whatever
 /// `--test-threads` says. Each test holds this for its whole run.
 pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
@@ -42,10 +114,15 @@ pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
     LOCK.lock().await
 }
 
-/// A `depot serve` process. Killed (SIGKILL) when dropped, unless already stopped.
+/// A `depot serve` process. Killed (SIGKILL) when dropped, unless already stopped; its
+/// PostgreSQL database, if it has one, is dropped after that.
 pub struct Depot {
     data_dir: PathBuf,
     settings: Vec<(String, String)>,
+    /// The catalog database on PostgreSQL (every start and `fsck` use it); `None`: the
+    /// SQLite catalog in the data dir. Dropped after the process is killed (fields drop
+    /// after [`Drop::drop`]).
+    database: Option<TestDatabase>,
     /// Server output of every start, kept outside the data dir (which may be full).
     logs: tempfile::TempDir,
     starts: u32,
@@ -57,11 +134,21 @@ pub struct Depot {
 
 impl Depot {
     /// Starts a server on `data_dir` with extra `DEPOT_*` settings, and waits until its
-    /// health check answers.
+    /// health check answers. With `DEPOT_TEST_DATABASE_URL` set to a PostgreSQL URL, the
+    /// server's catalog is a fresh database there, dropped with the returned `Depot`.
     pub async fn start(data_dir: &Path, settings: &[(&str, &str)]) -> Depot {
+        let database = match postgres_admin_url() {
+            Some(admin_url) => {
+                let db = TestDatabase::create(&admin_url).await;
+                println!("catalog: PostgreSQL database {}", db.name);
+                Some(db)
+            }
+            None => None,
+        };
         let mut depot = Depot {
             data_dir: data_dir.to_path_buf(),
             settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            database,
             logs: tempfile::Builder::new().prefix("depot-faults-logs").tempdir().expect("log dir"),
             starts: 0,
             process: None,
@@ -93,13 +180,13 @@ impl Depot {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(&self.data_dir)
-            .env_remove("DEPOT_DATABASE_URL")
             .env("DEPOT_ROOT_ACCESS_KEY", ACCESS_KEY)
             .env("DEPOT_ROOT_SECRET_KEY", SECRET_KEY)
             .env("DEPOT_LOG_LEVEL", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log.try_clone().expect("log file"));
+        self.set_database(&mut command);
         for (name, value) in &self.settings {
             command.env(name, value);
         }
@@ -190,6 +277,33 @@ impl Depot {
         }
     }
 
+    /// Points a `depot` command at this server's catalog: its PostgreSQL database, or
+    /// (no `DEPOT_DATABASE_URL`) the SQLite catalog in the data dir.
+    fn set_database(&self, command: &mut Command) {
+        command.env_remove("DEPOT_DATABASE_URL").env_remove("DEPOT_TEST_DATABASE_URL");
+        if let Some(db) = &self.database {
+            command.env("DEPOT_DATABASE_URL", db.url());
+        }
+    }
+
+    /// Whether the catalog is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database.is_some()
+    }
+
+    /// A connection of its own to the catalog, for reading: read-only on SQLite (`mode=ro`),
+    /// a plain connection on PostgreSQL (the helpers only read).
+    async fn catalog_reader(&self) -> AnyConnection {
+        sqlx::any::install_default_drivers();
+        let url = match &self.database {
+            Some(db) => db.url(),
+            None => format!("sqlite://{}?mode=ro", self.catalog_path().display()),
+        };
+        AnyConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("open the catalog ({}) for reading: {e}", if self.is_postgres() { "PostgreSQL" } else { "SQLite" }))
+    }
+
     fn log_path(&self) -> PathBuf {
         self.logs.path().join("depot.log")
     }
@@ -208,8 +322,9 @@ impl Depot {
 
     /// Whether another process can take the catalog's write lock right now (no wait).
     /// An idle server must not hold it: if it does, it sits in a transaction it never
-    /// commits.
+    /// commits. SQLite only.
     pub async fn catalog_write_lock_is_free(&self) -> bool {
+        assert!(!self.is_postgres(), "the catalog write lock is SQLite's");
         let options = sqlx::sqlite::SqliteConnectOptions::new().filename(self.catalog_path()).busy_timeout(Duration::ZERO);
         let mut db = sqlx::SqliteConnection::connect_with(&options).await.expect("open the catalog");
         let free = sqlx::query("BEGIN IMMEDIATE").execute(&mut db).await.is_ok();
@@ -230,16 +345,15 @@ impl Depot {
         files_under(&self.data_dir.join("tmp"))
     }
 
-    /// The SQLite catalog file.
+    /// The SQLite catalog file (unused when the catalog is on PostgreSQL).
     pub fn catalog_path(&self) -> PathBuf {
         self.data_dir.join("depot.db")
     }
 
     /// Blob ids the catalog refers to (object versions and multipart parts), read on a
-    /// read-only connection of its own.
+    /// connection of its own.
     pub async fn referenced_blob_ids(&self) -> BTreeSet<String> {
-        let url = format!("sqlite://{}?mode=ro", self.catalog_path().display());
-        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the catalog read-only");
+        let mut db = self.catalog_reader().await;
         let rows = sqlx::query("SELECT blob_id FROM object_parts WHERE blob_id IS NOT NULL UNION SELECT blob_id FROM upload_parts")
             .fetch_all(&mut db)
             .await
@@ -249,10 +363,9 @@ impl Depot {
     }
 
     /// The drives the catalog records as holding each blob (`blob_copies`), read on a
-    /// read-only connection of its own: blob id → drive ids.
+    /// connection of its own: blob id → drive ids.
     pub async fn recorded_blob_copies(&self) -> BTreeMap<String, BTreeSet<String>> {
-        let url = format!("sqlite://{}?mode=ro", self.catalog_path().display());
-        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the catalog read-only");
+        let mut db = self.catalog_reader().await;
         let rows = sqlx::query("SELECT blob_id, drive_id FROM blob_copies").fetch_all(&mut db).await.expect("read blob copies");
         let _ = db.close().await;
         let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -263,14 +376,13 @@ impl Depot {
     }
 
     /// The blob of each live object of `bucket` whose data is one blob (inline and
-    /// multipart objects left out): key → (blob id, size), read-only.
+    /// multipart objects left out): key → (blob id, size), read on a connection of its own.
     pub async fn object_blobs(&self, bucket: &str) -> BTreeMap<String, (String, u64)> {
-        let url = format!("sqlite://{}?mode=ro", self.catalog_path().display());
-        let mut db = sqlx::SqliteConnection::connect(&url).await.expect("open the catalog read-only");
+        let mut db = self.catalog_reader().await;
         let rows = sqlx::query(
             "SELECT o.key AS key, p.blob_id AS blob_id, p.size AS size FROM objects o JOIN buckets b ON b.id = o.bucket_id \
              JOIN object_parts p ON p.object_id = o.id \
-             WHERE b.name = ?1 AND o.is_latest = 1 AND o.is_delete_marker = 0 AND p.blob_id IS NOT NULL \
+             WHERE b.name = $1 AND o.is_latest = 1 AND o.is_delete_marker = 0 AND p.blob_id IS NOT NULL \
              AND (SELECT COUNT(*) FROM object_parts q WHERE q.object_id = o.id) = 1",
         )
         .bind(bucket)
@@ -281,11 +393,12 @@ impl Depot {
         rows.iter().map(|r| (r.get::<String, _>("key"), (r.get::<String, _>("blob_id"), r.get::<i64, _>("size") as u64))).collect()
     }
 
-    /// Runs `depot fsck` on this server's data dir with its settings: the exit code and
-    /// what it printed.
+    /// Runs `depot fsck` on this server's data dir and catalog database with its
+    /// settings: the exit code and what it printed.
     pub fn fsck(&self) -> (i32, String) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_depot"));
-        command.arg("fsck").arg("--data-dir").arg(&self.data_dir).env_remove("DEPOT_DATABASE_URL").env("DEPOT_LOG_LEVEL", "warn").stdin(Stdio::null());
+        command.arg("fsck").arg("--data-dir").arg(&self.data_dir).env("DEPOT_LOG_LEVEL", "warn").stdin(Stdio::null());
+        self.set_database(&mut command);
         for (name, value) in &self.settings {
             command.env(name, value);
         }
