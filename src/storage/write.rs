@@ -152,7 +152,8 @@ impl Copies {
         match self.last_error.take() {
             Some(e) if self.only_full => io::Error::new(e.kind(), format!("only {have} of {needed} copies could be written: no drive has room ({e})")),
             Some(e) => io::Error::new(e.kind(), format!("only {have} of {needed} copies could be written: {e}")),
-            None => io::Error::new(io::ErrorKind::StorageFull, format!("only {have} of {needed} drives have room for a new blob")),
+            None if self.only_full => io::Error::new(io::ErrorKind::StorageFull, format!("only {have} of {needed} drives have room for a new blob")),
+            None => io::Error::other(format!("only {have} of {needed} drives work: the others are degraded")),
         }
     }
 }
@@ -218,7 +219,8 @@ impl BlobStore {
     }
 
     /// Drives that may take a new blob now: healthy, with room for `incoming` bytes
-    /// above the reserve, in the blob's preference order.
+    /// above the reserve, in the blob's preference order; and whether any drive was
+    /// passed over for want of space alone.
     fn writable_drives(&self, blob_id: &str, incoming: u64) -> (Vec<Arc<Drive>>, bool) {
         let mut any_full = false;
         let drives = self
@@ -245,8 +247,10 @@ impl BlobStore {
 impl Plan {
     fn open(self, hashes: Hashes) -> io::Result<Sink> {
         let store = &self.store;
-        let mut copies = Copies { blob_id: self.blob_id.clone(), live: Vec::new(), last_error: None, only_full: true };
-        let (candidates, _) = store.writable_drives(&self.blob_id, 0);
+        let (candidates, any_full) = store.writable_drives(&self.blob_id, 0);
+        // Without a failed create below, the error (if too few drives take the blob)
+        // is a full disk only when a drive was passed over for its space.
+        let mut copies = Copies { blob_id: self.blob_id.clone(), live: Vec::new(), last_error: None, only_full: any_full };
         for drive in candidates {
             if copies.live.len() == store.copies {
                 break;
