@@ -8,7 +8,10 @@
 //!   block table (the reader's unverified path for blobs from before block checksums),
 //!   from the page cache, so that only the verification differs;
 //! - scrubbing (every block of every copy and each blob's MD5) unthrottled and at the
-//!   default rate.
+//!   default rate;
+//! - end to end, GetObject of 64 MiB objects through the S3 API (an in-process server
+//!   and the AWS SDK, 4 in flight), with the blobs as written and then with their block
+//!   tables cut off, which makes the same server read them unverified.
 //!
 //! ```text
 //! cargo bench --bench integrity
@@ -21,6 +24,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use aws_credential_types::Credentials;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::Region;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
 use bytes::Bytes;
 use clap::Parser;
 use depot::catalog::BlobRef;
@@ -154,4 +162,83 @@ async fn main() {
     // Enough blobs for the pace to show: at least 4 s of reading at the rate.
     let blobs = ((4 * args.scrub_rate) / len).max(2) as usize;
     println!("SCRUB at {:.0} MiB/s (default)   {:>8.1} MB/s", args.scrub_rate as f64 / MIB as f64, scrub(args.scrub_rate, blobs).await);
+
+    let (on, off) = end_to_end(base.path(), &data, args.rounds).await;
+    println!("GetObject verified (S3 API)     {on:>8.0} MB/s");
+    println!("GetObject unverified (S3 API)   {off:>8.0} MB/s  (verification costs {:.1}%)", (1.0 - on / off) * 100.0);
+}
+
+/// MB/s of GetObject through the S3 API with verified blobs, then with the same blobs
+/// stripped of their block tables.
+async fn end_to_end(dir: &std::path::Path, data: &Bytes, rounds: usize) -> (f64, f64) {
+    let data_dir = dir.join("server");
+    let mut config = depot::config::ServeConfig::with_data_dir(data_dir.clone());
+    config.addr = "127.0.0.1:0".parse().unwrap();
+    config.scrub_bytes_per_sec = 0;
+    config.log_level = "warn".into();
+    let root = depot::auth::root::RootCredentials {
+        access_key_id: "DPBNINTEGRITY0000001".into(),
+        secret_access_key: "integrity-bench-secret-000000000000000000".into(),
+    };
+    let server = depot::server::start(config, Some(root.clone())).await.unwrap();
+    let client = client(&format!("http://{}", server.local_addr()), &root.access_key_id, &root.secret_access_key);
+    client.create_bucket().bucket("bench").send().await.unwrap();
+    let keys: Vec<String> = (0..4).map(|i| format!("obj{i}")).collect();
+    for key in &keys {
+        client.put_object().bucket("bench").key(key).body(ByteStream::from(data.clone())).send().await.unwrap();
+    }
+    let get_all = || async {
+        let mut samples = Vec::new();
+        for _ in 0..rounds {
+            let started = Instant::now();
+            let gets = keys.iter().map(|key| {
+                let client = client.clone();
+                let key = key.clone();
+                tokio::spawn(async move {
+                    let out = client.get_object().bucket("bench").key(key).send().await.unwrap();
+                    out.body.collect().await.unwrap().into_bytes().len()
+                })
+            });
+            let mut bytes = 0;
+            for get in gets.collect::<Vec<_>>() {
+                bytes += get.await.unwrap();
+            }
+            samples.push(mbps(bytes, started.elapsed()));
+        }
+        median(samples)
+    };
+    get_all().await;
+    let verified = get_all().await;
+    for path in walk(&data_dir.join("blobs")) {
+        std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(data.len() as u64).unwrap();
+    }
+    let unverified = get_all().await;
+    server.shutdown().await;
+    (verified, unverified)
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn client(endpoint: &str, access_key: &str, secret_key: &str) -> Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version_latest()
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "depot-bench"))
+        .force_path_style(true)
+        .retry_config(RetryConfig::disabled())
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    Client::from_conf(config)
 }

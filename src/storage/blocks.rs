@@ -10,7 +10,8 @@
 //! Why CRC32C per 64 KiB: the threat is bit rot, torn or truncated files and misdirected
 //! writes, not an adversary with write access to the drives (whole-blob MD5, the ETag,
 //! is also checked by the scrubber). CRC32C runs in hardware on x86-64 and ARMv8, at a
-//! small fraction of the cost of sending the bytes, and catches every burst of up to 32
+//! small fraction of the cost of sending the bytes (reads check with `crc-fast`, whose
+//! folding kernels run at about 20 GB/s per core), and catches every burst of up to 32
 //! bits. 64 KiB keeps a ranged read's extra I/O under two blocks and the table at
 //! 0.006% of the data.
 //!
@@ -96,7 +97,7 @@ pub fn check_footer(bytes: &[u8], data_len: u64) -> Result<(), Damage> {
 pub fn check_blocks(data: &[u8], first_block: u64, sums: &[u8]) -> Result<(), Damage> {
     for (i, block) in data.chunks(BLOCK_SIZE as usize).enumerate() {
         let expected = sums.get(i * 4..i * 4 + 4).and_then(|s| <[u8; 4]>::try_from(s).ok()).map(u32::from_le_bytes);
-        if expected != Some(crc32c::crc32c(block)) {
+        if expected != Some(crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, block) as u32) {
             return Err(Damage::Block { block: first_block + i as u64 });
         }
     }

@@ -9,6 +9,7 @@
 //! for the client on the async side, and the read queue bounds memory. Reads pin their
 //! blobs (see [`super::BlobPin`]) so the collector leaves them alone.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use super::blocks::{self, check_blocks, check_footer, Damage, Layout, BLOCK_SIZE, FOOTER_LEN};
@@ -27,6 +29,8 @@ use super::BlobStore;
 const READ_QUEUE: usize = 4;
 /// Size of one read from disk (a whole number of blocks).
 pub(super) const READ_CHUNK: u64 = 4 * BLOCK_SIZE;
+/// Chunks of one blob being read (and checked) at once.
+const READ_AHEAD: usize = 3;
 
 /// A piece of an object to read: a range of a blob, or inline bytes.
 #[derive(Debug, Clone)]
@@ -149,56 +153,58 @@ impl BlobStore {
         rx
     }
 
-    /// Sends `len` bytes of a blob from `offset`, one blocking read per chunk, moving to
-    /// the next copy when one fails; false once the stream ended (an error sent, or the
-    /// receiver gone).
+    /// Sends `len` bytes of a blob from `offset`, one blocking read per chunk with up to
+    /// [`READ_AHEAD`] chunks in flight (so that checking one chunk's blocks overlaps
+    /// reading the next), in order, moving to the next copy from the failed chunk on
+    /// when one fails; false once the stream ended (an error sent, or the receiver gone).
     async fn read_blob(&self, tx: &mpsc::Sender<io::Result<Bytes>>, blob_id: &str, blob_len: u64, offset: u64, len: u64) -> bool {
         let mut candidates = self.drives.preference(blob_id).into_iter().enumerate();
-        let mut current: Option<Copy> = None;
         let mut damaged = false;
         let (mut pos, end) = (offset, offset + len);
-        while pos < end {
-            let to = ((pos / BLOCK_SIZE) * BLOCK_SIZE + READ_CHUNK).min(end);
-            let copy = match current.take() {
-                Some(copy) => copy,
-                None => match self.next_copy(&mut candidates, blob_id, blob_len, &mut damaged).await {
-                    Some(copy) => copy,
-                    None => {
-                        count(&self.integrity.unrecoverable);
-                        tracing::error!(blob_id, offset = pos, "no good copy of the blob is left: the read fails");
-                        self.request_repair(blob_id, blob_len);
-                        let _ = tx.send(Err(io::Error::other(format!("no good copy of blob {blob_id} at offset {pos}")))).await;
+        'copies: while pos < end {
+            let Some(copy) = self.next_copy(&mut candidates, blob_id, blob_len, &mut damaged).await else {
+                count(&self.integrity.unrecoverable);
+                tracing::error!(blob_id, offset = pos, "no good copy of the blob is left: the read fails");
+                self.request_repair(blob_id, blob_len);
+                let _ = tx.send(Err(io::Error::other(format!("no good copy of blob {blob_id} at offset {pos}")))).await;
+                return false;
+            };
+            let copy = Arc::new(copy);
+            let mut in_flight: VecDeque<(u64, JoinHandle<Result<Vec<u8>, Damage>>)> = VecDeque::with_capacity(READ_AHEAD);
+            let mut next = pos;
+            loop {
+                while in_flight.len() < READ_AHEAD && next < end {
+                    let (from, to) = (next, ((next / BLOCK_SIZE) * BLOCK_SIZE + READ_CHUNK).min(end));
+                    let reader = copy.clone();
+                    in_flight.push_back((to, tokio::task::spawn_blocking(move || reader.read(from, to))));
+                    next = to;
+                }
+                let Some((to, task)) = in_flight.pop_front() else { break 'copies };
+                match task.await {
+                    Ok(Ok(buf)) => {
+                        pos = to;
+                        if tx.send(Ok(Bytes::from(buf))).await.is_err() {
+                            return false;
+                        }
+                    }
+                    Ok(Err(damage)) => {
+                        // Chunks read ahead from this copy are dropped; the next copy
+                        // starts at the failed one.
+                        self.found_damage(&copy.drive, blob_id, &damage);
+                        damaged = true;
+                        continue 'copies;
+                    }
+                    Err(join) => {
+                        let _ = tx.send(Err(io::Error::other(join))).await;
                         return false;
                     }
-                },
-            };
-            let read = tokio::task::spawn_blocking(move || {
-                let result = copy.read(pos, to);
-                (copy, result)
-            })
-            .await;
-            match read {
-                Ok((copy, Ok(buf))) => {
-                    pos = to;
-                    current = Some(copy);
-                    if tx.send(Ok(Bytes::from(buf))).await.is_err() {
-                        break;
-                    }
-                }
-                Ok((copy, Err(damage))) => {
-                    self.found_damage(&copy.drive, blob_id, &damage);
-                    damaged = true;
-                }
-                Err(join) => {
-                    let _ = tx.send(Err(io::Error::other(join))).await;
-                    return false;
                 }
             }
         }
         if damaged {
             self.request_repair(blob_id, blob_len);
         }
-        pos >= end
+        true
     }
 
     /// Opens the next usable copy, counting and reporting the damaged ones on the way.
