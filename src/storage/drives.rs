@@ -240,11 +240,8 @@ mod tests {
     fn drives_take_blobs_in_proportion_to_their_size() {
         let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
         // One drive twice the size of each of the others.
-        let all: Vec<Arc<Drive>> = dirs
-            .iter()
-            .zip([2.0, 1.0, 1.0])
-            .map(|(dir, weight)| Arc::new(Drive { weight, ..Drive::open(dir.path()).unwrap() }))
-            .collect();
+        let all: Vec<Arc<Drive>> =
+            dirs.iter().zip([2.0, 1.0, 1.0]).map(|(dir, weight)| Arc::new(Drive { weight, ..Drive::open(dir.path()).unwrap() })).collect();
         let drives = Drives { all: Arc::new(all) };
         let big = drives.all()[0].id.clone();
         let n = 8000;

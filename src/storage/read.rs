@@ -32,6 +32,9 @@ pub(super) const READ_CHUNK: u64 = 4 * BLOCK_SIZE;
 /// Chunks of one blob being read (and checked) at once.
 const READ_AHEAD: usize = 3;
 
+/// A chunk being read and checked on the blocking pool.
+type ChunkRead = JoinHandle<Result<Vec<u8>, Damage>>;
+
 /// A piece of an object to read: a range of a blob, or inline bytes.
 #[derive(Debug, Clone)]
 pub enum ReadSegment {
@@ -170,7 +173,7 @@ impl BlobStore {
                 return false;
             };
             let copy = Arc::new(copy);
-            let mut in_flight: VecDeque<(u64, JoinHandle<Result<Vec<u8>, Damage>>)> = VecDeque::with_capacity(READ_AHEAD);
+            let mut in_flight: VecDeque<(u64, ChunkRead)> = VecDeque::with_capacity(READ_AHEAD);
             let mut next = pos;
             loop {
                 while in_flight.len() < READ_AHEAD && next < end {
