@@ -11,8 +11,9 @@ use crate::http::AppState;
 
 /// `{"status", "copies", "write_quorum", "free_bytes", "min_free_bytes", "drives": […],
 /// "scrub": {…}}`.
-/// `error` when fewer drives work than a write needs (the quorum); `degraded` when a
-/// drive is degraded or full, or writes are refused for want of space.
+/// `error` when fewer drives work (answer the probe, can be measured, not degraded) than
+/// a write needs (the quorum); `degraded` when a drive is degraded, full or failing, or
+/// writes are refused for want of space.
 pub async fn drive_checks(state: &AppState) -> Value {
     let probes = state.blobs.check().await;
     let spaces = state.blobs.spaces().await;
@@ -37,14 +38,16 @@ pub async fn drive_checks(state: &AppState) -> Value {
                 "error"
             }
             (Ok(()), Err(e)) => {
-                working += 1;
                 entry["reason"] = e.to_string().into();
+                trouble.push(format!("drive {} cannot be measured: {e}", drive.id));
                 "error"
             }
             (Ok(()), Ok(space)) => {
-                working += 1;
                 free_total += space.free_bytes;
                 entry["free_bytes"] = space.free_bytes.into();
+                if !h.is_degraded() {
+                    working += 1;
+                }
                 if h.is_degraded() {
                     entry["reason"] = h.reason().unwrap_or_default().into();
                     trouble.push(format!("drive {} is degraded", drive.id));

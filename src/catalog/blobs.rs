@@ -198,11 +198,16 @@ impl Catalog {
     }
 
     /// Up to `limit` referenced blobs after `after` that the catalog records on fewer
-    /// than `copies` drives.
-    pub async fn under_replicated_blobs(&self, copies: usize, after: &str, limit: i64) -> CatalogResult<Vec<BlobRef>> {
-        let sql = referenced_sql(false, " AND (SELECT COUNT(*) FROM blob_copies c WHERE c.blob_id = r.blob_id) < $3");
-        let rows = sqlx::query(&sql).bind(after).bind(limit).bind(copies as i64).fetch_all(self.reader()).await?;
-        distinct_blobs(&rows)
+    /// than `copies` of `drives` (copies on drives no longer configured do not count).
+    pub async fn under_replicated_blobs(&self, copies: usize, drives: &[String], after: &str, limit: i64) -> CatalogResult<Vec<BlobRef>> {
+        let placeholders: Vec<String> = (4..4 + drives.len()).map(|i| format!("${i}")).collect();
+        let on_drives = if drives.is_empty() { "1 = 0".to_owned() } else { format!("c.drive_id IN ({})", placeholders.join(", ")) };
+        let sql = referenced_sql(false, &format!(" AND (SELECT COUNT(*) FROM blob_copies c WHERE c.blob_id = r.blob_id AND {on_drives}) < $3"));
+        let mut query = sqlx::query(&sql).bind(after).bind(limit).bind(copies as i64);
+        for drive in drives {
+            query = query.bind(drive);
+        }
+        distinct_blobs(&query.fetch_all(self.reader()).await?)
     }
 
     /// Up to `limit` inline object parts after (`object_id`, `part_number`).

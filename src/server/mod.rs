@@ -27,7 +27,7 @@ use crate::catalog::Catalog;
 use crate::config::ServeConfig;
 use crate::error::Error;
 use crate::http::AppState;
-use crate::storage::heal::{Healer, RESTORE_SPEEDUP};
+use crate::storage::heal::{restore_rate, Healer};
 use crate::storage::scrub::Scrubber;
 use crate::storage::{gc, BlobStore, Redundancy, RepairQueue};
 
@@ -105,7 +105,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
         store: state.blobs.clone(),
         catalog: state.catalog.clone(),
         queue: repairs,
-        restore_bytes_per_sec: state.config.scrub_bytes_per_sec.saturating_mul(RESTORE_SPEEDUP),
+        restore_bytes_per_sec: restore_rate(state.config.scrub_bytes_per_sec),
     };
     let scrubber = Scrubber {
         store: state.blobs.clone(),

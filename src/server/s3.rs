@@ -23,7 +23,8 @@ use crate::error::Error;
 use crate::http::body::RequestBody;
 use crate::http::response::{s3_error, Body};
 use crate::http::{AppState, S3Request};
-use crate::storage::{self, space::Space};
+use crate::storage::space::{Room, Space};
+use crate::storage::{self};
 use crate::{bucket, multipart, object, sts};
 
 pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str) -> Response<Body> {
@@ -131,9 +132,16 @@ async fn check_free_space(state: &AppState, incoming: u64) -> Result<(), Error> 
     if state.config.min_free_bytes == 0 {
         return Ok(());
     }
-    if !state.blobs.has_room_for(incoming).await {
-        tracing::warn!(incoming, min_free_bytes = state.config.min_free_bytes, "write refused: too few drives have room above the reserve");
-        return Err(S3Error::new(S3ErrorCode::InsufficientStorage).into());
+    match state.blobs.room_for(incoming).await {
+        Room::Enough => {}
+        Room::Full => {
+            tracing::warn!(incoming, min_free_bytes = state.config.min_free_bytes, "write refused: too few drives have room above the reserve");
+            return Err(S3Error::new(S3ErrorCode::InsufficientStorage).into());
+        }
+        Room::TooFewDrives => {
+            tracing::warn!(write_quorum = state.blobs.write_quorum(), "write refused: fewer drives work than the write quorum");
+            return Err(S3Error::with_message(S3ErrorCode::ServiceUnavailable, "Too few drives work to store the object. Please retry.").into());
+        }
     }
     let data_dir = state.config.data_dir.clone();
     let measured = tokio::task::spawn_blocking(move || storage::space::free_bytes(&data_dir)).await;

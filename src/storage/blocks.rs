@@ -5,7 +5,9 @@
 //! little-endian, the last block possibly short), then a 24-byte footer: the magic
 //! `DEPOTBK1`, the block size (u32), the data length (u64) and a CRC32C of those 20
 //! bytes. Offsets into the data are offsets into the file, so a ranged read seeks as
-//! before and reads the checksums of just the blocks it touches.
+//! before and reads the checksums of just the blocks it touches. The footer's CRC also
+//! covers the blob's id, so a whole file that ends up under another blob's name (a
+//! misdirected write or rename) fails its footer check even at the same length.
 //!
 //! Why CRC32C per 64 KiB: the threat is bit rot, torn or truncated files and misdirected
 //! writes, not an adversary with write access to the drives (whole-blob MD5, the ETag,
@@ -73,19 +75,20 @@ pub fn layout(actual: u64, data_len: u64) -> Result<Layout, Damage> {
     }
 }
 
-fn footer(data_len: u64) -> [u8; FOOTER_LEN as usize] {
+fn footer(blob_id: &str, data_len: u64) -> [u8; FOOTER_LEN as usize] {
     let mut out = [0u8; FOOTER_LEN as usize];
     out[..8].copy_from_slice(MAGIC);
     out[8..12].copy_from_slice(&(BLOCK_SIZE as u32).to_le_bytes());
     out[12..20].copy_from_slice(&data_len.to_le_bytes());
-    let crc = crc32c::crc32c(&out[..20]);
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&out[..20]), blob_id.as_bytes());
     out[20..].copy_from_slice(&crc.to_le_bytes());
     out
 }
 
-/// Checks a footer read from the end of a blob file of `data_len` bytes of data.
-pub fn check_footer(bytes: &[u8], data_len: u64) -> Result<(), Damage> {
-    if bytes == footer(data_len) {
+/// Checks a footer read from the end of the file of blob `blob_id`, `data_len` bytes
+/// of data.
+pub fn check_footer(bytes: &[u8], blob_id: &str, data_len: u64) -> Result<(), Damage> {
+    if bytes == footer(blob_id, data_len) {
         Ok(())
     } else {
         Err(Damage::Footer)
@@ -133,13 +136,14 @@ impl BlockSums {
         self.filled = 0;
     }
 
-    /// The bytes that follow the data in the blob file: the table and the footer.
-    pub fn trailer(mut self) -> Vec<u8> {
+    /// The bytes that follow the data in the file of blob `blob_id`: the table and the
+    /// footer.
+    pub fn trailer(mut self, blob_id: &str) -> Vec<u8> {
         if self.filled > 0 {
             self.close_block();
         }
         let mut out = self.table;
-        out.extend_from_slice(&footer(self.len));
+        out.extend_from_slice(&footer(blob_id, self.len));
         out
     }
 }
@@ -148,13 +152,15 @@ impl BlockSums {
 mod tests {
     use super::*;
 
+    const ID: &str = "0123456789abcdef0123456789abcdef";
+
     fn file_of(data: &[u8], pieces: usize) -> Vec<u8> {
         let mut sums = BlockSums::default();
         for piece in data.chunks(pieces.max(1)) {
             sums.update(piece);
         }
         let mut file = data.to_vec();
-        file.extend(sums.trailer());
+        file.extend(sums.trailer(ID));
         file
     }
 
@@ -167,7 +173,8 @@ mod tests {
             assert_eq!(file, file_of(&data, 1 << 20), "the same whatever the pieces");
             assert_eq!(layout(file.len() as u64, len as u64), Ok(Layout::Checked));
             let footer_at = file.len() - FOOTER_LEN as usize;
-            check_footer(&file[footer_at..], len as u64).unwrap();
+            check_footer(&file[footer_at..], ID, len as u64).unwrap();
+            assert_eq!(check_footer(&file[footer_at..], "another blob", len as u64), Err(Damage::Footer), "the footer names its blob");
             check_blocks(&file[..len], 0, &file[len..footer_at]).unwrap();
         }
     }
@@ -188,6 +195,6 @@ mod tests {
         assert_eq!(layout(100, 100), Ok(Layout::Legacy));
         assert!(matches!(layout(99, 100), Err(Damage::WrongLength { .. })));
         assert!(matches!(layout(file_len(100) - 1, 100), Err(Damage::WrongLength { .. })));
-        assert_eq!(check_footer(&[0u8; 24], 100), Err(Damage::Footer));
+        assert_eq!(check_footer(&[0u8; 24], ID, 100), Err(Damage::Footer));
     }
 }

@@ -80,6 +80,13 @@ pub fn is_full(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
 }
 
+/// Whether an I/O error is the process running short (of file descriptors or memory),
+/// which says nothing about the drive.
+fn is_process_limit(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    [Errno::MFILE, Errno::NFILE, Errno::NOMEM].iter().any(|errno| e.raw_os_error() == Some(errno.raw_os_error()))
+}
+
 impl Drive {
     /// Opens (creating if needed) a drive directory and reads or writes its id.
     pub fn open(root: &Path) -> io::Result<Drive> {
@@ -129,13 +136,16 @@ impl Drive {
         Ok(Space { free_bytes: free_bytes(&self.blobs)?, min_free_bytes })
     }
 
-    /// Counts a failed I/O: out of space is not a fault of the drive, anything else
-    /// (a missing directory included) marks it degraded. A missing blob file is not an
-    /// I/O failure: readers tell it apart before they get here.
+    /// Counts a failed I/O: out of space, and the process out of file descriptors or
+    /// memory, are no fault of the drive; anything else (a missing directory included)
+    /// marks it degraded. A missing blob file is not an I/O failure: readers tell it
+    /// apart before they get here.
     pub fn failed(&self, what: &str, e: &io::Error, writing: bool) {
         let counter = if writing { &self.health.write_errors } else { &self.health.read_errors };
         counter.fetch_add(1, Ordering::Relaxed);
-        if !is_full(e) {
+        if is_process_limit(e) {
+            tracing::error!(drive = %self.id, error = %e, "{what} failed: the process is out of file descriptors or memory");
+        } else if !is_full(e) {
             if !self.health.is_degraded() {
                 tracing::error!(drive = %self.id, path = %self.root.display(), error = %e, "{what} failed; the drive is marked degraded");
             }

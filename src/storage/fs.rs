@@ -53,6 +53,9 @@ pub struct Repair {
     pub len: u64,
     /// When the damage was seen.
     pub at: std::time::Instant,
+    /// Only copies missing from preferred drives were met, no damage: a blob the healer
+    /// recently found whole is left alone.
+    pub missing_only: bool,
 }
 
 /// The healer's end of the repair queue.
@@ -142,8 +145,8 @@ impl BlobStore {
     }
 
     /// Asks the healer to look at a blob; dropped when the queue is full.
-    pub fn request_repair(&self, blob_id: &str, len: u64) {
-        let _ = self.repairs.try_send(Repair { blob_id: blob_id.to_owned(), len, at: std::time::Instant::now() });
+    pub fn request_repair(&self, blob_id: &str, len: u64, missing_only: bool) {
+        let _ = self.repairs.try_send(Repair { blob_id: blob_id.to_owned(), len, at: std::time::Instant::now(), missing_only });
     }
 
     /// Pins blobs until the returned guard is dropped (see [`BlobPin`]).
@@ -172,11 +175,19 @@ impl BlobStore {
         writer.finish().await
     }
 
-    /// Removes a blob's copies from every drive; a missing file is not an error. A
-    /// drive that cannot remove its copy fails the call (the collector retries).
+    /// Removes a blob's copies from every drive; a missing file is not an error. A drive
+    /// that cannot remove its copy (broken, read-only) is counted, logged and marked
+    /// degraded, and the others go on: one bad drive must not stop freeing space on the
+    /// rest. What it still holds is unreferenced and goes with the orphan sweep once it
+    /// works again.
     pub async fn delete(&self, blob_id: &str) -> Result<(), StorageError> {
         for drive in self.drives.all() {
-            delete_copy(drive, blob_id).await?;
+            if let Err(e) = delete_copy(drive, blob_id).await {
+                if let Some(io) = e.io() {
+                    drive.failed("removing a blob", io, true);
+                }
+                tracing::warn!(drive = %drive.id, blob_id, error = %e, "could not remove a copy of a freed blob; the orphan sweeper will");
+            }
         }
         Ok(())
     }

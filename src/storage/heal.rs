@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use md5::{Digest, Md5};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 use super::blocks::{BlockSums, Damage, Layout};
 use super::drives::Drive;
@@ -33,8 +33,18 @@ use crate::catalog::{BlobRef, Catalog, CatalogError};
 const PROBE_INTERVAL: Duration = Duration::from_secs(2);
 /// How often the catalog is searched for blobs with too few copies.
 const RESTORE_INTERVAL: Duration = Duration::from_secs(300);
-/// A restore pass reads this many times faster than the background scrub.
+/// A restore pass reads this many times faster than the background scrub, and at this
+/// rate when the background scrub is off.
 pub const RESTORE_SPEEDUP: u64 = 4;
+pub const RESTORE_RATE_WITHOUT_SCRUB: u64 = 64 * 1024 * 1024;
+
+/// The rate of restore passes for a background scrub rate (0: scrub off).
+pub fn restore_rate(scrub_bytes_per_sec: u64) -> u64 {
+    match scrub_bytes_per_sec {
+        0 => RESTORE_RATE_WITHOUT_SCRUB,
+        rate => rate.saturating_mul(RESTORE_SPEEDUP),
+    }
+}
 
 /// Failures of a heal (logged; the blob is looked at again later).
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +72,8 @@ pub struct BlobCheck {
     pub unrecoverable: bool,
     /// Bytes of data read.
     pub bytes_read: u64,
+    /// No row refers to the blob any more: it was not checked.
+    pub gone: bool,
 }
 
 impl BlobCheck {
@@ -124,7 +136,10 @@ pub fn check_blob(store: &BlobStore, blob: &BlobRef, recorded: &[String], repair
 fn repair_copies(store: &BlobStore, blob: &BlobRef, good: &mut Vec<(Arc<Drive>, Copy)>, bad: &[Arc<Drive>], check: &mut BlobCheck) {
     // A copy without a block table is rewritten with one (its MD5 was just verified).
     let legacy: Vec<Arc<Drive>> = good.iter().filter(|(_, c)| c.layout() == Layout::Legacy).map(|(d, _)| d.clone()).collect();
-    let source_index = good.iter().position(|(_, c)| c.layout() == Layout::Checked).unwrap_or(0);
+    // The source: a copy with a block table where there is one (a legacy copy's bytes are
+    // checked against the MD5 again as they are copied).
+    let mut source_drive = good.iter().find(|(_, c)| c.layout() == Layout::Checked).unwrap_or(&good[0]).0.id.clone();
+    let expected_md5 = hex::decode(&blob.md5_hex).ok().filter(|m| m.len() == 16);
     let mut targets: Vec<Arc<Drive>> = legacy;
     // Damaged copies are rewritten in place while their drive works; others go to the
     // blob's preferred healthy drives with room.
@@ -146,7 +161,8 @@ fn repair_copies(store: &BlobStore, blob: &BlobRef, good: &mut Vec<(Arc<Drive>, 
         targets.extend(free.take(want));
     }
     for drive in targets {
-        let written = write_copy(&good[source_index].1, &drive, &blob.blob_id);
+        let Some((_, source)) = good.iter().find(|(d, _)| d.id == source_drive) else { return };
+        let written = write_copy(source, &drive, &blob.blob_id, expected_md5.as_deref());
         match written {
             Ok(copy) => {
                 count(&store.integrity.repaired);
@@ -154,6 +170,8 @@ fn repair_copies(store: &BlobStore, blob: &BlobRef, good: &mut Vec<(Arc<Drive>, 
                 tracing::info!(drive = %drive.id, bucket = %blob.bucket, key = %blob.key, blob_id = %blob.blob_id, "wrote a good copy of the blob");
                 check.repaired.push(drive.id.clone());
                 good.retain(|(d, _)| d.id != drive.id);
+                // A rewritten legacy source is now a checked copy: the better source.
+                source_drive = drive.id.clone();
                 good.push((drive, copy));
             }
             Err(e) => {
@@ -165,16 +183,19 @@ fn repair_copies(store: &BlobStore, blob: &BlobRef, good: &mut Vec<(Arc<Drive>, 
 }
 
 /// Writes a copy of the blob `source` holds onto `drive`, with a fresh block table, and
-/// puts it in place durably.
-fn write_copy(source: &Copy, drive: &Arc<Drive>, blob_id: &str) -> io::Result<Copy> {
+/// puts it in place durably. A source without a block table must match `md5` as it is
+/// read, or nothing is written.
+fn write_copy(source: &Copy, drive: &Arc<Drive>, blob_id: &str, md5: Option<&[u8]>) -> io::Result<Copy> {
     let temp = drive.tmp_dir().join(format!("{blob_id}.{}.heal.tmp", uuid::Uuid::new_v4().simple()));
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).open(&temp)?;
         let mut sums = BlockSums::default();
+        let mut hasher = Md5::new();
         let mut failed = None;
         source
             .verify_all(|piece| {
                 sums.update(piece);
+                hasher.update(piece);
                 if failed.is_none() {
                     failed = file.write_all(piece).err();
                 }
@@ -183,7 +204,10 @@ fn write_copy(source: &Copy, drive: &Arc<Drive>, blob_id: &str) -> io::Result<Co
         if let Some(e) = failed {
             return Err(e);
         }
-        file.write_all(&sums.trailer())?;
+        if source.layout() == Layout::Legacy && md5.is_some_and(|m| hasher.finalize().as_slice() != m) {
+            return Err(io::Error::other("the source copy changed while it was copied: its MD5 no longer matches"));
+        }
+        file.write_all(&sums.trailer(blob_id))?;
         file.sync_all()?;
         drop(file);
         place(drive, &temp, blob_id)?;
@@ -195,9 +219,15 @@ fn write_copy(source: &Copy, drive: &Arc<Drive>, blob_id: &str) -> io::Result<Co
     result
 }
 
-/// Checks (and repairs) one blob on the blocking pool and records its copies.
+/// Checks (and repairs) one blob on the blocking pool and records its copies. A blob
+/// no row refers to any more (deleted since the caller found it) is left alone: `gone`.
 pub async fn heal(store: &BlobStore, catalog: &Catalog, blob: BlobRef, repair: bool) -> Result<BlobCheck, HealError> {
     let _pin = store.pin([blob.blob_id.clone()]);
+    // Pinned first, then asked: the collector frees no pinned blob, so one still
+    // referenced now stays on disk while it is checked.
+    if catalog.referenced_blob(&blob.blob_id).await?.is_none() {
+        return Ok(BlobCheck { gone: true, ..BlobCheck::default() });
+    }
     let recorded = catalog.blob_copies(&blob.blob_id).await?;
     let (s, b, r) = (store.clone(), blob.clone(), recorded.clone());
     let check = tokio::task::spawn_blocking(move || check_blob(&s, &b, &r, repair)).await?;
@@ -211,65 +241,88 @@ pub async fn heal(store: &BlobStore, catalog: &Catalog, blob: BlobRef, repair: b
     Ok(check)
 }
 
+/// How long a blob found whole is left alone by requests about copies merely missing
+/// from drives it prefers (after drives were added, or while a stand-in holds a copy).
+const CLEAN_QUIET: Duration = Duration::from_secs(600);
+
 /// The background healer.
 pub struct Healer {
     pub store: BlobStore,
     pub catalog: Catalog,
     pub queue: RepairQueue,
-    /// Bytes per second a restore pass reads at most (0: no limit): adding copies after
-    /// a drive returned, or to blobs from before drives and block checksums, must not
-    /// starve client reads.
+    /// Bytes per second a restore pass reads at most (never unlimited): adding copies
+    /// after a drive returned, or to blobs from before drives and block checksums, must
+    /// not starve client reads.
     pub restore_bytes_per_sec: u64,
 }
 
+/// When a blob was last checked, and whether it was found whole.
+struct Checked {
+    at: Instant,
+    whole: bool,
+}
+
 impl Healer {
+    /// Serves repair requests and probes degraded drives; restore passes run beside it,
+    /// in a task of their own, so that a long pass never holds up either.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
-        let mut recent: HashMap<String, Instant> = HashMap::new();
+        let restore_now = Arc::new(Notify::new());
+        let restorer =
+            tokio::spawn(restore_loop(self.store.clone(), self.catalog.clone(), self.restore_bytes_per_sec.max(1), restore_now.clone(), shutdown.clone()));
+        let mut checked: HashMap<String, Checked> = HashMap::new();
         let mut probe_tick = tokio::time::interval(PROBE_INTERVAL);
-        let mut restore_due = tokio::time::Instant::now() + Duration::from_secs(1);
         loop {
             tokio::select! {
                 request = self.queue.0.recv() => {
-                    let Some(request) = request else { return };
-                    // Many readers of one damaged blob ask many times: a request made
-                    // before the blob's last check started was answered by it.
-                    if recent.get(&request.blob_id).is_some_and(|checked| *checked > request.at) {
-                        continue;
+                    let Some(request) = request else { break };
+                    if let Some(last) = checked.get(&request.blob_id) {
+                        // Many readers of one damaged blob ask many times: a request made
+                        // before the blob's last check started was answered by it.
+                        let answered = last.at > request.at;
+                        let quiet = request.missing_only && last.whole && last.at.elapsed() < CLEAN_QUIET;
+                        if answered || quiet {
+                            continue;
+                        }
                     }
-                    if recent.len() >= 4096 {
-                        recent.retain(|_, checked| checked.elapsed() < Duration::from_secs(60));
+                    if checked.len() >= 4096 {
+                        checked.retain(|_, c| c.at.elapsed() < CLEAN_QUIET);
+                        if checked.len() >= 4096 {
+                            checked.clear();
+                        }
                     }
-                    recent.insert(request.blob_id.clone(), Instant::now());
-                    self.repair_one(&request.blob_id).await;
+                    let at = Instant::now();
+                    let whole = self.repair_one(&request.blob_id).await;
+                    checked.insert(request.blob_id, Checked { at, whole });
                 }
                 _ = probe_tick.tick() => {
                     if self.probe_degraded().await {
-                        restore_due = tokio::time::Instant::now();
+                        restore_now.notify_one();
                     }
                 }
-                _ = tokio::time::sleep_until(restore_due) => {
-                    if let Err(e) = self.restore().await {
-                        tracing::warn!(error = %e, "looking for blobs with too few copies failed; will retry");
-                    }
-                    restore_due = tokio::time::Instant::now() + RESTORE_INTERVAL;
-                }
-                _ = shutdown.changed() => return,
+                _ = shutdown.changed() => break,
             }
         }
+        let _ = restorer.await;
     }
 
-    async fn repair_one(&self, blob_id: &str) {
+    /// Checks and repairs one blob; true when it was found whole (nothing to do).
+    async fn repair_one(&self, blob_id: &str) -> bool {
         if self.catalog.read_only_reason().is_some() {
-            return;
+            return false;
         }
         match self.catalog.referenced_blob(blob_id).await {
-            Ok(Some(blob)) => {
-                if let Err(e) = heal(&self.store, &self.catalog, blob, true).await {
+            Ok(Some(blob)) => match heal(&self.store, &self.catalog, blob, true).await {
+                Ok(check) => check.errors() == 0 && check.repaired.is_empty() && check.good.len() >= self.store.copies,
+                Err(e) => {
                     tracing::warn!(blob_id, error = %e, "repairing a blob failed; the scrubber will look at it again");
+                    false
                 }
+            },
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(blob_id, error = %e, "cannot look up a blob to repair");
+                false
             }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(blob_id, error = %e, "cannot look up a blob to repair"),
         }
     }
 
@@ -284,24 +337,47 @@ impl Healer {
         }
         back
     }
+}
 
-    /// Brings every blob the catalog records on too few drives back to its count.
-    pub async fn restore(&self) -> Result<usize, HealError> {
-        if self.catalog.read_only_reason().is_some() {
-            return Ok(0);
+/// Runs a restore pass at start-up, whenever a drive comes back, and every few minutes.
+async fn restore_loop(store: BlobStore, catalog: Catalog, bytes_per_sec: u64, now: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    let mut due = tokio::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(due) => {}
+            _ = now.notified() => {}
+            _ = shutdown.changed() => return,
         }
-        let mut after = String::new();
-        let mut restored = 0;
-        let mut pace = super::scrub::Pace::new(self.restore_bytes_per_sec);
-        loop {
-            let page = self.catalog.under_replicated_blobs(self.store.copies, &after, 256).await?;
-            let Some(last) = page.last() else { return Ok(restored) };
-            after = last.blob_id.clone();
-            for blob in page {
-                let check = heal(&self.store, &self.catalog, blob, true).await?;
-                restored += check.repaired.len();
-                pace.spent(check.bytes_read).await;
+        match restore(&store, &catalog, bytes_per_sec, &shutdown).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(copies = n, "restored copies of blobs that had too few"),
+            Err(e) => tracing::warn!(error = %e, "looking for blobs with too few copies failed; will retry"),
+        }
+        due = tokio::time::Instant::now() + RESTORE_INTERVAL;
+    }
+}
+
+/// Brings every blob the catalog records on too few of the configured drives back to its
+/// count, at `bytes_per_sec`; stops early on shutdown. Returns the copies written.
+pub async fn restore(store: &BlobStore, catalog: &Catalog, bytes_per_sec: u64, shutdown: &watch::Receiver<bool>) -> Result<usize, HealError> {
+    if catalog.read_only_reason().is_some() {
+        return Ok(0);
+    }
+    let drives: Vec<String> = store.drives.all().iter().map(|d| d.id.clone()).collect();
+    let mut after = String::new();
+    let mut restored = 0;
+    let mut pace = super::scrub::Pace::new(bytes_per_sec);
+    loop {
+        let page = catalog.under_replicated_blobs(store.copies, &drives, &after, 256).await?;
+        let Some(last) = page.last() else { return Ok(restored) };
+        after = last.blob_id.clone();
+        for blob in page {
+            if *shutdown.borrow() {
+                return Ok(restored);
             }
+            let check = heal(store, catalog, blob, true).await?;
+            restored += check.repaired.len();
+            pace.spent(check.bytes_read).await;
         }
     }
 }

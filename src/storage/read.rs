@@ -32,6 +32,15 @@ pub(super) const READ_CHUNK: u64 = 4 * BLOCK_SIZE;
 /// Chunks of one blob being read (and checked) at once.
 const READ_AHEAD: usize = 3;
 
+/// What a read met on its way besides good copies.
+#[derive(Debug, Default)]
+struct Seen {
+    /// A copy missing from a healthy drive the blob prefers.
+    missing: bool,
+    /// A damaged or unreadable copy.
+    damage: bool,
+}
+
 /// A chunk being read and checked on the blocking pool.
 type ChunkRead = JoinHandle<Result<Vec<u8>, Damage>>;
 
@@ -73,7 +82,7 @@ impl Copy {
         if layout == Layout::Checked {
             let mut footer = [0u8; FOOTER_LEN as usize];
             file.read_exact_at(&mut footer, actual - FOOTER_LEN).map_err(unreadable)?;
-            check_footer(&footer, blob_len)?;
+            check_footer(&footer, blob_id, blob_len)?;
         }
         Ok(Copy { drive: drive.clone(), file, layout, blob_len })
     }
@@ -162,13 +171,13 @@ impl BlobStore {
     /// when one fails; false once the stream ended (an error sent, or the receiver gone).
     async fn read_blob(&self, tx: &mpsc::Sender<io::Result<Bytes>>, blob_id: &str, blob_len: u64, offset: u64, len: u64) -> bool {
         let mut candidates = self.drives.preference(blob_id).into_iter().enumerate();
-        let mut damaged = false;
+        let mut seen = Seen::default();
         let (mut pos, end) = (offset, offset + len);
         'copies: while pos < end {
-            let Some(copy) = self.next_copy(&mut candidates, blob_id, blob_len, &mut damaged).await else {
+            let Some(copy) = self.next_copy(&mut candidates, blob_id, blob_len, &mut seen).await else {
                 count(&self.integrity.unrecoverable);
                 tracing::error!(blob_id, offset = pos, "no good copy of the blob is left: the read fails");
-                self.request_repair(blob_id, blob_len);
+                self.request_repair(blob_id, blob_len, false);
                 let _ = tx.send(Err(io::Error::other(format!("no good copy of blob {blob_id} at offset {pos}")))).await;
                 return false;
             };
@@ -194,7 +203,7 @@ impl BlobStore {
                         // Chunks read ahead from this copy are dropped; the next copy
                         // starts at the failed one.
                         self.found_damage(&copy.drive, blob_id, &damage);
-                        damaged = true;
+                        seen.damage = true;
                         continue 'copies;
                     }
                     Err(join) => {
@@ -204,8 +213,8 @@ impl BlobStore {
                 }
             }
         }
-        if damaged {
-            self.request_repair(blob_id, blob_len);
+        if seen.damage || seen.missing {
+            self.request_repair(blob_id, blob_len, !seen.damage);
         }
         true
     }
@@ -214,18 +223,17 @@ impl BlobStore {
     /// A copy missing from a drive that the blob does not prefer is no damage: the
     /// blob was never placed there; nor is one missing from a degraded drive, which the
     /// healer cannot write to now and restores once the drive is back.
-    async fn next_copy(&self, candidates: &mut impl Iterator<Item = (usize, Arc<Drive>)>, blob_id: &str, blob_len: u64, damaged: &mut bool) -> Option<Copy> {
+    async fn next_copy(&self, candidates: &mut impl Iterator<Item = (usize, Arc<Drive>)>, blob_id: &str, blob_len: u64, seen: &mut Seen) -> Option<Copy> {
         for (rank, drive) in candidates.by_ref() {
             let (id, d) = (blob_id.to_owned(), drive.clone());
             let opened = tokio::task::spawn_blocking(move || Copy::open(&d, &id, blob_len)).await;
             match opened {
                 Ok(Ok(copy)) => return Some(copy),
                 Ok(Err(Damage::Missing)) if rank >= self.copies || drive.health.is_degraded() => {}
+                Ok(Err(Damage::Missing)) => seen.missing = true,
                 Ok(Err(damage)) => {
-                    if damage != Damage::Missing {
-                        self.found_damage(&drive, blob_id, &damage);
-                    }
-                    *damaged = true;
+                    self.found_damage(&drive, blob_id, &damage);
+                    seen.damage = true;
                 }
                 Err(_) => return None,
             }

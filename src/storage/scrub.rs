@@ -117,6 +117,9 @@ pub async fn scrub(store: &BlobStore, catalog: &Catalog, options: &ScrubOptions)
         for blob in page {
             let lost = Lost { bucket: blob.bucket.clone(), key: blob.key.clone(), version_id: blob.version_id.clone() };
             let check = heal(store, catalog, blob, options.repair).await?;
+            if check.gone {
+                continue;
+            }
             report.blobs_checked += 1;
             report.bytes_read += check.bytes_read;
             count(&store.integrity.scrubbed_blobs);
@@ -208,21 +211,25 @@ pub struct FsckReport {
     pub record_differs: u64,
     /// Copies from before block checksums.
     pub legacy_copies: u64,
+    /// Copies in place but the wrong length or with a damaged footer (counted apart from
+    /// the copies in place).
+    pub damaged_copies: u64,
     /// Blob files no row refers to that are older than the grace period.
     pub unreferenced: Vec<String>,
 }
 
 impl FsckReport {
     pub fn is_clean(&self) -> bool {
-        self.missing.is_empty() && self.under_replicated == 0 && self.record_differs == 0 && self.unreferenced.is_empty()
+        self.missing.is_empty() && self.under_replicated == 0 && self.record_differs == 0 && self.damaged_copies == 0 && self.unreferenced.is_empty()
     }
 
     pub fn render(&self) -> String {
         let mut out = format!(
-            "Fsck: {} blobs referenced\n  missing (no usable copy): {}\n  short of copies: {}\n  copies differing from the catalog's record: {}\n  copies without block checksums: {}\n  unreferenced blob files past the grace period: {}\n",
+            "Fsck: {} blobs referenced\n  missing (no usable copy): {}\n  short of copies: {}\n  damaged copies (length or footer): {}\n  copies differing from the catalog's record: {}\n  copies without block checksums: {}\n  unreferenced blob files past the grace period: {}\n",
             self.blobs_referenced,
             self.missing.len(),
             self.under_replicated,
+            self.damaged_copies,
             self.record_differs,
             self.legacy_copies,
             self.unreferenced.len()
@@ -253,18 +260,19 @@ pub async fn fsck(store: &BlobStore, catalog: &Catalog, grace: Duration) -> Resu
             let mut recorded = catalog.blob_copies(&blob.blob_id).await?;
             recorded.sort();
             let (s, id, len) = (store.clone(), blob.blob_id.clone(), blob.size.max(0) as u64);
-            let present = tokio::task::spawn_blocking(move || {
-                s.drives()
-                    .all()
-                    .iter()
-                    .filter_map(|d| match Copy::open(d, &id, len) {
-                        Ok(copy) => Some((d.id.clone(), copy.layout() == Layout::Legacy)),
-                        Err(Damage::Missing) => None,
-                        Err(_) => None,
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .await?;
+            let opened =
+                tokio::task::spawn_blocking(move || s.drives().all().iter().map(|d| (d.id.clone(), Copy::open(d, &id, len))).collect::<Vec<_>>()).await?;
+            let mut present = Vec::new();
+            for (drive, copy) in opened {
+                match copy {
+                    Ok(copy) => present.push((drive, copy.layout() == Layout::Legacy)),
+                    Err(Damage::Missing) => {}
+                    Err(damage) => {
+                        tracing::warn!(drive = %drive, blob_id = %blob.blob_id, error = %damage, "fsck: a damaged copy");
+                        report.damaged_copies += 1;
+                    }
+                }
+            }
             let mut found: Vec<String> = present.iter().map(|(id, _)| id.clone()).collect();
             found.sort();
             report.legacy_copies += present.iter().filter(|(_, legacy)| *legacy).count() as u64;

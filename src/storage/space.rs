@@ -58,9 +58,33 @@ impl BlobStore {
 
     /// Whether a write of `incoming` bytes (0 when not known) finds room: at least the
     /// write quorum of healthy drives keep their reserve after it.
-    pub async fn has_room_for(&self, incoming: u64) -> bool {
-        let room = self.spaces().await.into_iter().filter(|(d, s)| !d.health.is_degraded() && s.as_ref().is_ok_and(|s| s.admits(incoming))).count();
-        room >= self.write_quorum
+    pub async fn room_for(&self, incoming: u64) -> Room {
+        let spaces = self.spaces().await;
+        let healthy: Vec<Space> = spaces.into_iter().filter(|(d, _)| !d.health.is_degraded()).filter_map(|(_, s)| s.ok()).collect();
+        if healthy.iter().filter(|s| s.admits(incoming)).count() >= self.write_quorum {
+            Room::Enough
+        } else if healthy.len() >= self.write_quorum {
+            Room::Full
+        } else {
+            Room::TooFewDrives
+        }
+    }
+}
+
+/// Whether a write can go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    Enough,
+    /// Enough drives work, but too few of them have room above the reserve.
+    Full,
+    /// Fewer drives work (healthy, measurable) than the write quorum.
+    TooFewDrives,
+}
+
+impl BlobStore {
+    /// The copies a write waits for.
+    pub fn write_quorum(&self) -> usize {
+        self.write_quorum
     }
 }
 

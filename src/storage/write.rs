@@ -377,7 +377,7 @@ impl BlobWriter {
 /// drive in for each copy that failed.
 fn finish_sink(mut sink: Sink, batch: &[u8], store: &BlobStore) -> io::Result<(Copies, Digests)> {
     sink.append(batch)?;
-    let trailer = std::mem::take(&mut sink.sums).trailer();
+    let trailer = std::mem::take(&mut sink.sums).trailer(&sink.copies.blob_id);
     sink.copies.each("blob write", |f| f.write_all(&trailer));
     sink.copies.sync_all();
     let mut copies = sink.copies;

@@ -576,3 +576,34 @@ async fn the_background_scrubber_repairs_damage_nobody_reads() {
     app.shutdown().await;
     drop(drives);
 }
+
+#[tokio::test]
+async fn too_few_working_drives_refuse_writes_with_503_and_reads_go_on() {
+    let cluster = Cluster::start().await;
+    let app = &cluster.app;
+    app.bucket("quorum").await;
+    let body = pattern(300 * KIB, 90);
+    app.put("quorum", "before", body.clone()).await;
+
+    // One of three drives goes away; every write needs all three (the default quorum).
+    let gone = cluster.dirs()[0].clone();
+    let aside = gone.with_extension("away");
+    std::fs::rename(&gone, &aside).unwrap();
+    let (status, code) = s3_error(app.client.put_object().bucket("quorum").key("during").body(pattern(200 * KIB, 91).into()).send().await);
+    assert_eq!((status, code.as_str()), (503, "ServiceUnavailable"), "too few drives work: retry later, not a full disk");
+    assert_eq!(app.get("quorum", "before").await, body, "reads use the other copies");
+    let resp = app.raw("GET", "/_depot/health").send().await;
+    let health: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    assert_eq!((resp.status, health["checks"]["storage"]["status"].as_str()), (503, Some("error")), "{health}");
+    let keys = app.keys("quorum").await;
+    assert_eq!(keys, vec!["before"], "the refused write stored nothing");
+
+    // Back again: writes work.
+    std::fs::rename(&aside, &gone).unwrap();
+    wait_until("writes work again", || async {
+        app.client.put_object().bucket("quorum").key("after").body(pattern(200 * KIB, 92).into()).send().await.is_ok()
+    })
+    .await;
+    assert_eq!(app.get("quorum", "after").await, pattern(200 * KIB, 92));
+    cluster.shutdown().await;
+}
