@@ -171,6 +171,11 @@ impl Catalog {
         tx.commit().await
     }
 
+    /// Whether any blob copy is recorded at all (a store that has held blobs).
+    pub async fn has_blob_copies(&self) -> CatalogResult<bool> {
+        Ok(sqlx::query("SELECT 1 AS one FROM blob_copies LIMIT 1").fetch_optional(self.reader()).await?.is_some())
+    }
+
     /// Forgets the copies of a freed blob.
     pub async fn forget_blob_copies(&self, blob_id: &str) -> CatalogResult<()> {
         self.check_writable()?;

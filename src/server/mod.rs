@@ -74,6 +74,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(format!("cannot create data dir {}", config.data_dir.display()), e))?;
     let (blobs, repairs) = open_blobs(&config)?;
     let catalog = Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
+    warn_of_new_drives(&blobs, &catalog).await;
     let (root, root_source) = ensure_root(&catalog, &config.data_dir, root_from_env).await?;
     let jwt = JwtKeys::load_or_create(&config.data_dir, config.jwt_secret.as_ref(), config.jwt_ttl_secs)?;
     let limits = RateLimits::new(config.rate_limit.0, config.rate_burst, config.login_rate_limit, config.login_rate_burst);
@@ -140,6 +141,24 @@ pub fn open_blobs(config: &ServeConfig) -> Result<(BlobStore, RepairQueue), Erro
     }
     let redundancy = Redundancy { copies: config.copies(), write_quorum: config.write_quorum(), min_free_bytes: config.min_free_bytes };
     Ok(BlobStore::open(&dirs, redundancy)?)
+}
+
+/// A drive that got its id at this start, in a store that already holds blobs, is either
+/// a disk added on purpose or one that is not mounted (its mount point became an empty
+/// drive on the filesystem below): say so loudly, the operator is the one who knows.
+async fn warn_of_new_drives(blobs: &BlobStore, catalog: &Catalog) {
+    let new: Vec<String> = blobs.drives().all().iter().filter(|d| d.new).map(|d| d.root.display().to_string()).collect();
+    if new.is_empty() {
+        return;
+    }
+    match catalog.has_blob_copies().await {
+        Ok(true) => tracing::warn!(
+            drives = ?new,
+            "new drives in a store that already holds blobs: if one of them is a disk that failed to mount, stop the server and mount it; copies are being made on them now"
+        ),
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot tell whether the new drives join a store that holds blobs"),
+    }
 }
 
 /// Refuses request limits that cannot work, before anything is opened.

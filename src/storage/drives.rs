@@ -37,6 +37,8 @@ pub struct Drive {
     tmp: PathBuf,
     /// Placement weight: the filesystem's size in bytes (at least 1).
     weight: f64,
+    /// Whether this start gave the drive its id (it held none: new, or not mounted).
+    pub new: bool,
     pub health: DriveHealth,
 }
 
@@ -95,9 +97,11 @@ impl Drive {
         fs::create_dir_all(&blobs)?;
         fs::create_dir_all(&tmp)?;
         let id_path = root.join(ID_FILE);
+        let mut new = false;
         let id = match fs::read_to_string(&id_path) {
             Ok(id) => id.trim().to_owned(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                new = true;
                 let id = uuid::Uuid::new_v4().simple().to_string();
                 let temp = tmp.join(format!("{ID_FILE}.tmp"));
                 let mut f = File::create(&temp)?;
@@ -114,7 +118,7 @@ impl Drive {
         }
         let stat = rustix::fs::statvfs(root)?;
         let weight = (stat.f_blocks.saturating_mul(stat.f_frsize) as f64).max(1.0);
-        Ok(Drive { id, root: root.to_path_buf(), blobs, tmp, weight, health: DriveHealth::default() })
+        Ok(Drive { id, root: root.to_path_buf(), blobs, tmp, weight, new, health: DriveHealth::default() })
     }
 
     /// The final path of a blob on this drive: `blobs/ab/cd/<id>`.
