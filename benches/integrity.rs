@@ -183,38 +183,55 @@ async fn end_to_end(dir: &std::path::Path, data: &Bytes, rounds: usize) -> (f64,
     let server = depot::server::start(config, Some(root.clone())).await.unwrap();
     let client = client(&format!("http://{}", server.local_addr()), &root.access_key_id, &root.secret_access_key);
     client.create_bucket().bucket("bench").send().await.unwrap();
-    let keys: Vec<String> = (0..4).map(|i| format!("obj{i}")).collect();
-    for key in &keys {
-        client.put_object().bucket("bench").key(key).body(ByteStream::from(data.clone())).send().await.unwrap();
-    }
-    let get_all = || async {
-        let mut samples = Vec::new();
-        for _ in 0..rounds {
-            let started = Instant::now();
-            let gets = keys.iter().map(|key| {
-                let client = client.clone();
-                let key = key.clone();
-                tokio::spawn(async move {
-                    let out = client.get_object().bucket("bench").key(key).send().await.unwrap();
-                    out.body.collect().await.unwrap().into_bytes().len()
-                })
-            });
-            let mut bytes = 0;
-            for get in gets.collect::<Vec<_>>() {
-                bytes += get.await.unwrap();
+    // Two sets of objects, the second with its block tables cut off; rounds alternate
+    // between them so that both meet the same machine.
+    let put_set = |prefix: &'static str| {
+        let client = client.clone();
+        let data = data.clone();
+        async move {
+            let keys: Vec<String> = (0..4).map(|i| format!("{prefix}{i}")).collect();
+            for key in &keys {
+                client.put_object().bucket("bench").key(key).body(ByteStream::from(data.clone())).send().await.unwrap();
             }
-            samples.push(mbps(bytes, started.elapsed()));
+            keys
         }
-        median(samples)
     };
-    get_all().await;
-    let verified = get_all().await;
-    for path in walk(&data_dir.join("blobs")) {
+    let verified_keys = put_set("verified").await;
+    let before: std::collections::HashSet<PathBuf> = walk(&data_dir.join("blobs")).into_iter().collect();
+    let unverified_keys = put_set("unverified").await;
+    for path in walk(&data_dir.join("blobs")).into_iter().filter(|p| !before.contains(p)) {
         std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(data.len() as u64).unwrap();
     }
-    let unverified = get_all().await;
+    let get_all = |keys: Vec<String>| {
+        let client = client.clone();
+        async move {
+            let started = Instant::now();
+            let gets: Vec<_> = keys
+                .into_iter()
+                .map(|key| {
+                    let client = client.clone();
+                    tokio::spawn(async move {
+                        let out = client.get_object().bucket("bench").key(key).send().await.unwrap();
+                        out.body.collect().await.unwrap().into_bytes().len()
+                    })
+                })
+                .collect();
+            let mut bytes = 0;
+            for get in gets {
+                bytes += get.await.unwrap();
+            }
+            mbps(bytes, started.elapsed())
+        }
+    };
+    get_all(verified_keys.clone()).await;
+    get_all(unverified_keys.clone()).await;
+    let (mut on, mut off) = (Vec::new(), Vec::new());
+    for _ in 0..rounds * 2 {
+        on.push(get_all(verified_keys.clone()).await);
+        off.push(get_all(unverified_keys.clone()).await);
+    }
     server.shutdown().await;
-    (verified, unverified)
+    (median(on), median(off))
 }
 
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
