@@ -32,6 +32,9 @@ pub struct BlobStore {
     pins: Arc<Pins>,
     repairs: mpsc::Sender<Repair>,
     pub integrity: Arc<IntegrityCounters>,
+    /// Set when a blob was left with fewer copies than asked for (a write that lost a
+    /// drive, a repair with no room): the healer's periodic restore pass runs only then.
+    pub(super) short_copies: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How a store places and acknowledges blobs.
@@ -126,7 +129,16 @@ impl BlobStore {
             return Err(StorageError::Config(format!("the write quorum must be between 1 and the number of copies ({copies}), not {write_quorum}")));
         }
         let (tx, rx) = mpsc::channel(REPAIR_QUEUE);
-        let store = BlobStore { drives, copies, write_quorum, min_free_bytes, pins: Arc::default(), repairs: tx, integrity: Arc::default() };
+        let store = BlobStore {
+            drives,
+            copies,
+            write_quorum,
+            min_free_bytes,
+            pins: Arc::default(),
+            repairs: tx,
+            integrity: Arc::default(),
+            short_copies: Arc::default(),
+        };
         Ok((store, RepairQueue(rx)))
     }
 

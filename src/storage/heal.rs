@@ -232,6 +232,9 @@ pub async fn heal(store: &BlobStore, catalog: &Catalog, blob: BlobRef, repair: b
     let (s, b, r) = (store.clone(), blob.clone(), recorded.clone());
     let check = tokio::task::spawn_blocking(move || check_blob(&s, &b, &r, repair)).await?;
     if repair && !check.unrecoverable {
+        if check.good.len() < store.copies {
+            store.short_copies.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let mut now = check.good.clone();
         now.sort();
         if now != recorded {
@@ -339,21 +342,33 @@ impl Healer {
     }
 }
 
-/// Runs a restore pass at start-up, whenever a drive comes back, and every few minutes.
+/// Runs a restore pass at start-up, whenever a drive comes back, and every few minutes
+/// while some blob is known to have been left short of copies (the pass reads every
+/// referenced row of the catalog, so it does not run for nothing).
 async fn restore_loop(store: BlobStore, catalog: Catalog, bytes_per_sec: u64, now: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    use std::sync::atomic::Ordering;
     let mut due = tokio::time::Instant::now() + Duration::from_secs(1);
+    let mut first = true;
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep_until(due) => {}
-            _ = now.notified() => {}
+        let asked = tokio::select! {
+            _ = tokio::time::sleep_until(due) => false,
+            _ = now.notified() => true,
             _ = shutdown.changed() => return,
+        };
+        due = tokio::time::Instant::now() + RESTORE_INTERVAL;
+        let short = store.short_copies.swap(false, Ordering::SeqCst);
+        if !(first || asked || short) {
+            continue;
         }
+        first = false;
         match restore(&store, &catalog, bytes_per_sec, &shutdown).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(copies = n, "restored copies of blobs that had too few"),
-            Err(e) => tracing::warn!(error = %e, "looking for blobs with too few copies failed; will retry"),
+            Err(e) => {
+                store.short_copies.store(true, Ordering::SeqCst);
+                tracing::warn!(error = %e, "looking for blobs with too few copies failed; will retry");
+            }
         }
-        due = tokio::time::Instant::now() + RESTORE_INTERVAL;
     }
 }
 

@@ -453,7 +453,7 @@ impl StagedBlob {
         let mut guard = self.guard.take().ok_or(StorageError::WriterGone)?;
         let targets = std::mem::take(&mut self.targets);
         let blob_id = guard.blob_id.clone();
-        let quorum = guard.store.write_quorum;
+        let (quorum, wanted, short) = (guard.store.write_quorum, guard.store.copies, guard.store.short_copies.clone());
         let result = tokio::task::spawn_blocking(move || -> io::Result<Persisted> {
             let mut copies = Copies { blob_id: blob_id.clone(), live: Vec::new(), last_error: None, only_full: true };
             let outcomes: Vec<(Target, io::Result<()>)> = std::thread::scope(|s| {
@@ -483,6 +483,9 @@ impl StagedBlob {
                 }
                 copies.live = placed;
                 return Err(copies.too_few(quorum));
+            }
+            if placed.len() < wanted {
+                short.store(true, Ordering::SeqCst);
             }
             Ok(Persisted { id: blob_id, drives: placed.iter().map(|t| t.drive.id.clone()).collect() })
         })
