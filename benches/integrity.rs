@@ -21,16 +21,16 @@
 // Benchmark code may unwrap: a failure there is the report.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/client.rs"]
+mod client;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use aws_credential_types::Credentials;
-use aws_sdk_s3::config::retry::RetryConfig;
-use aws_sdk_s3::config::Region;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::Client;
 use bytes::Bytes;
 use clap::Parser;
+use client::client;
 use depot::catalog::BlobRef;
 use depot::storage::heal::check_blob;
 use depot::storage::scrub::Pace;
@@ -181,7 +181,7 @@ async fn end_to_end(dir: &std::path::Path, data: &Bytes, rounds: usize) -> (f64,
         secret_access_key: "integrity-bench-secret-000000000000000000".into(),
     };
     let server = depot::server::start(config, Some(root.clone())).await.unwrap();
-    let client = client(&format!("http://{}", server.local_addr()), &root.access_key_id, &root.secret_access_key);
+    let client = client(&format!("http://{}", server.local_addr()), "us-east-1", &root.access_key_id, &root.secret_access_key);
     client.create_bucket().bucket("bench").send().await.unwrap();
     // Two sets of objects, the second with its block tables cut off; rounds alternate
     // between them so that both meet the same machine.
@@ -245,17 +245,4 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-fn client(endpoint: &str, access_key: &str, secret_key: &str) -> Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version_latest()
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "depot-bench"))
-        .force_path_style(true)
-        .retry_config(RetryConfig::disabled())
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(config)
 }

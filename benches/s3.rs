@@ -16,15 +16,15 @@
 // Test and benchmark code may unwrap: a failure there is the report.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/client.rs"]
+mod client;
+
 use std::time::{Duration, Instant};
 
-use aws_credential_types::Credentials;
-use aws_sdk_s3::config::retry::RetryConfig;
-use aws_sdk_s3::config::Region;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::Client;
 use bytes::Bytes;
 use clap::Parser;
+use client::client;
 use futures_util::StreamExt;
 
 const KIB: usize = 1024;
@@ -188,17 +188,4 @@ where
     let elapsed = started.elapsed();
     let latencies = results.into_iter().collect::<Result<Vec<_>, _>>().map_err(|e| format!("{operation} failed: {e}"))?;
     Ok(Row { operation, size, count: keys.len(), elapsed, latencies })
-}
-
-fn client(endpoint: &str, region: &str, access_key: &str, secret_key: &str) -> Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version_latest()
-        .region(Region::new(region.to_owned()))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "depot-bench"))
-        .force_path_style(true)
-        .retry_config(RetryConfig::disabled())
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(config)
 }

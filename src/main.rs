@@ -94,9 +94,15 @@ fn exit_code(result: Result<bool, depot::error::Error>, what: &str) -> std::proc
     }
 }
 
-async fn scrub(config: depot::config::ServeConfig, options: depot::storage::scrub::ScrubOptions) -> Result<bool, depot::error::Error> {
-    let (blobs, _) = depot::server::open_blobs(&config)?;
+/// The drives and the catalog the flags name, for the tools that check them.
+async fn open_store(config: &depot::config::ServeConfig) -> Result<(depot::storage::BlobStore, depot::catalog::Catalog), depot::error::Error> {
+    let (blobs, _) = depot::server::open_blobs(config)?;
     let catalog = depot::catalog::Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
+    Ok((blobs, catalog))
+}
+
+async fn scrub(config: depot::config::ServeConfig, options: depot::storage::scrub::ScrubOptions) -> Result<bool, depot::error::Error> {
+    let (blobs, catalog) = open_store(&config).await?;
     let report = depot::storage::scrub::scrub(&blobs, &catalog, &options).await.map_err(depot::error::Error::from);
     catalog.close().await;
     let report = report?;
@@ -105,8 +111,7 @@ async fn scrub(config: depot::config::ServeConfig, options: depot::storage::scru
 }
 
 async fn fsck(config: depot::config::ServeConfig) -> Result<bool, depot::error::Error> {
-    let (blobs, _) = depot::server::open_blobs(&config)?;
-    let catalog = depot::catalog::Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
+    let (blobs, catalog) = open_store(&config).await?;
     let report = depot::storage::scrub::fsck(&blobs, &catalog, config.orphan_grace()).await.map_err(depot::error::Error::from);
     catalog.close().await;
     let report = report?;

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use serde_json::{json, Value};
 
 use crate::http::AppState;
+use crate::storage::drives::DriveHealth;
 
 /// `{"status", "copies", "write_quorum", "free_bytes", "min_free_bytes", "drives": […],
 /// "scrub": {…}}`.
@@ -18,6 +19,11 @@ pub async fn drive_checks(state: &AppState) -> Value {
     let probes = state.blobs.check().await;
     let spaces = state.blobs.spaces().await;
     let min_free = state.config.min_free_bytes;
+    // A scrub pass covers every drive: each shows when the last one finished.
+    let last_scrub = match state.blobs.integrity.last_scrub_ms.load(Ordering::Relaxed) {
+        0 => Value::Null,
+        t => t.into(),
+    };
     let mut drives = Vec::new();
     let (mut working, mut with_room, mut free_total, mut trouble) = (0usize, 0usize, 0u64, Vec::new());
     for ((drive, probe), (_, space)) in probes.iter().zip(&spaces) {
@@ -29,7 +35,7 @@ pub async fn drive_checks(state: &AppState) -> Value {
             "read_errors": h.read_errors.load(Ordering::Relaxed),
             "errors_found": h.integrity_errors.load(Ordering::Relaxed),
             "repaired": h.repaired.load(Ordering::Relaxed),
-            "last_scrub_ms": match h.last_scrub_ms.load(Ordering::Relaxed) { 0 => Value::Null, t => t.into() },
+            "last_scrub_ms": last_scrub,
         });
         let status = match (probe, space) {
             (Err(e), _) => {
@@ -45,17 +51,16 @@ pub async fn drive_checks(state: &AppState) -> Value {
             (Ok(()), Ok(space)) => {
                 free_total += space.free_bytes;
                 entry["free_bytes"] = space.free_bytes.into();
-                if !h.is_degraded() {
-                    working += 1;
-                }
                 if h.is_degraded() {
                     entry["reason"] = h.reason().unwrap_or_default().into();
                     trouble.push(format!("drive {} is degraded", drive.id));
                     "degraded"
                 } else if space.is_low() {
+                    working += 1;
                     trouble.push(format!("drive {} has {} bytes free, below the reserve of {} bytes", drive.id, space.free_bytes, space.min_free_bytes));
                     "full"
                 } else {
+                    working += 1;
                     with_room += 1;
                     "ok"
                 }
@@ -82,7 +87,7 @@ pub async fn drive_checks(state: &AppState) -> Value {
         "scrub": {
             "bytes_per_sec": state.config.scrub_bytes_per_sec,
             "passes": state.blobs.integrity.scrub_passes.load(Ordering::Relaxed),
-            "last_pass_ms": match state.blobs.integrity.last_scrub_ms.load(Ordering::Relaxed) { 0 => Value::Null, t => t.into() },
+            "last_pass_ms": last_scrub,
             "blobs_checked": state.blobs.integrity.scrubbed_blobs.load(Ordering::Relaxed),
             "bytes_read": state.blobs.integrity.scrubbed_bytes.load(Ordering::Relaxed),
             "errors_found": state.blobs.integrity.errors.load(Ordering::Relaxed),
@@ -99,6 +104,9 @@ pub async fn drive_checks(state: &AppState) -> Value {
     }
     out
 }
+
+/// One counter of a drive's health.
+type DriveCounter = fn(&DriveHealth) -> u64;
 
 /// Storage metrics in Prometheus text format.
 pub async fn write_metrics(state: &AppState, out: &mut String) {
@@ -129,20 +137,17 @@ pub async fn write_metrics(state: &AppState, out: &mut String) {
             let _ = writeln!(out, "depot_drive_free_bytes{{drive=\"{}\"}} {}", drive.id, space.free_bytes);
         }
     }
-    for (name, help, pick) in [
-        ("depot_drive_integrity_errors_total", "Copies on the drive found damaged or missing.", 0),
-        ("depot_drive_repaired_total", "Copies the healer wrote to the drive.", 1),
-        ("depot_drive_io_errors_total", "Failed reads and writes on the drive.", 2),
-    ] {
+    let counters: [(&str, &str, DriveCounter); 3] = [
+        ("depot_drive_integrity_errors_total", "Copies on the drive found damaged or missing.", |h| h.integrity_errors.load(Ordering::Relaxed)),
+        ("depot_drive_repaired_total", "Copies the healer wrote to the drive.", |h| h.repaired.load(Ordering::Relaxed)),
+        ("depot_drive_io_errors_total", "Failed reads and writes on the drive.", |h| {
+            h.read_errors.load(Ordering::Relaxed) + h.write_errors.load(Ordering::Relaxed)
+        }),
+    ];
+    for (name, help, value) in counters {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
         for (drive, _) in &spaces {
-            let h = &drive.health;
-            let value = match pick {
-                0 => h.integrity_errors.load(Ordering::Relaxed),
-                1 => h.repaired.load(Ordering::Relaxed),
-                _ => h.read_errors.load(Ordering::Relaxed) + h.write_errors.load(Ordering::Relaxed),
-            };
-            let _ = writeln!(out, "{name}{{drive=\"{}\"}} {value}", drive.id);
+            let _ = writeln!(out, "{name}{{drive=\"{}\"}} {}", drive.id, value(&drive.health));
         }
     }
 }

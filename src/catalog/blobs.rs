@@ -5,6 +5,10 @@ use sqlx::Row;
 
 use super::{now_ms, Catalog, CatalogResult, Tx};
 
+/// One row (or none) when an object version's part or an upload's part refers to blob `$1`.
+const REFERENCED_BY_ANY_ROW: &str =
+    "SELECT 1 AS one FROM object_parts WHERE blob_id = $1 UNION ALL SELECT 1 AS one FROM upload_parts WHERE blob_id = $1 LIMIT 1";
+
 impl Tx {
     /// Queues a blob whose reference was just removed.
     pub async fn queue_blob_gc(&mut self, blob_id: &str) -> CatalogResult<()> {
@@ -43,13 +47,7 @@ impl Catalog {
     /// Whether any object version or multipart part refers to the blob (asked on the
     /// writer connection, which sees every commit).
     pub async fn blob_is_referenced(&self, blob_id: &str) -> CatalogResult<bool> {
-        let row = sqlx::query(
-            "SELECT 1 AS one FROM object_parts WHERE blob_id = $1 \
-             UNION ALL SELECT 1 AS one FROM upload_parts WHERE blob_id = $1 LIMIT 1",
-        )
-        .bind(blob_id)
-        .fetch_optional(&mut *self.writer().await?)
-        .await?;
+        let row = sqlx::query(REFERENCED_BY_ANY_ROW).bind(blob_id).fetch_optional(&mut *self.writer().await?).await?;
         Ok(row.is_some())
     }
 
@@ -158,13 +156,7 @@ impl Catalog {
     pub async fn set_blob_copies(&self, blob_id: &str, drives: &[String]) -> CatalogResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM blob_copies WHERE blob_id = $1").bind(blob_id).execute(&mut *tx.inner).await?;
-        let referenced = sqlx::query(
-            "SELECT 1 AS one FROM object_parts WHERE blob_id = $1 \
-             UNION ALL SELECT 1 AS one FROM upload_parts WHERE blob_id = $1 LIMIT 1",
-        )
-        .bind(blob_id)
-        .fetch_optional(&mut *tx.inner)
-        .await?;
+        let referenced = sqlx::query(REFERENCED_BY_ANY_ROW).bind(blob_id).fetch_optional(&mut *tx.inner).await?;
         if referenced.is_some() {
             tx.record_blob_copies(blob_id, drives).await?;
         }

@@ -13,7 +13,7 @@ use crate::http::response::{self, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
 use crate::object::copy::copy_source;
 use crate::object::put::{abandon_blob, check_length, receive, verify_digests};
-use crate::object::{check_inline, read_segments};
+use crate::object::read_segments;
 use crate::storage::{Hashes, StagedBlob};
 
 pub async fn upload_part(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
@@ -66,7 +66,6 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, 
     if parts.is_empty() && source.size > 0 {
         return Err(S3Error::new(S3ErrorCode::NoSuchKey).into());
     }
-    check_inline(state, &parts, &source_bucket, &source)?;
     let upload_checksum = UploadChecksum::of(&upload);
     let staged = state.blobs.copy(read_segments(&parts, start, len), Hashes::of([upload_checksum.algorithm])).await?;
     let checksum = staged.digests.checksum(upload_checksum.algorithm).map(|c| c.to_base64());

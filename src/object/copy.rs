@@ -9,7 +9,7 @@ use s3api::headers::{self, directive_is_replace, format_http_date, header_str, r
 use s3api::operation::ObjectAccess;
 use s3api::{tagging, xml, S3Error, S3ErrorCode};
 
-use super::{check_inline, read_segments, readable_version, version_write};
+use super::{read_segments, readable_version, version_write};
 use crate::catalog::{ms_to_datetime, now_ms, Bucket, NewVersion, ObjectVersion, PartData, StoredChecksum};
 use crate::error::Error;
 use crate::events::{Event, EventType};
@@ -87,7 +87,7 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
         Some(alg) if changes_checksum => Some(StoredChecksum {
             algorithm: alg.as_str().to_owned(),
             kind: "FULL_OBJECT".to_owned(),
-            value: compute_checksum(state, &source_bucket, &source, alg).await?.to_base64(),
+            value: compute_checksum(state, &source, alg).await?.to_base64(),
         }),
         _ => source.checksum.clone(),
     };
@@ -142,9 +142,8 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
 }
 
 /// Reads an object's bytes to compute a checksum it was not stored with.
-async fn compute_checksum(state: &AppState, bucket: &Bucket, version: &ObjectVersion, algorithm: ChecksumAlgorithm) -> Result<Checksum, Error> {
+async fn compute_checksum(state: &AppState, version: &ObjectVersion, algorithm: ChecksumAlgorithm) -> Result<Checksum, Error> {
     let parts = state.catalog.parts(version.id).await?;
-    check_inline(state, &parts, bucket, version)?;
     let mut rx = state.blobs.read(read_segments(&parts, 0, version.size as u64));
     let mut hasher = Checksummer::new(algorithm);
     while let Some(chunk) = rx.recv().await {

@@ -176,23 +176,6 @@ pub fn write_object_headers(resp: &mut Response<Body>, bucket: &Bucket, version:
     set_header(resp, "accept-ranges", "bytes");
 }
 
-/// Checks the bytes of parts kept inline in the catalog against their MD5 (the part's
-/// ETag) before any is sent: damaged inline bytes are an `InternalError`, logged and
-/// counted, never a body.
-pub fn check_inline(state: &AppState, parts: &[Part], bucket: &Bucket, version: &ObjectVersion) -> Result<(), Error> {
-    use md5::{Digest, Md5};
-    for part in parts {
-        if let (None, Some(data)) = (&part.blob_id, &part.data) {
-            if hex::encode(Md5::digest(data)) != part.etag {
-                state.blobs.integrity.errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                tracing::error!(bucket = %bucket.name, key = %version.key, version_id = %version.version_id, part = part.part_number, "inline object bytes do not match their MD5");
-                return Err(Error::Corrupt(format!("the inline bytes of {}/{} do not match their MD5", bucket.name, version.key)));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The pieces of `parts` covering `len` bytes from `start`.
 pub fn read_segments(parts: &[Part], start: u64, len: u64) -> Vec<ReadSegment> {
     let mut out = Vec::new();
@@ -208,7 +191,9 @@ pub fn read_segments(parts: &[Part], start: u64, len: u64) -> Vec<ReadSegment> {
         let to = end.min(part_end) - part_start;
         match (&part.blob_id, &part.data) {
             (Some(blob_id), _) => out.push(ReadSegment::Blob { blob_id: blob_id.clone(), blob_len: size, offset: from, len: to - from }),
-            (None, Some(data)) => out.push(ReadSegment::Inline(bytes::Bytes::copy_from_slice(&data[from as usize..to as usize]))),
+            (None, Some(data)) => {
+                out.push(ReadSegment::Inline { data: bytes::Bytes::copy_from_slice(data), md5_hex: part.etag.clone(), offset: from, len: to - from })
+            }
             (None, None) => {}
         }
     }

@@ -143,21 +143,18 @@ async fn check_free_space(state: &AppState, incoming: u64) -> Result<(), Error> 
             return Err(S3Error::with_message(S3ErrorCode::ServiceUnavailable, "Too few drives work to store the object. Please retry.").into());
         }
     }
+    // The catalog's home, unless it is a drive (measured above).
+    if state.config.drive_dirs().contains(&state.config.data_dir) {
+        return Ok(());
+    }
     let data_dir = state.config.data_dir.clone();
-    let measured = tokio::task::spawn_blocking(move || storage::space::free_bytes(&data_dir)).await;
+    let measured = tokio::task::spawn_blocking(move || storage::space::free_bytes(&data_dir)).await.map_err(std::io::Error::other).and_then(|r| r);
     match measured {
-        Ok(Ok(free_bytes)) => {
-            let space = Space { free_bytes, min_free_bytes: state.config.min_free_bytes };
-            if space.is_low() {
-                tracing::warn!(free_bytes, min_free_bytes = space.min_free_bytes, "write refused: the data dir is below the free-space reserve");
-                return Err(S3Error::new(S3ErrorCode::InsufficientStorage).into());
-            }
-            Ok(())
+        Ok(free_bytes) if (Space { free_bytes, min_free_bytes: state.config.min_free_bytes }).is_low() => {
+            tracing::warn!(free_bytes, min_free_bytes = state.config.min_free_bytes, "write refused: the data dir is below the free-space reserve");
+            Err(S3Error::new(S3ErrorCode::InsufficientStorage).into())
         }
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "cannot measure the free space of the data dir");
-            Ok(())
-        }
+        Ok(_) => Ok(()),
         Err(e) => {
             tracing::warn!(error = %e, "cannot measure the free space of the data dir");
             Ok(())

@@ -19,7 +19,7 @@
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use md5::{Digest, Md5};
@@ -53,8 +53,6 @@ pub struct DriveHealth {
     pub integrity_errors: AtomicU64,
     /// Copies written by the healer.
     pub repaired: AtomicU64,
-    /// When a scrub pass last finished (Unix ms; 0: never).
-    pub last_scrub_ms: AtomicI64,
 }
 
 impl DriveHealth {
@@ -196,10 +194,6 @@ impl Drives {
 
     pub fn all(&self) -> &[Arc<Drive>] {
         &self.all
-    }
-
-    pub fn by_id(&self, id: &str) -> Option<&Arc<Drive>> {
-        self.all.iter().find(|d| d.id == id)
     }
 
     /// Every drive in the blob's preference order: healthy drives by score, then

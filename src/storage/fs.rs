@@ -156,6 +156,11 @@ impl BlobStore {
         self.copies
     }
 
+    /// The copies a write waits for.
+    pub fn write_quorum(&self) -> usize {
+        self.write_quorum
+    }
+
     /// Asks the healer to look at a blob; dropped when the queue is full.
     pub fn request_repair(&self, blob_id: &str, len: u64, missing_only: bool) {
         let _ = self.repairs.try_send(Repair { blob_id: blob_id.to_owned(), len, at: std::time::Instant::now(), missing_only });

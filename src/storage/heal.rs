@@ -221,16 +221,16 @@ fn write_copy(source: &Copy, drive: &Arc<Drive>, blob_id: &str, md5: Option<&[u8
 
 /// Checks (and repairs) one blob on the blocking pool and records its copies. A blob
 /// no row refers to any more (deleted since the caller found it) is left alone: `gone`.
-pub async fn heal(store: &BlobStore, catalog: &Catalog, blob: BlobRef, repair: bool) -> Result<BlobCheck, HealError> {
-    let _pin = store.pin([blob.blob_id.clone()]);
-    // Pinned first, then asked: the collector frees no pinned blob, so one still
+pub async fn heal(store: &BlobStore, catalog: &Catalog, blob_id: &str, repair: bool) -> Result<BlobCheck, HealError> {
+    let _pin = store.pin([blob_id.to_owned()]);
+    // Pinned first, then looked up: the collector frees no pinned blob, so one still
     // referenced now stays on disk while it is checked.
-    if catalog.referenced_blob(&blob.blob_id).await?.is_none() {
+    let Some(blob) = catalog.referenced_blob(blob_id).await? else {
         return Ok(BlobCheck { gone: true, ..BlobCheck::default() });
-    }
+    };
     let recorded = catalog.blob_copies(&blob.blob_id).await?;
-    let (s, b, r) = (store.clone(), blob.clone(), recorded.clone());
-    let check = tokio::task::spawn_blocking(move || check_blob(&s, &b, &r, repair)).await?;
+    let (s, r) = (store.clone(), recorded.clone());
+    let check = tokio::task::spawn_blocking(move || check_blob(&s, &blob, &r, repair)).await?;
     if repair && !check.unrecoverable {
         if check.good.len() < store.copies {
             store.short_copies.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -238,7 +238,7 @@ pub async fn heal(store: &BlobStore, catalog: &Catalog, blob: BlobRef, repair: b
         let mut now = check.good.clone();
         now.sort();
         if now != recorded {
-            catalog.set_blob_copies(&blob.blob_id, &now).await?;
+            catalog.set_blob_copies(blob_id, &now).await?;
         }
     }
     Ok(check)
@@ -313,17 +313,10 @@ impl Healer {
         if self.catalog.read_only_reason().is_some() {
             return false;
         }
-        match self.catalog.referenced_blob(blob_id).await {
-            Ok(Some(blob)) => match heal(&self.store, &self.catalog, blob, true).await {
-                Ok(check) => check.errors() == 0 && check.repaired.is_empty() && check.good.len() >= self.store.copies,
-                Err(e) => {
-                    tracing::warn!(blob_id, error = %e, "repairing a blob failed; the scrubber will look at it again");
-                    false
-                }
-            },
-            Ok(None) => false,
+        match heal(&self.store, &self.catalog, blob_id, true).await {
+            Ok(check) => !check.gone && check.errors() == 0 && check.repaired.is_empty() && check.good.len() >= self.store.copies,
             Err(e) => {
-                tracing::warn!(blob_id, error = %e, "cannot look up a blob to repair");
+                tracing::warn!(blob_id, error = %e, "repairing a blob failed; the scrubber will look at it again");
                 false
             }
         }
@@ -390,7 +383,7 @@ pub async fn restore(store: &BlobStore, catalog: &Catalog, bytes_per_sec: u64, s
             if *shutdown.borrow() {
                 return Ok(restored);
             }
-            let check = heal(store, catalog, blob, true).await?;
+            let check = heal(store, catalog, &blob.blob_id, true).await?;
             restored += check.repaired.len();
             pace.spent(check.bytes_read).await;
         }

@@ -23,7 +23,7 @@ pub mod space;
 mod write;
 
 pub use fs::{delete_copy, probe, BlobPin, BlobStore, IntegrityCounters, Redundancy, Repair, RepairQueue};
-pub use read::ReadSegment;
+pub use read::{inline_intact, ReadSegment};
 pub use write::{Digests, Hashes, Persisted, StagedBlob};
 
 /// Failures of the blob store.

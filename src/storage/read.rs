@@ -44,17 +44,21 @@ struct Seen {
 /// A chunk being read and checked on the blocking pool.
 type ChunkRead = JoinHandle<Result<Vec<u8>, Damage>>;
 
-/// A piece of an object to read: a range of a blob, or inline bytes.
+/// A piece of an object to read: a range of a blob, or of a part kept inline in the
+/// catalog.
 #[derive(Debug, Clone)]
 pub enum ReadSegment {
     /// `len` bytes from `offset` of a blob whose data is `blob_len` bytes long.
-    Blob {
-        blob_id: String,
-        blob_len: u64,
-        offset: u64,
-        len: u64,
-    },
-    Inline(Bytes),
+    Blob { blob_id: String, blob_len: u64, offset: u64, len: u64 },
+    /// `len` bytes from `offset` of a whole inline part, checked against its MD5 (hex)
+    /// before any of it is sent.
+    Inline { data: Bytes, md5_hex: String, offset: u64, len: u64 },
+}
+
+/// Whether inline bytes match their MD5 (hex).
+pub fn inline_intact(data: &[u8], md5_hex: &str) -> bool {
+    use md5::{Digest, Md5};
+    hex::encode(Md5::digest(data)) == md5_hex
 }
 
 /// One copy of a blob, opened and judged by its length and footer.
@@ -144,7 +148,7 @@ impl BlobStore {
         let (tx, rx) = mpsc::channel(READ_QUEUE);
         let pin = self.pin(segments.iter().filter_map(|s| match s {
             ReadSegment::Blob { blob_id, .. } => Some(blob_id.clone()),
-            ReadSegment::Inline(_) => None,
+            ReadSegment::Inline { .. } => None,
         }));
         let store = self.clone();
         tokio::spawn(
@@ -152,7 +156,7 @@ impl BlobStore {
                 let _pin = pin;
                 for segment in segments {
                     let sent = match segment {
-                        ReadSegment::Inline(bytes) => tx.send(Ok(bytes)).await.is_ok(),
+                        ReadSegment::Inline { data, md5_hex, offset, len } => store.send_inline(&tx, data, &md5_hex, offset, len).await,
                         ReadSegment::Blob { blob_id, blob_len, offset, len } => store.read_blob(&tx, &blob_id, blob_len, offset, len).await,
                     };
                     if !sent {
@@ -217,6 +221,26 @@ impl BlobStore {
             self.request_repair(blob_id, blob_len, !seen.damage);
         }
         true
+    }
+
+    /// Sends a range of an inline part once the whole part matches its MD5; damaged
+    /// bytes (there is no other copy) end the stream with an error instead.
+    async fn send_inline(&self, tx: &mpsc::Sender<io::Result<Bytes>>, data: Bytes, md5_hex: &str, offset: u64, len: u64) -> bool {
+        let range = usize::try_from(offset).ok().zip(usize::try_from(offset + len).ok()).filter(|(_, end)| *end <= data.len());
+        match range {
+            Some((from, to)) if inline_intact(&data, md5_hex) => tx.send(Ok(data.slice(from..to))).await.is_ok(),
+            Some(_) => {
+                count(&self.integrity.errors);
+                count(&self.integrity.unrecoverable);
+                tracing::error!("inline object bytes do not match their MD5: the read fails");
+                let _ = tx.send(Err(io::Error::other("inline object bytes do not match their MD5"))).await;
+                false
+            }
+            None => {
+                let _ = tx.send(Err(io::Error::other(format!("a read of {len} bytes from {offset} is outside an inline part of {} bytes", data.len())))).await;
+                false
+            }
+        }
     }
 
     /// Opens the next usable copy, counting and reporting the damaged ones on the way.

@@ -8,7 +8,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
-use md5::{Digest, Md5};
+use super::read::inline_intact;
 use tokio::sync::watch;
 
 use super::blocks::{Damage, Layout};
@@ -116,7 +116,7 @@ pub async fn scrub(store: &BlobStore, catalog: &Catalog, options: &ScrubOptions)
         after = last.blob_id.clone();
         for blob in page {
             let lost = Lost { bucket: blob.bucket.clone(), key: blob.key.clone(), version_id: blob.version_id.clone() };
-            let check = heal(store, catalog, blob, options.repair).await?;
+            let check = heal(store, catalog, &blob.blob_id, options.repair).await?;
             if check.gone {
                 continue;
             }
@@ -142,7 +142,7 @@ pub async fn scrub(store: &BlobStore, catalog: &Catalog, options: &ScrubOptions)
         for part in page {
             report.inline_checked += 1;
             report.bytes_read += part.data.len() as u64;
-            if hex::encode(Md5::digest(&part.data)) != part.md5_hex {
+            if !inline_intact(&part.data, &part.md5_hex) {
                 report.errors += 1;
                 count(&store.integrity.errors);
                 tracing::error!(bucket = %part.bucket, key = %part.key, version_id = %part.version_id, "an inline object's bytes do not match their MD5");
@@ -184,9 +184,6 @@ impl Scrubber {
                     let finished = now_ms();
                     count(&self.store.integrity.scrub_passes);
                     self.store.integrity.last_scrub_ms.store(finished, Ordering::Relaxed);
-                    for drive in self.store.drives().all() {
-                        drive.health.last_scrub_ms.store(finished, Ordering::Relaxed);
-                    }
                     if report.errors > 0 || !report.unrecoverable.is_empty() {
                         tracing::warn!(errors = report.errors, repaired = report.repaired, unrecoverable = report.unrecoverable.len(), "scrub found damage");
                     } else {

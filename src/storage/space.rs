@@ -81,13 +81,6 @@ pub enum Room {
     TooFewDrives,
 }
 
-impl BlobStore {
-    /// The copies a write waits for.
-    pub fn write_quorum(&self) -> usize {
-        self.write_quorum
-    }
-}
-
 /// Bytes available to unprivileged writers on the filesystem of `path` (as `df` shows).
 pub fn free_bytes(path: &Path) -> io::Result<u64> {
     let stat = rustix::fs::statvfs(path)?;
