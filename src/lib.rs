@@ -22,9 +22,10 @@
 //! 9. Handlers, each below the next: [`bucket`], [`object`], [`multipart`], [`sts`]
 //!    (the S3 and STS operations, one family per file) and [`admin`] (the JSON API
 //!    under `/_depot/`).
-//! 10. [`server`]: listener, graceful shutdown, the per-request pipeline and the S3
+//! 10. [`console`]: the web console's files, served under `/_depot/console/`.
+//! 11. [`server`]: listener, graceful shutdown, the per-request pipeline and the S3
 //!     path (route → rate limit → authenticate → authorize → dispatch).
-//! 11. [`cli`]: the command line and `depot admin`.
+//! 12. [`cli`]: the command line and `depot admin`.
 //!
 //! Nothing below `http` knows HTTP or XML; the catalog knows nothing of files, and the
 //! blob store nothing of keys. The order is [`LAYERS`]; a test reads the sources and
@@ -36,6 +37,7 @@ pub mod bucket;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod events;
 pub mod http;
@@ -48,8 +50,24 @@ pub mod sts;
 
 /// The crate's top-level modules, bottom layer first: a module may import only from
 /// modules listed before it.
-pub const LAYERS: &[&str] =
-    &["config", "catalog", "storage", "events", "indexer", "error", "auth", "http", "bucket", "object", "multipart", "sts", "admin", "server", "cli"];
+pub const LAYERS: &[&str] = &[
+    "config",
+    "catalog",
+    "storage",
+    "events",
+    "indexer",
+    "error",
+    "auth",
+    "http",
+    "bucket",
+    "object",
+    "multipart",
+    "sts",
+    "admin",
+    "console",
+    "server",
+    "cli",
+];
 
 #[cfg(test)]
 mod layering;

@@ -68,6 +68,11 @@ async fn serve(config: depot::config::ServeConfig) -> Result<(), depot::error::E
         RootSource::Environment => println!("Root access key: {} (from DEPOT_ROOT_ACCESS_KEY)", root.access_key_id),
     }
     println!("Depot listening on http://{}", server.local_addr());
+    if config.console {
+        let addr = server.local_addr();
+        let host = if addr.ip().is_unspecified() { format!("localhost:{}", addr.port()) } else { addr.to_string() };
+        println!("Console: http://{host}/_depot/console/ (sign in with the root access key and secret key)");
+    }
     wait_for_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await;

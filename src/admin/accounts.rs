@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::json::{ok, rfc3339, JsonRequest};
+use super::json::{ok, rfc3339, signed_or_bearer, JsonRequest};
 use crate::auth::accounts;
 use crate::http::response::{json, Body};
 use crate::http::AppState;
@@ -62,9 +62,10 @@ async fn login(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> 
     })))
 }
 
+/// The caller: a login token's user, or the owner of the key that signed the request.
 async fn me(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let req = JsonRequest::read(state, req, remote).await?;
-    let user = req.bearer_user(state).await?;
+    let (user, _req) = signed_or_bearer(state, req, remote).await?;
+    let user = user.ok_or(ApiError::MissingToken)?;
     let keys = accounts::list_keys(&state.catalog, &user).await?;
     Ok(ok(&json!({
         "id": user.id,

@@ -1,6 +1,6 @@
 //! Plumbing shared by the JSON endpoints: bounded bodies, JSON parsing, and who is
-//! calling — a login token (`Authorization: Bearer <JWT>`), or for the root endpoints
-//! also a SigV4 signature checked by the same gate as S3 requests.
+//! calling — a login token (`Authorization: Bearer <JWT>`), or for keys, `me` and the
+//! admin endpoints also a SigV4 signature checked by the same gate as S3 requests.
 //!
 //! Handlers get a typed [`JsonRequest`]; none of them reads headers or bodies itself.
 
@@ -74,7 +74,7 @@ async fn read_limited(state: &AppState, incoming: Incoming) -> Result<Bytes, Api
     }
 }
 
-/// The user a root-endpoint request acts as: a login token's user, or the owner of the
+/// The user a keys, `me` or admin request acts as: a login token's user, or the owner of the
 /// SigV4 key that signed it (its payload hash checked). `None` for an anonymous request.
 pub async fn signed_or_bearer(state: &AppState, req: Request<Incoming>, remote: SocketAddr) -> Result<(Option<User>, JsonRequest), ApiError> {
     let (parts, incoming) = req.into_parts();

@@ -143,6 +143,15 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_SCRUB_INTERVAL_SECS", default_value_t = 7 * 24 * 3600, global = true)]
     pub scrub_interval_secs: u64,
 
+    /// The web console at `/_depot/console/`: `on` (the default) or `off`.
+    #[arg(long, env = "DEPOT_CONSOLE", default_value = "on", value_parser = parse_switch, global = true)]
+    pub console: bool,
+
+    /// For working on the console: serve its files from this directory (the repository's
+    /// `console/`) as they are on disk, uncached, instead of the copies compiled in.
+    #[arg(long, env = "DEPOT_CONSOLE_DIR", global = true)]
+    pub console_dir: Option<PathBuf>,
+
     /// Events: Kafka, batching, outbox retention, indexer lag thresholds.
     #[command(flatten)]
     pub events: EventsConfig,
@@ -232,8 +241,19 @@ impl ServeConfig {
             write_quorum: None,
             scrub_bytes_per_sec: 16 * 1024 * 1024,
             scrub_interval_secs: 7 * 24 * 3600,
+            console: true,
+            console_dir: None,
             events: EventsConfig::default(),
         }
+    }
+}
+
+/// `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
+fn parse_switch(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        other => Err(format!("expected on or off, not {other:?}")),
     }
 }
 

@@ -2,7 +2,7 @@
 //! pipeline (`service.rs`: request id, span, panic guard; `s3.rs`: route → rate limit →
 //! authenticate → authorize at bucket level → dispatch to a handler).
 //!
-//! Layer 14 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
+//! Layer 15 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
 //! to, and nothing imports it but `cli` and `main`.
 
 pub mod s3;

@@ -47,7 +47,9 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incom
 }
 
 async fn route(state: Arc<AppState>, remote: SocketAddr, req: Request<Incoming>, request_id: String) -> Response<Body> {
-    if req.uri().path().starts_with("/_depot/") || req.uri().path() == "/_depot" {
+    if state.config.console && crate::console::owns(req.uri().path()) {
+        crate::console::handle(&state, req.method(), req.uri().path())
+    } else if req.uri().path().starts_with("/_depot/") || req.uri().path() == "/_depot" {
         crate::admin::handle(&state, remote, req, &request_id).await
     } else {
         super::s3::handle(&state, remote, req, &request_id).await

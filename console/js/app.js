@@ -1,0 +1,132 @@
+// The console's shell: the top bar, the hash router and the sign-in guard. Each screen
+// is a module in views/ exporting `render(main, params, ctx)`, which may return a
+// function called when the user leaves the screen (to stop timers). Routes:
+//
+//   #/signin              sign in or register
+//   #/buckets             buckets                      views/buckets.js
+//   #/b/<bucket>/<prefix> objects in a bucket          views/objects.js
+//   #/o/<bucket>/<key>    one object: details, versions views/object.js
+//   #/search  #/stats  #/health  #/keys  #/admin       views/<name>.js
+//
+// Route parts are encodeURIComponent'd; params arrive decoded.
+
+import { session } from './session.js';
+import { h, mount, link, describeError, errorBox } from './ui.js';
+
+const VIEWS = {
+  signin: './views/signin.js',
+  buckets: './views/buckets.js',
+  b: './views/objects.js',
+  o: './views/object.js',
+  search: './views/search.js',
+  stats: './views/stats.js',
+  health: './views/health.js',
+  keys: './views/keys.js',
+  admin: './views/admin.js',
+};
+
+const NAV = [
+  ['buckets', 'Buckets'],
+  ['search', 'Search'],
+  ['stats', 'Statistics'],
+  ['health', 'Health'],
+  ['keys', 'Access keys'],
+];
+
+let leave = null;
+let signInMessage = '';
+
+export function navigate(hash) {
+  if (location.hash === hash) render();
+  else location.hash = hash;
+}
+
+function parse() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [name, ...rest] = raw.split('/');
+  let params;
+  try {
+    params = rest.map((p) => decodeURIComponent(p));
+  } catch {
+    params = [];
+  }
+  return { name: name || 'buckets', params };
+}
+
+function topBar(current) {
+  const top = document.getElementById('top');
+  const s = session.current();
+  if (!s) {
+    mount(top, h('div', { class: 'bar' }, h('span', { class: 'brand' }, 'Depot')));
+    return;
+  }
+  const items = s.isRoot ? [...NAV, ['admin', 'Administration']] : NAV;
+  const section = current === 'b' || current === 'o' ? 'buckets' : current;
+  mount(
+    top,
+    h(
+      'div',
+      { class: 'bar' },
+      h('a', { class: 'brand', href: '#/buckets' }, 'Depot'),
+      h(
+        'nav',
+        { 'aria-label': 'Main' },
+        h('ul', {}, items.map(([name, label]) => h('li', {}, link('#/' + name, label, { 'aria-current': section === name ? 'page' : false })))),
+      ),
+      h(
+        'div',
+        { class: 'who' },
+        h('span', { class: 'user', title: s.kind === 'keys' ? `Signed in with access key ${s.creds.accessKeyId}` : 'Signed in with a password' }, s.username + (s.isRoot ? ' (root)' : '')),
+        h('button', { type: 'button', class: 'secondary', onclick: () => session.signOut('You have signed out.') }, 'Sign out'),
+      ),
+    ),
+  );
+}
+
+async function render() {
+  if (leave) {
+    try {
+      leave();
+    } catch {
+      /* a view's clean-up failing must not block the next one */
+    }
+    leave = null;
+  }
+  const main = document.getElementById('main');
+  let { name, params } = parse();
+  if (!session.current() && name !== 'signin') {
+    location.replace('#/signin');
+    return;
+  }
+  if (session.current() && name === 'signin') {
+    location.replace('#/buckets');
+    return;
+  }
+  if (!VIEWS[name]) name = 'buckets';
+  topBar(name);
+  mount(main, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
+  try {
+    const view = await import(VIEWS[name]);
+    const ctx = { navigate, session, message: name === 'signin' ? signInMessage : '' };
+    if (name === 'signin') signInMessage = '';
+    const cleanup = await view.render(main, params, ctx);
+    if (typeof cleanup === 'function') leave = cleanup;
+  } catch (err) {
+    mount(main, h('h1', {}, 'Something went wrong'), errorBox(err));
+    console.error('view failed', name, describeError(err));
+  }
+}
+
+session.onChange((state, message) => {
+  if (!state) {
+    signInMessage = message || '';
+    if (location.hash === '#/signin') render();
+    else location.hash = '#/signin';
+  } else {
+    navigate('#/buckets');
+  }
+});
+
+window.addEventListener('hashchange', render);
+session.restore();
+render();

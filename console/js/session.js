@@ -1,0 +1,208 @@
+// Who is signed in, with which credentials. Kept in memory and in sessionStorage (this
+// tab only, gone when it closes) so a reload keeps the session; never in localStorage
+// or cookies. A password sign-in exchanges the login token for temporary credentials
+// through STS AssumeRoleWithWebIdentity and refreshes them before they expire; the
+// session ends when the login token does. An access-key sign-in keeps the keys.
+
+import { signRequest, EMPTY_SHA256 } from './sigv4.js';
+
+const STORE = 'depot.session';
+/** Refresh temporary credentials this long before they expire. */
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+/** How long temporary credentials are asked for. */
+const SESSION_SECONDS = 3600;
+
+let state = null; // { kind, username, userId, isRoot, creds, token, tokenExpires }
+let timer = null;
+let refreshing = null;
+const listeners = new Set();
+
+function region() {
+  const meta = document.querySelector('meta[name="depot-region"]');
+  const value = meta && meta.content;
+  return value && !value.includes('{') ? value : 'us-east-1';
+}
+
+function save() {
+  if (state) sessionStorage.setItem(STORE, JSON.stringify(state));
+  else sessionStorage.removeItem(STORE);
+}
+
+function notify(message) {
+  for (const f of listeners) f(state, message);
+}
+
+function schedule() {
+  clearTimeout(timer);
+  if (!state || state.kind !== 'password') return;
+  const now = Date.now();
+  const tokenLeft = state.tokenExpires - now;
+  const credsLeft = state.creds.expiration - now - REFRESH_MARGIN_MS;
+  if (tokenLeft <= 0) {
+    session.expire('Your session has expired. Sign in again.');
+    return;
+  }
+  // Whichever comes first: the credentials need refreshing, or the login token ends.
+  timer = setTimeout(() => {
+    if (Date.now() >= state.tokenExpires) session.expire('Your session has expired. Sign in again.');
+    else refresh().catch(() => {}).finally(schedule);
+  }, Math.max(1000, Math.min(tokenLeft, credsLeft)));
+}
+
+/** Reads a JSON answer; throws `{status, code, message}` for an error document. */
+async function jsonOf(resp) {
+  let body = null;
+  try {
+    body = await resp.json();
+  } catch {
+    body = null;
+  }
+  if (!resp.ok) {
+    const e = (body && body.error) || {};
+    throw Object.assign(new Error(e.message || `${resp.status} ${resp.statusText}`), { status: resp.status, code: e.code || `HTTP${resp.status}` });
+  }
+  return body;
+}
+
+async function post(path, body) {
+  let resp;
+  try {
+    resp = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw Object.assign(new Error('Depot did not answer (network error)'), { status: 0, code: 'NetworkError' });
+  }
+  return jsonOf(resp);
+}
+
+/** Temporary credentials for a login token, from STS. */
+async function assumeRole(token) {
+  const form = new URLSearchParams({
+    Action: 'AssumeRoleWithWebIdentity',
+    Version: '2011-06-15',
+    RoleSessionName: 'console',
+    DurationSeconds: String(SESSION_SECONDS),
+    WebIdentityToken: token,
+  });
+  const resp = await fetch('/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), credentials: 'omit', cache: 'no-store' });
+  const doc = new DOMParser().parseFromString(await resp.text(), 'application/xml');
+  const pick = (tag) => (doc.getElementsByTagName(tag)[0] || {}).textContent || '';
+  if (!resp.ok) {
+    throw Object.assign(new Error(pick('Message') || `STS answered ${resp.status}`), { status: resp.status, code: pick('Code') || `HTTP${resp.status}` });
+  }
+  return {
+    accessKeyId: pick('AccessKeyId'),
+    secretAccessKey: pick('SecretAccessKey'),
+    sessionToken: pick('SessionToken'),
+    expiration: Date.parse(pick('Expiration')),
+  };
+}
+
+async function refresh() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      try {
+        state.creds = await assumeRole(state.token);
+        save();
+      } catch (e) {
+        if (e.status >= 400 && e.status < 500) session.expire('Your session has expired. Sign in again.');
+        throw e;
+      } finally {
+        refreshing = null;
+      }
+    })();
+  }
+  return refreshing;
+}
+
+/** `GET /_depot/auth/me`, signed with the given credentials (or the token). */
+async function whoAmI(creds, token) {
+  let headers;
+  if (token) headers = { authorization: `Bearer ${token}` };
+  else headers = await signRequest({ method: 'GET', path: '/_depot/auth/me', creds, region: region(), payloadHash: EMPTY_SHA256 });
+  let resp;
+  try {
+    resp = await fetch('/_depot/auth/me', { headers, credentials: 'omit', cache: 'no-store' });
+  } catch {
+    throw Object.assign(new Error('Depot did not answer (network error)'), { status: 0, code: 'NetworkError' });
+  }
+  return jsonOf(resp);
+}
+
+export const session = {
+  /** The signed-in state, or null. */
+  current() {
+    return state;
+  },
+  region,
+  /** Credentials to sign with: `{accessKeyId, secretAccessKey, sessionToken?}`. */
+  creds() {
+    return state ? state.creds : null;
+  },
+  /** The login token (password sign-in only). */
+  token() {
+    return state && state.kind === 'password' ? state.token : null;
+  },
+  /** Waits for a refresh in flight; refreshes credentials about to expire. */
+  async ready() {
+    if (!state) throw Object.assign(new Error('Not signed in'), { status: 401, code: 'NotSignedIn' });
+    if (state.kind === 'password') {
+      if (Date.now() >= state.tokenExpires) {
+        session.expire('Your session has expired. Sign in again.');
+        throw Object.assign(new Error('Your session has expired'), { status: 401, code: 'ExpiredToken' });
+      }
+      if (refreshing) await refreshing;
+      else if (state.creds.expiration - Date.now() < REFRESH_MARGIN_MS) await refresh();
+    }
+  },
+  /** Restores a session of this tab after a reload. */
+  restore() {
+    try {
+      state = JSON.parse(sessionStorage.getItem(STORE) || 'null');
+    } catch {
+      state = null;
+    }
+    if (state && state.kind === 'password' && Date.now() >= state.tokenExpires) {
+      state = null;
+      save();
+    }
+    schedule();
+    return state;
+  },
+  async signInWithPassword(username, password) {
+    const login = await post('/_depot/auth/login', { username, password });
+    const creds = await assumeRole(login.token);
+    const me = await whoAmI(null, login.token);
+    state = { kind: 'password', username: me.username, userId: me.id, isRoot: !!me.is_root, creds, token: login.token, tokenExpires: Date.parse(login.expires_at) };
+    save();
+    schedule();
+    notify();
+  },
+  async signInWithKeys(accessKeyId, secretAccessKey) {
+    const creds = { accessKeyId: accessKeyId.trim(), secretAccessKey: secretAccessKey.trim() };
+    const me = await whoAmI(creds, null);
+    state = { kind: 'keys', username: me.username, userId: me.id, isRoot: !!me.is_root, creds };
+    save();
+    schedule();
+    notify();
+  },
+  register(username, password) {
+    return post('/_depot/auth/register', { username, password });
+  },
+  /** Forgets everything; `message` is shown on the sign-in page. */
+  signOut(message) {
+    clearTimeout(timer);
+    const was = state;
+    state = null;
+    save();
+    if (was || message) notify(message);
+  },
+  /** Ends a session the server no longer accepts. */
+  expire(message) {
+    if (state) session.signOut(message);
+  },
+  /** `f(state, message)` on sign-in and sign-out. */
+  onChange(f) {
+    listeners.add(f);
+  },
+};
+
