@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The one command that runs Depot's whole test suite, doing its own set-up.
 #
-#   ./scripts/test.sh                    everything: set-up, build, tests, compat
-#   ./scripts/test.sh --quick            everything but the compat scripts
-#   ./scripts/test.sh --only STAGE       one stage: setup, lint, build, sqlite, postgres, compat
+#   ./scripts/test.sh                    everything: set-up, build, tests, browser, compat
+#   ./scripts/test.sh --quick            everything but the compat scripts (browser tests run)
+#   ./scripts/test.sh --only STAGE       one stage: setup, lint, build, sqlite, postgres,
+#                                        browser, compat
 #   ./scripts/test.sh --only compat rclone s3cmd   some compat scripts only
+#   ./scripts/test.sh --only browser shell        some tests/browser/test_*.py files only
 #
 # Set-up installs what is missing and reuses what is there (fast on a second run):
 #   PostgreSQL  answering on 127.0.0.1:5432 with trust auth for user postgres and a
@@ -13,11 +15,15 @@
 #               starts one for the tests that need it)
 #   clients     aws cli v2, rclone, s3cmd and kcat from apt; boto3 (latest, with awscrt)
 #               in a virtualenv under target/compat-venv
+#   browser     chromium and chromium-driver from apt; selenium and pytest in that same
+#               virtualenv
 # Then: `cargo fmt --check` and `cargo clippy --all-targets -- -D warnings` (the
 # layer-order check runs with the unit tests), `cargo build --release` (the server the
-# compat scripts run), `cargo test` of the workspace against SQLite, the integration
-# and fault tests again against PostgreSQL, and every compat/*.sh script. Exits
-# non-zero if anything failed.
+# compat scripts and browser tests run), `cargo test` of the workspace against SQLite,
+# the integration and fault tests again against PostgreSQL, the browser tests (pytest
+# and Selenium driving headless Chromium through the web console of that release
+# server, tests/browser), and every compat/*.sh script. Exits non-zero if anything
+# failed.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -165,10 +171,28 @@ ensure_boto3() {
     echo "ok: $("$VENV/bin/python" -c 'import boto3, awscrt; print(f"boto3 {boto3.__version__}, awscrt {awscrt.__version__}")')"
 }
 
+# What the browser tests need: Debian's Chromium and chromedriver (Selenium is told to
+# use them and never downloads a driver), and selenium and pytest in the virtualenv of
+# ensure_boto3, which must come first (it recreates a venv that lacks boto3).
+ensure_browser() {
+    log "Chromium, chromedriver, selenium"
+    if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+        echo "installing: chromium chromium-driver"
+        apt_install chromium chromium-driver
+    fi
+    if ! "$VENV/bin/python" -c 'import selenium, pytest' 2>/dev/null; then
+        echo "installing selenium and pytest into $VENV"
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade selenium pytest
+    fi
+    echo "ok: $(/usr/bin/chromium --version 2>/dev/null), $(/usr/bin/chromedriver --version | cut -d' ' -f1-2)"
+    echo "ok: $("$VENV/bin/python" -c 'import selenium, pytest; print(f"selenium {selenium.__version__}, pytest {pytest.__version__}")')"
+}
+
 setup() {
     ensure_postgres
     ensure_kafka
     ensure_clients
+    ensure_browser
 }
 
 # ------------------------------------------------------------------------- stages
@@ -237,6 +261,27 @@ run_compat() {
     done
 }
 
+# run_browser [NAME...]: the browser tests against the release build, all of them or
+# tests/browser/test_NAME.py only.
+run_browser() {
+    if [[ "$BUILD_OK" != 1 ]]; then
+        RESULTS+=("$(printf 'SKIP  %-52s (the release build failed)' "browser tests")")
+        FAILURES=$((FAILURES + 1))
+        return 0
+    fi
+    local files=() name
+    for name in "$@"; do
+        name="${name%.py}"
+        name="${name#test_}"
+        [[ -f "$REPO_DIR/tests/browser/test_$name.py" ]] || die "no browser test file tests/browser/test_$name.py"
+        files+=("tests/browser/test_$name.py")
+    done
+    [[ ${#files[@]} -gt 0 ]] || files=(tests/browser)
+    stage "browser tests: pytest ${files[*]}" \
+        env DEPOT_BIN="$REPO_DIR/target/release/depot" SE_OFFLINE=true \
+        "$VENV/bin/python" -m pytest -q "${files[@]}"
+}
+
 summary() {
     log "summary"
     local line
@@ -249,7 +294,7 @@ summary() {
 }
 
 usage() {
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -278,6 +323,7 @@ main() {
             stage "cargo build --release" build_release
             stage "cargo test --workspace (SQLite)" test_sqlite
             stage "cargo test --test api --test faults (PostgreSQL)" test_postgres
+            run_browser
             [[ $quick -eq 1 ]] || run_compat "${names[@]+"${names[@]}"}"
             ;;
         setup) setup; return 0 ;;
@@ -285,6 +331,12 @@ main() {
         build) stage "cargo build --release" build_release ;;
         sqlite) stage "cargo test --workspace (SQLite)" test_sqlite ;;
         postgres) ensure_postgres; stage "cargo test --test api --test faults (PostgreSQL)" test_postgres ;;
+        browser)
+            ensure_boto3
+            ensure_browser
+            stage "cargo build --release" build_release
+            run_browser "${names[@]+"${names[@]}"}"
+            ;;
         compat)
             ensure_clients
             stage "cargo build --release" build_release
