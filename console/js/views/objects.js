@@ -1,0 +1,310 @@
+// The object browser: #/b/<bucket>/<prefix> (the prefix is one encoded route part). One
+// page of ListObjectsV2 (delimiter "/") at a time, Next/Previous through continuation
+// tokens kept in a stack; folders as links, breadcrumbs, sort of the page, a filter by
+// prefix within the folder, multi-select delete (DeleteObjects), create folder, and the
+// upload panel.
+
+import { h, mount, field, button, formatBytes, timeEl, describeError, toast, errorBox, confirmDialog, busy, link, route } from '../ui.js';
+import { request, text, children, xmlEscape } from '../s3.js';
+import { uploadPanel } from '../upload.js';
+
+const MAX_KEYS = 1000;
+
+/** The folder part of a key ('a/b/' for 'a/b/c.txt'). */
+export function folderOf(key) {
+  const i = key.lastIndexOf('/', key.length - 2);
+  return i < 0 ? '' : key.slice(0, i + 1);
+}
+
+/** Breadcrumbs Buckets › bucket › a › b for `prefix` ('a/b/'); the last is the page. */
+export function breadcrumbs(bucket, prefix, tail) {
+  const parts = prefix ? prefix.replace(/\/$/, '').split('/') : [];
+  const items = [h('li', {}, link('#/buckets', 'Buckets'))];
+  const last = !tail && parts.length === 0;
+  items.push(h('li', {}, last ? h('span', { 'aria-current': 'page' }, bucket) : link(route('b', bucket), bucket)));
+  let acc = '';
+  parts.forEach((p, i) => {
+    acc += p + '/';
+    const isLast = !tail && i === parts.length - 1;
+    items.push(h('li', {}, isLast ? h('span', { 'aria-current': 'page' }, p || '(empty)') : link(route('b', bucket, acc), p || '(empty)')));
+  });
+  if (tail) items.push(h('li', {}, h('span', { 'aria-current': 'page' }, tail)));
+  return h('nav', { class: 'breadcrumbs', 'aria-label': 'Breadcrumb' }, h('ol', {}, items));
+}
+
+export function render(main, params, ctx) {
+  const bucket = params[0];
+  // The prefix is one encoded part; a hand-written URL with raw slashes still works.
+  const prefix = params.slice(1).join('/');
+  document.title = `${prefix ? prefix + ' · ' : ''}${bucket} · Depot`;
+
+  let alive = true;
+  let tokens = ['']; // continuation token of each page seen: tokens[page]
+  let page = 0;
+  let filter = '';
+  let sort = { by: 'name', desc: false };
+  let current = { folders: [], objects: [], next: '' };
+  let loadSeq = 0;
+  const selected = new Set();
+
+  const listArea = h('div', { class: 'object-list' });
+  const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
+  const summary = h('p', { class: 'hint list-summary', role: 'status' });
+  const prevBtn = button('Previous', () => go(page - 1), { disabled: true, 'aria-label': 'Previous page' });
+  const nextBtn = button('Next', () => go(page + 1), { disabled: true, 'aria-label': 'Next page' });
+  const pageLabel = h('span', { class: 'page-label' }, 'Page 1');
+  const deleteBtn = button('Delete selected', () => deleteSelected(), { class: 'danger', disabled: true });
+  const filterInput = h('input', { type: 'search', name: 'filter', autocomplete: 'off', spellcheck: 'false' });
+
+  const updateSelection = () => {
+    deleteBtn.disabled = selected.size === 0;
+    deleteBtn.textContent = selected.size ? `Delete selected (${selected.size})` : 'Delete selected';
+  };
+
+  const load = async () => {
+    const seq = ++loadSeq;
+    mount(listArea, h('p', { class: 'loading', role: 'status' }, 'Loading objects…'));
+    prevBtn.disabled = true;
+    nextBtn.disabled = true;
+    const query = [['list-type', '2'], ['delimiter', '/'], ['prefix', prefix + filter], ['max-keys', String(MAX_KEYS)]];
+    if (tokens[page]) query.push(['continuation-token', tokens[page]]);
+    let doc;
+    try {
+      doc = await request({ bucket, query });
+    } catch (err) {
+      if (alive && seq === loadSeq) {
+        mount(listArea, errorBox(err));
+        prevBtn.disabled = page === 0;
+      }
+      return;
+    }
+    if (!alive || seq !== loadSeq) return;
+    const root = doc && doc.documentElement;
+    const folders = children(root, 'CommonPrefixes').map((c) => text(c, 'Prefix'));
+    // The folder's own marker (an empty object named like the folder) is not listed.
+    const objects = children(root, 'Contents').filter((c) => !prefix || text(c, 'Key') !== prefix).map((c) => ({
+      key: text(c, 'Key'),
+      size: Number(text(c, 'Size')),
+      modified: text(c, 'LastModified'),
+      etag: text(c, 'ETag'),
+      storageClass: text(c, 'StorageClass'),
+    }));
+    const truncated = text(root, 'IsTruncated') === 'true';
+    current = { folders, objects, next: truncated ? text(root, 'NextContinuationToken') : '' };
+    selected.clear();
+    updateSelection();
+    draw();
+  };
+
+  const go = (p) => {
+    if (p < 0) return;
+    if (p > page) {
+      if (!current.next) return;
+      tokens[p] = current.next;
+      tokens = tokens.slice(0, p + 1);
+    }
+    page = p;
+    load();
+  };
+
+  const restart = () => {
+    tokens = [''];
+    page = 0;
+    load();
+  };
+
+  const sorted = () => {
+    const list = [...current.objects];
+    const dir = sort.desc ? -1 : 1;
+    const cmp = {
+      name: (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+      size: (a, b) => a.size - b.size || (a.key < b.key ? -1 : 1),
+      date: (a, b) => Date.parse(a.modified) - Date.parse(b.modified) || (a.key < b.key ? -1 : 1),
+    }[sort.by];
+    list.sort((a, b) => dir * cmp(a, b));
+    const folders = [...current.folders].sort();
+    if (sort.by === 'name' && sort.desc) folders.reverse();
+    return { folders, objects: list };
+  };
+
+  const sortHeader = (by, label, extra = {}) => {
+    const active = sort.by === by;
+    const btn = button(label + (active ? (sort.desc ? ' ▼' : ' ▲') : ''), () => {
+      sort = { by, desc: sort.by === by ? !sort.desc : false };
+      draw();
+    }, { class: 'sort', 'aria-label': `Sort by ${label.toLowerCase()}` });
+    return h('th', { scope: 'col', 'aria-sort': active ? (sort.desc ? 'descending' : 'ascending') : 'none', ...extra }, btn);
+  };
+
+  const draw = () => {
+    const { folders, objects } = sorted();
+    prevBtn.disabled = page === 0;
+    nextBtn.disabled = !current.next;
+    pageLabel.textContent = `Page ${page + 1}`;
+    summary.textContent = `${objects.length} object${objects.length === 1 ? '' : 's'} and ${folders.length} folder${folders.length === 1 ? '' : 's'} on this page${current.next ? ' (more on the next page)' : ''}.`;
+    if (!folders.length && !objects.length) {
+      mount(listArea, h('p', { class: 'empty' }, filter ? `Nothing here starts with "${filter}".` : page ? 'This page is empty.' : 'This folder is empty: upload files below.'));
+      return;
+    }
+    const allBox = h('input', { type: 'checkbox', 'aria-label': 'Select all objects on this page' });
+    const boxes = [];
+    allBox.addEventListener('change', () => {
+      for (const [box, key] of boxes) {
+        box.checked = allBox.checked;
+        if (allBox.checked) selected.add(key);
+        else selected.delete(key);
+      }
+      updateSelection();
+    });
+    const rows = [];
+    for (const f of folders) {
+      const name = f.slice(prefix.length);
+      rows.push(
+        h(
+          'tr',
+          { class: 'folder' },
+          h('td', {}),
+          h('td', {}, link(route('b', bucket, f), name, { class: 'name folder-link' })),
+          h('td', { class: 'num' }, '—'),
+          h('td', { class: 'hide-narrow' }, 'Folder'),
+          h('td', { class: 'hide-narrow' }, ''),
+        ),
+      );
+    }
+    for (const o of objects) {
+      const box = h('input', { type: 'checkbox', 'aria-label': `Select ${o.key}`, checked: selected.has(o.key) });
+      box.addEventListener('change', () => {
+        if (box.checked) selected.add(o.key);
+        else selected.delete(o.key);
+        allBox.checked = selected.size === objects.length;
+        updateSelection();
+      });
+      boxes.push([box, o.key]);
+      const name = o.key.slice(prefix.length) || o.key;
+      rows.push(
+        h(
+          'tr',
+          { class: 'object' },
+          h('td', { class: 'select' }, box),
+          h('td', {}, link(route('o', bucket, o.key), name, { class: 'name object-link' })),
+          h('td', { class: 'num', title: `${o.size} bytes` }, formatBytes(o.size)),
+          h('td', { class: 'hide-narrow' }, o.modified ? timeEl(o.modified) : '—'),
+          h('td', { class: 'hide-narrow' }, o.storageClass || ''),
+        ),
+      );
+    }
+    mount(
+      listArea,
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'objects' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select' }, allBox), sortHeader('name', 'Name'), sortHeader('size', 'Size', { class: 'num' }), sortHeader('date', 'Last modified', { class: 'hide-narrow' }), h('th', { scope: 'col', class: 'hide-narrow' }, 'Class'))),
+          h('tbody', {}, rows),
+        ),
+      ),
+    );
+  };
+
+  const deleteSelected = async () => {
+    const keys = [...selected];
+    if (!keys.length) return;
+    const shown = keys.slice(0, 10);
+    const ok = await confirmDialog(
+      keys.length === 1 ? 'Delete 1 object?' : `Delete ${keys.length} objects?`,
+      [h('ul', { class: 'key-list' }, shown.map((k) => h('li', {}, h('code', {}, k)))), keys.length > shown.length ? h('p', {}, `and ${keys.length - shown.length} more.`) : null],
+      'Delete',
+    );
+    if (!ok) return;
+    mount(status);
+    const r = await busy(deleteBtn, async () => {
+      const body = '<Delete>' + keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join('') + '<Quiet>false</Quiet></Delete>';
+      const doc = await request({ method: 'POST', bucket, query: [['delete', '']], body, contentMd5: true });
+      const root = doc && doc.documentElement;
+      const deleted = children(root, 'Deleted').map((d) => text(d, 'Key'));
+      const errors = children(root, 'Error').map((e) => ({ key: text(e, 'Key'), code: text(e, 'Code'), message: text(e, 'Message') }));
+      return { deleted, errors };
+    }, status);
+    if (r.error) return;
+    if (r.deleted.length) toast(`Deleted ${r.deleted.length} object${r.deleted.length === 1 ? '' : 's'}`, 'ok');
+    if (r.errors.length) {
+      mount(
+        status,
+        h(
+          'div',
+          { class: 'error-box', role: 'alert' },
+          h('p', {}, `${r.errors.length} object${r.errors.length === 1 ? ' was' : 's were'} not deleted:`),
+          h('ul', {}, r.errors.map((e) => h('li', {}, h('code', {}, e.key), ': ', describeError({ code: e.code, message: e.message })))),
+        ),
+      );
+    }
+    load();
+  };
+
+  // Filter by prefix within the folder (server-side: the listing's prefix).
+  let filterTimer = null;
+  filterInput.addEventListener('input', () => {
+    clearTimeout(filterTimer);
+    filterTimer = setTimeout(() => {
+      if (filterInput.value !== filter) {
+        filter = filterInput.value;
+        restart();
+      }
+    }, 300);
+  });
+  filterInput.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      clearTimeout(filterTimer);
+      filter = filterInput.value;
+      restart();
+    }
+  });
+
+  // Create folder: an empty object named <prefix><name>/.
+  const folderInput = h('input', { name: 'folder', autocomplete: 'off', spellcheck: 'false' });
+  const folderBtn = h('button', { type: 'submit' }, 'Create folder');
+  const folderForm = h('form', { class: 'row create-folder' }, field('New folder name', folderInput), folderBtn);
+  folderForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const name = folderInput.value.trim().replace(/\/+$/, '');
+    mount(status);
+    if (!name) {
+      mount(status, h('div', { class: 'error-box', role: 'alert' }, 'Type a folder name first.'));
+      return;
+    }
+    const r = await busy(folderBtn, () => request({ method: 'PUT', bucket, key: `${prefix}${name}/`, body: '' }), status);
+    if (r && r.error) return;
+    folderInput.value = '';
+    ctx.navigate(route('b', bucket, `${prefix}${name}/`));
+  });
+
+  const up = uploadPanel({ bucket, prefix: () => prefix, refresh: () => alive && load() });
+
+  mount(
+    main,
+    breadcrumbs(bucket, prefix),
+    h('div', { class: 'title-row' }, h('h1', {}, prefix ? h('span', { class: 'name' }, prefix) : bucket), link(route('buckets', bucket), 'Bucket settings', { class: 'settings-link' })),
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('div', { class: 'grow' }, field('Filter by prefix', filterInput, prefix ? `Names in ${prefix} starting with…` : 'Names starting with…')),
+      button('Refresh', () => load()),
+      deleteBtn,
+    ),
+    status,
+    summary,
+    listArea,
+    h('nav', { class: 'pager', 'aria-label': 'Pages' }, prevBtn, pageLabel, nextBtn),
+    up.el,
+    h('section', { class: 'card', 'aria-labelledby': 'folder-title' }, h('h2', { id: 'folder-title' }, 'New folder'), folderForm),
+  );
+  load();
+  return () => {
+    alive = false;
+    clearTimeout(filterTimer);
+    up.cleanup();
+  };
+}

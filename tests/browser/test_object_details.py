@@ -1,0 +1,266 @@
+"""Object details: keys that are hostile or awkward (HTML, Unicode, spaces, %, +, ?, #)
+shown as text, opened, downloaded and deleted exactly; in-place edits of description,
+tags and access level; the presigned link; "Download and verify"; versions (restore an
+old one, delete one) — each checked through S3."""
+
+import base64
+import hashlib
+import os
+import re
+import secrets
+import time
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from support import click, field, fill, find_clickable, sign_in_with_keys, wait_for_text
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+
+XSS = "<img src=x onerror=alert(1)>.txt"
+ODD_KEYS = [
+    XSS,
+    "dir/ünïcödé 日本語 ✓.txt",
+    "with space.txt",
+    "100%.txt",
+    "a+b.txt",
+    "what?.txt",
+    "hash#tag.txt",
+]
+
+
+def go(driver, *parts):
+    driver.execute_script(
+        "location.hash = '#/' + arguments[0].map(p => encodeURIComponent(p)).join('/')", list(parts)
+    )
+
+
+def until(driver, fn, timeout=10, message="condition not met"):
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda _d: fn(), message)
+
+def confirm(driver, label):
+    """Presses `label` in the open confirmation dialog."""
+    click(driver, label, within=driver.find_element(By.CSS_SELECTOR, "dialog[open]"))
+
+
+def content(key):
+    return f"content of {key}\n".encode()
+
+
+def rfc2047(value):
+    m = re.fullmatch(r"=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=", value, re.I)
+    return base64.b64decode(m.group(1)).decode() if m else value
+
+
+def no_alert(driver):
+    try:
+        alert = driver.switch_to.alert
+    except NoAlertPresentException:
+        return
+    text = alert.text
+    alert.dismiss()
+    raise AssertionError(f"an alert appeared: {text!r}")
+
+
+def new_download(driver, before, timeout=20):
+    """The path of a finished download that was not in `before`."""
+    def done(_):
+        files = [f for f in os.listdir(driver.download_dir)
+                 if f not in before and not f.endswith((".crdownload", ".tmp"))]
+        return os.path.join(driver.download_dir, files[0]) if files else False
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(done, "no new download")
+
+
+def grants_level(grants):
+    if any(g["Grantee"].get("URI") == ALL_USERS and g["Permission"] == "READ" for g in grants):
+        return "public-read"
+    if any(g["Grantee"].get("URI") == AUTH_USERS and g["Permission"] == "READ" for g in grants):
+        return "authenticated-read"
+    return "private"
+
+
+@pytest.fixture
+def signed_in(server, browser):
+    sign_in_with_keys(browser, server, server.root_key, server.root_secret)
+    return browser
+
+
+def test_odd_keys_show_as_text_open_download_and_delete(server, signed_in):
+    b = signed_in
+    s3 = server.s3()
+    bucket = f"odd-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket)
+    for key in ODD_KEYS:
+        s3.put_object(Bucket=bucket, Key=key, Body=content(key), Metadata={"note": "<b>bold</b>"})
+
+    go(b, "b", bucket)
+    for key in ODD_KEYS:
+        if "/" not in key:
+            wait_for_text(b, key)
+    assert b.find_elements(By.CSS_SELECTOR, "main img") == []
+    no_alert(b)
+
+    for key in ODD_KEYS:
+        go(b, "o", bucket, key)
+        until(b, lambda: b.find_element(By.TAG_NAME, "h1").text == key.split("/")[-1], message=f"details of {key!r}")
+        wait_for_text(b, "Properties")
+        wait_for_text(b, key)  # the full key, as text
+        wait_for_text(b, "<b>bold</b>")  # user metadata, as text
+        assert b.find_elements(By.CSS_SELECTOR, "main img, main b") == []
+        no_alert(b)
+        before = set(os.listdir(b.download_dir))
+        click(b, "Download")
+        path = new_download(b, before)
+        with open(path, "rb") as f:
+            assert f.read() == content(key), key
+
+    # Unicode folder: open it from the listing, then the object from its row.
+    go(b, "b", bucket)
+    click(b, "dir/")
+    click(b, "ünïcödé 日本語 ✓.txt")
+    wait_for_text(b, "dir/ünïcödé 日本語 ✓.txt")
+
+    # Delete exactly the hostile key.
+    go(b, "o", bucket, XSS)
+    wait_for_text(b, "Properties")
+    click(b, "Delete object")
+    confirm(b, "Delete")
+    until(b, lambda: b.execute_script("return location.hash") == f"#/b/{bucket}/", message="not back in the folder")
+    left = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    assert left == sorted(k for k in ODD_KEYS if k != XSS)
+    assert b.find_elements(By.CSS_SELECTOR, "main img") == []
+    no_alert(b)
+
+
+def test_edit_in_place_link_and_verify(server, signed_in):
+    b = signed_in
+    s3 = server.s3()
+    bucket = f"edit-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket)
+    key = "docs/plan 2024+.txt"
+    body = b"the plan\n" * 1000
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/plain", Metadata={"other": "keep-me"})
+    go(b, "o", bucket, key)
+    wait_for_text(b, "Properties")
+    wait_for_text(b, "keep-me")
+    wait_for_text(b, hashlib.md5(body).hexdigest())  # the ETag
+
+    # Access level first, so that the description's copy must keep it.
+    until(b, lambda: field(b, "Access level").is_enabled())
+    assert field(b, "Access level").get_attribute("value") == "private"
+    fill(b, "Access level", "Authenticated users read")
+    click(b, "Save access level")
+    wait_for_text(b, "Access level saved")
+    assert grants_level(s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]) == "authenticated-read"
+    fill(b, "Access level", "Public read")
+    click(b, "Save access level")
+    until(b, lambda: grants_level(s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]) == "public-read")
+
+    description = "Plan für 2024 — ✓"
+    fill(b, "Description", description)
+    click(b, "Save description")
+    wait_for_text(b, "Description saved")
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert rfc2047(head["Metadata"]["description"]) == description
+    assert head["Metadata"]["other"] == "keep-me"
+    assert head["ContentType"] == "text/plain"
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
+    assert grants_level(s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]) == "public-read"
+
+    until(b, lambda: field(b, "Tags").is_enabled())
+    fill(b, "Tags", "a=1\nb=two words")
+    click(b, "Save tags")
+    wait_for_text(b, "Tags saved")
+    tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
+    assert tags == {"a": "1", "b": "two words"}
+
+    # A reload shows what was saved.
+    b.refresh()
+    wait_for_text(b, description)
+    until(b, lambda: "b=two words" in field(b, "Tags").get_attribute("value"))
+    until(b, lambda: field(b, "Access level").get_attribute("value") == "public-read")
+    fill(b, "Tags", "")
+    click(b, "Save tags")
+    wait_for_text(b, "No tags")
+    assert s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"] == []
+
+    # Presigned link, with the expiry chosen.
+    fill(b, "Link expires after", "15 minutes")
+    until(b, lambda: "X-Amz-Expires=900" in (field(b, "Presigned link").get_attribute("value") or ""))
+    url = field(b, "Presigned link").get_attribute("value")
+    click(b, "Copy link")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=10) as resp:
+        assert resp.read() == body
+
+    # Download and verify.
+    before = set(os.listdir(b.download_dir))
+    click(b, "Download and verify")
+    wait_for_text(b, f"MD5 {hashlib.md5(body).hexdigest()} matches the ETag", timeout=20)
+    path = b.download_dir and new_download(b, before)
+    with open(path, "rb") as f:
+        assert f.read() == body
+
+
+def test_multipart_object_is_not_verified(server, signed_in):
+    b = signed_in
+    s3 = server.s3()
+    bucket = f"mp-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket)
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp.bin")
+    part = s3.upload_part(Bucket=bucket, Key="mp.bin", UploadId=up["UploadId"], PartNumber=1, Body=b"p" * 1000)
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp.bin", UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    go(b, "o", bucket, "mp.bin")
+    wait_for_text(b, "stored by a multipart upload")
+    assert find_clickable(b, "Download and verify") is None
+
+
+def test_versions_restore_and_delete(server, signed_in):
+    b = signed_in
+    s3 = server.s3()
+    bucket = f"ver-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    key = "notes #1.txt"
+    v1 = s3.put_object(Bucket=bucket, Key=key, Body=b"old content")["VersionId"]
+    v2 = s3.put_object(Bucket=bucket, Key=key, Body=b"new content")["VersionId"]
+    s3.put_object(Bucket=bucket, Key=key + ".other", Body=b"not this key")
+    go(b, "o", bucket, key)
+    wait_for_text(b, "2 versions of this key")
+    assert find_clickable(b, f"Download version {v1}") and find_clickable(b, f"Download version {v2}")
+    wait_for_text(b, "Latest")
+
+    # Download an old version.
+    before = set(os.listdir(b.download_dir))
+    click(b, f"Download version {v1}")
+    with open(new_download(b, before), "rb") as f:
+        assert f.read() == b"old content"
+
+    click(b, f"Restore version {v1} as latest")
+    confirm(b, "Restore")
+    wait_for_text(b, "3 versions of this key")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"old content"
+
+    click(b, f"Delete version {v2}")
+    confirm(b, "Delete version")
+    wait_for_text(b, "2 versions of this key")
+    ids = [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", []) if v["Key"] == key]
+    assert v2 not in ids and v1 in ids and len(ids) == 2
+    assert find_clickable(b, f"Download version {v2}") is None
+
+    # Deleting the object adds a delete marker; the page shows the versions still.
+    click(b, "Delete object")
+    confirm(b, "Delete")
+    until(b, lambda: b.execute_script("return location.hash") == f"#/b/{bucket}/")
+    go(b, "o", bucket, key)
+    wait_for_text(b, "does not exist")
+    wait_for_text(b, "Delete marker")
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key=key)
