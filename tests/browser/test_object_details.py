@@ -17,7 +17,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import click, field, fill, find_clickable, sign_in_with_keys, wait_for_text
+from support import console_errors, click, field, fill, find_clickable, sign_in_with_keys, sign_in_with_password, wait_for_text
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -105,6 +105,8 @@ def test_odd_keys_show_as_text_open_download_and_delete(server, signed_in):
             wait_for_text(b, key)
     assert b.find_elements(By.CSS_SELECTOR, "main img") == []
     no_alert(b)
+    csp = [e for e in console_errors(b) if "Content Security Policy" in e.get("message", "")]
+    assert not csp, csp
 
     for key in ODD_KEYS:
         go(b, "o", bucket, key)
@@ -136,6 +138,8 @@ def test_odd_keys_show_as_text_open_download_and_delete(server, signed_in):
     assert left == sorted(k for k in ODD_KEYS if k != XSS)
     assert b.find_elements(By.CSS_SELECTOR, "main img") == []
     no_alert(b)
+    csp = [e for e in console_errors(b) if "Content Security Policy" in e.get("message", "")]
+    assert not csp, csp
 
 
 def test_edit_in_place_link_and_verify(server, signed_in):
@@ -264,3 +268,29 @@ def test_versions_restore_and_delete(server, signed_in):
     wait_for_text(b, "Delete marker")
     with pytest.raises(ClientError):
         s3.head_object(Bucket=bucket, Key=key)
+
+
+def test_password_session_link_hint_and_access_denied(server, browser):
+    user = server.new_user()
+    s3u = user.s3()
+    mine = f"own-{secrets.token_hex(4)}"
+    s3u.create_bucket(Bucket=mine)
+    s3u.put_object(Bucket=mine, Key="mine.txt", Body=b"mine")
+    root_bucket = f"root-{secrets.token_hex(4)}"
+    server.s3().create_bucket(Bucket=root_bucket)
+    server.s3().put_object(Bucket=root_bucket, Key="secret.txt", Body=b"secret")
+
+    sign_in_with_password(browser, server, user.username, user.password)
+    go(browser, "o", mine, "mine.txt")
+    wait_for_text(browser, "stop working when this session")
+    url = field(browser, "Presigned link").get_attribute("value")
+    assert "X-Amz-Security-Token=" in url
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=10) as resp:
+        assert resp.read() == b"mine"
+
+    # Someone else's bucket and object: a readable refusal, not an endless "Loading…".
+    go(browser, "b", root_bucket)
+    wait_for_text(browser, "Access denied")
+    go(browser, "o", root_bucket, "secret.txt")
+    wait_for_text(browser, "Access denied")

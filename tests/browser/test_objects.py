@@ -8,7 +8,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import click, fill, find_clickable, find_text, sign_in_with_keys, wait_for_text
+from support import console_errors, click, fill, find_clickable, find_text, sign_in_with_keys, wait_for_text
 
 
 def go(driver, *parts):
@@ -184,3 +184,14 @@ def test_phone_layout(server, phone, tree):
     width = phone.execute_script("return document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
     wait_for_text(phone, "Drop files here")
+    # The details page and the buckets list fit too.
+    go(phone, "o", tree, "a/b/c.txt")
+    wait_for_text(phone, "Presigned link")
+    width = phone.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the details page is {width}px wide on a 390px phone"
+    go(phone, "buckets")
+    wait_for_text(phone, tree)
+    width = phone.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390, f"the buckets page is {width}px wide on a 390px phone"
+    csp = [e for e in console_errors(phone) if "Content Security Policy" in e.get("message", "")]
+    assert not csp, csp

@@ -4,7 +4,7 @@
 // tags.
 
 import { h, mount, field, button, formatBytes, timeEl, describeError, toast, errorBox, confirmDialog, busy, link, route } from '../ui.js';
-import { request, text, children, taggingXml, parseTags } from '../s3.js';
+import { request, text, taggingXml, parseTags } from '../s3.js';
 import { api } from '../api.js';
 import { parseTagText, tagText } from '../upload.js';
 

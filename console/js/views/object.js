@@ -4,7 +4,7 @@
 // ETag), delete, and in a versioned bucket its versions.
 
 import { h, mount, field, button, formatBytes, timeEl, describeError, toast, errorBox, confirmDialog, busy, copyText, link, route } from '../ui.js';
-import { request, presignGet, text, children, taggingXml, parseTags } from '../s3.js';
+import { request, presignGet, text, taggingXml, parseTags } from '../s3.js';
 import { uriEncode } from '../sigv4.js';
 import { parseTagText, tagText, encodeHeaderValue, decodeHeaderValue, ACCESS_LEVELS, accessSelect } from '../upload.js';
 import { breadcrumbs, folderOf } from './objects.js';
@@ -74,6 +74,9 @@ export async function render(main, params, ctx) {
   try {
     hd = await head();
   } catch (err) {
+    // A HEAD answer has no error document: name the usual codes from the status.
+    const codes = { 403: 'AccessDenied', 404: 'NoSuchKey', 503: 'SlowDown' };
+    if (/^HTTP\d+$/.test(err.code || '') && codes[err.status]) err.code = codes[err.status];
     headError = err;
   }
   if (!alive) return undefined;
@@ -99,7 +102,7 @@ export async function render(main, params, ctx) {
     mount(
       main,
       ...top,
-      errorBox(gone ? { message: 'This object does not exist (any more).' + (versioning ? ' Its earlier versions, if any, are listed below.' : ''), status: headError.status, code: headError.code === 'HTTP404' ? 'NoSuchKey' : headError.code } : headError),
+      errorBox(gone ? { message: 'This object does not exist (any more).' + (versioning ? ' Its earlier versions, if any, are listed below.' : ''), status: headError.status } : headError),
       h('p', {}, link(route('b', bucket, folder), 'Back to the folder')),
       versionsSection,
     );
