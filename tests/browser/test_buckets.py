@@ -40,6 +40,7 @@ def confirm(driver, label):
 @pytest.fixture
 def signed_in(server, browser):
     sign_in_with_keys(browser, server, server.root_key, server.root_secret)
+    wait_for_text(browser, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
     go(browser, "buckets")
     wait_for_text(browser, "Create a bucket")
     return browser

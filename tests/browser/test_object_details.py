@@ -88,6 +88,7 @@ def grants_level(grants):
 @pytest.fixture
 def signed_in(server, browser):
     sign_in_with_keys(browser, server, server.root_key, server.root_secret)
+    wait_for_text(browser, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
     return browser
 
 
@@ -281,6 +282,8 @@ def test_password_session_link_hint_and_access_denied(server, browser):
     server.s3().put_object(Bucket=root_bucket, Key="secret.txt", Body=b"secret")
 
     sign_in_with_password(browser, server, user.username, user.password)
+
+    wait_for_text(browser, "Your buckets")
     go(browser, "o", mine, "mine.txt")
     wait_for_text(browser, "stop working when this session")
     url = field(browser, "Presigned link").get_attribute("value")

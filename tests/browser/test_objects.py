@@ -51,6 +51,7 @@ def tree(server):
 @pytest.fixture
 def signed_in(server, browser):
     sign_in_with_keys(browser, server, server.root_key, server.root_secret)
+    wait_for_text(browser, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
     return browser
 
 
@@ -179,6 +180,7 @@ def test_missing_bucket_shows_an_error(server, signed_in):
 
 def test_phone_layout(server, phone, tree):
     sign_in_with_keys(phone, server, server.root_key, server.root_secret)
+    wait_for_text(phone, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
     go(phone, "b", tree, "a/b/")
     wait_rows(phone, ["a/b/c.txt", "a/b/d.txt"])
     width = phone.execute_script("return document.documentElement.scrollWidth")

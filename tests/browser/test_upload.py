@@ -64,6 +64,7 @@ def bucket(server):
 @pytest.fixture
 def signed_in(server, browser):
     sign_in_with_keys(browser, server, server.root_key, server.root_secret)
+    wait_for_text(browser, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
     return browser
 
 

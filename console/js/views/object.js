@@ -69,6 +69,9 @@ export async function render(main, params, ctx) {
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
   const top = [breadcrumbs(bucket, folder, fileName(key)), h('h1', { class: 'name' }, fileName(key))];
 
+  // This view reads before it draws: if the user has moved on meanwhile, draw nothing.
+  const hash = location.hash;
+  const movedOn = () => location.hash !== hash;
   let hd;
   let headError = null;
   try {
@@ -79,14 +82,13 @@ export async function render(main, params, ctx) {
     if (/^HTTP\d+$/.test(err.code || '') && codes[err.status]) err.code = codes[err.status];
     headError = err;
   }
-  if (!alive) return undefined;
-
   let versioning = '';
   try {
     versioning = await bucketVersioning(bucket);
   } catch {
     versioning = '';
   }
+  if (movedOn()) return undefined;
 
   const versionsArea = h('div', {}, h('p', { class: 'loading', role: 'status' }, 'Loading versions…'));
   const versionsSection = versioning ? h('section', { class: 'card', 'aria-labelledby': 'versions-title' }, h('h2', { id: 'versions-title' }, 'Versions'), versionsArea) : null;
