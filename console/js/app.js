@@ -34,6 +34,7 @@ const NAV = [
 ];
 
 let leave = null;
+let generation = 0;
 let signInMessage = '';
 
 export function navigate(hash) {
@@ -104,15 +105,24 @@ async function render() {
   }
   if (!VIEWS[name]) name = 'buckets';
   topBar(name);
-  mount(main, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
+  // Each screen renders into a container of its own: when the user moves on before a slow
+  // screen has finished, the stale one writes into a detached node (not over the next
+  // screen), and its clean-up runs as soon as it is returned.
+  const mine = ++generation;
+  const box = h('div', { class: 'view' }, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
+  mount(main, box);
   try {
     const view = await import(VIEWS[name]);
+    // The sign-in page keeps its message (why the session ended) until the next sign-in,
+    // also when a navigation lands on it again.
     const ctx = { navigate, session, message: name === 'signin' ? signInMessage : '' };
-    if (name === 'signin') signInMessage = '';
-    const cleanup = await view.render(main, params, ctx);
-    if (typeof cleanup === 'function') leave = cleanup;
+    const cleanup = await view.render(box, params, ctx);
+    if (typeof cleanup === 'function') {
+      if (mine === generation) leave = cleanup;
+      else cleanup();
+    }
   } catch (err) {
-    mount(main, h('h1', {}, 'Something went wrong'), errorBox(err));
+    if (mine === generation) mount(box, h('h1', {}, 'Something went wrong'), errorBox(err));
     console.error('view failed', name, describeError(err));
   }
 }
@@ -123,6 +133,7 @@ session.onChange((state, message) => {
     if (location.hash === '#/signin') render();
     else location.hash = '#/signin';
   } else {
+    signInMessage = '';
     navigate('#/buckets');
   }
 });

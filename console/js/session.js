@@ -162,8 +162,10 @@ export const session = {
       state = null;
     }
     if (state && state.kind === 'password' && Date.now() >= state.tokenExpires) {
+      // Expired while the page was closed: back to sign-in, saying why.
       state = null;
       save();
+      notify('Your session has expired. Sign in again.');
     }
     schedule();
     return state;
