@@ -115,3 +115,33 @@ def test_health_shows_components_and_refreshes(server, browser):
     browser.execute_script("window.__healthCalls = 0")
     time.sleep(6)
     assert browser.execute_script("return window.__healthCalls") == 0
+
+
+def test_integrity_md5_worker_over_several_slices(server, browser):
+    """integrity.md5OfBlob (used by the object page's "Download and verify") hashes a blob
+    of several 4 MiB slices in its worker, reporting progress, as Python's hashlib does."""
+    import hashlib
+
+    size = 9 * 1024 * 1024 + 123
+    data = bytes((i * 31 + (i >> 8)) & 0xFF for i in range(size))
+    browser.get(server.console_url)
+    WebDriverWait(browser, 10, 0.1).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    result = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const size = arguments[0];
+        const base = document.querySelector('script[type=module]').src.replace(/js\\/app\\.js.*$/, '');
+        import(base + 'js/integrity.js').then(async (m) => {
+          const bytes = new Uint8Array(size);
+          for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 8)) & 0xff;
+          const progress = [];
+          const hex = await m.md5OfBlob(new Blob([bytes]), (n, total) => progress.push([n, total]));
+          done({hex, progress, limit: m.VERIFY_LIMIT});
+        }).catch((e) => done({error: String(e)}));
+        """,
+        size,
+    )
+    assert "error" not in result, result
+    assert result["hex"] == hashlib.md5(data).hexdigest()
+    assert result["progress"][-1] == [size, size] and len(result["progress"]) >= 4, result["progress"]
+    assert result["limit"] == 1024 * 1024 * 1024
