@@ -74,7 +74,10 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
     };
     let onto_itself = source_bucket.id == dest.id && source.key == key;
     let changes_checksum = checksum_algorithm.is_some_and(|a| source.checksum.as_ref().is_none_or(|c| c.algorithm != a.as_str()));
-    if onto_itself && !replace_metadata && storage_class == source.storage_class && !changes_checksum {
+    // A copy of a named version onto its own key is how S3 restores an older version:
+    // only an unchanged copy of the current object onto itself is refused.
+    let names_version = CopySource::parse(header_str(h, "x-amz-copy-source").unwrap_or_default())?.version_id.is_some();
+    if onto_itself && !names_version && !replace_metadata && storage_class == source.storage_class && !changes_checksum {
         return Err(S3Error::with_message(
             S3ErrorCode::InvalidRequest,
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",

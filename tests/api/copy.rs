@@ -81,6 +81,32 @@ async fn copy_onto_itself_needs_a_change() {
 }
 
 #[tokio::test]
+async fn copying_an_older_version_onto_its_key_restores_it() {
+    let app = TestApp::start().await;
+    app.bucket("restore").await;
+    let enabled = VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build();
+    app.client.put_bucket_versioning().bucket("restore").versioning_configuration(enabled).send().await.unwrap();
+    let old =
+        app.client.put_object().bucket("restore").key("k").content_type("text/plain").metadata("v", "1").body(b"old".to_vec().into()).send().await.unwrap();
+    app.client.put_object().bucket("restore").key("k").metadata("v", "2").body(b"new".to_vec().into()).send().await.unwrap();
+    let old_id = old.version_id().unwrap();
+    // No directive needed: naming the version is the change (AWS's documented restore).
+    let out = app.client.copy_object().bucket("restore").key("k").copy_source(format!("restore/k?versionId={old_id}")).send().await.unwrap();
+    assert_eq!(out.copy_source_version_id(), Some(old_id));
+    assert_eq!(app.get("restore", "k").await, b"old");
+    let head = app.client.head_object().bucket("restore").key("k").send().await.unwrap();
+    assert_eq!(head.metadata().unwrap().get("v").map(String::as_str), Some("1"));
+    assert_eq!(head.content_type(), Some("text/plain"));
+    assert_ne!(head.version_id(), Some(old_id));
+    let versions = app.client.list_object_versions().bucket("restore").send().await.unwrap();
+    assert_eq!(versions.versions().len(), 3);
+    // The current object onto itself, unchanged, is still refused.
+    let err = app.client.copy_object().bucket("restore").key("k").copy_source("restore/k").send().await.unwrap_err();
+    assert_eq!(err.into_service_error().meta().code(), Some("InvalidRequest"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn copies_share_blobs_until_the_last_reference_goes() {
     let app = TestApp::start().await;
     app.bucket("share").await;
