@@ -414,20 +414,11 @@ export async function render(main, params, ctx) {
           const restore = button('Restore as latest', async () => {
             const ok = await confirmDialog('Restore this version?', h('p', {}, 'Version ', h('code', {}, label), ' is copied to become the latest version; the others stay.'), 'Restore', { danger: false });
             if (!ok) return;
-            // The copy carries the version's metadata explicitly (REPLACE): Depot refuses a
-            // copy onto the same key that "changes nothing", even from an older version.
-            const r = await busy(restore, async () => {
-              const old = await request({ method: 'HEAD', bucket, key, query: [['versionId', v.id]], as: 'response' });
-              const headers = {
-                'x-amz-copy-source': `/${uriEncode(bucket)}/${uriEncode(key, true)}?versionId=${encodeURIComponent(v.id)}`,
-                'x-amz-metadata-directive': 'REPLACE',
-              };
-              old.headers.forEach((value, name) => {
-                const n = name.toLowerCase();
-                if (KEPT_HEADERS.includes(n) || n.startsWith('x-amz-meta-')) headers[n] = value;
-              });
-              await request({ method: 'PUT', bucket, key, headers });
-            });
+            // A copy of the version onto its own key (S3's restore): bytes, metadata
+            // and tags of that version become the latest.
+            const r = await busy(restore, () =>
+              request({ method: 'PUT', bucket, key, headers: { 'x-amz-copy-source': `/${uriEncode(bucket)}/${uriEncode(key, true)}?versionId=${encodeURIComponent(v.id)}` } }),
+            );
             if (r && r.error) return;
             toast(`Version ${label} restored as the latest`, 'ok');
             ctx.navigate(route('o', bucket, key));
