@@ -383,12 +383,20 @@ def console_errors(driver):
     return [e for e in browser_log(driver) if e.get("level") == "SEVERE"]
 
 
-def wait_for_download(driver, name=None, timeout=20):
-    """The path of a finished download in `driver.download_dir` (`name`, or the first)."""
+def wait_for_download(driver, name=None, timeout=20, allow_empty=False):
+    """The path of a finished download in `driver.download_dir` (`name`, or the first);
+    an empty file counts only with `allow_empty`."""
     def done(_):
-        files = [f for f in os.listdir(driver.download_dir) if not f.endswith((".crdownload", ".tmp"))]
+        names = os.listdir(driver.download_dir)
+        # Chromium reserves the final name with an empty file while the bytes go to a
+        # .crdownload beside it: finished means no .crdownload is left.
+        if any(f.endswith(".crdownload") for f in names):
+            return False
+        files = [f for f in names if not f.endswith(".tmp")]
         if name is not None:
             files = [f for f in files if f == name]
+        if not allow_empty:
+            files = [f for f in files if os.path.getsize(os.path.join(driver.download_dir, f)) > 0]
         return os.path.join(driver.download_dir, sorted(files)[0]) if files else False
 
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(done, f"no download {name or ''} in {timeout}s")

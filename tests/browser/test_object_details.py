@@ -70,8 +70,13 @@ def no_alert(driver):
 def new_download(driver, before, timeout=20):
     """The path of a finished download that was not in `before`."""
     def done(_):
-        files = [f for f in os.listdir(driver.download_dir)
-                 if f not in before and not f.endswith((".crdownload", ".tmp"))]
+        names = os.listdir(driver.download_dir)
+        # Chromium reserves the final name with an empty file while the bytes go to a
+        # .crdownload beside it: finished means no .crdownload is left.
+        if any(f.endswith(".crdownload") for f in names):
+            return False
+        files = [f for f in names if f not in before and not f.endswith(".tmp")
+                 and os.path.getsize(os.path.join(driver.download_dir, f)) > 0]
         return os.path.join(driver.download_dir, files[0]) if files else False
 
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(done, "no new download")
