@@ -187,7 +187,7 @@ class Server:
             if self.proc.poll() is not None:
                 return False
             try:
-                if self.request("GET", "/_depot/health", timeout=2).status == 200:
+                if self.request("GET", "/_depot/health", timeout=5).status == 200:
                     return True
             except OSError:
                 pass

@@ -8,7 +8,6 @@ import hashlib
 import os
 import re
 import secrets
-import time
 import urllib.request
 
 import pytest

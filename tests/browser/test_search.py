@@ -3,13 +3,11 @@ buckets the user may read; results link to the object's details; new objects app
 without reloading; the index's lag is shown when it is behind."""
 
 import secrets
-import time
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-import support
 from support import click, fill, field, sign_in_with_keys, sign_in_with_password, wait_for_text
 
 
@@ -170,36 +168,14 @@ def test_new_objects_appear_without_reloading(server, browser):
     assert field(browser, "Name").get_attribute("value") == f"late-{u}"
 
 
-class KafkaServer(support.Server):
-    """A server whose events go to a Kafka broker that does not exist: writes succeed,
-    the index lags. Its health check waits up to 2 s for the broker, longer than the
-    harness's start-up probe waits, so this one waits longer."""
-
-    def _wait_healthy(self, timeout):
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                if self.request("GET", "/_depot/health", timeout=10).status == 200:
-                    return True
-            except OSError:
-                pass
-            time.sleep(0.2)
-        return False
-
-
-def test_index_lag_is_shown(depot_bin, browser):
-    srv = KafkaServer(depot_bin, env={"DEPOT_KAFKA_BROKERS": "127.0.0.1:9", "DEPOT_INDEXER_MAX_LAG_SECONDS": "3600"}, name="lagging")
-    try:
-        srv.start()
-        user = srv.new_user("lag")
-        s3 = user.s3()
-        s3.create_bucket(Bucket="lagging-bucket")
-        s3.put_object(Bucket="lagging-bucket", Key="not-yet-indexed.txt", Body=b"x")
-        sign_in_with_password(browser, srv, user.username, user.password)
-        go(browser, "#/search", "Search")
-        notice = wait_for_text(browser, "events behind", timeout=15)
-        assert "results may miss the newest changes" in notice.text, notice.text
-    finally:
-        srv.stop()
+def test_index_lag_is_shown(server_factory, browser):
+    # Events go to a Kafka broker that does not exist: writes succeed, the index lags.
+    srv = server_factory(env={"DEPOT_KAFKA_BROKERS": "127.0.0.1:9", "DEPOT_INDEXER_MAX_LAG_SECONDS": "3600"}, name="lagging")
+    user = srv.new_user("lag")
+    s3 = user.s3()
+    s3.create_bucket(Bucket="lagging-bucket")
+    s3.put_object(Bucket="lagging-bucket", Key="not-yet-indexed.txt", Body=b"x")
+    sign_in_with_password(browser, srv, user.username, user.password)
+    go(browser, "#/search", "Search")
+    notice = wait_for_text(browser, "events behind", timeout=15)
+    assert "results may miss the newest changes" in notice.text, notice.text
