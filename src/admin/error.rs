@@ -28,7 +28,7 @@ pub enum ApiError {
     UsernameTaken,
     #[error("invalid username or password")]
     InvalidCredentials,
-    #[error("this endpoint needs 'Authorization: Bearer <token>' (a token from POST /_depot/auth/login)")]
+    #[error("this endpoint needs 'Authorization: Bearer <token>' (a token from POST /_depot/auth/login) or a request signed by an access key")]
     MissingToken,
     #[error("the token is not valid")]
     InvalidToken,

@@ -75,7 +75,8 @@ async fn read_limited(state: &AppState, incoming: Incoming) -> Result<Bytes, Api
 }
 
 /// The user a keys, `me` or admin request acts as: a login token's user, or the owner of the
-/// SigV4 key that signed it (its payload hash checked). `None` for an anonymous request.
+/// long-term key that signed its Authorization header (SigV4 or V2, the payload hash
+/// checked). `None` for an anonymous request.
 pub async fn signed_or_bearer(state: &AppState, req: Request<Incoming>, remote: SocketAddr) -> Result<(Option<User>, JsonRequest), ApiError> {
     let (parts, incoming) = req.into_parts();
     if bearer_token(&parts).is_some() {
@@ -83,7 +84,19 @@ pub async fn signed_or_bearer(state: &AppState, req: Request<Incoming>, remote: 
         let user = req.bearer_user(state).await?;
         return Ok((Some(user), req));
     }
-    let authenticated = auth::authenticate(&state.catalog, &parts, auth::Claim::of(&parts)?, None, &state.config.region, chrono::Utc::now()).await?;
+    let claim = auth::Claim::of(&parts)?;
+    if let auth::Claim::Signed(signed) = &claim {
+        // Keys, `me` and the admin endpoints change or reveal credentials: a presigned URL
+        // (which anyone holding it could open) or temporary credentials (which could
+        // otherwise mint a permanent key) are not enough.
+        if parts.headers.get(http::header::AUTHORIZATION).is_none() {
+            return Err(ApiError::AccessDenied("presigned URLs are not accepted here: sign the Authorization header".into()));
+        }
+        if signed.session_token().is_some() {
+            return Err(ApiError::AccessDenied("temporary credentials are not accepted here: use a login token or a long-term access key".into()));
+        }
+    }
+    let authenticated = auth::authenticate(&state.catalog, &parts, claim, None, &state.config.region, chrono::Utc::now()).await?;
     let mut body =
         RequestBody::new(incoming, &parts.headers, &authenticated.payload, authenticated.chunk_signer, state.body_limits()).map_err(ApiError::Signature)?;
     let bytes = body.read_to_end(MAX_JSON_BODY).await.map_err(|e| match e.code {

@@ -147,6 +147,38 @@ async fn access_keys_are_created_listed_and_revoked_at_once() {
 }
 
 #[tokio::test]
+async fn keys_me_and_admin_take_a_signed_header_but_not_presigned_urls_or_temporary_credentials() {
+    let app = TestApp::start().await;
+    let alice = user(&app, "alice").await;
+    let keys_of = |body: &[u8]| serde_json::from_slice::<serde_json::Value>(body).unwrap()["keys"].as_array().unwrap().len();
+    // A long-term key signing the Authorization header (what the console does).
+    let me = Signed::new(&app, "GET", "/_depot/auth/me").sign(&alice.access_key, &alice.secret, None).send().await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    let listed = Signed::new(&app, "GET", "/_depot/auth/keys").sign(&alice.access_key, &alice.secret, None).send().await;
+    assert_eq!((listed.status, keys_of(&listed.body)), (200, 1));
+    // Temporary credentials could otherwise mint a permanent key.
+    let session = crate::identity::assume_role(&app, &alice.token).await;
+    let before = snapshot(&app).await;
+    let minted = Signed::new(&app, "POST", "/_depot/auth/keys").sign(&session.access_key, &session.secret, Some(&session.token)).send().await;
+    assert_eq!(minted.status, 403, "{}", minted.text());
+    assert!(minted.text().contains("temporary credentials"), "{}", minted.text());
+    // A presigned URL works for whoever holds it: not enough for keys, me or admin.
+    let expires = std::time::Duration::from_secs(300);
+    for (method, path) in [("POST", "/_depot/auth/keys"), ("GET", "/_depot/auth/keys"), ("GET", "/_depot/auth/me")] {
+        let presigned = Signed::new(&app, method, path).presign(&alice.access_key, &alice.secret, None, expires, std::time::SystemTime::now()).send().await;
+        assert_eq!(presigned.status, 403, "{method} {path}: {}", presigned.text());
+    }
+    let root = (&app.root.access_key_id, &app.root.secret_access_key);
+    let presigned_admin =
+        Signed::new(&app, "POST", "/_depot/admin/users/alice/disable").presign(root.0, root.1, None, expires, std::time::SystemTime::now()).send().await;
+    assert_eq!(presigned_admin.status, 403);
+    alice.client.list_buckets().send().await.expect("alice was not disabled");
+    // Nothing was created or changed by the refused requests.
+    assert_eq!(snapshot(&app).await, before);
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn root_administers_users_and_sees_all_buckets() {
     let app = TestApp::start().await;
     let alice = user(&app, "alice").await;
