@@ -4,7 +4,7 @@
 //! nothing of HTTP.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
@@ -30,6 +30,8 @@ impl Source {
         }
         match self {
             Source::Embedded => Ok(EMBEDDED.iter().find(|(p, _)| *p == path).map(|(_, bytes)| Cow::Borrowed(*bytes))),
+            // Every component a plain name: no root, prefix (`C:`) or climbing.
+            Source::Dir(_) if !Path::new(path).components().all(|c| matches!(c, Component::Normal(_))) => Ok(None),
             Source::Dir(dir) => match std::fs::read(dir.join(Path::new(path))) {
                 Ok(bytes) => Ok(Some(Cow::Owned(bytes))),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),

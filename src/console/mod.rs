@@ -53,15 +53,12 @@ pub fn handle(state: &AppState, method: &Method, path: &str) -> Response<Body> {
         }
         "/" | "/index.html" => page(&source, &state.config.region),
         _ => match rest.strip_prefix("/assets/").and_then(|r| r.split_once('/')) {
-            Some((version, file)) => asset(&source, version, file),
-            None => text(StatusCode::NOT_FOUND, "Not found\n"),
+            Some((version, file)) if version == source.version() && file != "index.html" => asset(&source, file),
+            _ => text(StatusCode::NOT_FOUND, "Not found\n"),
         },
     };
-    let mut resp = secure(resp);
-    if method == Method::HEAD {
-        *resp.body_mut() = crate::http::response::empty_body();
-    }
-    resp
+    // For HEAD, hyper sends the headers (Content-Length included) and drops the body.
+    secure(resp)
 }
 
 /// `index.html` with its asset URLs and the region (which signatures name) filled in;
@@ -80,13 +77,14 @@ fn page(source: &Source, region: &str) -> Response<Body> {
     }
 }
 
-/// One asset: cached for good under the current version; under an older version (a
-/// page loaded before an upgrade) the current file, uncached.
-fn asset(source: &Source, version: &str, path: &str) -> Response<Body> {
+/// One asset of the current version, cached for good (uncached from a directory). Other
+/// versions are 404: a page loaded before an upgrade must not mix old and new modules
+/// (it reloads itself when one fails to load).
+fn asset(source: &Source, path: &str) -> Response<Body> {
     match source.file(path) {
         Ok(Some(bytes)) => {
             let mut resp = file_response(Bytes::from(bytes.into_owned()), path);
-            let cache = if version == source.version() && version != "dev" { "public, max-age=31536000, immutable" } else { "no-cache" };
+            let cache = if matches!(source, Source::Embedded) { "public, max-age=31536000, immutable" } else { "no-cache" };
             resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
             resp
         }
@@ -121,5 +119,7 @@ fn secure(mut resp: Response<Body>) -> Response<Body> {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A window that opens the console (an object page, say) gets no handle on it.
+    headers.insert(http::HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
     resp
 }

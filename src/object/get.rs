@@ -81,6 +81,13 @@ pub async fn get_object(
             set_header(&mut resp, header, value);
         }
     }
+    if state.config.console {
+        // The console shares this origin and keeps its credentials there: an HTML or SVG
+        // object opened in a browser must not run as that origin (no scripts, an opaque
+        // origin), nor be sniffed into something that runs.
+        set_header(&mut resp, "content-security-policy", "sandbox");
+        set_header(&mut resp, "x-content-type-options", "nosniff");
+    }
     set_header(&mut resp, "content-length", &len.to_string());
     if !head && len > 0 {
         // The reader logs damage it meets with the request's bucket and key and this version.

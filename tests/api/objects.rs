@@ -328,3 +328,21 @@ async fn reading_what_is_not_there() {
     assert!(get.text().contains("<Resource>/bkt/nope</Resource>"), "{}", get.text());
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn objects_opened_in_a_browser_cannot_run_as_the_console_origin() {
+    // The console (on by default) shares this origin: an HTML object must not run there.
+    let app = TestApp::start().await;
+    app.bucket("pages").await;
+    let page = b"<html><script>sessionStorage.getItem('depot.session')</script></html>".to_vec();
+    app.client.put_object().bucket("pages").key("evil.html").content_type("text/html").body(page.clone().into()).send().await.unwrap();
+    for method in ["GET", "HEAD"] {
+        let resp = app.send_signed(app.raw(method, "/pages/evil.html")).await;
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.header("content-security-policy"), Some("sandbox"), "{method}");
+        assert_eq!(resp.header("x-content-type-options"), Some("nosniff"), "{method}");
+        assert_eq!(resp.header("content-type"), Some("text/html"), "{method}: the stored type is kept");
+    }
+    assert_eq!(app.get("pages", "evil.html").await, page);
+    app.shutdown().await;
+}
