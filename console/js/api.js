@@ -3,7 +3,7 @@
 // Errors are thrown as ApiError with the document's code and message; a 401 ends the
 // session (back to the sign-in page with a message).
 
-import { signRequest, sha256Hex, canonicalQuery, EMPTY_SHA256 } from './sigv4.js';
+import { signRequest, sha256Hex, canonicalQuery, setServerDate, EMPTY_SHA256 } from './sigv4.js';
 import { session } from './session.js';
 
 export class ApiError extends Error {
@@ -19,7 +19,7 @@ export class ApiError extends Error {
  * `api('GET', '/_depot/search', {query: [['name', 'x']]})`. Returns the parsed JSON
  * (null for 204). `{anonymous: true}` sends no credentials (health).
  */
-export async function api(method, path, { query = [], body, anonymous = false } = {}) {
+export async function api(method, path, { query = [], body, anonymous = false } = {}, retried = false) {
   const pairs = Array.isArray(query) ? query : Object.entries(query);
   const text = body === undefined ? null : JSON.stringify(body);
   let headers = text === null ? {} : { 'content-type': 'application/json' };
@@ -49,6 +49,11 @@ export async function api(method, path, { query = [], body, anonymous = false } 
   if (!resp.ok && !(anonymous && doc && doc.status)) {
     const e = (doc && doc.error) || {};
     const err = new ApiError(resp.status, e.code, e.message || `${resp.status} ${resp.statusText}`);
+    if (err.code === 'RequestTimeTooSkewed' && !retried) {
+      // This browser's clock is off: sign again by the server's.
+      setServerDate(resp.headers.get('date'));
+      return api(method, path, { query, body, anonymous }, true);
+    }
     if (resp.status === 401 && !anonymous) session.expire('Your session has expired. Sign in again.');
     throw err;
   }

@@ -122,9 +122,23 @@ async function render() {
       else cleanup();
     }
   } catch (err) {
+    if (staleBuild(err)) return;
     if (mine === generation) mount(box, h('h1', {}, 'Something went wrong'), errorBox(err));
     console.error('view failed', name, describeError(err));
   }
+}
+
+/**
+ * A screen's module that fails to load usually means Depot was upgraded since this page
+ * loaded (old asset URLs are gone): reload the page once to get the new ones.
+ */
+function staleBuild(err) {
+  if (!(err instanceof TypeError) || !/dynamically imported module|Importing a module script failed/i.test(err.message)) return false;
+  const last = Number(sessionStorage.getItem('depot.reloaded') || 0);
+  if (Date.now() - last < 30000) return false;
+  sessionStorage.setItem('depot.reloaded', String(Date.now()));
+  location.reload();
+  return true;
 }
 
 session.onChange((state, message) => {

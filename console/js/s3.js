@@ -5,11 +5,13 @@
 // or failed. Every failure is thrown as an S3Error with S3's code and message.
 
 import { md5 } from '../vendor/js-md5-0.9.2.min.mjs';
-import { signRequest, presign, sha256Hex, uriEncode, canonicalQuery, UNSIGNED_PAYLOAD, EMPTY_SHA256 } from './sigv4.js';
+import { signRequest, presign, sha256Hex, uriEncode, canonicalQuery, setServerDate, UNSIGNED_PAYLOAD, EMPTY_SHA256 } from './sigv4.js';
 import { session } from './session.js';
 
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 export const PART_SIZE = 8 * 1024 * 1024;
+/** S3's most parts in one upload. */
+const MAX_PARTS = 10000;
 export const PARALLEL_PARTS = 4;
 
 /** An error answer (or a failed request) of the S3 API. */
@@ -25,8 +27,24 @@ export class S3Error extends Error {
 /** Codes that mean the signed-in credentials are no longer good. */
 const EXPIRED = new Set(['ExpiredToken', 'InvalidToken', 'TokenRefreshRequired']);
 
+/** The canonical path of a bucket or object: what SigV4 signs. */
 export function objectPath(bucket, key) {
   return '/' + uriEncode(bucket) + (key === undefined || key === null ? '' : '/' + uriEncode(key, true));
+}
+
+/**
+ * The path as sent. A browser resolves `.` and `..` segments (also as `%2E`) before a
+ * request leaves, so a key with such a segment (`a/../b`) goes with its slashes as %2F,
+ * one segment the server decodes to the same key; it is still signed over
+ * `objectPath`. A key that is only `.` or `..` cannot be addressed from a browser.
+ */
+export function wirePath(bucket, key) {
+  const path = objectPath(bucket, key);
+  if (key === undefined || key === null || !key.split('/').some((s) => s === '.' || s === '..')) return path;
+  if (key === '.' || key === '..') {
+    throw new S3Error(400, 'UnaddressableKey', `A key named "${key}" cannot be opened from a browser (it would resolve as a path); use another S3 client.`);
+  }
+  return '/' + uriEncode(bucket) + '/' + uriEncode(key);
 }
 
 function parseXml(text) {
@@ -40,6 +58,18 @@ function parseXml(text) {
 export function text(node, tag) {
   const el = node && node.getElementsByTagName(tag)[0];
   return el ? el.textContent : '';
+}
+
+/**
+ * A value of a listing asked for with `encoding-type=url` (keys may hold characters XML
+ * 1.0 cannot carry): percent-decoded, `+` as a space as AWS writes it.
+ */
+export function urlDecoded(value) {
+  try {
+    return decodeURIComponent(String(value).replace(/\+/g, '%20'));
+  } catch {
+    return String(value);
+  }
 }
 
 /** The direct children of `node` named `tag`. */
@@ -67,10 +97,11 @@ function checkExpired(err) {
  * with its SHA-256), a Blob (UNSIGNED-PAYLOAD) or null. `as`: 'xml' (default: a Document
  * or null), 'text', 'blob', 'response' (the Response, body unread).
  */
-export async function request({ method = 'GET', bucket, key, query = [], headers = {}, body = null, as = 'xml', contentMd5 = false, signal }) {
+export async function request({ method = 'GET', bucket, key, query = [], headers = {}, body = null, as = 'xml', contentMd5 = false, signal } = {}, retried = false) {
   await session.ready();
   const pairs = Array.isArray(query) ? query : Object.entries(query);
   const path = bucket === undefined ? '/' : objectPath(bucket, key);
+  const sent = bucket === undefined ? '/' : wirePath(bucket, key);
   const hdrs = { ...headers };
   let payloadHash = EMPTY_SHA256;
   if (typeof body === 'string') {
@@ -83,18 +114,27 @@ export async function request({ method = 'GET', bucket, key, query = [], headers
   const qs = canonicalQuery(pairs);
   let resp;
   try {
-    resp = await fetch(path + (qs ? '?' + qs : ''), { method, headers: signed, body, signal, cache: 'no-store', credentials: 'omit' });
+    resp = await fetch(sent + (qs ? '?' + qs : ''), { method, headers: signed, body, signal, cache: 'no-store', credentials: 'omit' });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new S3Error(0, 'NetworkError', 'Depot did not answer (network error)');
   }
   if (!resp.ok && resp.status !== 304) {
-    throw checkExpired(await errorOf(resp.status, method === 'HEAD' ? '' : await resp.text(), resp.statusText));
+    const err = await errorOf(resp.status, method === 'HEAD' ? '' : await resp.text(), resp.statusText);
+    if (err.code === 'RequestTimeTooSkewed' && !retried) {
+      // This browser's clock is off: sign again by the server's.
+      setServerDate(resp.headers.get('date'));
+      return request({ method, bucket, key, query, headers, body, as, contentMd5, signal }, true);
+    }
+    throw checkExpired(err);
   }
   if (as === 'response') return resp;
   if (as === 'blob') return resp.blob();
   const t = await resp.text();
-  return as === 'text' ? t : parseXml(t);
+  if (as === 'text') return t;
+  const doc = parseXml(t);
+  if (t && !doc) throw new S3Error(resp.status, 'MalformedResponse', "Depot's answer could not be read as XML");
+  return doc;
 }
 
 /** A presigned GET URL for an object (optionally a version), valid `expires` seconds. */
@@ -106,7 +146,7 @@ export async function presignGet(bucket, key, expires, { versionId, download } =
     const name = key.split('/').pop() || 'download';
     query.push(['response-content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(name)}`]);
   }
-  return presign({ path: objectPath(bucket, key), query, creds: session.creds(), region: session.region(), expires });
+  return presign({ path: objectPath(bucket, key), urlPath: wirePath(bucket, key), query, creds: session.creds(), region: session.region(), expires });
 }
 
 function xhrSend({ method, url, headers, body, onProgress }) {
@@ -147,7 +187,7 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
     const signed = await signRequest({ method, path, query, headers: extra, payloadHash: UNSIGNED_PAYLOAD, creds: session.creds(), region: session.region() });
     if (cancelled) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
     const qs = canonicalQuery(query);
-    const { xhr, promise } = xhrSend({ method, url: path + (qs ? '?' + qs : ''), headers: signed, body, onProgress: progress });
+    const { xhr, promise } = xhrSend({ method, url: wirePath(bucket, key) + (qs ? '?' + qs : ''), headers: signed, body, onProgress: progress });
     live.add(xhr);
     try {
       return await promise;
@@ -162,14 +202,16 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
   const multi = async () => {
     const created = await request({ method: 'POST', bucket, key, query: [['uploads', '']], headers: { ...headers, 'content-type': contentType } });
     const uploadId = text(created, 'UploadId');
-    const count = Math.ceil(file.size / PART_SIZE);
+    // 8 MiB parts, larger for files past 78 GiB so that 10,000 parts hold them.
+    const partSize = Math.max(PART_SIZE, Math.ceil(file.size / MAX_PARTS / (1024 * 1024)) * 1024 * 1024);
+    const count = Math.ceil(file.size / partSize);
     const sent = new Array(count).fill(0);
     const etags = new Array(count);
     let next = 0;
     const worker = async () => {
       while (!cancelled && next < count) {
         const i = next++;
-        const part = file.slice(i * PART_SIZE, Math.min(file.size, (i + 1) * PART_SIZE));
+        const part = file.slice(i * partSize, Math.min(file.size, (i + 1) * partSize));
         const xhr = await send('PUT', [['partNumber', String(i + 1)], ['uploadId', uploadId]], part, {}, (n) => {
           sent[i] = n;
           if (onProgress) onProgress(sent.reduce((a, b) => a + b, 0));
@@ -195,7 +237,16 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
 
 /** The XML escape of a value placed in a request document. */
 export function xmlEscape(value) {
-  return String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  // Also CR, LF and TAB as references: a parser would turn a literal CR into LF.
+  return String(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\t/g, '&#9;');
 }
 
 /** `<Tagging>` for `[[k, v], …]`. */

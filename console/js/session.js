@@ -4,7 +4,7 @@
 // through STS AssumeRoleWithWebIdentity and refreshes them before they expire; the
 // session ends when the login token does. An access-key sign-in keeps the keys.
 
-import { signRequest, EMPTY_SHA256 } from './sigv4.js';
+import { signRequest, setServerDate, serverNow, EMPTY_SHA256 } from './sigv4.js';
 
 const STORE = 'depot.session';
 /** Refresh temporary credentials this long before they expire. */
@@ -32,20 +32,35 @@ function notify(message) {
   for (const f of listeners) f(state, message);
 }
 
+/** Seconds to wait before the next try after a refresh failed for a passing reason. */
+let retryDelayMs = 0;
+
 function schedule() {
   clearTimeout(timer);
   if (!state || state.kind !== 'password') return;
-  const now = Date.now();
+  // Expirations are the server's times: compare them with the server's clock.
+  const now = serverNow().getTime();
   const tokenLeft = state.tokenExpires - now;
-  const credsLeft = state.creds.expiration - now - REFRESH_MARGIN_MS;
+  const credsLeft = retryDelayMs || state.creds.expiration - now - REFRESH_MARGIN_MS;
   if (tokenLeft <= 0) {
     session.expire('Your session has expired. Sign in again.');
     return;
   }
   // Whichever comes first: the credentials need refreshing, or the login token ends.
+  const mine = state;
   timer = setTimeout(() => {
-    if (Date.now() >= state.tokenExpires) session.expire('Your session has expired. Sign in again.');
-    else refresh().catch(() => {}).finally(schedule);
+    if (state !== mine) return;
+    if (serverNow().getTime() >= state.tokenExpires) session.expire('Your session has expired. Sign in again.');
+    else
+      refresh()
+        .then(() => {
+          retryDelayMs = 0;
+        })
+        .catch(() => {
+          // Depot busy or unreachable: try again later, backing off to a minute.
+          retryDelayMs = Math.min(60000, Math.max(2000, retryDelayMs * 2));
+        })
+        .finally(schedule);
   }, Math.max(1000, Math.min(tokenLeft, credsLeft)));
 }
 
@@ -84,6 +99,7 @@ async function assumeRole(token) {
     WebIdentityToken: token,
   });
   const resp = await fetch('/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), credentials: 'omit', cache: 'no-store' });
+  setServerDate(resp.headers.get('date'));
   const doc = new DOMParser().parseFromString(await resp.text(), 'application/xml');
   const pick = (tag) => (doc.getElementsByTagName(tag)[0] || {}).textContent || '';
   if (!resp.ok) {
@@ -97,25 +113,38 @@ async function assumeRole(token) {
   };
 }
 
+/** STS answers that mean the login token is no longer good (others may pass). */
+const TOKEN_REFUSED = new Set(['ExpiredTokenException', 'InvalidIdentityToken', 'AccessDenied']);
+
 async function refresh() {
   if (!refreshing) {
-    refreshing = (async () => {
+    // The session this refresh is for: a sign-out (or another sign-in) while it is in
+    // flight must not receive its credentials.
+    const mine = state;
+    const attempt = (async () => {
       try {
-        state.creds = await assumeRole(state.token);
-        save();
+        const creds = await assumeRole(mine.token);
+        if (state === mine) {
+          state.creds = creds;
+          save();
+        }
       } catch (e) {
-        if (e.status >= 400 && e.status < 500) session.expire('Your session has expired. Sign in again.');
+        if (state === mine && TOKEN_REFUSED.has(e.code)) session.expire('Your session has expired. Sign in again.');
         throw e;
       } finally {
-        refreshing = null;
+        if (refreshing === attempt) refreshing = null;
       }
     })();
+    refreshing = attempt;
   }
   return refreshing;
 }
 
-/** `GET /_depot/auth/me`, signed with the given credentials (or the token). */
-async function whoAmI(creds, token) {
+/**
+ * `GET /_depot/auth/me`, signed with the given credentials (or the token). A signature
+ * refused for a skewed clock is made again by the server's clock (from its answer).
+ */
+async function whoAmI(creds, token, retried = false) {
   let headers;
   if (token) headers = { authorization: `Bearer ${token}` };
   else headers = await signRequest({ method: 'GET', path: '/_depot/auth/me', creds, region: region(), payloadHash: EMPTY_SHA256 });
@@ -125,7 +154,13 @@ async function whoAmI(creds, token) {
   } catch {
     throw Object.assign(new Error('Depot did not answer (network error)'), { status: 0, code: 'NetworkError' });
   }
-  return jsonOf(resp);
+  setServerDate(resp.headers.get('date'));
+  try {
+    return await jsonOf(resp);
+  } catch (e) {
+    if (e.code === 'RequestTimeTooSkewed' && !token && !retried) return whoAmI(creds, token, true);
+    throw e;
+  }
 }
 
 export const session = {
@@ -146,12 +181,12 @@ export const session = {
   async ready() {
     if (!state) throw Object.assign(new Error('Not signed in'), { status: 401, code: 'NotSignedIn' });
     if (state.kind === 'password') {
-      if (Date.now() >= state.tokenExpires) {
+      if (serverNow().getTime() >= state.tokenExpires) {
         session.expire('Your session has expired. Sign in again.');
         throw Object.assign(new Error('Your session has expired'), { status: 401, code: 'ExpiredToken' });
       }
       if (refreshing) await refreshing;
-      else if (state.creds.expiration - Date.now() < REFRESH_MARGIN_MS) await refresh();
+      else if (state.creds.expiration - serverNow().getTime() < REFRESH_MARGIN_MS) await refresh();
     }
   },
   /** Restores a session of this tab after a reload. */
@@ -195,6 +230,8 @@ export const session = {
     clearTimeout(timer);
     const was = state;
     state = null;
+    refreshing = null;
+    retryDelayMs = 0;
     save();
     if (was || message) notify(message);
   },

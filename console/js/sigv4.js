@@ -19,6 +19,34 @@ function bytesOf(data) {
   return typeof data === 'string' ? encoder.encode(data) : data;
 }
 
+/**
+ * The canonical request as the bytes the server hashes. Everything in it is ASCII but
+ * header values, which travel as byte strings (one byte per character, as fetch and
+ * XMLHttpRequest send them and as HEAD answers hand them back): so one byte each, not
+ * UTF-8.
+ */
+function canonicalBytes(text) {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) out[i] = text.charCodeAt(i) & 0xff;
+  return out;
+}
+
+let clockOffsetMs = 0;
+
+/**
+ * The server's clock minus ours, from a `Date` header Depot sent: signatures carry the
+ * server's time, so a browser whose clock is off by more than 15 minutes still signs.
+ */
+export function setServerDate(dateHeader) {
+  const server = Date.parse(dateHeader || '');
+  if (!Number.isNaN(server)) clockOffsetMs = server - Date.now();
+}
+
+/** Now, by the server's clock (to the second). */
+export function serverNow() {
+  return new Date(Date.now() + clockOffsetMs);
+}
+
 async function hmac(key, message) {
   if (subtle) {
     const k = await subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
@@ -76,7 +104,7 @@ async function signingKey(secret, day, region, service) {
 async function signature(creds, region, time, canonicalRequest) {
   const day = time.slice(0, 8);
   const scope = `${day}/${region}/s3/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', time, scope, await sha256Hex(canonicalRequest)].join('\n');
+  const toSign = ['AWS4-HMAC-SHA256', time, scope, await sha256Hex(canonicalBytes(canonicalRequest))].join('\n');
   const key = await signingKey(creds.secretAccessKey, day, region, 's3');
   return { scope, signature: hex(await hmac(key, toSign)) };
 }
@@ -86,12 +114,13 @@ async function signature(creds, region, time, canonicalRequest) {
  * `headers` holds the headers to sign (lower-case names), `host` is added. Returns the
  * headers to send (without `host`, which the browser sets).
  */
-export async function signRequest({ method, path, query = [], headers = {}, payloadHash = EMPTY_SHA256, creds, region, now = new Date() }) {
+export async function signRequest({ method, path, query = [], headers = {}, payloadHash = EMPTY_SHA256, creds, region, now = serverNow() }) {
   const time = amzDate(now);
   const all = { ...headers, host: location.host, 'x-amz-date': time, 'x-amz-content-sha256': payloadHash };
   if (creds.sessionToken) all['x-amz-security-token'] = creds.sessionToken;
   const names = Object.keys(all).map((n) => n.toLowerCase()).sort();
-  const lower = Object.fromEntries(Object.entries(all).map(([k, v]) => [k.toLowerCase(), String(v).trim().replace(/\s+/g, ' ')]));
+  // Trimmed, runs of spaces as one (only spaces, as the server does).
+  const lower = Object.fromEntries(Object.entries(all).map(([k, v]) => [k.toLowerCase(), String(v).replace(/^ +| +$/g, '').replace(/ +/g, ' ')]));
   const canonicalHeaders = names.map((n) => `${n}:${lower[n]}\n`).join('');
   const signedHeaders = names.join(';');
   const canonicalRequest = [method, path, canonicalQuery(query), canonicalHeaders, signedHeaders, payloadHash].join('\n');
@@ -102,8 +131,11 @@ export async function signRequest({ method, path, query = [], headers = {}, payl
   return out;
 }
 
-/** A presigned URL (query-string auth) valid for `expires` seconds. */
-export async function presign({ method = 'GET', path, query = [], creds, region, expires, now = new Date() }) {
+/**
+ * A presigned URL (query-string auth) valid for `expires` seconds. `urlPath` is the path
+ * as sent when it differs from the canonical `path` (see s3.js `wirePath`).
+ */
+export async function presign({ method = 'GET', path, urlPath = path, query = [], creds, region, expires, now = serverNow() }) {
   const time = amzDate(now);
   const day = time.slice(0, 8);
   const params = [
@@ -117,5 +149,5 @@ export async function presign({ method = 'GET', path, query = [], creds, region,
   if (creds.sessionToken) params.push(['X-Amz-Security-Token', creds.sessionToken]);
   const canonicalRequest = [method, path, canonicalQuery(params), `host:${location.host}\n`, 'host', UNSIGNED_PAYLOAD].join('\n');
   const { signature: sig } = await signature(creds, region, time, canonicalRequest);
-  return `${location.origin}${path}?${canonicalQuery(params)}&X-Amz-Signature=${sig}`;
+  return `${location.origin}${urlPath}?${canonicalQuery(params)}&X-Amz-Signature=${sig}`;
 }

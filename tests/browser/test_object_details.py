@@ -96,6 +96,48 @@ def signed_in(server, browser):
     return browser
 
 
+def test_keys_browsers_would_mangle_list_open_download_and_delete(server, signed_in):
+    """Keys a browser cannot send as they are: a `..` segment (URLs resolve it), a control
+    character (XML 1.0 cannot carry it: the listing asks for url encoding) and a carriage
+    return (an XML parser would read it as a line feed in DeleteObjects)."""
+    b = signed_in
+    s3 = server.s3()
+    bucket = f"mangle-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket)
+    dotted, control, cr = "dots/../up.txt", "ctl\x01char.txt", "cr\rkey.txt"
+    for key in (dotted, control, cr, "plain.txt"):
+        s3.put_object(Bucket=bucket, Key=key, Body=content(key))
+
+    # The listing is not lost to the control character: every row is there.
+    go(b, "b", bucket)
+    wait_for_text(b, "plain.txt")
+    until(b, lambda: len(b.find_elements(By.CSS_SELECTOR, "main tbody tr")) == 4, message="4 rows (3 objects and a folder)")
+
+    # The dot-segment key opens, downloads its own bytes and is deleted, nothing else.
+    go(b, "o", bucket, dotted)
+    wait_for_text(b, dotted)
+    before = set(os.listdir(b.download_dir))
+    click(b, "Download")
+    with open(new_download(b, before), "rb") as f:
+        assert f.read() == content(dotted)
+    click(b, "Delete object")
+    confirm(b, "Delete")
+    until(b, lambda: dotted not in [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])], message="dot key deleted")
+
+    # The control-character and CR keys go by multi-select delete; plain.txt stays.
+    go(b, "b", bucket)
+    wait_for_text(b, "plain.txt")
+    for key in (control, cr):
+        box = b.execute_script(
+            "return [...document.querySelectorAll('main input[type=checkbox]')].find(e => e.getAttribute('aria-label') === arguments[0])",
+            f"Select {key}")
+        assert box is not None, f"no checkbox for {key!r}"
+        box.click()
+    click(b, "Delete selected (2)")
+    confirm(b, "Delete")
+    until(b, lambda: [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])] == ["plain.txt"], message="only plain.txt left")
+
+
 def test_odd_keys_show_as_text_open_download_and_delete(server, signed_in):
     b = signed_in
     s3 = server.s3()

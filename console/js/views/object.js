@@ -4,7 +4,7 @@
 // ETag), delete, and in a versioned bucket its versions.
 
 import { h, mount, field, button, formatBytes, timeEl, describeError, toast, errorBox, confirmDialog, busy, copyText, link, route } from '../ui.js';
-import { request, presignGet, text, taggingXml, parseTags } from '../s3.js';
+import { request, presignGet, text, taggingXml, parseTags, urlDecoded } from '../s3.js';
 import { uriEncode } from '../sigv4.js';
 import { parseTagText, tagText, encodeHeaderValue, decodeHeaderValue, ACCESS_LEVELS, accessSelect } from '../upload.js';
 import { breadcrumbs, folderOf } from './objects.js';
@@ -93,8 +93,11 @@ export async function render(main, params, ctx) {
   const versionsArea = h('div', {}, h('p', { class: 'loading', role: 'status' }, 'Loading versions…'));
   const versionsSection = versioning ? h('section', { class: 'card', 'aria-labelledby': 'versions-title' }, h('h2', { id: 'versions-title' }, 'Versions'), versionsArea) : null;
 
+  // Aborts a "Download and verify" in flight when the user leaves.
+  const downloads = new AbortController();
   const leave = () => {
     alive = false;
+    downloads.abort();
     timers.forEach(clearTimeout);
     for (const u of urls) URL.revokeObjectURL(u);
   };
@@ -181,6 +184,10 @@ export async function render(main, params, ctx) {
         'x-amz-metadata-directive': 'REPLACE',
       };
       for (const name of KEPT_HEADERS) if (hd[name]) headers[name] = hd[name];
+      // A REPLACE copy takes everything from the request: keep the storage class, and
+      // only replace the version this page shows (not one written since).
+      if (hd['x-amz-storage-class']) headers['x-amz-storage-class'] = hd['x-amz-storage-class'];
+      if (hd.etag) headers['x-amz-copy-source-if-match'] = hd.etag;
       for (const [k, v] of meta) if (k !== 'description') headers[`x-amz-meta-${k}`] = v;
       const value = descInput.value.trim();
       if (value) headers['x-amz-meta-description'] = encodeHeaderValue(value);
@@ -261,14 +268,18 @@ export async function render(main, params, ctx) {
     const verifyBtn = button('Download and verify', async () => {
       mount(result, h('p', { role: 'status' }, 'Downloading…'));
       const r = await busy(verifyBtn, async () => {
-        const blob = await request({ bucket, key, as: 'blob' });
+        const blob = await request({ bucket, key, as: 'blob', signal: downloads.signal });
         if (!alive) return null;
         mount(result, h('p', { role: 'status' }, 'Computing the MD5…'));
         progress.hidden = false;
         progress.max = Math.max(1, blob.size);
-        const sum = await integrity.md5OfBlob(blob, (done) => {
-          progress.value = done;
-        });
+        const sum = await integrity.md5OfBlob(
+          blob,
+          (done) => {
+            progress.value = done;
+          },
+          { signal: downloads.signal },
+        );
         progress.hidden = true;
         return { blob, sum: String(sum).toLowerCase() };
       }, result);
@@ -333,6 +344,8 @@ export async function render(main, params, ctx) {
   // Current tags and access level (the fields stay disabled until known).
   tagsInput.disabled = true;
   aclSelect.disabled = true;
+  // Saving the description re-applies the access level: not before it is known.
+  descBtn.disabled = true;
   request({ bucket, key, query: [['tagging', '']] })
     .then((doc) => {
       if (alive) tagsInput.value = tagText(parseTags(doc));
@@ -353,6 +366,7 @@ export async function render(main, params, ctx) {
     })
     .finally(() => {
       aclSelect.disabled = false;
+      descBtn.disabled = false;
     });
   makeLink();
   setupVerify();
@@ -367,7 +381,7 @@ export async function render(main, params, ctx) {
     let versionMarker = '';
     try {
       for (let pageNo = 0; pageNo < 50; pageNo += 1) {
-        const query = [['versions', ''], ['prefix', key], ['max-keys', '1000']];
+        const query = [['versions', ''], ['prefix', key], ['max-keys', '1000'], ['encoding-type', 'url']];
         if (keyMarker) query.push(['key-marker', keyMarker]);
         if (versionMarker) query.push(['version-id-marker', versionMarker]);
         const doc = await request({ bucket, query });
@@ -375,7 +389,7 @@ export async function render(main, params, ctx) {
         let other = false;
         for (const el of root ? Array.from(root.children) : []) {
           if (el.localName !== 'Version' && el.localName !== 'DeleteMarker') continue;
-          if (text(el, 'Key') !== key) {
+          if (urlDecoded(text(el, 'Key')) !== key) {
             other = true;
             continue;
           }
@@ -389,7 +403,7 @@ export async function render(main, params, ctx) {
           });
         }
         if (other || text(root, 'IsTruncated') !== 'true') break;
-        keyMarker = text(root, 'NextKeyMarker');
+        keyMarker = urlDecoded(text(root, 'NextKeyMarker'));
         versionMarker = text(root, 'NextVersionIdMarker');
         if (!keyMarker) break;
       }

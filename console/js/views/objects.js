@@ -5,7 +5,7 @@
 // upload panel.
 
 import { h, mount, field, button, formatBytes, timeEl, describeError, toast, errorBox, confirmDialog, busy, link, route } from '../ui.js';
-import { request, text, children, xmlEscape } from '../s3.js';
+import { request, text, children, xmlEscape, urlDecoded } from '../s3.js';
 import { uploadPanel } from '../upload.js';
 
 const MAX_KEYS = 1000;
@@ -66,7 +66,7 @@ export function render(main, params, ctx) {
     mount(listArea, h('p', { class: 'loading', role: 'status' }, 'Loading objects…'));
     prevBtn.disabled = true;
     nextBtn.disabled = true;
-    const query = [['list-type', '2'], ['delimiter', '/'], ['prefix', prefix + filter], ['max-keys', String(MAX_KEYS)]];
+    const query = [['list-type', '2'], ['delimiter', '/'], ['prefix', prefix + filter], ['max-keys', String(MAX_KEYS)], ['encoding-type', 'url']];
     if (tokens[page]) query.push(['continuation-token', tokens[page]]);
     let doc;
     try {
@@ -80,10 +80,10 @@ export function render(main, params, ctx) {
     }
     if (!alive || seq !== loadSeq) return;
     const root = doc && doc.documentElement;
-    const folders = children(root, 'CommonPrefixes').map((c) => text(c, 'Prefix'));
+    const folders = children(root, 'CommonPrefixes').map((c) => urlDecoded(text(c, 'Prefix')));
     // The folder's own marker (an empty object named like the folder) is not listed.
-    const objects = children(root, 'Contents').filter((c) => !prefix || text(c, 'Key') !== prefix).map((c) => ({
-      key: text(c, 'Key'),
+    const objects = children(root, 'Contents').filter((c) => !prefix || urlDecoded(text(c, 'Key')) !== prefix).map((c) => ({
+      key: urlDecoded(text(c, 'Key')),
       size: Number(text(c, 'Size')),
       modified: text(c, 'LastModified'),
       etag: text(c, 'ETag'),
@@ -220,12 +220,14 @@ export function render(main, params, ctx) {
     if (!ok) return;
     mount(status);
     const r = await busy(deleteBtn, async () => {
-      const body = '<Delete>' + keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join('') + '<Quiet>false</Quiet></Delete>';
+      // Quiet: the answer lists only failures (a key XML 1.0 cannot carry, such as one
+      // with a control character, then never has to come back in it).
+      const body = '<Delete>' + keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join('') + '<Quiet>true</Quiet></Delete>';
       const doc = await request({ method: 'POST', bucket, query: [['delete', '']], body, contentMd5: true });
       const root = doc && doc.documentElement;
-      const deleted = children(root, 'Deleted').map((d) => text(d, 'Key'));
       const errors = children(root, 'Error').map((e) => ({ key: text(e, 'Key'), code: text(e, 'Code'), message: text(e, 'Message') }));
-      return { deleted, errors };
+      const failed = new Set(errors.map((e) => e.key));
+      return { deleted: keys.filter((k) => !failed.has(k)), errors };
     }, status);
     if (r.error) return;
     if (r.deleted.length) toast(`Deleted ${r.deleted.length} object${r.deleted.length === 1 ? '' : 's'}`, 'ok');
