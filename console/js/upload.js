@@ -1,7 +1,10 @@
-// The upload panel of the object browser: a file picker and a drop zone, options applied
-// to every file of a batch (description, tags, access level), and one row per file with
-// its progress, speed, state and a Cancel button. Uploads go through s3.upload (files
-// above 16 MiB as multipart uploads, aborted on the server when cancelled or failed).
+// The upload panel of the object browser: a file picker, a folder picker and a drop zone
+// (files and whole folders), options applied to every file of a batch (description, tags,
+// access level), and one row per file with its progress, speed, state and a Cancel button.
+// A file of a folder keeps its path under the folder it is uploaded to: `photos/a.jpg`
+// dropped (or picked) in `trips/` becomes `trips/photos/a.jpg`. Uploads go through
+// s3.upload (files above 16 MiB as multipart uploads, aborted on the server when
+// cancelled or failed).
 //
 // The rows live in this module, not in the view: moving to another folder re-renders the
 // object browser, and the uploads in flight (and their rows) carry on in the new panel.
@@ -153,7 +156,7 @@ function start(job) {
       if (job.state === 'cancelled' || (err && err.name === 'AbortError')) setState(job, 'cancelled');
       else {
         setState(job, 'failed', describeError(err));
-        toast(`Upload of ${job.file.name} failed: ${describeError(err)}`, 'error');
+        toast(`Upload of ${job.path} failed: ${describeError(err)}`, 'error');
       }
       pump();
     },
@@ -170,22 +173,81 @@ function cancel(job) {
   }
 }
 
-function addJob(bucket, key, file, headers) {
-  const job = { bucket, key, file, headers, state: 'waiting', sent: 0 };
-  job.progress = h('progress', { max: String(Math.max(1, file.size)), value: '0', 'aria-label': `Progress of ${file.name}` });
+/**
+ * One upload: `path` is the file's path under the folder it goes to (its name, or
+ * `photos/a.jpg` for a file of a folder); rows and their controls are named by it.
+ */
+function addJob(bucket, key, path, file, headers) {
+  const job = { bucket, key, path, file, headers, state: 'waiting', sent: 0 };
+  job.progress = h('progress', { max: String(Math.max(1, file.size)), value: '0', 'aria-label': `Progress of ${path}` });
   job.speedEl = h('span', { class: 'speed' });
   job.stateEl = h('span', { class: 'state' });
-  job.cancelBtn = button('Cancel', () => cancel(job), { 'aria-label': `Cancel ${file.name}`, class: 'small' });
+  job.cancelBtn = button('Cancel', () => cancel(job), { 'aria-label': `Cancel ${path}`, class: 'small' });
   job.row = h(
     'li',
     { class: 'upload-row waiting' },
-    h('div', { class: 'upload-name' }, h('span', { class: 'name' }, key), ' ', h('span', { class: 'hint' }, formatBytes(file.size))),
+    h('div', { class: 'upload-name' }, h('span', { class: 'name', title: key }, key), ' ', h('span', { class: 'hint' }, formatBytes(file.size))),
     job.progress,
     h('div', { class: 'upload-meta' }, job.stateEl, job.speedEl, job.cancelBtn),
   );
   setState(job, 'waiting');
   jobs.push(job);
   if (listArea) listArea.appendChild(job.row);
+}
+
+// ---------------------------------------------------------------- dropped folders
+
+/** Every entry of a directory: readEntries gives them in batches, until an empty one. */
+async function readAll(dir) {
+  const reader = dir.createReader();
+  const all = [];
+  for (;;) {
+    const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+    if (!batch.length) return all;
+    all.push(...batch);
+  }
+}
+
+/** `[{ file, path }]` of every file under `entry` (a FileSystemEntry), depth first. */
+async function walkEntry(entry, out) {
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    out.push({ file, path: entry.fullPath.replace(/^\/+/, '') || file.name });
+  } else if (entry.isDirectory) {
+    for (const child of await readAll(entry)) await walkEntry(child, out);
+  }
+  return out;
+}
+
+/**
+ * What a drop carries, as `{ files: [{ file, path }], folders }` (a promise): dropped
+ * folders are walked; plain files keep their names. The entries are taken while the
+ * drop event runs (its DataTransfer is emptied afterwards).
+ */
+function droppedFiles(dataTransfer) {
+  if (!dataTransfer) return Promise.resolve({ files: [], folders: 0 });
+  const items = Array.from(dataTransfer.items || []).filter((i) => i.kind === 'file');
+  const taken = items.map((item) => {
+    const entry = typeof item.webkitGetAsEntry === 'function' ? item.webkitGetAsEntry() : null;
+    return { entry, file: item.getAsFile() };
+  });
+  if (!taken.some((t) => t.entry && t.entry.isDirectory)) {
+    // Plain files (also what a browser without entries offers).
+    const plain = Array.from(dataTransfer.files || []);
+    return Promise.resolve({ files: plain.map((file) => ({ file, path: file.name })), folders: 0 });
+  }
+  return (async () => {
+    const files = [];
+    let folders = 0;
+    for (const { entry, file } of taken) {
+      if (entry && entry.isDirectory) {
+        folders += 1;
+        await walkEntry(entry, files);
+      } else if (file) files.push({ file, path: file.name });
+      else if (entry) await walkEntry(entry, files);
+    }
+    return { files, folders };
+  })();
 }
 
 /**
@@ -195,14 +257,22 @@ function addJob(bucket, key, file, headers) {
 export function uploadPanel({ bucket, prefix, refresh }) {
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
   const picker = h('input', { type: 'file', multiple: true, class: 'file-input' });
+  // Chromium, Firefox and Safari all pick a whole folder with webkitdirectory; each
+  // file then has its path from the picked folder on (webkitRelativePath).
+  const folderPicker = h('input', { type: 'file', multiple: true, webkitdirectory: true, class: 'file-input' });
   const description = h('input', { name: 'description', autocomplete: 'off' });
   const tags = h('textarea', { name: 'tags', rows: '2', spellcheck: 'false' });
   const access = accessSelect();
-  const zone = h('div', { class: 'drop-zone', tabindex: '0', role: 'button' }, h('strong', {}, 'Drop files here'), h('span', { class: 'hint' }, ' or press Enter to choose files'));
+  const zone = h(
+    'div',
+    { class: 'drop-zone', tabindex: '0', role: 'button' },
+    h('strong', {}, 'Drop files here'),
+    h('span', { class: 'hint' }, ' (whole folders too), or press Enter to choose files'),
+  );
 
+  /** Uploads `[{ file, path }]` to the current folder + path. */
   const startFiles = (files) => {
     mount(status);
-    files = Array.from(files || []);
     if (!files.length) return;
     let tagList;
     try {
@@ -216,13 +286,22 @@ export function uploadPanel({ bucket, prefix, refresh }) {
     if (tagList.length) headers['x-amz-tagging'] = taggingHeader(tagList);
     if (access.value !== 'private') headers['x-amz-acl'] = access.value;
     const where = prefix();
-    for (const f of files) addJob(bucket, where + f.name, f, { ...headers });
+    for (const { file, path } of files) addJob(bucket, where + path, path, file, { ...headers });
     pump();
   };
 
   picker.addEventListener('change', () => {
-    startFiles(picker.files);
+    startFiles(Array.from(picker.files || [], (file) => ({ file, path: file.name })));
     picker.value = '';
+  });
+  folderPicker.addEventListener('change', () => {
+    const files = Array.from(folderPicker.files || [], (file) => ({ file, path: (file.webkitRelativePath || file.name).replace(/^\/+/, '') }));
+    folderPicker.value = '';
+    if (!files.length) {
+      mount(status, h('p', { class: 'hint', role: 'status' }, 'That folder has no files: nothing was uploaded.'));
+      return;
+    }
+    startFiles(files);
   });
   zone.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -243,7 +322,13 @@ export function uploadPanel({ bucket, prefix, refresh }) {
     e.preventDefault();
     e.stopPropagation();
     zone.classList.remove('dragging');
-    startFiles(e.dataTransfer ? e.dataTransfer.files : []);
+    droppedFiles(e.dataTransfer).then(
+      ({ files, folders }) => {
+        if (!files.length && folders) mount(status, h('p', { class: 'hint', role: 'status' }, 'The dropped folder has no files: nothing was uploaded.'));
+        else startFiles(files);
+      },
+      (err) => mount(status, h('div', { class: 'error-box', role: 'alert' }, `The dropped folder could not be read: ${describeError(err)} Nothing was uploaded.`)),
+    );
   });
   // A file dropped beside the zone must not replace the console with the file.
   const guard = (e) => {
@@ -273,6 +358,7 @@ export function uploadPanel({ bucket, prefix, refresh }) {
       { class: 'upload-inputs' },
       zone,
       field('Choose files', picker),
+      field('Choose a folder', folderPicker, 'Its files keep their paths: photos/a.jpg goes to this folder’s photos/a.jpg.'),
     ),
     h(
       'fieldset',
