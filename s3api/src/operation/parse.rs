@@ -1,6 +1,6 @@
 //! Parsing a request into its [`Operation`]: method, target (bucket, key) and query,
-//! with the subresources Depot does not implement recognised first and the query
-//! parameters that carry data validated.
+//! with the subresources Depot does not implement recognised first; query parameters
+//! S3 does not define are ignored.
 
 use http::Method;
 
@@ -38,59 +38,6 @@ const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
     ("session", "CreateSession"),
 ];
 
-/// Query parameters that carry data rather than name a subresource.
-const DATA_PARAMS: &[&str] = &[
-    "prefix",
-    "delimiter",
-    "marker",
-    "max-keys",
-    "encoding-type",
-    "list-type",
-    "continuation-token",
-    "start-after",
-    "fetch-owner",
-    "key-marker",
-    "version-id-marker",
-    "upload-id-marker",
-    "max-uploads",
-    "max-parts",
-    "part-number-marker",
-    "versionId",
-    "partNumber",
-    "uploadId",
-    "max-buckets",
-    "bucket-region",
-    "x-id",
-    "allow-unordered",
-    "optional-object-attributes",
-    "response-content-type",
-    "response-content-language",
-    "response-expires",
-    "response-cache-control",
-    "response-content-disposition",
-    "response-content-encoding",
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-    "X-Amz-Security-Token",
-    "X-Amz-Content-Sha256",
-    "X-Amz-User-Agent",
-    "AWSAccessKeyId",
-    "Expires",
-    "Signature",
-];
-
-/// Headers that presigners move into the query string: botocore's SigV2 presigner
-/// hoists `content-type`, `content-md5` and every `x-amz-*` header (sending the same
-/// headers with the request), SigV4 presigners hoist `x-amz-*` headers. They are
-/// parameters, not subresources.
-fn is_hoisted_header(name: &str) -> bool {
-    name == "content-type" || name == "content-md5" || name.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))
-}
-
 /// Subresources Depot implements.
 const KNOWN_SUBRESOURCES: &[&str] = &["location", "versioning", "versions", "uploads", "tagging", "acl", "delete", "attributes"];
 
@@ -98,6 +45,8 @@ impl Operation {
     /// Parses the operation a request names. `has_copy_source` tells whether the request
     /// carries `x-amz-copy-source`.
     pub fn parse(method: &Method, target: &Target, query: &Query, has_copy_source: bool) -> S3Result<Operation> {
+        // Only the subresources S3 defines select an operation: any other parameter
+        // (`?foo=1`, a header a presigner hoisted into the query) is ignored, as AWS does.
         for name in query.names() {
             if let Some((_, op)) = UNIMPLEMENTED_SUBRESOURCES.iter().find(|(sub, _)| *sub == name) {
                 if let Some(config) = unset_config(name).filter(|_| method == Method::GET && target.key.is_none()) {
@@ -105,9 +54,6 @@ impl Operation {
                     return Ok(Operation::GetBucketUnsetConfig { bucket, config });
                 }
                 return Ok(Operation::NotImplemented { name: op, bucket: target.bucket.clone() });
-            }
-            if !DATA_PARAMS.contains(&name) && !KNOWN_SUBRESOURCES.contains(&name) && !is_hoisted_header(name) {
-                return Err(S3Error::with_message(S3ErrorCode::NotImplemented, format!("The query parameter '{name}' is not supported.")));
             }
         }
 

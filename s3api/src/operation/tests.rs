@@ -29,8 +29,14 @@ fn unimplemented_subresources_never_fall_through() {
     assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Policy, .. }));
     let obj = op(Method::PUT, Some("b"), Some("k"), "retention").unwrap();
     assert!(matches!(obj, Operation::NotImplemented { .. }));
-    let unknown = op(Method::PUT, Some("b"), Some("k"), "frobnicate").unwrap_err();
-    assert_eq!(unknown.code, S3ErrorCode::NotImplemented);
+}
+
+#[test]
+fn parameters_s3_does_not_define_are_ignored() {
+    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "frobnicate").unwrap().name(), "PutObject");
+    assert_eq!(op(Method::GET, Some("b"), None, "foo=1").unwrap().name(), "ListObjects");
+    assert_eq!(op(Method::GET, Some("b"), None, "foo=1&list-type=2").unwrap().name(), "ListObjectsV2");
+    assert_eq!(op(Method::GET, Some("b"), Some("k"), "utm_source=mail").unwrap().name(), "GetObject");
 }
 
 #[test]
@@ -41,7 +47,7 @@ fn headers_hoisted_by_presigners_are_parameters() {
     let get = op(Method::GET, Some("b"), Some("k"), "AWSAccessKeyId=A&Signature=s&Expires=1&x-amz-security-token=t");
     assert_eq!(get.unwrap().name(), "GetObject");
     assert_eq!(op(Method::PUT, Some("b"), Some("k"), "content-md5=x&x-amz-meta-a=1&X-Amz-Acl=private").unwrap().name(), "PutObject");
-    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "x-am").unwrap_err().code, S3ErrorCode::NotImplemented);
+    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "x-am").unwrap().name(), "PutObject");
 }
 
 #[test]

@@ -131,9 +131,10 @@ pub fn parse_authorization(value: &str) -> S3Result<HeaderAuth> {
             "AWS Signature Version 4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with AWS4-HMAC-SHA256",
         )),
         "AWS" => parse_v2(rest.trim_start()),
+        // Only the scheme goes back: the rest may be a credential (a bearer token).
         _ => Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "Unsupported Authorization Type")
             .extra("ArgumentName", "Authorization")
-            .extra("ArgumentValue", value)),
+            .extra("ArgumentValue", scheme)),
     }
 }
 
@@ -229,6 +230,10 @@ mod tests {
     #[test]
     fn unsupported_schemes() {
         assert_eq!(code("Bearer abc"), S3ErrorCode::InvalidArgument);
+        // A bearer token is a credential: the error document names the scheme only.
+        let err = parse_authorization("Bearer eyJhbGciOi.secret.token").unwrap_err();
+        let xml = err.to_xml("req");
+        assert!(xml.contains("<ArgumentValue>Bearer</ArgumentValue>") && !xml.contains("secret"), "{xml}");
         assert_eq!(code(""), S3ErrorCode::InvalidArgument);
         assert_eq!(code("AWS4-ECDSA-P256-SHA256 Credential=AK/20130524/s3/aws4_request, SignedHeaders=host, Signature=a"), S3ErrorCode::NotImplemented);
     }

@@ -86,7 +86,8 @@ pub fn parse(parts: &Parts) -> S3Result<Option<SignedRequest>> {
              string parameter or the Authorization header should be specified",
         )
         .extra("ArgumentName", "Authorization")
-        .extra("ArgumentValue", header.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).unwrap_or_default()));
+        // The scheme only: the rest of the header may be a credential.
+        .extra("ArgumentValue", header.map(|v| String::from_utf8_lossy(v.as_bytes()).split(' ').next().unwrap_or_default().to_owned()).unwrap_or_default()));
     }
     let claim = if let Some(value) = header {
         let value = value
