@@ -174,6 +174,10 @@ function xhrSend({ method, url, headers, body, onProgress }) {
  */
 export function upload({ bucket, key, file, headers = {}, onProgress }) {
   let cancelled = false;
+  // The session the upload belongs to: after a sign-out (or another user's sign-in) no
+  // part of it is sent, and its abort is signed with the credentials it last used.
+  const owner = session.current();
+  let lastCreds = session.creds();
   const live = new Set();
   const multipart = file.size > MULTIPART_THRESHOLD;
   const contentType = file.type || 'application/octet-stream';
@@ -182,9 +186,11 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
     for (const x of live) x.abort();
   };
   const send = async (method, query, body, extra, progress) => {
+    if (session.current() !== owner) throw Object.assign(new Error('Cancelled: signed out'), { name: 'AbortError' });
     await session.ready();
+    lastCreds = session.creds();
     const path = objectPath(bucket, key);
-    const signed = await signRequest({ method, path, query, headers: extra, payloadHash: UNSIGNED_PAYLOAD, creds: session.creds(), region: session.region() });
+    const signed = await signRequest({ method, path, query, headers: extra, payloadHash: UNSIGNED_PAYLOAD, creds: lastCreds, region: session.region() });
     if (cancelled) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
     const qs = canonicalQuery(query);
     const { xhr, promise } = xhrSend({ method, url: wirePath(bucket, key) + (qs ? '?' + qs : ''), headers: signed, body, onProgress: progress });
@@ -228,11 +234,22 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
     } catch (e) {
       cancelled = true;
       for (const x of live) x.abort();
-      await request({ method: 'DELETE', bucket, key, query: [['uploadId', uploadId]] }).catch(() => {});
+      await abortUpload(bucket, key, uploadId, lastCreds).catch(() => {});
       throw e;
     }
   };
   return { promise: multipart ? multi() : single(), cancel, multipart };
+}
+
+/**
+ * AbortMultipartUpload signed with `creds` (not necessarily the session's any more: an
+ * upload cancelled by a sign-out is still aborted on the server).
+ */
+async function abortUpload(bucket, key, uploadId, creds) {
+  const query = [['uploadId', uploadId]];
+  const headers = await signRequest({ method: 'DELETE', path: objectPath(bucket, key), query, creds, region: session.region() });
+  const resp = await fetch(wirePath(bucket, key) + '?' + canonicalQuery(query), { method: 'DELETE', headers, credentials: 'omit', cache: 'no-store' });
+  if (!resp.ok && resp.status !== 404) throw await errorOf(resp.status, await resp.text(), resp.statusText);
 }
 
 /** The XML escape of a value placed in a request document. */

@@ -13,6 +13,7 @@
 
 import { h, mount, field, button, formatBytes, describeError, toast } from './ui.js';
 import { upload, taggingHeader } from './s3.js';
+import { session } from './session.js';
 
 /** At most this many files upload at once (each multipart file sends 4 parts at once). */
 const PARALLEL_FILES = 2;
@@ -20,13 +21,13 @@ const PARALLEL_FILES = 2;
 // ---------------------------------------------------------------- shared helpers
 
 /**
- * Tags typed by a user — `key=value` one per line or separated by commas — as
+ * Tags typed by a user — `key=value`, one per line (a value may hold commas) — as
  * `[[k, v], …]`. Throws an Error with a message naming the problem.
  */
 export function parseTagText(value) {
   const tags = [];
   const seen = new Set();
-  for (const raw of String(value || '').split(/[\n,]/)) {
+  for (const raw of String(value || '').split('\n')) {
     const item = raw.trim();
     if (!item) continue;
     const eq = item.indexOf('=');
@@ -104,6 +105,15 @@ export function formatSpeed(bytesPerSecond) {
 const jobs = []; // every upload of this page: { bucket, key, file, row, state, … }
 let listArea = null; // the panel's list (its current view)
 let onFinished = null; // the current view's refresh
+
+// A sign-out ends this user's uploads (each multipart upload aborted on the server) and
+// clears their rows: the next user neither sees nor continues them.
+session.onChange((state) => {
+  if (state) return;
+  for (const job of jobs) cancel(job);
+  jobs.length = 0;
+  if (listArea) listArea.replaceChildren();
+});
 
 function running() {
   return jobs.filter((j) => j.state === 'uploading').length;
@@ -368,7 +378,7 @@ export function uploadPanel({ bucket, prefix, refresh }) {
         'div',
         { class: 'row' },
         field('Description', description, 'Stored as x-amz-meta-description.'),
-        field('Tags', tags, 'key=value, one per line or separated by commas (at most 10).'),
+        field('Tags', tags, 'key=value, one per line (at most 10).'),
         field('Access level', access),
       ),
     ),

@@ -148,11 +148,11 @@ def test_versioning_toggle_and_bucket_tags(server, signed_in):
     with pytest.raises(ClientError):
         s3.get_bucket_tagging(Bucket=name)
 
-    fill(b, "Bucket tags", "env=prod\nteam=storage, cost centre=42 & more")
+    fill(b, "Bucket tags", "env=prod\nteam=storage, ops\ncost centre=42 & more")
     click(b, "Save tags")
     wait_for_text(b, "Tags saved")
     tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
-    assert tags == {"env": "prod", "team": "storage", "cost centre": "42 & more"}
+    assert tags == {"env": "prod", "team": "storage, ops", "cost centre": "42 & more"}
 
     # Reloading the page shows them; emptying the field removes them.
     b.refresh()

@@ -225,16 +225,16 @@ def test_edit_in_place_link_and_verify(server, signed_in):
     assert grants_level(s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]) == "public-read"
 
     until(b, lambda: field(b, "Tags").is_enabled())
-    fill(b, "Tags", "a=1\nb=two words")
+    fill(b, "Tags", "a=1\nb=two words, with a comma")
     click(b, "Save tags")
     wait_for_text(b, "Tags saved")
     tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]}
-    assert tags == {"a": "1", "b": "two words"}
+    assert tags == {"a": "1", "b": "two words, with a comma"}
 
     # A reload shows what was saved.
     b.refresh()
     wait_for_text(b, description)
-    until(b, lambda: "b=two words" in field(b, "Tags").get_attribute("value"))
+    until(b, lambda: "b=two words, with a comma" in field(b, "Tags").get_attribute("value"))
     until(b, lambda: field(b, "Access level").get_attribute("value") == "public-read")
     fill(b, "Tags", "")
     click(b, "Save tags")

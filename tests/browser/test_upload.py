@@ -11,6 +11,7 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from support import drop_files, fill, find_text, make_file, sign_in_with_keys, wait_for_text
@@ -159,6 +160,43 @@ def test_cancel_large_upload_leaves_nothing(server, signed_in, bucket, tmp_path)
     assert e.value.response["Error"]["Code"] in ("404", "NoSuchKey")
 
 
+def test_sign_out_ends_uploads_in_flight(server, signed_in, bucket, tmp_path):
+    """Signing out in the middle of a multipart upload aborts it on the server and leaves
+    nothing for the next person to sign in on this tab."""
+    b = signed_in
+    s3 = server.s3()
+    go(b, "b", bucket, "signout/")
+    wait_for_text(b, "Drop files here")
+    path, _ = make_file(tmp_path, "leaving.bin", 96 * MiB, seed=21)
+    b.execute_script(
+        """
+        window.__signedOut = null;
+        const poll = () => {
+          const p = document.querySelector('progress[aria-label="Progress of leaving.bin"]');
+          if (p && p.value > 0) {
+            window.__signedOut = p.value;
+            [...document.querySelectorAll('button')].find(x => x.textContent === 'Sign out').click();
+          } else setTimeout(poll, 1);
+        };
+        poll();
+        """
+    )
+    fill(b, "Choose files", path)
+    until(b, lambda: b.execute_script("return window.__signedOut"), 30, "no progress seen")
+    wait_for_text(b, "You have signed out")
+    until(b, lambda: not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), 15,
+          "a multipart upload was left behind")
+    time.sleep(0.5)  # a part still in flight when the abort went out must not revive it
+    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="signout/leaving.bin")
+    # The next sign-in on this tab sees no trace of it.
+    sign_in_with_keys(b, server, server.root_key, server.root_secret)
+    go(b, "b", bucket, "signout/")
+    wait_for_text(b, "Drop files here")
+    assert "leaving.bin" not in b.find_element(By.TAG_NAME, "main").text
+
+
 def test_description_tags_and_access_level_at_upload(server, signed_in, bucket, tmp_path):
     b = signed_in
     s3 = server.s3()
@@ -166,7 +204,7 @@ def test_description_tags_and_access_level_at_upload(server, signed_in, bucket, 
     wait_for_text(b, "Drop files here")
     description = "Quarterly report — Größe ✓"
     fill(b, "Description", description)
-    fill(b, "Tags", "project=apollo\nstage=final, owner=me")
+    fill(b, "Tags", "project=apollo\nstage=final\nowner=me")
     fill(b, "Access level", "Public read")
     p1, m1 = make_file(tmp_path, "report.pdf", 20_000, seed=11)
     p2, m2 = make_file(tmp_path, "notes.txt", 100, seed=12)

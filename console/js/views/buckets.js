@@ -242,7 +242,7 @@ async function renderSettings(main, bucket, ctx) {
     input.value = tagText(tags);
     const message = h('div', { 'aria-live': 'polite' });
     const save = h('button', { type: 'submit', class: 'primary' }, 'Save tags');
-    const form = h('form', { class: 'stack' }, field('Bucket tags', input, 'key=value, one per line or separated by commas (at most 50). Empty removes every tag.'), message, h('div', { class: 'actions' }, save));
+    const form = h('form', { class: 'stack' }, field('Bucket tags', input, 'key=value, one per line (at most 50). Empty removes every tag.'), message, h('div', { class: 'actions' }, save));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       mount(message);

@@ -203,7 +203,7 @@ export async function render(main, params, ctx) {
   const tagsInput = h('textarea', { name: 'tags', rows: '3', spellcheck: 'false' });
   const tagsMsg = h('div', { 'aria-live': 'polite' });
   const tagsBtn = h('button', { type: 'submit' }, 'Save tags');
-  const tagsForm = h('form', { class: 'stack' }, field('Tags', tagsInput, 'key=value, one per line or separated by commas (at most 10). Empty removes every tag.'), tagsMsg, h('div', {}, tagsBtn));
+  const tagsForm = h('form', { class: 'stack' }, field('Tags', tagsInput, 'key=value, one per line (at most 10). Empty removes every tag.'), tagsMsg, h('div', {}, tagsBtn));
   tagsForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     mount(tagsMsg);
