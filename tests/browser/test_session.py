@@ -3,6 +3,7 @@ temporary credentials), where the session is kept (sessionStorage only), signing
 the session's expiry, readable sign-in errors, and the console at phone size."""
 
 import secrets
+import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -153,3 +154,34 @@ def test_root_signs_in_with_keys(server, browser):
     assert find_clickable(browser, "Administration")
     kept = storage(browser)
     assert kept["local"] == 0 and kept["cookie"] == "" and '"kind":"keys"' in kept["stored"]
+
+
+def test_temporary_credentials_are_renewed_before_they_expire(server, browser):
+    """A password session's STS credentials are replaced before they run out (here made
+    to look 60 s from expiry): new keys from STS, and the console keeps working with them."""
+    user = server.new_user("renew")
+    s3 = user.s3()
+    bucket = f"renew-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket)
+    sign_in_with_password(browser, server, user.username, user.password)
+    wait_for_text(browser, bucket)
+    first = browser.execute_script("return JSON.parse(sessionStorage.getItem('depot.session')).creds.accessKeyId")
+    browser.execute_script(
+        "const s = JSON.parse(sessionStorage.getItem('depot.session'));"
+        "s.creds.expiration = Date.now() + 60000;"
+        "sessionStorage.setItem('depot.session', JSON.stringify(s));"
+    )
+    browser.refresh()
+
+    def renewed(d):
+        s = d.execute_script("return JSON.parse(sessionStorage.getItem('depot.session') || 'null')")
+        # New keys, valid for much longer than the minute the old ones had left.
+        return s and s["creds"]["accessKeyId"] != first and s["creds"]["expiration"] > time.time() * 1000 + 600_000 and s
+
+    fresh = WebDriverWait(browser, 15, 0.2).until(renewed, "the credentials were not renewed")
+    assert fresh["creds"]["sessionToken"] and fresh["username"] == user.username
+    # The renewed credentials work: the bucket list loads through them.
+    browser.get(server.console_url + "#/stats")
+    browser.get(server.console_url + "#/buckets")
+    wait_for_text(browser, bucket)
+    assert heading(browser) != "Sign in to Depot"
