@@ -79,6 +79,13 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
             drop(tx);
             let existing = state.catalog.bucket(name).await?;
             let code = match existing {
+                // For legacy compatibility AWS answers 200 in us-east-1 when the caller
+                // re-creates a bucket it owns (the bucket stays as it is); elsewhere 409.
+                Some(b) if b.owner_id == user_id && recreating_own_bucket_succeeds(&state.config.region) => {
+                    let mut resp = empty(StatusCode::OK);
+                    set_header(&mut resp, "location", &format!("/{name}"));
+                    return Ok(resp);
+                }
                 Some(b) if b.owner_id == user_id => S3ErrorCode::BucketAlreadyOwnedByYou,
                 _ => S3ErrorCode::BucketAlreadyExists,
             };
@@ -91,6 +98,12 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
     let mut resp = empty(StatusCode::OK);
     set_header(&mut resp, "location", &format!("/{name}"));
     Ok(resp)
+}
+
+/// Whether CreateBucket of a bucket the caller already owns succeeds in `region`: only
+/// in us-east-1, as AWS keeps it there for legacy clients.
+fn recreating_own_bucket_succeeds(region: &str) -> bool {
+    region == "us-east-1"
 }
 
 pub async fn head(bucket: Bucket) -> Result<Response<Body>, Error> {

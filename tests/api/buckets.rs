@@ -109,8 +109,9 @@ async fn creating_an_existing_bucket_is_a_conflict() {
     app.put("taken", "k", b"v".to_vec()).await;
     let before = app.snapshot("taken").await;
 
-    let (status, code) = s3_error(app.client.create_bucket().bucket("taken").send().await);
-    assert_eq!((status, code.as_str()), (409, "BucketAlreadyOwnedByYou"));
+    // In us-east-1 AWS answers 200 to re-creating a bucket you own, and leaves it as it is.
+    app.client.create_bucket().bucket("taken").send().await.expect("re-creating an own bucket in us-east-1 succeeds");
+    assert_eq!(app.snapshot("taken").await, before);
 
     // Bucket names are global: another user gets BucketAlreadyExists. (Users are made in
     // the catalog directly until the account API exists.)
@@ -121,6 +122,23 @@ async fn creating_an_existing_bucket_is_a_conflict() {
     assert_eq!(s3_error(bob.head_bucket().bucket("taken").send().await).0, 403);
 
     assert_eq!(app.snapshot("taken").await, before);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn recreating_an_own_bucket_outside_us_east_1_is_a_conflict() {
+    let app = TestApp::start_with(|c| c.region = "eu-central-1".into()).await;
+    app.client.create_bucket().bucket("mine").create_bucket_configuration(location("eu-central-1")).send().await.expect("create");
+    app.put("mine", "k", b"v".to_vec()).await;
+    let before = app.snapshot("mine").await;
+    let (status, code) = s3_error(app.client.create_bucket().bucket("mine").create_bucket_configuration(location("eu-central-1")).send().await);
+    assert_eq!((status, code.as_str()), (409, "BucketAlreadyOwnedByYou"));
+
+    let (key, secret) = app.create_user("bob").await;
+    let bob = app.client_for(&key, &secret, None);
+    let (status, code) = s3_error(bob.create_bucket().bucket("mine").create_bucket_configuration(location("eu-central-1")).send().await);
+    assert_eq!((status, code.as_str()), (409, "BucketAlreadyExists"));
+    assert_eq!(app.snapshot("mine").await, before);
     app.shutdown().await;
 }
 
