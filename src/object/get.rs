@@ -104,9 +104,10 @@ pub async fn get_object(
     Ok(resp)
 }
 
-/// Offset and length of part `n`. A single-part object has exactly part 1.
+/// Offset and length of part `n`. A single-part object has exactly part 1. A part the
+/// object lacks is 400 `InvalidPart`, as AWS answers.
 fn part_span(parts: &[Part], n: u32, multipart: bool) -> Result<(u64, u64), Error> {
-    let invalid = || S3Error::with_message(S3ErrorCode::InvalidRange, "The requested partnumber is not satisfiable");
+    let invalid = || S3Error::new(S3ErrorCode::InvalidPart);
     if !multipart {
         return if n == 1 { Ok((0, parts.iter().map(|p| p.size as u64).sum())) } else { Err(invalid().into()) };
     }

@@ -93,6 +93,31 @@ async fn upload_complete_and_read_back() {
 }
 
 #[tokio::test]
+async fn reading_a_part_number_past_the_last_part_is_invalid_part() {
+    let app = TestApp::start().await;
+    app.bucket("pnum").await;
+    let (p1, p2) = (pattern(5 * MIB, 1), pattern(100, 2));
+    let upload = app.client.create_multipart_upload().bucket("pnum").key("multi").send().await.unwrap();
+    let upload_id = upload.upload_id().unwrap();
+    let parts = upload_parts(&app, "pnum", "multi", upload_id, &[&p1, &p2]).await;
+    complete(&app, "pnum", "multi", upload_id, parts).await.unwrap();
+    app.put("pnum", "single", b"just one part".to_vec()).await;
+
+    for (key, last) in [("multi", 2), ("single", 1)] {
+        for method in ["GET", "HEAD"] {
+            let ok = app.send_signed(app.raw(method, &format!("/pnum/{key}?partNumber={last}"))).await;
+            assert!(ok.status == 200 || ok.status == 206, "{method} {key} part {last}: {}", ok.status);
+            let past = app.send_signed(app.raw(method, &format!("/pnum/{key}?partNumber={}", last + 1))).await;
+            assert_eq!(past.status, 400, "{method} {key} part {}", last + 1);
+            if method == "GET" {
+                assert_eq!(past.error_code().as_deref(), Some("InvalidPart"), "{key}");
+            }
+        }
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn part_validation_errors_leave_the_upload_intact() {
     let app = TestApp::start().await;
     app.bucket("bad").await;
