@@ -91,6 +91,37 @@ async fn expired_presigned_urls_are_refused() {
 }
 
 #[tokio::test]
+async fn presigned_expires_out_of_range_is_refused_as_aws_does() {
+    let app = TestApp::start().await;
+    app.bucket("auth").await;
+    app.put("auth", "k", b"secret data".to_vec()).await;
+    let (id, secret) = (&app.root.access_key_id, &app.root.secret_access_key);
+    let signed = app.raw("GET", "/auth/k").presign(id, secret, HOUR, SystemTime::now()).path_and_query().to_owned();
+    assert!(signed.contains("X-Amz-Expires=3600"), "{signed}");
+    let week = "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds";
+    for (value, status, code, message) in [
+        ("604801", 400, "AuthorizationQueryParametersError", week),
+        ("-1", 400, "AuthorizationQueryParametersError", "X-Amz-Expires must be non-negative"),
+        ("soon", 400, "AuthorizationQueryParametersError", "X-Amz-Expires should be a number"),
+        // Zero is not malformed: it has expired, whatever the signature.
+        ("0", 403, "AccessDenied", "Request has expired"),
+    ] {
+        let resp = app.raw("GET", &signed.replace("X-Amz-Expires=3600", &format!("X-Amz-Expires={value}"))).send().await;
+        assert_eq!((resp.status, resp.error_code().as_deref(), resp.error_message().as_deref()), (status, Some(code), Some(message)), "{value}");
+        assert!(!resp.text().contains("secret data"));
+    }
+    // A URL signed for zero seconds is expired at once, and says so.
+    let resp = app.raw("GET", "/auth/k").presign(id, secret, Duration::ZERO, SystemTime::now()).send().await;
+    assert_eq!((resp.status, resp.error_message().as_deref()), (403, Some("Request has expired")));
+    assert_eq!(xml_value(&resp.text(), "X-Amz-Expires").as_deref(), Some("0"));
+    assert!(xml_value(&resp.text(), "Expires").is_some() && xml_value(&resp.text(), "ServerTime").is_some(), "{}", resp.text());
+    // A week exactly is accepted.
+    let resp = app.raw("GET", "/auth/k").presign(id, secret, Duration::from_secs(604_800), SystemTime::now()).send().await;
+    assert_eq!((resp.status, resp.body.as_slice()), (200, b"secret data".as_slice()));
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn clock_skew_over_15_minutes_is_refused() {
     let app = TestApp::start().await;
     app.bucket("auth").await;

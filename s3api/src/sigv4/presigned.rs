@@ -67,7 +67,7 @@ pub struct PresignedWindow {
     /// `X-Amz-Date` as sent; part of the string to sign.
     pub amz_date: String,
     pub signed_at: DateTime<Utc>,
-    /// `X-Amz-Expires`, 1 to 604800 seconds.
+    /// `X-Amz-Expires`, 0 to 604800 seconds (0 is always expired).
     pub expires: i64,
     /// `X-Amz-Content-Sha256`, when the URL signs a payload hash instead of `UNSIGNED-PAYLOAD`.
     pub content_sha256: Option<String>,
@@ -123,6 +123,8 @@ pub fn parse(params: &QueryParams) -> S3Result<Presigned> {
     })
 }
 
+/// `X-Amz-Expires`, with AWS's messages for a value out of range. Zero parses: AWS
+/// answers it as an expired request (`time::check_presigned_window`).
 fn parse_expires(value: &str) -> S3Result<i64> {
     let Ok(expires) = value.parse::<i64>() else {
         return Err(query_error("X-Amz-Expires should be a number"));
@@ -130,14 +132,14 @@ fn parse_expires(value: &str) -> S3Result<i64> {
     if expires < 0 {
         return Err(query_error("X-Amz-Expires must be non-negative"));
     }
-    if expires == 0 {
-        return Err(query_error("X-Amz-Expires must be at least 1 second"));
-    }
     if expires > MAX_PRESIGNED_EXPIRES {
-        return Err(query_error("X-Amz-Expires must be less than a week (in seconds) that is; 604800"));
+        return Err(query_error(EXPIRES_TOO_LONG));
     }
     Ok(expires)
 }
+
+/// AWS's message for an `X-Amz-Expires` over [`MAX_PRESIGNED_EXPIRES`].
+const EXPIRES_TOO_LONG: &str = "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds";
 
 #[cfg(test)]
 mod tests {
@@ -174,15 +176,17 @@ mod tests {
     #[test]
     fn expires_limits() {
         for (value, expected) in [
-            ("604801", "X-Amz-Expires must be less than a week (in seconds) that is; 604800"),
+            ("604801", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"),
+            ("99999999999999999999", "X-Amz-Expires should be a number"),
             ("-1", "X-Amz-Expires must be non-negative"),
             ("soon", "X-Amz-Expires should be a number"),
-            ("0", "X-Amz-Expires must be at least 1 second"),
+            ("", "X-Amz-Expires should be a number"),
         ] {
             assert_eq!(message(&EXAMPLE.replace("X-Amz-Expires=86400", &format!("X-Amz-Expires={value}"))), expected);
         }
         assert_eq!(parse_str(&EXAMPLE.replace("X-Amz-Expires=86400", "X-Amz-Expires=604800")).unwrap().window.expires, 604800);
         assert_eq!(parse_str(&EXAMPLE.replace("X-Amz-Expires=86400", "X-Amz-Expires=1")).unwrap().window.expires, 1);
+        assert_eq!(parse_str(&EXAMPLE.replace("X-Amz-Expires=86400", "X-Amz-Expires=0")).unwrap().window.expires, 0);
     }
 
     #[test]

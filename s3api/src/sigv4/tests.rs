@@ -133,7 +133,7 @@ fn aws_example_query_parameters_presigned_url_verifies_until_it_expires() {
     let tampered = parts("GET", &DOC_PRESIGNED.replace("86400", "86401"), &[("host", "examplebucket.s3.amazonaws.com")]);
     assert_eq!(code(verify_at(&tampered, at("20130524T000000Z"))), S3ErrorCode::SignatureDoesNotMatch);
     let err = parse(&parts("GET", &DOC_PRESIGNED.replace("86400", "604801"), &[])).unwrap_err();
-    assert_eq!(err.message, "X-Amz-Expires must be less than a week (in seconds) that is; 604800");
+    assert_eq!(err.message, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds");
 }
 
 /// "Signature Calculations for the Authorization Header: Transferring Payload in Multiple

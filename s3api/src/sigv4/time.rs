@@ -77,7 +77,8 @@ pub fn missing_date() -> S3Error {
 }
 
 /// Checks a presigned V4 request's validity window: signed at `signed_at` for `expires`
-/// seconds. Not yet valid (more than [`MAX_SKEW`] in the future) or expired -> AccessDenied.
+/// seconds. Not yet valid (more than [`MAX_SKEW`] in the future) or expired -> AccessDenied;
+/// an `expires` of 0 has always expired, as AWS answers it.
 pub fn check_presigned_window(signed_at: DateTime<Utc>, expires: i64, now: DateTime<Utc>) -> S3Result<()> {
     if signed_at - now > MAX_SKEW {
         return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "Request is not valid yet")
@@ -85,8 +86,10 @@ pub fn check_presigned_window(signed_at: DateTime<Utc>, expires: i64, now: DateT
             .extra("ServerTime", format_iso8601(now)));
     }
     let expires_at = signed_at.checked_add_signed(Duration::seconds(expires)).unwrap_or(signed_at);
-    if now > expires_at {
-        return Err(expired(expires_at, now).extra("X-Amz-Expires", expires.to_string()));
+    if expires <= 0 || now > expires_at {
+        // AWS names X-Amz-Expires before the times.
+        let err = S3Error::with_message(S3ErrorCode::AccessDenied, "Request has expired").extra("X-Amz-Expires", expires.to_string());
+        return Err(with_times(err, expires_at, now));
     }
     Ok(())
 }
@@ -101,9 +104,12 @@ pub fn check_v2_expires(expires: i64, now: DateTime<Utc>) -> S3Result<()> {
 }
 
 fn expired(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> S3Error {
-    S3Error::with_message(S3ErrorCode::AccessDenied, "Request has expired")
-        .extra("Expires", format_iso8601(expires_at))
-        .extra("ServerTime", format_iso8601(now))
+    with_times(S3Error::with_message(S3ErrorCode::AccessDenied, "Request has expired"), expires_at, now)
+}
+
+/// The `Expires` and `ServerTime` of a "Request has expired".
+fn with_times(err: S3Error, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> S3Error {
+    err.extra("Expires", format_iso8601(expires_at)).extra("ServerTime", format_iso8601(now))
 }
 
 #[cfg(test)]
@@ -149,6 +155,11 @@ mod tests {
         assert!(check_presigned_window(signed, 86400, at("20130525T000000Z")).is_ok());
         let err = check_presigned_window(signed, 86400, at("20130525T000001Z")).unwrap_err();
         assert_eq!((err.code, &*err.message), (S3ErrorCode::AccessDenied, "Request has expired"));
+        // Zero has expired even within its own second.
+        let err = check_presigned_window(signed, 0, signed).unwrap_err();
+        assert_eq!((err.code, &*err.message), (S3ErrorCode::AccessDenied, "Request has expired"));
+        let names: Vec<&str> = err.extra.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["X-Amz-Expires", "Expires", "ServerTime"]);
         assert!(check_presigned_window(signed, 60, at("20130523T234600Z")).is_ok());
         let err = check_presigned_window(signed, 60, at("20130523T234459Z")).unwrap_err();
         assert_eq!((err.code, &*err.message), (S3ErrorCode::AccessDenied, "Request is not valid yet"));
