@@ -1,11 +1,12 @@
 //! Legacy Signature Version 2, as s3cmd and older tools can still use it: header and
-//! query authentication, and a wrong V2 signature refused.
+//! query authentication, a wrong V2 signature refused, and the request-time rules (a
+//! missing date, more than 15 minutes of skew).
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use crate::common::TestApp;
+use crate::common::{xml_value, TestApp};
 
 fn sign_v2(secret: &str, string_to_sign: &str) -> String {
     let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).unwrap();
@@ -75,5 +76,63 @@ async fn presigned_v2_urls_carry_headers_in_the_query() {
     let tampered = url.replace("colour=blue", "colour=red");
     let resp = app.raw("PUT", &tampered).body("hello").send().await;
     assert_eq!(resp.error_code().as_deref(), Some("SignatureDoesNotMatch"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn header_dates_must_be_present_and_within_fifteen_minutes() {
+    let app = TestApp::start().await;
+    app.bucket("legacy").await;
+    let (ak, sk) = (app.root.access_key_id.clone(), app.root.secret_access_key.clone());
+    let http_date = |t: chrono::DateTime<chrono::Utc>| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let skewed = [chrono::Utc::now() - chrono::Duration::minutes(20), chrono::Utc::now() + chrono::Duration::minutes(20)];
+
+    for at in skewed {
+        // In the Date header, correctly signed.
+        let date = http_date(at);
+        let sts = format!("PUT\n\n\n{date}\n/legacy/skewed");
+        let resp =
+            app.raw("PUT", "/legacy/skewed").header("date", &date).header("authorization", &format!("AWS {ak}:{}", sign_v2(&sk, &sts))).body("x").send().await;
+        assert_eq!((resp.status, resp.error_code().as_deref()), (403, Some("RequestTimeTooSkewed")), "Date {date}: {}", resp.text());
+        assert_eq!(xml_value(&resp.text(), "RequestTime").as_deref(), Some(date.as_str()));
+        assert!(xml_value(&resp.text(), "ServerTime").is_some());
+        assert_eq!(xml_value(&resp.text(), "MaxAllowedSkewMilliseconds").as_deref(), Some("900000"));
+
+        // In x-amz-date, with a current Date beside it: x-amz-date is the request's time.
+        let now = http_date(chrono::Utc::now());
+        let sts = format!("PUT\n\n\n\nx-amz-date:{date}\n/legacy/skewed");
+        let resp = app
+            .raw("PUT", "/legacy/skewed")
+            .header("date", &now)
+            .header("x-amz-date", &date)
+            .header("authorization", &format!("AWS {ak}:{}", sign_v2(&sk, &sts)))
+            .body("x")
+            .send()
+            .await;
+        assert_eq!((resp.status, resp.error_code().as_deref()), (403, Some("RequestTimeTooSkewed")), "x-amz-date {date}: {}", resp.text());
+    }
+
+    // No date at all.
+    let sts = "PUT\n\n\n\n/legacy/skewed";
+    let resp = app.raw("PUT", "/legacy/skewed").header("authorization", &format!("AWS {ak}:{}", sign_v2(&sk, sts))).body("x").send().await;
+    assert_eq!(
+        (resp.status, resp.error_code().as_deref(), resp.error_message().as_deref()),
+        (403, Some("AccessDenied"), Some("AWS authentication requires a valid Date or x-amz-date header"))
+    );
+    // A date that is not one.
+    let sts = "PUT\n\n\nyesterday\n/legacy/skewed";
+    let resp =
+        app.raw("PUT", "/legacy/skewed").header("date", "yesterday").header("authorization", &format!("AWS {ak}:{}", sign_v2(&sk, sts))).body("x").send().await;
+    assert_eq!(
+        (resp.status, resp.error_code().as_deref(), resp.error_message().as_deref()),
+        (403, Some("AccessDenied"), Some("AWS authentication requires a valid Date or x-amz-date header"))
+    );
+
+    // Ten minutes off is within the limit.
+    let date = http_date(chrono::Utc::now() - chrono::Duration::minutes(10));
+    let sts = format!("PUT\n\n\n{date}\n/legacy/skewed");
+    let resp =
+        app.raw("PUT", "/legacy/skewed").header("date", &date).header("authorization", &format!("AWS {ak}:{}", sign_v2(&sk, &sts))).body("x").send().await;
+    assert_eq!(resp.status, 200, "{}", resp.text());
     app.shutdown().await;
 }
