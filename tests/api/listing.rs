@@ -1,6 +1,7 @@
 //! ListObjects (v1) and ListObjectsV2: prefix, delimiter and common prefixes, page size
 //! and truncation, walking a bucket page by page with each kind of marker,
-//! `encoding-type=url`, fetch-owner, UTF-8 byte order, the errors, and what a page
+//! `encoding-type=url`, control characters as character references, fetch-owner, UTF-8
+//! byte order, the errors (an empty continuation token among them), and what a page
 //! costs in a large bucket (an index range scan, never a scan of the bucket).
 
 use std::collections::BTreeSet;
@@ -270,6 +271,50 @@ async fn listing_errors() {
         let resp = app.send_signed(app.raw("GET", &format!("/lst?{query}"))).await;
         assert_eq!((resp.status, resp.error_code().as_deref()), (400, Some("InvalidArgument")), "{query}");
     }
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn control_characters_round_trip_as_character_references() {
+    // XML 1.0 cannot carry most C0 control characters raw; AWS writes them as character
+    // references (`&#x1;`, `&#x1b;`), so a client reading the reference gets the key back.
+    let app = TestApp::start().await;
+    app.bucket("ctl").await;
+    for key in ["a\u{1}b", "a\u{1b}z", "a\rb", "plain"] {
+        app.put("ctl", key, b"x".to_vec()).await;
+    }
+    let resp = app.send_signed(app.raw("GET", "/ctl?list-type=2&prefix=a%01")).await;
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    let body = resp.text();
+    assert!(!body.bytes().any(|b| b < 0x20 && b != b'\n'), "a raw control character in {body:?}");
+    assert_eq!(xml_value(&body, "Prefix").as_deref(), Some("a&#x1;"));
+    assert_eq!(xml_values(&body, "Key"), ["a&#x1;b"]);
+
+    let body = app.send_signed(app.raw("GET", "/ctl?list-type=2&prefix=a")).await.text();
+    assert_eq!(xml_values(&body, "Key"), ["a&#x1;b", "a&#13;b", "a&#x1b;z"]);
+    // encoding-type=url percent-encodes them instead.
+    let body = app.send_signed(app.raw("GET", "/ctl?list-type=2&prefix=a%01&encoding-type=url")).await.text();
+    assert_eq!((xml_value(&body, "Prefix").as_deref(), xml_values(&body, "Key")), (Some("a%01"), vec!["a%01b".to_owned()]));
+    // v1 and the versions listing write keys the same way.
+    let body = app.send_signed(app.raw("GET", "/ctl?prefix=a%01")).await.text();
+    assert_eq!(xml_values(&body, "Key"), ["a&#x1;b"]);
+    let body = app.send_signed(app.raw("GET", "/ctl?versions&prefix=a%01")).await.text();
+    assert_eq!(xml_values(&body, "Key"), ["a&#x1;b"]);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_empty_continuation_token_is_refused_as_aws_does() {
+    // AWS answers `continuation-token=` with InvalidArgument (boto3 with
+    // ContinuationToken='' fails there), so Depot does not read it as "no token".
+    let app = TestApp::start().await;
+    app.bucket("tok").await;
+    let resp = app.send_signed(app.raw("GET", "/tok?list-type=2&continuation-token=")).await;
+    assert_eq!(
+        (resp.status, resp.error_code().as_deref(), resp.error_message().as_deref()),
+        (400, Some("InvalidArgument"), Some("The continuation token provided is incorrect"))
+    );
+    assert_eq!(xml_value(&resp.text(), "ArgumentName").as_deref(), Some("continuation-token"));
     app.shutdown().await;
 }
 

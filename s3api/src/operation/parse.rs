@@ -150,7 +150,8 @@ fn bucket_operation(method: &Method, bucket: String, query: &Query) -> S3Result<
             };
             if v2 {
                 if params.continuation_token.as_deref() == Some("") {
-                    return Err(invalid_argument("The continuation token provided is incorrect"));
+                    // As AWS answers it: an empty token is not read as no token.
+                    return Err(invalid_argument("The continuation token provided is incorrect").extra("ArgumentName", "continuation-token"));
                 }
                 Operation::ListObjectsV2 { bucket, params }
             } else {
