@@ -158,3 +158,12 @@ def browser(browser_factory):
 def phone(browser_factory):
     """A headless Chromium with a phone's 390×844 mobile viewport, for this test."""
     return browser_factory(phone=True)
+
+
+@pytest.fixture
+def signed_in(server, browser):
+    """`browser` signed in as root with the access keys, the landing page drawn (so a
+    later navigation is not overtaken by it)."""
+    support.sign_in_with_keys(browser, server, server.root_key, server.root_secret)
+    support.wait_for_text(browser, "Your buckets")
+    return browser

@@ -31,6 +31,7 @@ from selenium.common.exceptions import (
     WebDriverException,
 )
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 REPO_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -709,3 +710,32 @@ def md5_file(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- navigation
+
+
+def go(driver, *parts):
+    """Opens a console route, `#/<parts…>`, each part encoded as the console does."""
+    driver.execute_script("location.hash = '#/' + arguments[0].map(p => encodeURIComponent(p)).join('/')", list(parts))
+
+
+def heading(driver):
+    """The text of the screen's <h1> ('' while there is none)."""
+    return driver.execute_script("const h = document.querySelector('main h1'); return h ? h.textContent.trim() : ''")
+
+
+def open_screen(driver, hash_, title):
+    """Navigates inside the console (no reload) and waits for the screen's <h1> `title`."""
+    driver.execute_script("location.hash = arguments[0]", hash_)
+    WebDriverWait(driver, 10, 0.1).until(lambda d: heading(d) == title, f"no {title!r} heading")
+
+
+def until(driver, fn, timeout=10, message="condition not met", poll=0.1):
+    """Waits until `fn()` is truthy and returns it."""
+    return WebDriverWait(driver, timeout, poll_frequency=poll).until(lambda _d: fn(), message)
+
+
+def confirm(driver, label):
+    """Presses `label` in the open confirmation dialog."""
+    click(driver, label, within=driver.find_element(By.CSS_SELECTOR, "dialog[open]"))

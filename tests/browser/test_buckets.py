@@ -6,10 +6,8 @@ import secrets
 
 import pytest
 from botocore.exceptions import ClientError
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-from support import button, click, field, fill, find_clickable, sign_in_with_keys, wait_for_text
+from support import go, until, confirm, button, click, field, fill, find_clickable, wait_for_text
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
@@ -18,32 +16,16 @@ def unique(prefix="bk"):
     return f"{prefix}-{secrets.token_hex(4)}"
 
 
-def go(driver, *parts):
-    """Opens a console route (#/<parts…>, each part encoded as the console does)."""
-    driver.execute_script(
-        "location.hash = '#/' + arguments[0].map(p => encodeURIComponent(p)).join('/')", list(parts)
-    )
-
-
 def bucket_names(s3):
     return {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
 
-def until(driver, fn, timeout=10, message="condition not met"):
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda _d: fn(), message)
-
-def confirm(driver, label):
-    """Presses `label` in the open confirmation dialog."""
-    click(driver, label, within=driver.find_element(By.CSS_SELECTOR, "dialog[open]"))
-
-
 @pytest.fixture
-def signed_in(server, browser):
-    sign_in_with_keys(browser, server, server.root_key, server.root_secret)
-    wait_for_text(browser, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
-    go(browser, "buckets")
-    wait_for_text(browser, "Create a bucket")
-    return browser
+def signed_in(signed_in):
+    """The shared fixture, on the Buckets screen with its form drawn."""
+    go(signed_in, "buckets")
+    wait_for_text(signed_in, "Create a bucket")
+    return signed_in
 
 
 def test_create_bucket_with_versioning_and_public_read(server, signed_in):

@@ -10,23 +10,8 @@ import secrets
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
-from support import click, find_clickable, open_console, sign_in_with_keys, sign_in_with_password, wait_for_text
-
-
-def go(driver, *parts):
-    driver.execute_script(
-        "location.hash = '#/' + arguments[0].map(p => encodeURIComponent(p)).join('/')", list(parts)
-    )
-
-
-def until(driver, fn, timeout=10, message="condition not met"):
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda _d: fn(), message)
-
-
-def heading(driver):
-    return driver.execute_script("const h = document.querySelector('main h1'); return h ? h.textContent.trim() : ''")
+from support import go, until, heading, click, find_clickable, open_console, sign_in_with_keys, sign_in_with_password, wait_for_text
 
 
 _JS_LOADING = """

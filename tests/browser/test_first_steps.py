@@ -13,13 +13,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 import support
-from support import click, fill, make_file, md5_file, open_console, sign_in_with_keys, wait_for_text
+from support import until, heading, click, fill, make_file, md5_file, open_console, sign_in_with_keys, wait_for_text
 
 PHOTOS = ("beach.jpg", "harbour.jpg", "sunset.jpg", "market.jpg")
-
-
-def until(driver, fn, timeout=10, message="condition not met"):
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda _d: fn(), message)
 
 
 def click_in(driver, css, name, timeout=15):
@@ -76,10 +72,6 @@ def listing(driver):
         "const t = s => [...document.querySelectorAll(s)].map(a => a.textContent);"
         "return [t('main table a.folder-link'), t('main table a.object-link')];"
     )
-
-
-def heading(driver):
-    return driver.execute_script("const h = document.querySelector('main h1'); return h ? h.textContent.trim() : ''")
 
 
 def test_new_user_uploads_a_folder_of_photos_tags_finds_and_downloads_one(server, browser, tmp_path):

@@ -7,16 +7,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import button, click, find_clickable, find_text, field, sign_in_with_keys, sign_in_with_password, wait_for_text, wait_gone
-
-
-def go(driver, hash_, heading):
-    """Navigates inside the console (no reload) and waits for the screen's <h1>."""
-    driver.execute_script("location.hash = arguments[0]", hash_)
-    WebDriverWait(driver, 10, 0.1).until(
-        lambda d: d.execute_script("const h = document.querySelector('main h1'); return h && h.textContent.trim()") == heading,
-        f"no {heading!r} heading",
-    )
+from support import open_screen, button, click, find_clickable, find_text, field, sign_in_with_keys, sign_in_with_password, wait_for_text, wait_gone
 
 
 def dialog(driver):
@@ -43,7 +34,7 @@ def create_key_in_ui(driver):
 def test_create_use_and_revoke_a_key(server, browser):
     user = server.new_user("keys")
     sign_in_with_password(browser, server, user.username, user.password)
-    go(browser, "#/keys", "Access keys")
+    open_screen(browser, "#/keys", "Access keys")
     wait_for_text(browser, "You have no access keys yet")
 
     key_id, secret = create_key_in_ui(browser)
@@ -57,8 +48,8 @@ def test_create_use_and_revoke_a_key(server, browser):
 
     # Listed (after leaving and coming back) without its secret, here and in the API.
     click(browser, "I've saved it")
-    go(browser, "#/stats", "Statistics")
-    go(browser, "#/keys", "Access keys")
+    open_screen(browser, "#/stats", "Statistics")
+    open_screen(browser, "#/keys", "Access keys")
     wait_for_text(browser, key_id)
     assert secret not in browser.page_source
     status, body = server.json("GET", "/_depot/auth/keys", token=user.token)
@@ -80,7 +71,7 @@ def test_keys_in_an_access_key_session_and_cancelled_revoke(server, browser):
     user = server.new_user("keys2")
     key, secret = user.create_key()
     sign_in_with_keys(browser, server, key, secret)
-    go(browser, "#/keys", "Access keys")
+    open_screen(browser, "#/keys", "Access keys")
     wait_for_text(browser, "(this session)")
     new_id, new_secret = create_key_in_ui(browser)
     assert server.s3_for(new_id, new_secret).list_buckets()["Buckets"] == []
@@ -139,7 +130,7 @@ def test_non_root_is_kept_out_of_administration(server, browser):
     assert find_clickable(browser, "Administration") is None
     nav = browser.find_element(By.CSS_SELECTOR, "nav")
     assert "Administration" not in nav.text
-    go(browser, "#/admin", "Administration")
+    open_screen(browser, "#/admin", "Administration")
     wait_for_text(browser, "Only root can use the administration pages")
     wait_gone(browser, "Loading…")
     status, body = server.json("GET", "/_depot/admin/users", token=user.token)

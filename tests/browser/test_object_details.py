@@ -16,7 +16,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import console_errors, click, field, fill, find_clickable, sign_in_with_keys, sign_in_with_password, wait_for_text
+from support import go, until, confirm, console_errors, click, field, fill, find_clickable, sign_in_with_password, wait_for_text
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -31,20 +31,6 @@ ODD_KEYS = [
     "what?.txt",
     "hash#tag.txt",
 ]
-
-
-def go(driver, *parts):
-    driver.execute_script(
-        "location.hash = '#/' + arguments[0].map(p => encodeURIComponent(p)).join('/')", list(parts)
-    )
-
-
-def until(driver, fn, timeout=10, message="condition not met"):
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda _d: fn(), message)
-
-def confirm(driver, label):
-    """Presses `label` in the open confirmation dialog."""
-    click(driver, label, within=driver.find_element(By.CSS_SELECTOR, "dialog[open]"))
 
 
 def content(key):
@@ -87,13 +73,6 @@ def grants_level(grants):
     if any(g["Grantee"].get("URI") == AUTH_USERS and g["Permission"] == "READ" for g in grants):
         return "authenticated-read"
     return "private"
-
-
-@pytest.fixture
-def signed_in(server, browser):
-    sign_in_with_keys(browser, server, server.root_key, server.root_secret)
-    wait_for_text(browser, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
-    return browser
 
 
 def test_keys_browsers_would_mangle_list_open_download_and_delete(server, signed_in):

@@ -6,23 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-from support import console_errors, click, fill, find_clickable, find_text, sign_in_with_keys, wait_for_text
-
-
-def go(driver, *parts):
-    driver.execute_script(
-        "location.hash = '#/' + arguments[0].map(p => encodeURIComponent(p)).join('/')", list(parts)
-    )
-
-
-def until(driver, fn, timeout=10, message="condition not met"):
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda _d: fn(), message)
-
-def confirm(driver, label):
-    """Presses `label` in the open confirmation dialog."""
-    click(driver, label, within=driver.find_element(By.CSS_SELECTOR, "dialog[open]"))
+from support import go, until, confirm, console_errors, click, fill, find_clickable, find_text, sign_in_with_keys, wait_for_text
 
 
 def row_keys(driver):
@@ -46,13 +31,6 @@ def tree(server):
     for key in ("a/b/c.txt", "a/b/d.txt", "a/x.txt", "top.txt"):
         s3.put_object(Bucket=name, Key=key, Body=key.encode())
     return name
-
-
-@pytest.fixture
-def signed_in(server, browser):
-    sign_in_with_keys(browser, server, server.root_key, server.root_secret)
-    wait_for_text(browser, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
-    return browser
 
 
 def test_folders_and_breadcrumbs(server, signed_in, tree):

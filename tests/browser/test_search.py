@@ -8,15 +8,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from support import click, fill, field, sign_in_with_keys, sign_in_with_password, wait_for_text
-
-
-def go(driver, hash_, heading):
-    driver.execute_script("location.hash = arguments[0]", hash_)
-    WebDriverWait(driver, 10, 0.1).until(
-        lambda d: d.execute_script("const h = document.querySelector('main h1'); return h && h.textContent.trim()") == heading,
-        f"no {heading!r} heading",
-    )
+from support import open_screen, click, fill, field, sign_in_with_keys, sign_in_with_password, wait_for_text
 
 
 def results(driver):
@@ -118,7 +110,7 @@ def test_more_results_pages_through(server, browser):
     for i in range(105):
         s3.put_object(Bucket=bucket, Key=f"item-{i:03d}", Body=b"")
     sign_in_with_password(browser, server, user.username, user.password)
-    go(browser, "#/search", "Search")
+    open_screen(browser, "#/search", "Search")
     fill(browser, "Bucket", bucket)
     click(browser, "Search", within=browser.find_element(By.CSS_SELECTOR, "main form"))
     WebDriverWait(browser, 10, 0.1).until(lambda d: len(results(d)) == 100, "no first page of 100")
@@ -139,7 +131,7 @@ def test_users_see_only_what_they_may_read(server, browser, corpus):
     b3.put_object(Bucket=f"bob-{u}", Key=f"mine-{u}.txt", Body=b"bob's")
 
     sign_in_with_password(browser, server, bob.username, bob.password)
-    go(browser, "#/search", "Search")
+    open_screen(browser, "#/search", "Search")
     WebDriverWait(browser, 10, 0.1).until(lambda d: len(Select(field(d, "Bucket")).options) == 2, "bob's bucket not listed")
     assert [opt.text for opt in Select(field(browser, "Bucket")).options] == ["All buckets", f"bob-{u}"]
     search(browser, [(f"bob-{u}", f"mine-{u}.txt")], name=u)
@@ -159,7 +151,7 @@ def test_new_objects_appear_without_reloading(server, browser):
     s3 = user.s3()
     s3.create_bucket(Bucket=f"live-{u}")
     sign_in_with_password(browser, server, user.username, user.password)
-    go(browser, "#/search", "Search")
+    open_screen(browser, "#/search", "Search")
     search(browser, [], name=f"late-{u}")
     browser.execute_script("window.__sameDocument = true")
     s3.put_object(Bucket=f"live-{u}", Key=f"late-{u}.txt", Body=b"hello", Metadata={"description": "arrived later"})
@@ -176,6 +168,6 @@ def test_index_lag_is_shown(server_factory, browser):
     s3.create_bucket(Bucket="lagging-bucket")
     s3.put_object(Bucket="lagging-bucket", Key="not-yet-indexed.txt", Body=b"x")
     sign_in_with_password(browser, srv, user.username, user.password)
-    go(browser, "#/search", "Search")
+    open_screen(browser, "#/search", "Search")
     notice = wait_for_text(browser, "events behind", timeout=15)
     assert "results may miss the newest changes" in notice.text, notice.text

@@ -8,7 +8,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import button, click, fill, find_clickable, sign_in_with_keys, sign_in_with_password, sign_out, wait_for_text
+from support import heading, button, click, fill, find_clickable, sign_in_with_keys, sign_in_with_password, sign_out, wait_for_text
 
 
 def storage(driver):
@@ -16,10 +16,6 @@ def storage(driver):
         "return {session: Object.keys(sessionStorage), local: localStorage.length, cookie: document.cookie,"
         " stored: sessionStorage.getItem('depot.session')}"
     )
-
-
-def heading(driver):
-    return driver.execute_script("const h = document.querySelector('main h1'); return h && h.textContent.trim()")
 
 
 def alert_text(driver):

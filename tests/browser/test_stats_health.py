@@ -7,15 +7,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import click, sign_in_with_keys, sign_in_with_password, wait_for_text
-
-
-def go(driver, hash_, heading):
-    driver.execute_script("location.hash = arguments[0]", hash_)
-    WebDriverWait(driver, 10, 0.1).until(
-        lambda d: d.execute_script("const h = document.querySelector('main h1'); return h && h.textContent.trim()") == heading,
-        f"no {heading!r} heading",
-    )
+from support import open_screen, click, sign_in_with_keys, sign_in_with_password, wait_for_text
 
 
 def test_statistics_match_what_was_stored(server, browser):
@@ -111,7 +103,7 @@ def test_health_shows_components_and_refreshes(server, browser):
         "window.__healthCalls = 0; const f = window.fetch;"
         "window.fetch = (...a) => { if (String(a[0]).includes('/_depot/health')) window.__healthCalls++; return f(...a); };"
     )
-    go(browser, "#/keys", "Access keys")
+    open_screen(browser, "#/keys", "Access keys")
     browser.execute_script("window.__healthCalls = 0")
     time.sleep(6)
     assert browser.execute_script("return window.__healthCalls") == 0

@@ -12,22 +12,11 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
-from support import drop_files, fill, find_text, make_file, sign_in_with_keys, wait_for_text
+from support import go, until, drop_files, fill, find_text, make_file, sign_in_with_keys, wait_for_text
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 MiB = 1024 * 1024
-
-
-def go(driver, *parts):
-    driver.execute_script(
-        "location.hash = '#/' + arguments[0].map(p => encodeURIComponent(p)).join('/')", list(parts)
-    )
-
-
-def until(driver, fn, timeout=10, message="condition not met", poll=0.1):
-    return WebDriverWait(driver, timeout, poll_frequency=poll).until(lambda _d: fn(), message)
 
 
 def upload_state(driver, name):
@@ -60,13 +49,6 @@ def bucket(server):
     name = f"up-{secrets.token_hex(4)}"
     server.s3().create_bucket(Bucket=name)
     return name
-
-
-@pytest.fixture
-def signed_in(server, browser):
-    sign_in_with_keys(browser, server, server.root_key, server.root_secret)
-    wait_for_text(browser, "Your buckets")  # the landing page is drawn: later navigations are not overtaken
-    return browser
 
 
 def test_drag_and_drop_two_files_and_the_picker(server, signed_in, bucket, tmp_path):
