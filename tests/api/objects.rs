@@ -1,5 +1,6 @@
 //! PutObject, GetObject and HeadObject: ETags, Content-MD5, stored headers and user
-//! metadata, key rules and unusual keys, a large streamed body, and the read errors.
+//! metadata (non-ASCII bytes included, byte for byte), key rules and unusual keys, a
+//! large streamed body, and the read errors.
 //! Every refused write leaves the stored objects as they were.
 
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
@@ -344,5 +345,68 @@ async fn objects_opened_in_a_browser_cannot_run_as_the_console_origin() {
         assert_eq!(resp.header("content-type"), Some("text/html"), "{method}: the stored type is kept");
     }
     assert_eq!(app.get("pages", "evil.html").await, page);
+    app.shutdown().await;
+}
+
+/// Sends `request` on its own connection (closed after the answer) and returns the
+/// answer's raw bytes: header values exactly as the server wrote them.
+async fn raw_exchange(app: &TestApp, request: crate::common::RawRequest) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
+    stream.write_all(&request.to_http1_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer)).await.expect("answer in time").expect("read");
+    answer
+}
+
+/// The raw bytes of header `name` in an HTTP/1.1 answer.
+fn raw_header<'a>(answer: &'a [u8], name: &str) -> Option<&'a [u8]> {
+    let head_end = answer.windows(4).position(|w| w == b"\r\n\r\n")?;
+    answer[..head_end].split(|&b| b == b'\n').find_map(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let colon = line.iter().position(|&b| b == b':')?;
+        line[..colon].eq_ignore_ascii_case(name.as_bytes()).then(|| line[colon + 1..].trim_ascii())
+    })
+}
+
+#[tokio::test]
+async fn non_ascii_user_metadata_round_trips_byte_for_byte() {
+    let app = TestApp::start().await;
+    app.bucket("meta").await;
+    let (id, secret) = (app.root.access_key_id.clone(), app.root.secret_access_key.clone());
+    // Raw UTF-8 header bytes, as curl or a browser sends them, and an RFC 2047 value as
+    // boto3 users write non-ASCII text: stored and answered as sent.
+    let encoded = "=?UTF-8?B?WsO8cmljaA==?=";
+    let put =
+        app.raw("PUT", "/meta/city").header("x-amz-meta-city", "Zürich").header("x-amz-meta-name", "Café Noël").header("x-amz-meta-encoded", encoded).body("x");
+    let answer = raw_exchange(&app, put.sign(&id, &secret)).await;
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+
+    for method in ["GET", "HEAD"] {
+        let answer = raw_exchange(&app, app.raw(method, "/meta/city").sign(&id, &secret)).await;
+        assert!(answer.starts_with(b"HTTP/1.1 200"), "{method}: {}", String::from_utf8_lossy(&answer));
+        assert_eq!(raw_header(&answer, "x-amz-meta-city"), Some("Zürich".as_bytes()), "{method}");
+        assert_eq!(raw_header(&answer, "x-amz-meta-name"), Some("Café Noël".as_bytes()), "{method}");
+        assert_eq!(raw_header(&answer, "x-amz-meta-encoded"), Some(encoded.as_bytes()), "{method}");
+    }
+    // A copy keeps them, and a multipart upload stores them the same way.
+    app.client.copy_object().bucket("meta").key("copy").copy_source("meta/city").send().await.expect("copy");
+    let mp = app.raw("POST", "/meta/parts?uploads").header("x-amz-meta-city", "Zürich").header("x-amz-meta-encoded", encoded);
+    let answer = raw_exchange(&app, mp.sign(&id, &secret)).await;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let upload_id = crate::common::xml_value(&text, "UploadId").expect("upload id");
+    let part = app.client.upload_part().bucket("meta").key("parts").upload_id(&upload_id).part_number(1).body(b"p".to_vec().into()).send().await.unwrap();
+    let done = aws_sdk_s3::types::CompletedMultipartUpload::builder()
+        .parts(aws_sdk_s3::types::CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build())
+        .build();
+    app.client.complete_multipart_upload().bucket("meta").key("parts").upload_id(&upload_id).multipart_upload(done).send().await.unwrap();
+    for key in ["copy", "parts"] {
+        let answer = raw_exchange(&app, app.raw("HEAD", &format!("/meta/{key}")).sign(&id, &secret)).await;
+        assert_eq!(raw_header(&answer, "x-amz-meta-city"), Some("Zürich".as_bytes()), "{key}");
+        assert_eq!(raw_header(&answer, "x-amz-meta-encoded"), Some(encoded.as_bytes()), "{key}");
+    }
+    // The SDK reads the UTF-8 value back as text.
+    let head = app.client.head_object().bucket("meta").key("city").send().await.unwrap();
+    assert_eq!(head.metadata().and_then(|m| m.get("city")).map(String::as_str), Some("Zürich"));
     app.shutdown().await;
 }
