@@ -11,7 +11,7 @@
 // Route parts are encodeURIComponent'd; params arrive decoded.
 
 import { session } from './session.js';
-import { h, mount, link, describeError, errorBox } from './ui.js';
+import { h, mount, link, describeError, errorBox, closeDialogs, clearToasts, toast } from './ui.js';
 
 const VIEWS = {
   signin: './views/signin.js',
@@ -85,6 +85,9 @@ function topBar(current) {
 }
 
 async function render() {
+  // `#main` and other plain anchors (the skip link) are not routes.
+  if (location.hash && !location.hash.startsWith('#/')) return;
+  closeDialogs();
   if (leave) {
     try {
       leave();
@@ -141,8 +144,26 @@ function staleBuild(err) {
   return true;
 }
 
+/**
+ * Five minutes before a password session ends, a warning: what is still uploading then
+ * is cancelled with it.
+ */
+let endingTimer = null;
+function warnBeforeTheEnd(state) {
+  clearTimeout(endingTimer);
+  if (!state || state.kind !== 'password') return;
+  const warnAt = state.tokenExpires - 5 * 60 * 1000 - Date.now();
+  endingTimer = setTimeout(() => {
+    const at = new Date(state.tokenExpires).toLocaleTimeString();
+    toast(`Your session ends at ${at}: uploads still running then are cancelled. Sign out and in again for another session.`, 'error');
+  }, Math.max(0, warnAt));
+}
+
 session.onChange((state, message) => {
+  warnBeforeTheEnd(state);
   if (!state) {
+    clearToasts();
+    closeDialogs();
     signInMessage = message || '';
     if (location.hash === '#/signin') render();
     else location.hash = '#/signin';
@@ -153,5 +174,11 @@ session.onChange((state, message) => {
 });
 
 window.addEventListener('hashchange', render);
-session.restore();
+// The skip link moves focus to the content without leaving the screen (its `#main`
+// would otherwise replace the route in the address).
+document.querySelector('a.skip')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('main').focus();
+});
+warnBeforeTheEnd(session.restore());
 render();

@@ -4,7 +4,7 @@
 // through STS AssumeRoleWithWebIdentity and refreshes them before they expire; the
 // session ends when the login token does. An access-key sign-in keeps the keys.
 
-import { signRequest, setServerDate, serverNow, EMPTY_SHA256 } from './sigv4.js';
+import { signRequest, setServerDate, serverNow, forgetSigningKeys, EMPTY_SHA256 } from './sigv4.js';
 
 const STORE = 'depot.session';
 /** Refresh temporary credentials this long before they expire. */
@@ -232,6 +232,7 @@ export const session = {
     state = null;
     refreshing = null;
     retryDelayMs = 0;
+    forgetSigningKeys();
     save();
     if (was || message) notify(message);
   },

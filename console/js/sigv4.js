@@ -88,6 +88,11 @@ function amzDate(now) {
 
 const keyCache = new Map();
 
+/** Forgets the derived signing key (on sign-out). */
+export function forgetSigningKeys() {
+  keyCache.clear();
+}
+
 async function signingKey(secret, day, region, service) {
   const id = `${secret}\n${day}\n${region}\n${service}`;
   if (!keyCache.has(id)) {

@@ -133,6 +133,23 @@ export function errorBox(err) {
   return h('div', { class: 'error-box', role: 'alert' }, describeError(err));
 }
 
+/** The `done` of each open confirmation dialog. */
+const openDialogs = new Set();
+
+/**
+ * Closes every open dialog as "no": a question asked on one screen (or for one user)
+ * must not be answered on another.
+ */
+export function closeDialogs() {
+  for (const done of [...openDialogs]) done(false);
+}
+
+/** Removes every message of the status area (on sign-out: they may name the last user's files). */
+export function clearToasts() {
+  const area = document.getElementById('toasts');
+  if (area) area.replaceChildren();
+}
+
 /**
  * A modal dialog asking to confirm: resolves true when `confirmLabel` is pressed.
  * `body` may be a string or nodes.
@@ -141,10 +158,12 @@ export function confirmDialog(title, body, confirmLabel = 'Delete', { danger = t
   return new Promise((resolve) => {
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' });
     const done = (value) => {
+      openDialogs.delete(done);
       dialog.close();
       dialog.remove();
       resolve(value);
     };
+    openDialogs.add(done);
     mount(
       dialog,
       h('h2', { id: 'dialog-title' }, title),

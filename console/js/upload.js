@@ -84,10 +84,14 @@ export function decodeHeaderValue(value) {
   return s;
 }
 
+/**
+ * The access levels the console offers. "Authenticated" in S3 means anyone with
+ * credentials: on Depot, anyone who registers an account, and the label says so.
+ */
 export const ACCESS_LEVELS = [
   ['private', 'Private'],
-  ['public-read', 'Public read'],
-  ['authenticated-read', 'Authenticated users read'],
+  ['public-read', 'Public read (anyone, no sign-in)'],
+  ['authenticated-read', 'Any Depot account can read (anyone may register)'],
 ];
 
 export function accessSelect(levels = ACCESS_LEVELS, current = 'private') {

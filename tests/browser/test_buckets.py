@@ -34,7 +34,7 @@ def test_create_bucket_with_versioning_and_public_read(server, signed_in):
     name = unique("created")
     fill(b, "Bucket name", name)
     fill(b, "Versioning", True)
-    fill(b, "Access level", "Public read")
+    fill(b, "Access level", "public-read")
     click(b, "Create bucket")
     button(b, name)  # the new bucket's link in the list
     assert name in bucket_names(s3)

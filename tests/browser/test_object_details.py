@@ -184,11 +184,11 @@ def test_edit_in_place_link_and_verify(server, signed_in):
     # Access level first, so that the description's copy must keep it.
     until(b, lambda: field(b, "Access level").is_enabled())
     assert field(b, "Access level").get_attribute("value") == "private"
-    fill(b, "Access level", "Authenticated users read")
+    fill(b, "Access level", "authenticated-read")
     click(b, "Save access level")
     wait_for_text(b, "Access level saved")
     assert grants_level(s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]) == "authenticated-read"
-    fill(b, "Access level", "Public read")
+    fill(b, "Access level", "public-read")
     click(b, "Save access level")
     until(b, lambda: grants_level(s3.get_object_acl(Bucket=bucket, Key=key)["Grants"]) == "public-read")
 
@@ -310,7 +310,7 @@ def test_password_session_link_hint_and_access_denied(server, browser):
 
     wait_for_text(browser, "Your buckets")
     go(browser, "o", mine, "mine.txt")
-    wait_for_text(browser, "stop working when this session")
+    wait_for_text(browser, "stop working when those expire")
     url = field(browser, "Presigned link").get_attribute("value")
     assert "X-Amz-Security-Token=" in url
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -322,3 +322,33 @@ def test_password_session_link_hint_and_access_denied(server, browser):
     wait_for_text(browser, "Access denied")
     go(browser, "o", root_bucket, "secret.txt")
     wait_for_text(browser, "Access denied")
+
+
+def test_fields_whose_value_could_not_be_read_stay_locked(server, browser):
+    """Another user may read an object (authenticated-read) but not its ACL: the access
+    level and the description save (which re-applies the ACL) stay disabled with the
+    reason, rather than offering to overwrite what the page never saw."""
+    owner = server.new_user("lockowner")
+    reader = server.new_user("lockreader")
+    s3 = owner.s3()
+    bucket = f"lock-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=bucket, ACL="authenticated-read")
+    s3.put_object(Bucket=bucket, Key="shared.txt", Body=b"shared", ACL="authenticated-read",
+                  Tagging="keep=me", Metadata={"description": "kept"})
+    sign_in_with_password(browser, server, reader.username, reader.password)
+    wait_for_text(browser, "Your buckets")
+    go(browser, "o", bucket, "shared.txt")
+    wait_for_text(browser, "Properties")
+    # The ACL could not be read: its field and the description save stay locked, the
+    # error is shown with a Retry.
+    wait_for_text(browser, "Access denied")
+    assert not field(browser, "Access level").is_enabled()
+    save = browser.find_element(By.XPATH, "//button[normalize-space()='Save description']")
+    assert not save.is_enabled()
+    click(browser, "Load the access level again")
+    wait_for_text(browser, "Access denied")
+    assert not save.is_enabled()
+    # Nothing changed on the server.
+    tags = s3.get_object_tagging(Bucket=bucket, Key="shared.txt")["TagSet"]
+    assert tags == [{"Key": "keep", "Value": "me"}]
+    assert s3.head_object(Bucket=bucket, Key="shared.txt")["Metadata"] == {"description": "kept"}

@@ -128,7 +128,7 @@ function renderList(main, ctx) {
   const nameInput = h('input', { name: 'bucket-name', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', required: true });
   const nameMessage = h('div', { class: 'field-message', 'aria-live': 'polite' });
   const versioning = h('input', { type: 'checkbox', name: 'versioning' });
-  const access = h('select', { name: 'access' }, h('option', { value: 'private' }, 'Private'), h('option', { value: 'public-read' }, 'Public read'));
+  const access = h('select', { name: 'access' }, h('option', { value: 'private' }, 'Private'), h('option', { value: 'public-read' }, 'Public read (anyone, no sign-in)'));
   const createBtn = h('button', { type: 'submit', class: 'primary' }, 'Create bucket');
   const form = h(
     'form',

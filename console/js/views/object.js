@@ -48,6 +48,25 @@ function cannedOf(doc) {
   return level;
 }
 
+/**
+ * The `x-amz-grant-*` headers that give exactly the grants of an ACL document: a copy
+ * that replaces metadata takes its ACL from the request, and a description edit must not
+ * change who may read the object (grants to single users included).
+ */
+function grantHeaders(doc) {
+  const byPermission = {};
+  for (const g of doc ? Array.from(doc.getElementsByTagName('Grant')) : []) {
+    const perm = text(g, 'Permission');
+    const uri = text(g, 'URI');
+    const id = text(g, 'ID');
+    const who = uri ? `uri="${uri}"` : id ? `id="${id}"` : '';
+    if (!perm || !who) continue;
+    const name = `x-amz-grant-${perm.toLowerCase().replace(/_/g, '-')}`;
+    byPermission[name] = byPermission[name] ? `${byPermission[name]}, ${who}` : who;
+  }
+  return byPermission;
+}
+
 export async function render(main, params, ctx) {
   const bucket = params[0];
   const key = params.slice(1).join('/');
@@ -165,7 +184,7 @@ export async function render(main, params, ctx) {
   });
   const passwordHint =
     ctx.session.current() && ctx.session.current().kind === 'password'
-      ? h('p', { class: 'notice' }, 'You signed in with a password: links are signed with temporary credentials and stop working when this session’s credentials expire (within an hour), whatever expiry you choose. Sign in with an access key for longer-lived links.')
+      ? h('p', { class: 'notice' }, 'You signed in with a password: links are signed with temporary credentials and stop working when those expire (at most an hour after they were issued; signing out does not end them sooner), whatever expiry you choose. Sign in with an access key for longer-lived links.')
       : null;
 
   // ---------------------------------------------------------------- description
@@ -174,7 +193,7 @@ export async function render(main, params, ctx) {
   const descMsg = h('div', { 'aria-live': 'polite' });
   const descBtn = h('button', { type: 'submit' }, 'Save description');
   const descForm = h('form', { class: 'row' }, h('div', { class: 'grow' }, field('Description', descInput)), descBtn);
-  let currentAcl = 'private';
+  let aclDoc = null; // the object's ACL, once loaded
   descForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     mount(descMsg);
@@ -191,7 +210,7 @@ export async function render(main, params, ctx) {
       for (const [k, v] of meta) if (k !== 'description') headers[`x-amz-meta-${k}`] = v;
       const value = descInput.value.trim();
       if (value) headers['x-amz-meta-description'] = encodeHeaderValue(value);
-      if (currentAcl !== 'private') headers['x-amz-acl'] = currentAcl;
+      Object.assign(headers, grantHeaders(aclDoc));
       await request({ method: 'PUT', bucket, key, headers });
     }, descMsg);
     if (r && r.error) return;
@@ -235,7 +254,9 @@ export async function render(main, params, ctx) {
     const level = aclSelect.value;
     const r = await busy(aclBtn, () => request({ method: 'PUT', bucket, key, query: [['acl', '']], headers: { 'x-amz-acl': level } }), aclMsg);
     if (r && r.error) return;
-    currentAcl = level;
+    aclDoc = null;
+    descBtn.disabled = true;
+    loadAcl();
     toast('Access level saved', 'ok');
     mount(aclMsg, h('p', { class: 'ok-text' }, 'Access level saved.'));
   });
@@ -251,6 +272,10 @@ export async function render(main, params, ctx) {
       return;
     }
     const limit = integrity.VERIFY_LIMIT;
+    if (hd['content-encoding']) {
+      mount(verifyArea, h('p', { class: 'hint' }, `This object is stored with Content-Encoding ${hd['content-encoding']}: the browser decodes it while downloading, so its bytes cannot be compared with the ETag here.`));
+      return;
+    }
     if (etag.includes('-')) {
       mount(verifyArea, h('p', { class: 'hint' }, 'This object was stored by a multipart upload: its ETag is not the MD5 of its content, so it cannot be verified against it.'));
       return;
@@ -268,7 +293,9 @@ export async function render(main, params, ctx) {
     const verifyBtn = button('Download and verify', async () => {
       mount(result, h('p', { role: 'status' }, 'Downloading…'));
       const r = await busy(verifyBtn, async () => {
-        const blob = await request({ bucket, key, as: 'blob', signal: downloads.signal });
+        // The version this page shows, not one written since.
+        const query = hd['x-amz-version-id'] ? [['versionId', hd['x-amz-version-id']]] : [];
+        const blob = await request({ bucket, key, query, headers: { 'if-match': hd.etag }, as: 'blob', signal: downloads.signal });
         if (!alive) return null;
         mount(result, h('p', { role: 'status' }, 'Computing the MD5…'));
         progress.hidden = false;
@@ -286,6 +313,8 @@ export async function render(main, params, ctx) {
       progress.hidden = true;
       if (!r || r.error || !alive) return;
       const objectUrl = URL.createObjectURL(r.blob);
+      // One verified download kept at a time: the previous one's memory is released.
+      while (urls.length) URL.revokeObjectURL(urls.pop());
       urls.push(objectUrl);
       if (r.sum === etag.toLowerCase()) {
         mount(result, h('p', { class: 'ok-text', role: 'status' }, `MD5 ${r.sum} matches the ETag: the file is intact. It is being saved.`));
@@ -346,28 +375,47 @@ export async function render(main, params, ctx) {
   aclSelect.disabled = true;
   // Saving the description re-applies the access level: not before it is known.
   descBtn.disabled = true;
-  request({ bucket, key, query: [['tagging', '']] })
-    .then((doc) => {
-      if (alive) tagsInput.value = tagText(parseTags(doc));
-    })
-    .catch((err) => {
-      if (alive && err.code !== 'NoSuchTagSet') mount(tagsMsg, errorBox(err));
-    })
-    .finally(() => {
-      tagsInput.disabled = false;
-    });
-  request({ bucket, key, query: [['acl', '']] })
-    .then((doc) => {
-      currentAcl = cannedOf(doc);
-      aclSelect.value = currentAcl;
-    })
-    .catch((err) => {
-      if (alive) mount(aclMsg, errorBox(err));
-    })
-    .finally(() => {
-      aclSelect.disabled = false;
-      descBtn.disabled = false;
-    });
+  // A field whose current value could not be read stays disabled (saving it would
+  // overwrite what is there), with the error and a Retry.
+  const loadTags = () => {
+    mount(tagsMsg);
+    request({ bucket, key, query: [['tagging', '']] })
+      .then(
+        (doc) => {
+          if (!alive) return;
+          tagsInput.value = tagText(parseTags(doc));
+          tagsInput.disabled = false;
+        },
+        (err) => {
+          if (!alive) return;
+          if (err.code === 'NoSuchTagSet') tagsInput.disabled = false;
+          else mount(tagsMsg, errorBox(err), button('Retry', loadTags, { 'aria-label': 'Load the tags again' }));
+        },
+      );
+  };
+  const loadAcl = () => {
+    request({ bucket, key, query: [['acl', '']] }).then(
+      (doc) => {
+        if (!alive) return;
+        aclDoc = doc;
+        aclSelect.value = cannedOf(doc);
+        aclSelect.disabled = false;
+        descBtn.disabled = false;
+      },
+      (err) => {
+        if (alive) mount(aclMsg, errorBox(err), button(
+              'Retry',
+              () => {
+                mount(aclMsg);
+                loadAcl();
+              },
+              { 'aria-label': 'Load the access level again' },
+            ));
+      },
+    );
+  };
+  loadTags();
+  loadAcl();
   makeLink();
   setupVerify();
   if (versionsSection) loadVersions();
