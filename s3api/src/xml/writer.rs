@@ -75,7 +75,7 @@ impl XmlWriter {
             self.out.push(' ');
             self.out.push_str(k);
             self.out.push_str("=\"");
-            self.out.push_str(&escape(*v));
+            self.out.push_str(&escape(v));
             self.out.push('"');
         }
         self.out.push('>');
