@@ -37,9 +37,20 @@ def test_create_use_and_revoke_a_key(server, browser):
     open_screen(browser, "#/keys", "Access keys")
     wait_for_text(browser, "You have no access keys yet")
 
+    # Headless Chromium has a clipboard once the page may use it: the secret must land
+    # there, with the toast saying so.
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions", {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": server.url}
+    )
     key_id, secret = create_key_in_ui(browser)
-    click(browser, "Copy secret")  # the clipboard may be unavailable headless: a message either way
-    WebDriverWait(browser, 5, 0.1).until(lambda d: find_text(d, "Copied to the clipboard") or find_text(d, "Select the text and copy it"))
+    click(browser, "Copy secret")
+    wait_for_text(browser, "Copied to the clipboard", timeout=5)
+    assert find_text(browser, "Select the text and copy it") is None
+    copied = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.clipboard.readText().then(done, (e) => done('clipboard read failed: ' + e));"
+    )
+    assert copied == secret, (copied, secret)
 
     # The key works for S3 at once.
     s3 = server.s3_for(key_id, secret)

@@ -2,13 +2,14 @@
 temporary credentials), where the session is kept (sessionStorage only), signing out,
 the session's expiry, readable sign-in errors, and the console at phone size."""
 
+import re
 import secrets
 import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from support import heading, button, click, fill, find_clickable, sign_in_with_keys, sign_in_with_password, sign_out, wait_for_text
+from support import go, heading, button, click, fill, find_clickable, sign_in_with_keys, sign_in_with_password, sign_out, wait_for_text
 
 
 def storage(driver):
@@ -152,13 +153,45 @@ def test_root_signs_in_with_keys(server, browser):
     assert kept["local"] == 0 and kept["cookie"] == "" and '"kind":"keys"' in kept["stored"]
 
 
+# Records the Authorization header of every request the page sends by fetch or
+# XMLHttpRequest: `window.__auth` of [url, authorization].
+_JS_RECORD_AUTH = """
+window.__auth = [];
+const header = (headers) => {
+  if (!headers) return null;
+  if (headers instanceof Headers) return headers.get('authorization');
+  if (Array.isArray(headers)) { const e = headers.find(([k]) => k.toLowerCase() === 'authorization'); return e ? e[1] : null; }
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === 'authorization') return v;
+  return null;
+};
+const origFetch = window.fetch;
+window.fetch = function (input, init) {
+  const url = typeof input === 'string' ? input : input.url;
+  const auth = header(init && init.headers) || (input instanceof Request ? input.headers.get('authorization') : null);
+  window.__auth.push([String(url), auth]);
+  return origFetch.apply(this, arguments);
+};
+const origOpen = XMLHttpRequest.prototype.open;
+XMLHttpRequest.prototype.open = function (method, url) {
+  this.__url = String(url);
+  return origOpen.apply(this, arguments);
+};
+const origSet = XMLHttpRequest.prototype.setRequestHeader;
+XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+  if (name.toLowerCase() === 'authorization') window.__auth.push([this.__url, value]);
+  return origSet.apply(this, arguments);
+};
+"""
+
+
 def test_temporary_credentials_are_renewed_before_they_expire(server, browser):
     """A password session's STS credentials are replaced before they run out (here made
-    to look 60 s from expiry): new keys from STS, and the console keeps working with them."""
+    to look 60 s from expiry): new keys from STS, and the console signs with them."""
     user = server.new_user("renew")
     s3 = user.s3()
     bucket = f"renew-{secrets.token_hex(4)}"
     s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="renewed-listing.txt", Body=b"x")
     sign_in_with_password(browser, server, user.username, user.password)
     wait_for_text(browser, bucket)
     first = browser.execute_script("return JSON.parse(sessionStorage.getItem('depot.session')).creds.accessKeyId")
@@ -176,8 +209,17 @@ def test_temporary_credentials_are_renewed_before_they_expire(server, browser):
 
     fresh = WebDriverWait(browser, 15, 0.2).until(renewed, "the credentials were not renewed")
     assert fresh["creds"]["sessionToken"] and fresh["username"] == user.username
-    # The renewed credentials work: the bucket list loads through them.
-    browser.get(server.console_url + "#/stats")
-    browser.get(server.console_url + "#/buckets")
-    wait_for_text(browser, bucket)
+    new_key = fresh["creds"]["accessKeyId"]
+
+    # The renewed credentials are the ones used: an S3 request made now (opening the
+    # bucket, in the same document) is signed with the new key, and it is accepted.
+    browser.execute_script(_JS_RECORD_AUTH)
+    go(browser, "b", bucket)
+    wait_for_text(browser, "renewed-listing.txt", within=browser.find_element(By.TAG_NAME, "main"))
+    sent = browser.execute_script("return window.__auth")
+    keys = [re.search(r"Credential=([^/,\s]+)/", auth).group(1) for _url, auth in sent if auth and "Credential=" in auth]
+    assert keys, f"no signed request recorded: {sent}"
+    assert all(k == new_key for k in keys), f"signed with {keys}, renewed key {new_key}, old key {first}"
+    assert first not in str(sent)
+    assert any(f"/{bucket}" in url for url, auth in sent if auth and "Credential=" in auth), sent
     assert heading(browser) != "Sign in to Depot"

@@ -2,7 +2,8 @@
 // server scopes it), by bucket, name, description, tags, content type, size and date.
 // The index trails the writes by the indexer's lag: the page polls /_depot/health and
 // shows the lag when it is not zero, and re-runs the search every 2 s while the index
-// lags and for a while after each search, so new objects appear by themselves.
+// lags and for a while after each search, so new objects appear by themselves. The
+// polling pauses while the tab is hidden and resumes when it is shown again.
 
 import { api } from '../api.js';
 import { request, children, text } from '../s3.js';
@@ -25,10 +26,13 @@ export function parseSize(value, label) {
   return Math.round(Number(m[1]) * unit);
 }
 
-/** "a=1, b=2, draft" → ['a=1', 'b=2', 'draft']. */
+/**
+ * One tag a line (a value may hold commas, as the tag editors allow):
+ * "a=1\nb=x, y\ndraft" → ['a=1', 'b=x, y', 'draft'].
+ */
 function parseTags(value) {
-  const tags = value
-    .split(',')
+  const tags = String(value || '')
+    .split(/\r?\n/)
     .map((t) => t.trim())
     .filter(Boolean);
   for (const t of tags) if (t.startsWith('=')) throw { message: `Tags: "${t}" has no key. Write key=value, or a key alone.` };
@@ -54,7 +58,7 @@ export async function render(main) {
   const bucket = h('select', { name: 'bucket' }, h('option', { value: '' }, 'All buckets'));
   const name = h('input', { name: 'name', type: 'search', spellcheck: 'false', placeholder: 'part of the key' });
   const description = h('input', { name: 'description', type: 'search' });
-  const tags = h('input', { name: 'tags', spellcheck: 'false', placeholder: 'team=blue, draft' });
+  const tags = h('textarea', { name: 'tags', rows: '2', spellcheck: 'false', placeholder: 'team=blue\ndraft' });
   const contentType = h('input', { name: 'content_type', spellcheck: 'false', placeholder: 'image/* or text/plain' });
   const minSize = h('input', { name: 'min_size', inputmode: 'decimal', spellcheck: 'false', placeholder: '0' });
   const maxSize = h('input', { name: 'max_size', inputmode: 'decimal', spellcheck: 'false', placeholder: 'any' });
@@ -83,7 +87,7 @@ export async function render(main) {
       field('Bucket', bucket),
       field('Name', name, 'Part of the key, any case.'),
       field('Description', description, 'Part of the description metadata.'),
-      field('Tags', tags, 'key=value or a key alone; separate several with commas.'),
+      field('Tags', tags, 'key=value or a key alone, one per line (a value may hold commas).'),
       field('Content type', contentType, 'Exact, or a prefix with * (image/*).'),
       field('Min size', minSize, 'Bytes, or with a unit: 10 KiB, 5 MB.'),
       field('Max size', maxSize, 'Bytes, or with a unit.'),
@@ -105,7 +109,13 @@ export async function render(main) {
   let seq = 0;
   let current = null; // { query, hits, next, signature, at }
   let wasLagging = false;
-  let inFlight = false;
+  /**
+   * The request now drawing the results (a search, a refresh or "More results"), or
+   * null: the background refresh starts only when none is, so it cannot supersede a
+   * page of "More results" (which would then be dropped with its button left busy).
+   */
+  let inFlight = null;
+  let ticking = false;
 
   listBuckets()
     .then((names) => {
@@ -211,13 +221,16 @@ export async function render(main) {
         return;
       }
     }
+    if (refresh && inFlight) return;
     const mine = ++seq;
     const limit = refresh ? Math.min(1000, Math.max(PAGE, current.hits.length)) : PAGE;
     if (!refresh) {
       submit.disabled = true;
       mount(status, 'Searching…');
+      // The last search's "More results" would page through results being replaced.
+      mount(more);
     }
-    inFlight = true;
+    inFlight = mine;
     try {
       const doc = await api('GET', '/_depot/search', { query: [...query, ['limit', String(limit)]] });
       if (stopped || mine !== seq) return;
@@ -237,28 +250,39 @@ export async function render(main) {
         mount(more);
       }
     } finally {
-      inFlight = false;
+      if (inFlight === mine) inFlight = null;
       if (!refresh) submit.disabled = false;
     }
   }
 
   async function loadMore(e) {
     const btn = e.currentTarget;
-    if (!current || !current.next) return;
+    const base = current;
+    if (!base || !base.next || btn.disabled) return;
     btn.disabled = true;
     btn.textContent = 'Loading…';
+    // Supersedes a refresh in flight (its answer is for the shorter list); none starts
+    // until this one is done.
     const mine = ++seq;
+    inFlight = mine;
+    let drawn = false;
     try {
-      const doc = await api('GET', '/_depot/search', { query: [...current.query, ['limit', String(PAGE)], ['cursor', current.next]] });
+      const doc = await api('GET', '/_depot/search', { query: [...base.query, ['limit', String(PAGE)], ['cursor', base.next]] });
       if (stopped || mine !== seq) return;
-      const hits = current.hits.concat(doc.results || []);
-      current = { ...current, hits, next: doc.next_cursor || null, signature: JSON.stringify(hits) };
+      const hits = base.hits.concat(doc.results || []);
+      current = { ...base, hits, next: doc.next_cursor || null, signature: JSON.stringify(hits) };
       show();
+      drawn = true;
     } catch (err) {
       if (stopped || mine !== seq) return;
-      btn.disabled = false;
-      btn.textContent = 'More results';
       mount(status, errorBox(err));
+    } finally {
+      if (inFlight === mine) inFlight = null;
+      // Whatever happened, the button (if still shown) is usable again.
+      if (!drawn) {
+        btn.disabled = false;
+        btn.textContent = 'More results';
+      }
     }
   }
 
@@ -282,22 +306,39 @@ export async function render(main) {
     return false;
   }
 
+  const hidden = () => document.visibilityState === 'hidden';
+
   async function tick() {
     timer = null;
-    if (stopped) return;
-    let lagging = false;
+    if (stopped || hidden()) return;
+    ticking = true;
     try {
-      const doc = await api('GET', '/_depot/health', { anonymous: true });
-      if (stopped) return;
-      lagging = showLag((doc.checks || {}).indexer);
-    } catch (err) {
-      if (stopped) return;
-      lagging = showLag(null, err);
+      let lagging = false;
+      try {
+        const doc = await api('GET', '/_depot/health', { anonymous: true });
+        if (stopped) return;
+        lagging = showLag((doc.checks || {}).indexer);
+      } catch (err) {
+        if (stopped) return;
+        lagging = showLag(null, err);
+      }
+      const fresh = current && Date.now() - current.at < FRESH_MS;
+      if (current && !inFlight && !hidden() && (lagging || wasLagging || fresh)) await run({ refresh: true });
+      wasLagging = lagging;
+    } finally {
+      ticking = false;
     }
-    const fresh = current && Date.now() - current.at < FRESH_MS;
-    if (current && !inFlight && !document.hidden && (lagging || wasLagging || fresh)) await run({ refresh: true });
-    wasLagging = lagging;
-    if (!stopped) timer = setTimeout(tick, POLL_MS);
+    // Hidden now: onVisibility starts the polling again when the tab is shown.
+    if (!stopped && !hidden()) timer = setTimeout(tick, POLL_MS);
+  }
+
+  /** No polling while the tab is hidden; at once again when it is shown. */
+  function onVisibility() {
+    if (stopped) return;
+    if (hidden()) {
+      clearTimeout(timer);
+      timer = null;
+    } else if (!timer && !ticking) tick();
   }
 
   form.addEventListener('submit', (e) => {
@@ -306,9 +347,11 @@ export async function render(main) {
   });
 
   await run();
+  document.addEventListener('visibilitychange', onVisibility);
   tick();
   return () => {
     stopped = true;
     clearTimeout(timer);
+    document.removeEventListener('visibilitychange', onVisibility);
   };
 }
