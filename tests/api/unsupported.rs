@@ -1,6 +1,7 @@
 //! What Depot does not implement is refused with 501 NotImplemented, never answered with
 //! a wrong success: a `PUT /bucket?lifecycle` creates no bucket, a `DELETE
-//! /bucket?policy` deletes nothing. Reading a configuration that cannot be set answers
+//! /bucket?policy` deletes nothing. A query parameter S3 does not define is ignored, as
+//! AWS ignores it. Reading a configuration that cannot be set answers
 //! as S3 does for an unset one (e.g. NoSuchBucketPolicy).
 
 use aws_sdk_s3::types::{BucketLifecycleConfiguration, CorsConfiguration, CorsRule, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter};
@@ -29,14 +30,21 @@ async fn bucket_subresources_are_not_implemented() {
         ("PUT", "/conf/k?retention", "<Retention/>"),
         ("PUT", "/conf/k?legal-hold", "<LegalHold/>"),
         ("POST", "/conf/k?restore", "<RestoreRequest/>"),
-        ("PUT", "/conf/k?frobnicate", "not an object body"),
-        ("DELETE", "/conf/k?frobnicate", ""),
     ] {
         let resp = app.send_signed(app.raw(method, path).body(body)).await;
         assert_eq!((resp.status, resp.error_code().as_deref()), (501, Some("NotImplemented")), "{method} {path}");
     }
     assert_eq!(app.snapshot("conf").await, before, "nothing changed");
     app.client.head_bucket().bucket("conf").send().await.expect("the bucket is still there");
+
+    // A parameter S3 does not define selects nothing: AWS ignores it, and so does Depot.
+    app.bucket("ignored").await;
+    let put = app.send_signed(app.raw("PUT", "/ignored/k?frobnicate=1").body("an object body")).await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    assert_eq!(app.get("ignored", "k").await, b"an object body");
+    let listed = app.send_signed(app.raw("GET", "/ignored?foo=1")).await;
+    assert_eq!(listed.status, 200);
+    assert!(listed.text().contains("<ListBucketResult"), "{}", listed.text());
 
     // The same through the SDK.
     let rule = LifecycleRule::builder()
