@@ -157,7 +157,11 @@ function xhrSend({ method, url, headers, body, onProgress }) {
     xhr.upload.onprogress = (e) => onProgress && onProgress(e.loaded);
     xhr.onload = async () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve(xhr);
-      else reject(checkExpired(await errorOf(xhr.status, xhr.responseText, xhr.statusText)));
+      else {
+        const err = await errorOf(xhr.status, xhr.responseText, xhr.statusText);
+        err.retryAfter = xhr.getResponseHeader('Retry-After');
+        reject(checkExpired(err));
+      }
     };
     xhr.onerror = () => reject(new S3Error(0, 'NetworkError', 'Depot did not answer (network error)'));
     xhr.onabort = () => reject(Object.assign(new Error('Cancelled'), { name: 'AbortError' }));
@@ -166,11 +170,46 @@ function xhrSend({ method, url, headers, body, onProgress }) {
   return { xhr, promise };
 }
 
+/** How often a failed part (or single PUT, or completion) is tried again. */
+export const UPLOAD_RETRIES = 4;
+/** The first wait before a retry; it doubles each time (0.5 s, 1 s, 2 s, 4 s). */
+const RETRY_BASE_MS = 500;
+/** The longest wait a `Retry-After` header is obeyed for. */
+const MAX_RETRY_AFTER_MS = 30000;
+
+/**
+ * Whether an upload request that failed with `err` may succeed if sent again: a network
+ * error, any 5xx, SlowDown and RequestTimeout; never a cancel or another 4xx.
+ */
+export function retryableUploadError(err) {
+  if (!(err instanceof S3Error)) return false;
+  return err.status === 0 || err.status >= 500 || err.code === 'SlowDown' || err.code === 'RequestTimeout';
+}
+
+/**
+ * The wait before retry number `attempt` (1-based) after `err`: its `Retry-After` (seconds
+ * or an HTTP date) when it has one, else exponential backoff with a little jitter (so
+ * parts refused together do not all come back at the same moment).
+ */
+function retryDelay(err, attempt) {
+  const header = err && err.retryAfter;
+  if (header) {
+    const secs = Number(header);
+    const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(header) - Date.now();
+    if (Number.isFinite(ms) && ms >= 0) return Math.min(ms, MAX_RETRY_AFTER_MS);
+  }
+  const base = RETRY_BASE_MS * 2 ** (attempt - 1);
+  return base * (0.8 + Math.random() * 0.4);
+}
+
 /**
  * Uploads `file` (a Blob) to `bucket/key`. `headers`: metadata, tagging, ACL headers.
  * `onProgress(bytesSent)` as bytes go out. Returns `{ promise, cancel, multipart }`; the
  * promise resolves to `{ etag, parts }`. Cancel (or a failure) of a multipart upload
- * aborts it on the server.
+ * aborts it on the server. A part, the single PUT and the completion are each tried up
+ * to UPLOAD_RETRIES more times after a retryable failure (`retryableUploadError`), with
+ * backoff; a retried part's progress starts again from its own 0. Nothing is retried
+ * after a cancel.
  */
 export function upload({ bucket, key, file, headers = {}, onProgress }) {
   let cancelled = false;
@@ -179,11 +218,41 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
   const owner = session.current();
   let lastCreds = session.creds();
   const live = new Set();
+  // Backoff waits in progress: a cancel ends them at once.
+  const sleepers = new Set();
   const multipart = file.size > MULTIPART_THRESHOLD;
   const contentType = file.type || 'application/octet-stream';
-  const cancel = () => {
+  const cancelledError = () => Object.assign(new Error('Cancelled'), { name: 'AbortError' });
+  const stop = () => {
     cancelled = true;
     for (const x of live) x.abort();
+    for (const wake of sleepers) wake();
+  };
+  const cancel = stop;
+  const sleep = (ms) =>
+    new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
+  // `attempt(n)` (n = 0, 1, …) until it succeeds, fails for good, or the upload is cancelled.
+  const withRetries = async (what, attempt) => {
+    for (let n = 0; ; n++) {
+      if (cancelled) throw cancelledError();
+      try {
+        return await attempt(n);
+      } catch (err) {
+        if (cancelled || n >= UPLOAD_RETRIES || !retryableUploadError(err)) throw err;
+        const wait = retryDelay(err, n + 1);
+        console.warn(`Depot upload: ${what} of ${key} failed (${err.code}); retry ${n + 1} of ${UPLOAD_RETRIES} in ${Math.round(wait)} ms`);
+        await sleep(wait);
+        if (cancelled) throw cancelledError();
+      }
+    }
   };
   const send = async (method, query, body, extra, progress) => {
     if (session.current() !== owner) throw Object.assign(new Error('Cancelled: signed out'), { name: 'AbortError' });
@@ -191,7 +260,7 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
     lastCreds = session.creds();
     const path = objectPath(bucket, key);
     const signed = await signRequest({ method, path, query, headers: extra, payloadHash: UNSIGNED_PAYLOAD, creds: lastCreds, region: session.region() });
-    if (cancelled) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
+    if (cancelled) throw cancelledError();
     const qs = canonicalQuery(query);
     const { xhr, promise } = xhrSend({ method, url: wirePath(bucket, key) + (qs ? '?' + qs : ''), headers: signed, body, onProgress: progress });
     live.add(xhr);
@@ -202,8 +271,26 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
     }
   };
   const single = async () => {
-    const xhr = await send('PUT', [], file, { ...headers, 'content-type': contentType }, onProgress);
+    const xhr = await withRetries('the upload', (n) => {
+      if (n && onProgress) onProgress(0);
+      return send('PUT', [], file, { ...headers, 'content-type': contentType }, onProgress);
+    });
     return { etag: xhr.getResponseHeader('ETag'), parts: 1 };
+  };
+  const complete = async (uploadId, etags) => {
+    const xml = '<CompleteMultipartUpload>' + etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlEscape(e)}</ETag></Part>`).join('') + '</CompleteMultipartUpload>';
+    return withRetries('completing the upload', async () => {
+      const xhr = await send('POST', [['uploadId', uploadId]], xml, { 'content-type': 'application/xml' });
+      // S3 may answer 200 and still fail: an <Error> document in the body.
+      const doc = parseXml(xhr.responseText);
+      const root = doc && doc.documentElement;
+      if (!root) throw new S3Error(xhr.status, 'MalformedResponse', "Depot's answer could not be read as XML");
+      if (root.localName === 'Error') {
+        const code = text(root, 'Code');
+        throw new S3Error(code === 'SlowDown' ? 503 : code === 'InternalError' ? 500 : 400, code, text(root, 'Message'), text(root, 'RequestId'));
+      }
+      return text(root, 'ETag');
+    });
   };
   const multi = async () => {
     const created = await request({ method: 'POST', bucket, key, query: [['uploads', '']], headers: { ...headers, 'content-type': contentType } });
@@ -213,27 +300,31 @@ export function upload({ bucket, key, file, headers = {}, onProgress }) {
     const count = Math.ceil(file.size / partSize);
     const sent = new Array(count).fill(0);
     const etags = new Array(count);
+    const report = () => onProgress && onProgress(sent.reduce((a, b) => a + b, 0));
     let next = 0;
     const worker = async () => {
       while (!cancelled && next < count) {
         const i = next++;
         const part = file.slice(i * partSize, Math.min(file.size, (i + 1) * partSize));
-        const xhr = await send('PUT', [['partNumber', String(i + 1)], ['uploadId', uploadId]], part, {}, (n) => {
-          sent[i] = n;
-          if (onProgress) onProgress(sent.reduce((a, b) => a + b, 0));
+        const xhr = await withRetries(`part ${i + 1}`, (n) => {
+          if (n) {
+            sent[i] = 0;
+            report();
+          }
+          return send('PUT', [['partNumber', String(i + 1)], ['uploadId', uploadId]], part, {}, (bytes) => {
+            sent[i] = bytes;
+            report();
+          });
         });
         etags[i] = xhr.getResponseHeader('ETag');
       }
     };
     try {
       await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, count) }, worker));
-      if (cancelled) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
-      const xml = '<CompleteMultipartUpload>' + etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('') + '</CompleteMultipartUpload>';
-      const done = await request({ method: 'POST', bucket, key, query: [['uploadId', uploadId]], body: xml });
-      return { etag: text(done, 'ETag'), parts: count };
+      if (cancelled) throw cancelledError();
+      return { etag: await complete(uploadId, etags), parts: count };
     } catch (e) {
-      cancelled = true;
-      for (const x of live) x.abort();
+      stop();
       await abortUpload(bucket, key, uploadId, lastCreds).catch(() => {});
       throw e;
     }

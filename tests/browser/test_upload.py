@@ -1,7 +1,8 @@
 """Uploads from the object browser: drag and drop and the file picker, a 64 MiB file
 through a real multipart upload with its progress bar advancing, cancel of a large
-upload leaving nothing behind, and description/tags/access level at upload time —
-each checked through S3 (bytes by MD5, ETag, metadata, tags, ACL)."""
+upload leaving nothing behind, parts refused with 503 SlowDown retried until the upload
+completes, and description/tags/access level at upload time — each checked through S3
+(bytes by MD5, ETag, metadata, tags, ACL)."""
 
 import base64
 import hashlib
@@ -13,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 from selenium.webdriver.common.by import By
 
-from support import go, until, drop_files, fill, find_text, make_file, sign_in_with_keys, wait_for_text
+from support import go, until, browser_log, drop_files, fill, find_text, make_file, sign_in_with_keys, wait_for_text
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 MiB = 1024 * 1024
@@ -33,6 +34,50 @@ def upload_state(driver, name):
 def wait_state(driver, name, state, timeout=30):
     until(driver, lambda: upload_state(driver, name).startswith(state), timeout,
           f"upload of {name} not {state!r} (is {upload_state(driver, name)!r})")
+
+
+# Counts, in the page, the console's XMLHttpRequests (uploads) and fetches in flight
+# (window.__inflight) and keeps the status of each finished XMLHttpRequest
+# (window.__xhrStatuses: 0 for a network error or an abort).
+_TRACK_REQUESTS = """
+window.__inflight = 0;
+window.__xhrStatuses = [];
+const send0 = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.send = function (body) {
+  window.__inflight++;
+  this.addEventListener('loadend', () => { window.__inflight--; window.__xhrStatuses.push(this.status); });
+  return send0.call(this, body);
+};
+const fetch0 = window.fetch;
+window.fetch = function () {
+  window.__inflight++;
+  const p = fetch0.apply(this, arguments);
+  p.then(() => window.__inflight--, () => window.__inflight--);
+  return p;
+};
+"""
+
+
+def wait_no_requests_in_flight(driver, timeout=15):
+    until(driver, lambda: driver.execute_script("return window.__inflight") == 0, timeout,
+          "the page still has requests in flight")
+
+
+def assert_nothing_comes_back(s3, bucket, key, seconds=2.0, every=0.2):
+    """Polls for `seconds` that `bucket` has no multipart upload and no `key`: a part
+    still on its way when the abort went out must not revive the upload."""
+    deadline = time.monotonic() + seconds
+    polls = 0
+    while True:
+        assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), f"an upload came back (poll {polls})"
+        with pytest.raises(ClientError) as e:
+            s3.head_object(Bucket=bucket, Key=key)
+        assert e.value.response["Error"]["Code"] in ("404", "NoSuchKey")
+        polls += 1
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(every)
+    assert polls >= 5
 
 
 def stored_md5(s3, bucket, key):
@@ -115,6 +160,7 @@ def test_cancel_large_upload_leaves_nothing(server, signed_in, bucket, tmp_path)
     go(b, "b", bucket, "cancel/")
     wait_for_text(b, "Drop files here")
     path, _ = make_file(tmp_path, "huge.bin", 96 * MiB, seed=9)
+    b.execute_script(_TRACK_REQUESTS)
     # Cancel from inside the page the moment the first bytes are reported.
     b.execute_script(
         """
@@ -133,13 +179,12 @@ def test_cancel_large_upload_leaves_nothing(server, signed_in, bucket, tmp_path)
     until(b, lambda: b.execute_script("return window.__cancelled"), 30, "no progress seen")
     wait_state(b, "huge.bin", "Cancelled")
     assert 0 < b.execute_script("return window.__cancelled") < 96 * MiB
+    wait_no_requests_in_flight(b)  # the parts are aborted and the abort is answered
     until(b, lambda: not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), 15,
           "a multipart upload was left behind")
-    time.sleep(0.5)  # a part still in flight when the abort went out must not revive it
-    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
-    with pytest.raises(ClientError) as e:
-        s3.head_object(Bucket=bucket, Key="cancel/huge.bin")
-    assert e.value.response["Error"]["Code"] in ("404", "NoSuchKey")
+    assert_nothing_comes_back(s3, bucket, "cancel/huge.bin")
+    # Nothing was sent again after the cancel (no retry), and nothing is pending.
+    assert b.execute_script("return window.__inflight") == 0
 
 
 def test_sign_out_ends_uploads_in_flight(server, signed_in, bucket, tmp_path):
@@ -150,6 +195,7 @@ def test_sign_out_ends_uploads_in_flight(server, signed_in, bucket, tmp_path):
     go(b, "b", bucket, "signout/")
     wait_for_text(b, "Drop files here")
     path, _ = make_file(tmp_path, "leaving.bin", 96 * MiB, seed=21)
+    b.execute_script(_TRACK_REQUESTS)
     b.execute_script(
         """
         window.__signedOut = null;
@@ -166,17 +212,50 @@ def test_sign_out_ends_uploads_in_flight(server, signed_in, bucket, tmp_path):
     fill(b, "Choose files", path)
     until(b, lambda: b.execute_script("return window.__signedOut"), 30, "no progress seen")
     wait_for_text(b, "You have signed out")
+    wait_no_requests_in_flight(b)  # the parts are aborted and the abort is answered
     until(b, lambda: not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), 15,
           "a multipart upload was left behind")
-    time.sleep(0.5)  # a part still in flight when the abort went out must not revive it
-    assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
-    with pytest.raises(ClientError):
-        s3.head_object(Bucket=bucket, Key="signout/leaving.bin")
+    assert_nothing_comes_back(s3, bucket, "signout/leaving.bin")
     # The next sign-in on this tab sees no trace of it.
     sign_in_with_keys(b, server, server.root_key, server.root_secret)
     go(b, "b", bucket, "signout/")
     wait_for_text(b, "Drop files here")
     assert "leaving.bin" not in b.find_element(By.TAG_NAME, "main").text
+
+
+def test_parts_refused_with_slowdown_are_retried(server_factory, browser, tmp_path):
+    """With room for one upload body at a time, three of the four parts sent at once are
+    refused (503 SlowDown, or the connection closed before their body was read): each is
+    sent again after a backoff, and the upload completes with every byte."""
+    srv = server_factory(env={"DEPOT_MAX_CONCURRENT_UPLOADS": "1"}, name="one-upload")
+    s3 = srv.s3()
+    name = f"retry-{secrets.token_hex(4)}"
+    s3.create_bucket(Bucket=name)
+    b = browser
+    sign_in_with_keys(b, srv, srv.root_key, srv.root_secret)
+    wait_for_text(b, "Your buckets")
+    go(b, "b", name)
+    wait_for_text(b, "Drop files here")
+    path, md5 = make_file(tmp_path, "busy.bin", 64 * MiB, seed=31)
+    b.execute_script(_TRACK_REQUESTS)
+    fill(b, "Choose files", path)
+    until(b, lambda: upload_state(b, "busy.bin") == "Done" or upload_state(b, "busy.bin").startswith("Failed"), 120,
+          "the upload did not finish")
+    assert upload_state(b, "busy.bin") == "Done", upload_state(b, "busy.bin")
+    statuses = b.execute_script("return window.__xhrStatuses")
+    refused = [s for s in statuses if s == 503 or s == 0]
+    assert refused, f"no part was refused, so nothing was retried: {statuses}"
+    retries = [e["message"] for e in browser_log(b) if "retry 1 of 4" in e.get("message", "")]
+    assert retries, "the console logged no retry"
+    # 8 parts of 8 MiB + the completion succeeded; every refusal was sent again.
+    assert statuses.count(200) == 9, statuses
+    print(f"refused then retried: {len(refused)} (statuses {statuses}); {retries[0]}")
+    head = s3.head_object(Bucket=name, Key="busy.bin")
+    assert head["ContentLength"] == 64 * MiB
+    assert head["ETag"].strip('"').endswith("-8"), head["ETag"]
+    assert s3.head_object(Bucket=name, Key="busy.bin", PartNumber=1)["PartsCount"] == 8
+    assert stored_md5(s3, name, "busy.bin") == md5
+    assert not s3.list_multipart_uploads(Bucket=name).get("Uploads")
 
 
 def test_description_tags_and_access_level_at_upload(server, signed_in, bucket, tmp_path):
@@ -187,7 +266,7 @@ def test_description_tags_and_access_level_at_upload(server, signed_in, bucket, 
     description = "Quarterly report — Größe ✓"
     fill(b, "Description", description)
     fill(b, "Tags", "project=apollo\nstage=final\nowner=me")
-    fill(b, "Access level", "Public read")
+    fill(b, "Access level", "public-read")
     p1, m1 = make_file(tmp_path, "report.pdf", 20_000, seed=11)
     p2, m2 = make_file(tmp_path, "notes.txt", 100, seed=12)
     fill(b, "Choose files", "\n".join([p1, p2]))

@@ -1,14 +1,19 @@
 // The object browser: #/b/<bucket>/<prefix> (the prefix is one encoded route part). One
 // page of ListObjectsV2 (delimiter "/") at a time, Next/Previous through continuation
 // tokens kept in a stack; folders as links, breadcrumbs, sort of the page, a filter by
-// prefix within the folder, multi-select delete (DeleteObjects), create folder, and the
-// upload panel.
+// prefix within the folder, multi-select delete of objects and whole folders
+// (DeleteObjects, a folder one listed page of keys at a time), delete of an empty folder,
+// create folder, and the upload panel.
 
 import { h, mount, field, button, formatBytes, timeEl, describeError, toast, errorBox, confirmDialog, busy, link, route } from '../ui.js';
 import { request, text, children, xmlEscape, urlDecoded } from '../s3.js';
 import { uploadPanel } from '../upload.js';
 
 const MAX_KEYS = 1000;
+/** The most per-key delete failures listed (the rest are counted). */
+const MAX_ERRORS_SHOWN = 100;
+
+const plural = (n, one, many = one + 's') => `${n} ${n === 1 ? one : many}`;
 
 /** The folder part of a key ('a/b/' for 'a/b/c.txt'). */
 export function folderOf(key) {
@@ -43,9 +48,10 @@ export function render(main, params, ctx) {
   let page = 0;
   let filter = '';
   let sort = { by: 'name', desc: false };
-  let current = { folders: [], objects: [], next: '' };
+  let current = { folders: [], objects: [], next: '', marker: false };
   let loadSeq = 0;
-  const selected = new Set();
+  const selected = new Set(); // object keys
+  const selectedFolders = new Set(); // folder prefixes ('a/b/')
 
   const listArea = h('div', { class: 'object-list' });
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
@@ -57,8 +63,9 @@ export function render(main, params, ctx) {
   const filterInput = h('input', { type: 'search', name: 'filter', autocomplete: 'off', spellcheck: 'false' });
 
   const updateSelection = () => {
-    deleteBtn.disabled = selected.size === 0;
-    deleteBtn.textContent = selected.size ? `Delete selected (${selected.size})` : 'Delete selected';
+    const n = selected.size + selectedFolders.size;
+    deleteBtn.disabled = n === 0;
+    deleteBtn.textContent = n ? `Delete selected (${n})` : 'Delete selected';
   };
 
   const load = async () => {
@@ -82,7 +89,9 @@ export function render(main, params, ctx) {
     const root = doc && doc.documentElement;
     const folders = children(root, 'CommonPrefixes').map((c) => urlDecoded(text(c, 'Prefix')));
     // The folder's own marker (an empty object named like the folder) is not listed.
-    const objects = children(root, 'Contents').filter((c) => !prefix || urlDecoded(text(c, 'Key')) !== prefix).map((c) => ({
+    const contents = children(root, 'Contents');
+    const marker = !!prefix && contents.some((c) => urlDecoded(text(c, 'Key')) === prefix);
+    const objects = contents.filter((c) => !prefix || urlDecoded(text(c, 'Key')) !== prefix).map((c) => ({
       key: urlDecoded(text(c, 'Key')),
       size: Number(text(c, 'Size')),
       modified: text(c, 'LastModified'),
@@ -90,8 +99,9 @@ export function render(main, params, ctx) {
       storageClass: text(c, 'StorageClass'),
     }));
     const truncated = text(root, 'IsTruncated') === 'true';
-    current = { folders, objects, next: truncated ? text(root, 'NextContinuationToken') : '' };
+    current = { folders, objects, next: truncated ? text(root, 'NextContinuationToken') : '', marker };
     selected.clear();
+    selectedFolders.clear();
     updateSelection();
     draw();
   };
@@ -143,7 +153,10 @@ export function render(main, params, ctx) {
     pageLabel.textContent = `Page ${page + 1}`;
     summary.textContent = `${objects.length} object${objects.length === 1 ? '' : 's'} and ${folders.length} folder${folders.length === 1 ? '' : 's'} on this page${current.next ? ' (more on the next page)' : ''}.`;
     if (!folders.length && !objects.length) {
-      mount(listArea, h('p', { class: 'empty' }, filter ? `Nothing here starts with "${filter}".` : page ? 'This page is empty.' : 'This folder is empty: upload files below.'));
+      const message = h('p', { class: 'empty' }, filter ? `Nothing here starts with "${filter}".` : page ? 'This page is empty.' : 'This folder is empty: upload files below.');
+      // A folder that is only its marker object (as "Create folder" makes it) can go.
+      const canDelete = current.marker && !filter && page === 0 && !current.next;
+      mount(listArea, message, canDelete ? h('p', { class: 'empty-actions' }, button('Delete this folder', () => deleteThisFolder(), { class: 'danger' })) : null);
       return;
     }
     const allBox = h('input', { type: 'checkbox', 'aria-label': 'Select all objects on this page' });
@@ -159,11 +172,17 @@ export function render(main, params, ctx) {
     const rows = [];
     for (const f of folders) {
       const name = f.slice(prefix.length);
+      const box = h('input', { type: 'checkbox', 'aria-label': `Select ${f}`, checked: selectedFolders.has(f) });
+      box.addEventListener('change', () => {
+        if (box.checked) selectedFolders.add(f);
+        else selectedFolders.delete(f);
+        updateSelection();
+      });
       rows.push(
         h(
           'tr',
           { class: 'folder' },
-          h('td', {}),
+          h('td', { class: 'select' }, box),
           h('td', {}, link(route('b', bucket, f), name, { class: 'name folder-link' })),
           h('td', { class: 'num' }, '—'),
           h('td', { class: 'hide-narrow' }, 'Folder'),
@@ -208,41 +227,106 @@ export function render(main, params, ctx) {
     );
   };
 
+  /**
+   * Deletes `keys` (at most 1,000) with one DeleteObjects: the keys that failed, as
+   * `{key, code, message}`. Quiet: the answer lists only failures (a key XML 1.0 cannot
+   * carry, such as one with a control character, then never has to come back in it).
+   */
+  const deleteBatch = async (keys) => {
+    const body = '<Delete>' + keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join('') + '<Quiet>true</Quiet></Delete>';
+    const doc = await request({ method: 'POST', bucket, query: [['delete', '']], body, contentMd5: true });
+    const root = doc && doc.documentElement;
+    return children(root, 'Error').map((e) => ({ key: text(e, 'Key'), code: text(e, 'Code'), message: text(e, 'Message') }));
+  };
+
+  /**
+   * Deletes every key under `folder` (its marker too): one page of ListObjectsV2 (no
+   * delimiter), then one DeleteObjects of that page, then the next page — never more
+   * than one page of keys held. `onBatch(tried, errors)` after each page.
+   */
+  const deleteFolder = async (folder, onBatch) => {
+    let token = '';
+    for (;;) {
+      const query = [['list-type', '2'], ['prefix', folder], ['max-keys', String(MAX_KEYS)], ['encoding-type', 'url']];
+      if (token) query.push(['continuation-token', token]);
+      const doc = await request({ bucket, query });
+      const root = doc && doc.documentElement;
+      const keys = children(root, 'Contents').map((c) => urlDecoded(text(c, 'Key')));
+      if (keys.length) onBatch(keys.length, await deleteBatch(keys));
+      token = text(root, 'IsTruncated') === 'true' ? text(root, 'NextContinuationToken') : '';
+      if (!token) return;
+    }
+  };
+
   const deleteSelected = async () => {
+    const folders = [...selectedFolders].sort();
     const keys = [...selected];
-    if (!keys.length) return;
-    const shown = keys.slice(0, 10);
+    if (!keys.length && !folders.length) return;
+    const names = [...folders, ...keys];
+    const shown = names.slice(0, 10);
+    const counts = [folders.length ? plural(folders.length, 'folder') : '', keys.length ? plural(keys.length, 'object') : ''].filter(Boolean).join(' and ');
     const ok = await confirmDialog(
-      keys.length === 1 ? 'Delete 1 object?' : `Delete ${keys.length} objects?`,
-      [h('ul', { class: 'key-list' }, shown.map((k) => h('li', {}, h('code', {}, k)))), keys.length > shown.length ? h('p', {}, `and ${keys.length - shown.length} more.`) : null],
+      `Delete ${counts}?`,
+      [
+        h('ul', { class: 'key-list' }, shown.map((k) => h('li', {}, h('code', {}, k)))),
+        names.length > shown.length ? h('p', {}, `and ${names.length - shown.length} more.`) : null,
+        folders.length
+          ? h('p', { class: 'delete-warning' }, `Everything under the selected ${folders.length === 1 ? 'folder' : 'folders'} is deleted too: every object in ${folders.length === 1 ? 'it' : 'them'} and in all of ${folders.length === 1 ? 'its' : 'their'} subfolders, not only what this page shows.`)
+          : null,
+      ],
       'Delete',
     );
     if (!ok) return;
-    mount(status);
-    const r = await busy(deleteBtn, async () => {
-      // Quiet: the answer lists only failures (a key XML 1.0 cannot carry, such as one
-      // with a control character, then never has to come back in it).
-      const body = '<Delete>' + keys.map((k) => `<Object><Key>${xmlEscape(k)}</Key></Object>`).join('') + '<Quiet>true</Quiet></Delete>';
-      const doc = await request({ method: 'POST', bucket, query: [['delete', '']], body, contentMd5: true });
-      const root = doc && doc.documentElement;
-      const errors = children(root, 'Error').map((e) => ({ key: text(e, 'Key'), code: text(e, 'Code'), message: text(e, 'Message') }));
-      const failed = new Set(errors.map((e) => e.key));
-      return { deleted: keys.filter((k) => !failed.has(k)), errors };
-    }, status);
-    if (r.error) return;
-    if (r.deleted.length) toast(`Deleted ${r.deleted.length} object${r.deleted.length === 1 ? '' : 's'}`, 'ok');
-    if (r.errors.length) {
+    const progress = h('p', { class: 'hint delete-progress', role: 'status' }, folders.length ? 'Deleting…' : '');
+    mount(status, folders.length ? progress : null);
+    let deleted = 0;
+    let failed = 0;
+    const errors = []; // the first MAX_ERRORS_SHOWN failures
+    const onBatch = (tried, errs) => {
+      deleted += tried - errs.length;
+      failed += errs.length;
+      for (const e of errs) if (errors.length < MAX_ERRORS_SHOWN) errors.push(e);
+      progress.textContent = `Deleted ${plural(deleted, 'object')}…`;
+    };
+    let stopped = null;
+    await busy(deleteBtn, async () => {
+      try {
+        if (keys.length) onBatch(keys.length, await deleteBatch(keys));
+        for (const f of folders) await deleteFolder(f, onBatch);
+      } catch (err) {
+        stopped = err;
+      }
+    });
+    if (deleted) toast(`Deleted ${plural(deleted, 'object')}`, 'ok');
+    if (stopped || failed) {
       mount(
         status,
         h(
           'div',
           { class: 'error-box', role: 'alert' },
-          h('p', {}, `${r.errors.length} object${r.errors.length === 1 ? ' was' : 's were'} not deleted:`),
-          h('ul', {}, r.errors.map((e) => h('li', {}, h('code', {}, e.key), ': ', describeError({ code: e.code, message: e.message })))),
+          stopped ? h('p', {}, `Deleting stopped after ${plural(deleted, 'object')}: ${describeError(stopped)}`) : null,
+          failed ? h('p', {}, `${plural(failed, 'object was', 'objects were')} not deleted:`) : null,
+          errors.length ? h('ul', {}, errors.map((e) => h('li', {}, h('code', {}, e.key), ': ', describeError({ code: e.code, message: e.message })))) : null,
+          failed > errors.length ? h('p', {}, `and ${failed - errors.length} more.`) : null,
         ),
       );
+    } else {
+      mount(status);
     }
-    load();
+    if (alive) load();
+  };
+
+  // An empty folder (only its marker object): delete the marker, back to the parent.
+  const deleteThisFolder = async () => {
+    const ok = await confirmDialog(`Delete the folder ${prefix}?`, h('p', {}, 'The folder is empty: only its folder marker is deleted.'), 'Delete');
+    if (!ok) return;
+    mount(status);
+    const r = await busy(null, () => request({ method: 'DELETE', bucket, key: prefix }), status);
+    if (r && r.error) return;
+    toast(`Deleted the folder ${prefix}`, 'ok');
+    if (!alive) return;
+    const parent = folderOf(prefix);
+    ctx.navigate(parent ? route('b', bucket, parent) : route('b', bucket));
   };
 
   // Filter by prefix within the folder (server-side: the listing's prefix).
