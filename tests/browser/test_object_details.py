@@ -102,6 +102,9 @@ def test_keys_browsers_would_mangle_list_open_download_and_delete(server, signed
     click(b, "Delete object")
     confirm(b, "Delete")
     until(b, lambda: dotted not in [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])], message="dot key deleted")
+    # The console goes back to the key's folder once the delete is done: wait for that
+    # before navigating, or its navigation lands after ours.
+    until(b, lambda: b.execute_script("return location.hash") == "#/b/" + bucket + "/dots%2F..%2F", message="back in the folder")
 
     # The control-character and CR keys go by multi-select delete; plain.txt stays.
     go(b, "b", bucket)
