@@ -109,6 +109,7 @@ error_codes! {
     SlowDown => StatusCode::SERVICE_UNAVAILABLE, "Please reduce your request rate.";
     TooManyParts => StatusCode::BAD_REQUEST, "You have attempted to create more parts than allowed.";
     UnexpectedContent => StatusCode::BAD_REQUEST, "This request does not support content.";
+    UnresolvableGrantByEmailAddress => StatusCode::BAD_REQUEST, "The e-mail address you provided does not match any account on record.";
     XAmzContentSHA256Mismatch => StatusCode::BAD_REQUEST, "The provided 'x-amz-content-sha256' header does not match what was computed.";
 }
 

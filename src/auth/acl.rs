@@ -124,7 +124,8 @@ impl Acl {
     }
 
     /// The ACL of explicit grants. Grants to `owner` are implied and dropped; e-mail
-    /// grantees cannot be resolved (`UnresolvableGrantByEmailAddress` in S3): InvalidArgument.
+    /// grantees cannot be resolved (Depot accounts have no e-mail address), which S3
+    /// answers with `UnresolvableGrantByEmailAddress`.
     pub fn from_grants(grants: &[AclGrant], owner: &str) -> Result<Acl, S3Error> {
         let mut out: Vec<Grant> = Vec::with_capacity(grants.len());
         for g in grants {
@@ -133,9 +134,7 @@ impl Acl {
                 AclGrantee::Id(id) => Grantee::User(id.clone()),
                 AclGrantee::Group(AclGroup::AllUsers) => Grantee::AllUsers,
                 AclGrantee::Group(AclGroup::AuthenticatedUsers) => Grantee::AuthenticatedUsers,
-                AclGrantee::Email(_) => {
-                    return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "Grants by e-mail address are not supported; grant by canonical user id"))
-                }
+                AclGrantee::Email(_) => return Err(S3Error::new(S3ErrorCode::UnresolvableGrantByEmailAddress)),
             };
             let grant = Grant { grantee, permission: g.permission.into() };
             if !out.contains(&grant) {

@@ -200,3 +200,25 @@ async fn acl_changes_write_events_and_address_versions() {
     assert_denied(&app, &before, &resp, 400, Some("InvalidArgument"), "malformed version id").await;
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn grants_by_e_mail_address_are_unresolvable() {
+    // Depot accounts have no e-mail address: S3's answer for one it cannot resolve.
+    let app = TestApp::start().await;
+    app.bucket("mail").await;
+    app.put("mail", "k", b"x".to_vec()).await;
+    let before = app.snapshot("mail").await;
+    let by_header = app.client.put_bucket_acl().bucket("mail").grant_read("emailAddress=\"someone@example.com\"").send().await.unwrap_err();
+    assert_eq!(by_header.into_service_error().meta().code(), Some("UnresolvableGrantByEmailAddress"));
+    let grantee = Grantee::builder().r#type(Type::AmazonCustomerByEmail).email_address("someone@example.com").build().unwrap();
+    let owner = app.client.get_object_acl().bucket("mail").key("k").send().await.unwrap().owner().unwrap().clone();
+    let policy = AccessControlPolicy::builder().owner(owner).grants(Grant::builder().grantee(grantee).permission(Permission::Read).build()).build();
+    let err = app.client.put_object_acl().bucket("mail").key("k").access_control_policy(policy).send().await.unwrap_err();
+    let err = err.into_service_error();
+    assert_eq!(err.meta().code(), Some("UnresolvableGrantByEmailAddress"));
+    assert_eq!(err.meta().message(), Some("The e-mail address you provided does not match any account on record."));
+    assert_eq!(app.snapshot("mail").await, before, "nothing changed");
+    let acl = app.client.get_object_acl().bucket("mail").key("k").send().await.unwrap();
+    assert_eq!(acl.grants().len(), 1, "the owner's grant only");
+    app.shutdown().await;
+}
