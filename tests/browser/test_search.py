@@ -136,14 +136,19 @@ def test_search_by_each_filter_and_open_a_result(server, browser, corpus):
     wait_for_text(browser, o["beach"][1], within=browser.find_element(By.CSS_SELECTOR, "main"))
 
 
-def test_more_results_pages_through(server, browser):
-    u = secrets.token_hex(4)
-    user = server.new_user("many")
+def user_with_items(server, prefix):
+    """A new user with a bucket of 105 empty objects `item-000`…`item-104`."""
+    user = server.new_user(prefix)
     s3 = user.s3()
-    bucket = f"many-{u}"
+    bucket = f"{prefix}-{secrets.token_hex(4)}"
     s3.create_bucket(Bucket=bucket)
     for i in range(105):
         s3.put_object(Bucket=bucket, Key=f"item-{i:03d}", Body=b"")
+    return user, bucket
+
+
+def test_more_results_pages_through(server, browser):
+    user, bucket = user_with_items(server, "many")
     sign_in_with_password(browser, server, user.username, user.password)
     open_screen(browser, "#/search", "Search")
     fill(browser, "Bucket", bucket)
@@ -161,13 +166,7 @@ def test_more_results_is_never_left_loading_by_the_background_refresh(server, br
     2 s): the refresh must not supersede the page being loaded, and the button must not
     stay disabled on "Loading…". The next page is held back (a slow network) so that a
     refresh falls inside the load every time."""
-    u = secrets.token_hex(4)
-    user = server.new_user("morerace")
-    s3 = user.s3()
-    bucket = f"morerace-{u}"
-    s3.create_bucket(Bucket=bucket)
-    for i in range(105):
-        s3.put_object(Bucket=bucket, Key=f"item-{i:03d}", Body=b"")
+    user, bucket = user_with_items(server, "morerace")
     want = [f"item-{i:03d}" for i in range(105)]
     sign_in_with_password(browser, server, user.username, user.password)
     open_screen(browser, "#/search", "Search")

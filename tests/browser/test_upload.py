@@ -154,6 +154,28 @@ def test_large_upload_is_multipart_with_progress(server, signed_in, bucket, tmp_
     assert stored_md5(s3, bucket, "big.bin") == md5
 
 
+def click_at_first_progress(driver, name, button):
+    """From inside the page, clicks the button named `button` (its aria-label or text) the
+    moment the upload row of `name` reports its first bytes; `window.__clickedAt` is the
+    progress at that moment."""
+    driver.execute_script(
+        """
+        const [name, label] = arguments;
+        window.__clickedAt = null;
+        const poll = () => {
+          const p = document.querySelector(`progress[aria-label="Progress of ${name}"]`);
+          if (p && p.value > 0) {
+            window.__clickedAt = p.value;
+            [...document.querySelectorAll('button')].find(x => x.getAttribute('aria-label') === label || x.textContent === label).click();
+          } else setTimeout(poll, 1);
+        };
+        poll();
+        """,
+        name,
+        button,
+    )
+
+
 def test_cancel_large_upload_leaves_nothing(server, signed_in, bucket, tmp_path):
     b = signed_in
     s3 = server.s3()
@@ -162,23 +184,11 @@ def test_cancel_large_upload_leaves_nothing(server, signed_in, bucket, tmp_path)
     path, _ = make_file(tmp_path, "huge.bin", 96 * MiB, seed=9)
     b.execute_script(_TRACK_REQUESTS)
     # Cancel from inside the page the moment the first bytes are reported.
-    b.execute_script(
-        """
-        window.__cancelled = null;
-        const poll = () => {
-          const p = document.querySelector('progress[aria-label="Progress of huge.bin"]');
-          if (p && p.value > 0) {
-            window.__cancelled = p.value;
-            document.querySelector('button[aria-label="Cancel huge.bin"]').click();
-          } else setTimeout(poll, 1);
-        };
-        poll();
-        """
-    )
+    click_at_first_progress(b, "huge.bin", "Cancel huge.bin")
     fill(b, "Choose files", path)
-    until(b, lambda: b.execute_script("return window.__cancelled"), 30, "no progress seen")
+    until(b, lambda: b.execute_script("return window.__clickedAt"), 30, "no progress seen")
     wait_state(b, "huge.bin", "Cancelled")
-    assert 0 < b.execute_script("return window.__cancelled") < 96 * MiB
+    assert 0 < b.execute_script("return window.__clickedAt") < 96 * MiB
     wait_no_requests_in_flight(b)  # the parts are aborted and the abort is answered
     until(b, lambda: not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), 15,
           "a multipart upload was left behind")
@@ -196,21 +206,9 @@ def test_sign_out_ends_uploads_in_flight(server, signed_in, bucket, tmp_path):
     wait_for_text(b, "Drop files here")
     path, _ = make_file(tmp_path, "leaving.bin", 96 * MiB, seed=21)
     b.execute_script(_TRACK_REQUESTS)
-    b.execute_script(
-        """
-        window.__signedOut = null;
-        const poll = () => {
-          const p = document.querySelector('progress[aria-label="Progress of leaving.bin"]');
-          if (p && p.value > 0) {
-            window.__signedOut = p.value;
-            [...document.querySelectorAll('button')].find(x => x.textContent === 'Sign out').click();
-          } else setTimeout(poll, 1);
-        };
-        poll();
-        """
-    )
+    click_at_first_progress(b, "leaving.bin", "Sign out")
     fill(b, "Choose files", path)
-    until(b, lambda: b.execute_script("return window.__signedOut"), 30, "no progress seen")
+    until(b, lambda: b.execute_script("return window.__clickedAt"), 30, "no progress seen")
     wait_for_text(b, "You have signed out")
     wait_no_requests_in_flight(b)  # the parts are aborted and the abort is answered
     until(b, lambda: not s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), 15,
