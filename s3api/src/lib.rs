@@ -6,6 +6,7 @@
 //! a user table, and runs no async runtime: callers feed it bytes and lookups.
 
 pub mod acl;
+pub mod bucket_config;
 pub mod checksum;
 pub mod chunked;
 pub mod error;
