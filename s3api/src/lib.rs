@@ -12,6 +12,7 @@ pub mod chunked;
 pub mod error;
 pub mod headers;
 pub mod operation;
+pub mod policy;
 pub mod post;
 pub mod route;
 pub mod sigv4;
