@@ -1,14 +1,15 @@
 //! Who is calling the JSON API's read endpoints (search, statistics), and which buckets
 //! they may read. A caller authenticates with a login token (`Authorization: Bearer`) or
 //! a SigV4 signature through the shared gate (`auth::authenticate`); authorization is
-//! `auth::policy`, as for S3 requests. Nothing here reads a request body or decides
+//! `auth::access`, as for S3 requests (without the request facts a policy condition
+//! could test, so conditional grants do not count here). Nothing here reads a request body or decides
 //! what a caller may change.
 
 use http::request::Parts;
 
 use super::error::ApiError;
-use crate::auth::acl::Acl;
-use crate::auth::policy::{self, Action, Resource};
+use crate::auth::access::{self, Ask, Caller};
+use crate::auth::acl_rules::Action;
 use crate::auth::{self, Principal, UserPrincipal};
 use crate::catalog::Bucket;
 use crate::http::AppState;
@@ -36,8 +37,9 @@ async fn bearer_principal(state: &AppState, token: &str) -> Result<Principal, Ap
     Ok(Principal::User(UserPrincipal { user_id: user.id, username: user.username, is_root: user.is_root, access_key_id: String::new() }))
 }
 
-/// Whether `principal` may read (list) `bucket`: owner, root, or a READ grant.
+/// Whether `principal` may read (list) `bucket`: owner, root, a READ grant, or the
+/// bucket's policy.
 pub fn may_read(principal: &Principal, bucket: &Bucket) -> bool {
-    let acl = Acl::from_json(&bucket.acl);
-    policy::allowed(principal, Action::ListBucket, Resource { bucket_owner: &bucket.owner_id, bucket_acl: &acl, object: None })
+    let ask = Ask { action: "s3:ListBucket", acl_action: Action::ListBucket, key: None, object: None };
+    access::check(&Caller::bare(principal.clone()), bucket, ask).is_ok()
 }

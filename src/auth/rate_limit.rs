@@ -157,9 +157,9 @@ pub fn admit_s3_claim(limits: &RateLimits, claim: &super::Claim, ip: std::net::I
 
 /// The S3 path's check after authentication: a verified request is charged to its
 /// access key; a failed one to its client IP (anonymous ones were charged before).
-pub fn admit_s3_verified(limits: &RateLimits, verified: Result<&super::Authenticated, ()>, ip: std::net::IpAddr) -> Result<(), s3api::S3Error> {
+pub fn admit_s3_verified(limits: &RateLimits, verified: Result<&super::Principal, ()>, ip: std::net::IpAddr) -> Result<(), s3api::S3Error> {
     match verified {
-        Ok(super::Authenticated { principal: super::Principal::User(user), .. }) => limits.admit(Some(&user.access_key_id), ip),
+        Ok(super::Principal::User(user)) => limits.admit(Some(&user.access_key_id), ip),
         Ok(_) => Ok(()),
         Err(()) => limits.admit(None, ip),
     }

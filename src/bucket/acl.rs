@@ -22,7 +22,7 @@ pub async fn get_bucket_acl(state: &AppState, bucket: Bucket) -> Result<Response
 pub async fn put_bucket_acl(state: &AppState, mut req: S3Request, bucket: Bucket) -> Result<Response<Body>, Error> {
     let name = bucket.name.as_str();
     let body = req.body.read_to_end(s3api::xml::request::MAX_XML_BODY).await?;
-    let acl = acl_from_request(state, req.headers(), &body, &bucket.owner_id, None).await?.to_json();
+    let acl = acl_from_request(state, req.headers(), &body, &bucket, &bucket.owner_id, false).await?.to_json();
     let ctx = req.event_context(state);
 
     let mut tx = state.catalog.begin().await?;

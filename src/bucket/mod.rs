@@ -6,16 +6,19 @@
 //! below it, never another handler module.
 
 pub mod acl;
-
+pub mod cors;
+pub mod settings;
 pub mod tagging;
 pub mod versioning;
 
 use http::{Response, StatusCode};
-use s3api::operation::{ListBucketsParams, UnsetConfig};
+use s3api::bucket_config::ObjectOwnership;
+use s3api::operation::{BucketSetting, ListBucketsParams, UnsetConfig};
 use s3api::route::validate_bucket_name;
 use s3api::xml::{self, request::CreateBucketConfiguration, response::BucketEntry, Owner};
 use s3api::{S3Error, S3ErrorCode};
 
+use crate::auth::acl::Grantee;
 use crate::auth::Principal;
 use crate::catalog::{ms_to_datetime, now_ms, Bucket, CatalogError};
 use crate::error::Error;
@@ -25,7 +28,7 @@ use crate::http::response::{self, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
 
 pub async fn list_buckets(state: &AppState, req: S3Request, params: ListBucketsParams) -> Result<Response<Body>, Error> {
-    let Principal::User(user) = &req.principal else {
+    let Principal::User(user) = &req.caller.principal else {
         return Err(S3ErrorCode::AccessDenied.into());
     };
     let owner_filter = (!user.is_root).then_some(user.user_id.as_str());
@@ -49,7 +52,7 @@ pub async fn list_buckets(state: &AppState, req: S3Request, params: ListBucketsP
 }
 
 pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<Response<Body>, Error> {
-    let Some(user_id) = req.principal.user_id().map(String::from) else {
+    let Some(user_id) = req.caller.principal.user_id().map(String::from) else {
         return Err(S3ErrorCode::AccessDenied.into());
     };
     validate_bucket_name(name)?;
@@ -57,6 +60,13 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
         return Err(S3Error::with_message(S3ErrorCode::NotImplemented, "Object Lock is not supported").into());
     }
     let acl = requested_acl(state, req.headers(), None).await?.unwrap_or_default();
+    let ownership = match req.headers().get("x-amz-object-ownership") {
+        Some(v) => Some(ObjectOwnership::parse(v.to_str().unwrap_or_default())?),
+        None => None,
+    };
+    if ownership == Some(ObjectOwnership::BucketOwnerEnforced) && acl.grants.iter().any(|g| g.grantee != Grantee::User(user_id.clone())) {
+        return Err(S3Error::new(S3ErrorCode::InvalidBucketAclWithObjectOwnership).into());
+    }
     let body = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
     if !body.is_empty() {
         let config: CreateBucketConfiguration = xml::request::parse(&body)?;
@@ -73,7 +83,7 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
     }
 
     let mut tx = state.catalog.begin().await?;
-    let bucket = match tx.create_bucket(name, &user_id, &state.config.region, &acl.to_json(), now_ms()).await {
+    let mut bucket = match tx.create_bucket(name, &user_id, &state.config.region, &acl.to_json(), now_ms()).await {
         Ok(b) => b,
         Err(CatalogError::Conflict) => {
             drop(tx);
@@ -93,6 +103,10 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(ownership) = ownership {
+        tx.set_bucket_setting(bucket.id, BucketSetting::OwnershipControls, Some(ownership.as_str())).await?;
+        bucket.object_ownership = Some(ownership.as_str().to_owned());
+    }
     Event::for_bucket(&req.event_context(state), EventType::BucketCreated, "BucketCreated", &bucket).record(&mut tx).await?;
     tx.commit().await?;
     let mut resp = empty(StatusCode::OK);

@@ -1,9 +1,20 @@
 //! Bucket rows: create, find, list, update and delete.
 
+use s3api::operation::BucketSetting;
 use sqlx::Row;
 
 use super::model::encode_tags;
 use super::{Bucket, Catalog, CatalogError, CatalogResult, Tx, Versioning};
+
+/// The column that keeps a bucket setting.
+fn setting_column(setting: BucketSetting) -> &'static str {
+    match setting {
+        BucketSetting::Policy => "policy",
+        BucketSetting::Cors => "cors",
+        BucketSetting::PublicAccessBlock => "public_access_block",
+        BucketSetting::OwnershipControls => "object_ownership",
+    }
+}
 
 impl Catalog {
     /// The bucket named `name`.
@@ -82,6 +93,13 @@ impl Tx {
 
     pub async fn set_bucket_acl(&mut self, bucket_id: i64, acl: &str) -> CatalogResult<()> {
         sqlx::query("UPDATE buckets SET acl = $1 WHERE id = $2").bind(acl).bind(bucket_id).execute(&mut *self.inner).await?;
+        Ok(())
+    }
+
+    /// Sets (Some) or removes (None) one of the bucket's access settings.
+    pub async fn set_bucket_setting(&mut self, bucket_id: i64, setting: BucketSetting, value: Option<&str>) -> CatalogResult<()> {
+        let sql = format!("UPDATE buckets SET {} = $1 WHERE id = $2", setting_column(setting));
+        sqlx::query(&sql).bind(value).bind(bucket_id).execute(&mut *self.inner).await?;
         Ok(())
     }
 

@@ -48,10 +48,19 @@ pub struct Bucket {
     /// JSON of the bucket's ACL (see `auth::acl`).
     pub acl: String,
     pub tags: Option<Vec<(String, String)>>,
+    /// The bucket policy, the JSON document as its owner sent it.
+    pub policy: Option<String>,
+    /// The CORS rules, stored form (`s3api::bucket_config::CorsConfiguration`).
+    pub cors: Option<String>,
+    /// The public access block, stored form (`s3api::bucket_config::PublicAccessBlock`).
+    pub public_access_block: Option<String>,
+    /// The object ownership setting (`BucketOwnerEnforced`, …).
+    pub object_ownership: Option<String>,
 }
 
 impl Bucket {
-    pub(super) const COLUMNS: &'static str = "id, name, owner_id, region, created_at, versioning, acl, tags";
+    pub(super) const COLUMNS: &'static str =
+        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership";
 
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         Ok(Bucket {
@@ -63,6 +72,10 @@ impl Bucket {
             versioning: Versioning::from_db(row.try_get("versioning")?),
             acl: row.try_get("acl")?,
             tags: decode_tags(row.try_get("tags")?)?,
+            policy: row.try_get("policy")?,
+            cors: row.try_get("cors")?,
+            public_access_block: row.try_get("public_access_block")?,
+            object_ownership: row.try_get("object_ownership")?,
         })
     }
 }

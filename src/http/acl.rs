@@ -4,15 +4,19 @@
 //! document GetAcl answers with (the owner's FULL_CONTROL first, as S3 lists it), and
 //! the `Owner` element of a user id.
 //!
-//! Parsing the wire forms is `s3api::acl`; what a grant allows is `auth::policy`.
+//! Parsing the wire forms is `s3api::acl`; what a grant allows is `auth::acl_rules`.
 
 use http::HeaderMap;
 use s3api::xml::response::{self as xml_response, Grantee as XmlGrantee};
 use s3api::xml::Owner;
 use s3api::{S3Error, S3ErrorCode};
 
+use s3api::bucket_config::ObjectOwnership;
+
 use super::AppState;
+use crate::auth::access;
 use crate::auth::acl::{Acl, Grantee, Permission, ALL_USERS_URI, AUTHENTICATED_USERS_URI};
+use crate::catalog::Bucket;
 use crate::error::Error;
 
 /// The ACL a write asks for with `x-amz-acl` or the `x-amz-grant-*` headers. `None`
@@ -26,19 +30,41 @@ pub fn acl_from_headers(headers: &HeaderMap, bucket_owner: Option<&str>) -> Resu
 }
 
 /// The ACL a write's headers ask for (`x-amz-acl` or `x-amz-grant-*`), its grantee ids
-/// checked. `None` when the request names none.
-pub async fn requested_acl(state: &AppState, headers: &HeaderMap, bucket_owner: Option<&str>) -> Result<Option<Acl>, Error> {
-    let acl = acl_from_headers(headers, bucket_owner)?;
+/// checked. `None` when the request names none. For a write into `bucket` (an object),
+/// the bucket's settings must allow the ACL ([`check_bucket_allows`]).
+pub async fn requested_acl(state: &AppState, headers: &HeaderMap, bucket: Option<&Bucket>) -> Result<Option<Acl>, Error> {
+    let acl = acl_from_headers(headers, bucket.map(|b| b.owner_id.as_str()))?;
     if let Some(acl) = &acl {
+        if let Some(bucket) = bucket {
+            check_bucket_allows(bucket, acl, bucket.owner_id.as_str())?;
+        }
         check_grantees(state, acl).await?;
     }
     Ok(acl)
 }
 
-/// The ACL a Put{Bucket,Object}Acl request sets: from its headers or from its
+/// Refuses an ACL the bucket's settings forbid: under `BucketOwnerEnforced` any grant
+/// to someone other than `owner` (the resource's owner) is `400
+/// AccessControlListNotSupported`, as AWS answers; under `BlockPublicAcls` a grant to
+/// everyone or to every authenticated user is `403 AccessDenied`.
+pub fn check_bucket_allows(bucket: &Bucket, acl: &Acl, owner: &str) -> Result<(), Error> {
+    if access::object_ownership(bucket) == Some(ObjectOwnership::BucketOwnerEnforced) && acl.grants.iter().any(|g| g.grantee != Grantee::User(owner.to_owned()))
+    {
+        return Err(S3Error::new(S3ErrorCode::AccessControlListNotSupported).into());
+    }
+    if access::public_access_block(bucket).block_public_acls && acl.grants.iter().any(|g| matches!(g.grantee, Grantee::AllUsers | Grantee::AuthenticatedUsers))
+    {
+        return Err(S3Error::new(S3ErrorCode::AccessDenied).into());
+    }
+    Ok(())
+}
+
+/// The ACL a Put{Bucket,Object}Acl request sets on a resource of `bucket` owned by
+/// `owner` (`object` is true for an object's ACL): from its headers or from its
 /// `AccessControlPolicy` body (one of the two), grants to `owner` dropped, grantee ids
-/// checked.
-pub async fn acl_from_request(state: &AppState, headers: &HeaderMap, body: &[u8], owner: &str, bucket_owner: Option<&str>) -> Result<Acl, Error> {
+/// checked, allowed by the bucket's settings.
+pub async fn acl_from_request(state: &AppState, headers: &HeaderMap, body: &[u8], bucket: &Bucket, owner: &str, object: bool) -> Result<Acl, Error> {
+    let bucket_owner = object.then_some(bucket.owner_id.as_str());
     let from_headers = s3api::acl::from_headers(headers)?;
     let acl = match (from_headers, body.iter().all(u8::is_ascii_whitespace)) {
         (Some(_), false) => {
@@ -58,6 +84,7 @@ pub async fn acl_from_request(state: &AppState, headers: &HeaderMap, body: &[u8]
             .into())
         }
     };
+    check_bucket_allows(bucket, &acl, owner)?;
     check_grantees(state, &acl).await?;
     Ok(acl)
 }

@@ -16,6 +16,8 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
 use http::HeaderMap;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -40,8 +42,15 @@ pub struct BodyLimits {
     pub idle_timeout: Duration,
 }
 
+/// Bytes from somewhere other than the connection: the file part of a POST upload.
+pub type ByteStream = BoxStream<'static, Result<Bytes, S3Error>>;
+
 pub struct RequestBody {
     incoming: Option<Incoming>,
+    /// Read instead of `incoming` when set ([`RequestBody::from_stream`]). In a mutex
+    /// only so the body is `Sync` like the connection's (it is only reached through
+    /// `&mut self`, which needs no lock).
+    stream: Option<std::sync::Mutex<ByteStream>>,
     limits: BodyLimits,
     decoder: Option<ChunkedDecoder>,
     buf: BytesMut,
@@ -85,6 +94,7 @@ impl RequestBody {
         };
         Ok(RequestBody {
             incoming: Some(incoming),
+            stream: None,
             limits,
             decoder,
             buf: BytesMut::new(),
@@ -96,6 +106,44 @@ impl RequestBody {
             finished: false,
             failed: None,
         })
+    }
+
+    /// A body read from `stream` (already decoded; its length is unknown until it
+    /// ends), bounded like any other.
+    pub fn from_stream(stream: ByteStream, limits: BodyLimits) -> Self {
+        RequestBody {
+            incoming: None,
+            stream: Some(std::sync::Mutex::new(stream)),
+            limits,
+            decoder: None,
+            buf: BytesMut::new(),
+            sha256: None,
+            expected_len: None,
+            received: 0,
+            trailers: Vec::new(),
+            input_ended: false,
+            finished: false,
+            failed: None,
+        }
+    }
+
+    /// The body's bytes as a stream that ends after the first error.
+    pub fn into_stream(self) -> ByteStream {
+        futures_util::stream::unfold(Some(self), |body| async move {
+            let mut body = body?;
+            match body.next().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(body))),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+        .boxed()
+    }
+
+    /// Whether the body comes from a stream that announces no length (a POST upload's
+    /// file), which is cut off at its limit instead.
+    pub fn is_stream(&self) -> bool {
+        self.stream.is_some()
     }
 
     /// The decoded length the client announced (Content-Length or
@@ -220,6 +268,16 @@ impl RequestBody {
     /// `Transfer-Encoding: chunked` body are kept as trailers.
     async fn read_frame(&mut self) -> Result<Option<Bytes>, S3Error> {
         let idle_timeout = self.limits.idle_timeout;
+        if let Some(stream) = self.stream.as_mut() {
+            let stream = stream.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Ok(next) = tokio::time::timeout(idle_timeout, stream.next()).await else {
+                return Err(S3Error::new(S3ErrorCode::RequestTimeout));
+            };
+            if next.is_none() {
+                self.stream = None;
+            }
+            return next.transpose();
+        }
         let Some(incoming) = self.incoming.as_mut() else { return Ok(None) };
         loop {
             let Ok(frame) = tokio::time::timeout(idle_timeout, incoming.frame()).await else {

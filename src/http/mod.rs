@@ -19,9 +19,9 @@ use s3api::route::Query;
 use s3api::{S3Error, S3ErrorCode};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::auth::access::Caller;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimits;
-use crate::auth::Principal;
 use crate::catalog::Catalog;
 use crate::config::ServeConfig;
 use crate::events::{EventContext, EventsHandle};
@@ -65,7 +65,10 @@ pub struct S3Request {
     pub parts: Parts,
     pub query: Query,
     pub body: RequestBody,
-    pub principal: Principal,
+    /// Who asks, with the facts a bucket policy can test.
+    pub caller: Caller,
+    /// The operation's action as bucket policies name it (`s3:GetObject`, …).
+    pub action: &'static str,
     pub request_id: String,
     pub remote: SocketAddr,
 }
@@ -78,7 +81,7 @@ impl S3Request {
     /// Who and where, for the events this request writes.
     pub fn event_context(&self, state: &AppState) -> EventContext {
         EventContext {
-            principal: self.principal.id_for_events(),
+            principal: self.caller.principal.id_for_events(),
             request_id: self.request_id.clone(),
             source_ip: self.remote.ip().to_string(),
             region: state.config.region.clone(),

@@ -42,6 +42,13 @@ pub fn xml_with_status(status: StatusCode, body: String) -> Response<Body> {
     resp
 }
 
+/// A 200 response with a JSON document as stored (a bucket policy).
+pub fn json_text(body: String) -> Response<Body> {
+    let mut resp = Response::new(full_body(body));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
 /// A JSON response.
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     let mut resp = Response::new(full_body(value.to_string()));

@@ -78,14 +78,14 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
         upload_id: new_upload_id(),
         bucket_id: bucket.id,
         key: key.to_owned(),
-        owner_id: req.principal.user_id().unwrap_or("anonymous").to_owned(),
+        owner_id: crate::object::new_object_owner(&req.caller.principal, &bucket, h),
         initiated: now_ms(),
         storage_class: metadata.storage_class.clone().unwrap_or_else(|| "STANDARD".to_owned()),
         metadata,
         checksum_algorithm: checksum.map(|(a, _)| a.as_str().to_owned()),
         checksum_type: checksum.map(|(_, t)| t.as_str().to_owned()),
         tags: tagging::from_header(h)?.unwrap_or_default(),
-        acl: requested_acl(state, h, Some(&bucket.owner_id)).await?.map(|a| a.to_json()),
+        acl: requested_acl(state, h, Some(&bucket)).await?.map(|a| a.to_json()),
     };
     let mut tx = state.catalog.begin().await?;
     tx.create_upload(&upload).await?;

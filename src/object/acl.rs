@@ -17,9 +17,9 @@ use crate::http::response::{self, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
 
 pub async fn get_object_acl(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
-    let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::AclRead).await?;
+    let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::AclRead, req.action).await?;
     let acl = version.acl.as_deref().map(Acl::from_json).unwrap_or_default();
-    let mut resp = response::xml(policy_document(state, &version.owner_id, &acl).await?);
+    let mut resp = response::xml(policy_document(state, super::effective_owner(&bucket, &version), &acl).await?);
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }
@@ -28,9 +28,9 @@ pub async fn get_object_acl(state: &AppState, req: S3Request, bucket: Bucket, ke
 
 pub async fn put_object_acl(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
     let bucket_name = bucket.name.as_str();
-    let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::AclWrite).await?;
+    let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::AclWrite, req.action).await?;
     let body = req.body.read_to_end(s3api::xml::request::MAX_XML_BODY).await?;
-    let acl = acl_from_request(state, req.headers(), &body, &version.owner_id, Some(&bucket.owner_id)).await?.to_json();
+    let acl = acl_from_request(state, req.headers(), &body, &bucket, super::effective_owner(&bucket, &version), true).await?.to_json();
     let ctx = req.event_context(state);
 
     let mut tx = state.catalog.begin().await?;

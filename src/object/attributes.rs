@@ -15,7 +15,7 @@ use crate::http::response::{self, set_header, Body};
 use crate::http::{AppState, S3Request};
 
 pub async fn get_object_attributes(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
-    let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Read).await?;
+    let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Read, req.action).await?;
     let wanted = headers::object_attributes(req.headers())?;
     let wants = |name: &str| wanted.iter().any(|w| w == name);
     let number = |name: &str, default: u32| -> Result<u32, Error> {

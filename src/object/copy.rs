@@ -26,7 +26,16 @@ pub async fn copy_source(state: &AppState, req: &S3Request) -> Result<(Bucket, O
     let raw = header_str(req.headers(), "x-amz-copy-source").unwrap_or_default();
     let source = CopySource::parse(raw)?;
     let bucket = state.catalog.bucket(&source.bucket).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{}", source.bucket)))?;
-    let version = readable_version(state, &req.principal, &bucket, &source.key, source.version_id.as_deref(), ObjectAccess::Read).await?;
+    let version = readable_version(
+        state,
+        &req.caller,
+        &bucket,
+        &source.key,
+        source.version_id.as_deref(),
+        ObjectAccess::Read,
+        if source.version_id.is_some() { "s3:GetObjectVersion" } else { "s3:GetObject" },
+    )
+    .await?;
     Conditions::copy_source_from_headers(req.headers()).check_copy_source(&version.etag, ms_to_datetime(version.last_modified))?;
     Ok((bucket, version))
 }
@@ -85,7 +94,7 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
         .into());
     }
     let tags = if replace_tags { tagging::from_header(h)?.unwrap_or_default() } else { source.tags.clone() };
-    let acl = requested_acl(state, h, Some(&dest.owner_id)).await?.map(|a| a.to_json());
+    let acl = requested_acl(state, h, Some(&dest)).await?.map(|a| a.to_json());
     let checksum = match checksum_algorithm {
         Some(alg) if changes_checksum => Some(StoredChecksum {
             algorithm: alg.as_str().to_owned(),
@@ -113,7 +122,7 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
         size: source.size,
         etag: source.etag.clone(),
         last_modified: now_ms(),
-        owner_id: req.principal.user_id().unwrap_or("anonymous").to_owned(),
+        owner_id: super::new_object_owner(&req.caller.principal, &dest, req.headers()),
         metadata,
         storage_class,
         checksum,

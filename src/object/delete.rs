@@ -2,7 +2,9 @@
 //! version id removes the null version (versioning off) or writes a delete marker
 //! (enabled, or suspended with a `null` marker); a delete with a version id removes that
 //! version for good. Each removal writes its `OBJECT_DELETED` event in the same
-//! transaction.
+//! transaction. DeleteObjects authorizes each key on its own (a bucket policy may allow
+//! deleting some keys and not others): a key the caller may not delete is an
+//! `AccessDenied` entry in the result, as S3 reports it.
 
 use http::{Response, StatusCode};
 use md5::{Digest, Md5};
@@ -13,6 +15,8 @@ use s3api::xml::{self, request::DeleteRequest, response::DeleteOutcome};
 use s3api::{S3Error, S3ErrorCode};
 
 use super::{check_version_id, version_write};
+use crate::auth::access::{self, Ask};
+use crate::auth::acl_rules::Action;
 use crate::catalog::{now_ms, Bucket, NewVersion, Tx, Versioning, NULL_VERSION};
 use crate::error::Error;
 use crate::events::{Event, EventContext, EventType};
@@ -80,7 +84,7 @@ pub async fn delete_object(state: &AppState, req: S3Request, bucket: Bucket, key
     if let Some(v) = version_id {
         check_version_id(v)?;
     }
-    let owner = req.principal.user_id().unwrap_or("anonymous").to_owned();
+    let owner = req.caller.principal.user_id().unwrap_or("anonymous").to_owned();
     let ctx = req.event_context(state);
     let mut tx = state.catalog.begin().await?;
     let bucket = tx.bucket(&bucket.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
@@ -115,17 +119,21 @@ pub async fn delete_objects(state: &AppState, mut req: S3Request, bucket: Bucket
         return Err(S3Error::with_message(S3ErrorCode::MalformedXML, "A DeleteObjects request names 1 to 1000 keys").into());
     }
 
-    let owner = req.principal.user_id().unwrap_or("anonymous").to_owned();
+    let owner = req.caller.principal.user_id().unwrap_or("anonymous").to_owned();
     let ctx = req.event_context(state);
     let mut outcomes = Vec::with_capacity(request.objects.len());
     let mut changed = false;
     let mut tx = state.catalog.begin().await?;
     let bucket = tx.bucket(&bucket.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
     for object in request.objects {
-        let checked = check_key(&object.key).map_err(Error::from).and_then(|_| match &object.version_id {
-            Some(v) => check_version_id(v),
-            None => Ok(()),
-        });
+        let action = if object.version_id.is_some() { "s3:DeleteObjectVersion" } else { "s3:DeleteObject" };
+        let checked = check_key(&object.key)
+            .map_err(Error::from)
+            .and_then(|_| match &object.version_id {
+                Some(v) => check_version_id(v),
+                None => Ok(()),
+            })
+            .and_then(|_| Ok(access::check(&req.caller, &bucket, Ask { action, acl_action: Action::WriteObjects, key: Some(&object.key), object: None })?));
         if let Err(e) = checked {
             let e = e.into_s3();
             outcomes.push(DeleteOutcome::Error { key: object.key, version_id: object.version_id, code: e.code.to_string(), message: e.message.into_owned() });

@@ -32,7 +32,7 @@ pub async fn get_object(
     part_number: Option<u32>,
     head: bool,
 ) -> Result<Response<Body>, Error> {
-    let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Read).await?;
+    let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Read, req.action).await?;
 
     let last_modified = ms_to_datetime(version.last_modified);
     if let Err(e) = Conditions::from_headers(req.headers()).check_read(&version.etag, last_modified) {

@@ -10,18 +10,20 @@ pub mod copy;
 pub mod delete;
 pub mod get;
 pub mod list;
+pub mod post;
 pub mod put;
 pub mod tagging;
 pub mod versions;
 
 use http::Response;
+use s3api::bucket_config::ObjectOwnership;
 use s3api::headers::{format_http_date, Conditions};
 use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
-use crate::auth::access::object_action;
+use crate::auth::access::{self, object_action, Ask, Caller, ObjectFacts};
 use crate::auth::acl::Acl;
-use crate::auth::policy::{self, Action, Resource};
+use crate::auth::acl_rules::Action;
 use crate::auth::Principal;
 use crate::catalog::{ms_to_datetime, Bucket, NewVersion, ObjectVersion, Part, VersionWrite, Versioning, NULL_VERSION};
 use crate::error::Error;
@@ -63,15 +65,16 @@ pub fn version_write(versioning: Versioning) -> VersionWrite {
 /// A missing key is `NoSuchKey` only for callers allowed to list the bucket, and
 /// `AccessDenied` otherwise, as S3 answers. A latest version that is a delete marker is
 /// a 404 with `x-amz-delete-marker`; asking for a delete marker by id is a 405.
+#[allow(clippy::too_many_arguments)]
 pub async fn readable_version(
     state: &AppState,
-    principal: &Principal,
+    caller: &Caller,
     bucket: &Bucket,
     key: &str,
     version_id: Option<&str>,
     access: ObjectAccess,
+    action: &str,
 ) -> Result<ObjectVersion, Error> {
-    let action = object_action(access);
     if let Some(v) = version_id {
         check_version_id(v)?;
     }
@@ -79,11 +82,10 @@ pub async fn readable_version(
         Some(v) => state.catalog.version(bucket.id, key, v).await?,
         None => state.catalog.latest_version(bucket.id, key).await?,
     };
-    let bucket_acl = Acl::from_json(&bucket.acl);
-    let bucket_resource = Resource { bucket_owner: &bucket.owner_id, bucket_acl: &bucket_acl, object: None };
     let resource_name = format!("/{}/{}", bucket.name, key);
     let Some(version) = found else {
-        if !policy::allowed(principal, Action::ListBucket, bucket_resource) {
+        let list = Ask { action: "s3:ListBucket", acl_action: Action::ListBucket, key: None, object: None };
+        if access::check(caller, bucket, list).is_err() {
             return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(resource_name).into());
         }
         let err = match version_id {
@@ -93,10 +95,8 @@ pub async fn readable_version(
         return Err(err.resource(resource_name).into());
     };
     let object_acl = version.acl.as_deref().map(Acl::from_json).unwrap_or_default();
-    let resource = Resource { object: Some((&version.owner_id, &object_acl)), ..bucket_resource };
-    if !policy::allowed(principal, action, resource) {
-        return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(resource_name).into());
-    }
+    let object = ObjectFacts { owner: effective_owner(bucket, &version), acl: &object_acl, tags: &version.tags };
+    access::check(caller, bucket, Ask { action, acl_action: object_action(access), key: Some(key), object: Some(object) })?;
     if version.is_delete_marker {
         let shown = version.shown_version_id(bucket.versioning).unwrap_or(NULL_VERSION).to_owned();
         let err = match version_id {
@@ -106,6 +106,31 @@ pub async fn readable_version(
         return Err(err.resource(resource_name).header("x-amz-delete-marker", "true").header("x-amz-version-id", shown).into());
     }
     Ok(version)
+}
+
+/// Who owns an object version: its writer, or the bucket's owner when the bucket's
+/// ownership controls say `BucketOwnerEnforced` (which makes the bucket owner own every
+/// object, those written before included).
+pub fn effective_owner<'a>(bucket: &'a Bucket, version: &'a ObjectVersion) -> &'a str {
+    match access::object_ownership(bucket) {
+        Some(ObjectOwnership::BucketOwnerEnforced) => &bucket.owner_id,
+        _ => &version.owner_id,
+    }
+}
+
+/// The owner a new object written by `principal` into `bucket` gets: the writer, or the
+/// bucket owner under `BucketOwnerEnforced`, or under `BucketOwnerPreferred` when the
+/// write says `x-amz-acl: bucket-owner-full-control`.
+pub fn new_object_owner(principal: &Principal, bucket: &Bucket, headers: &http::HeaderMap) -> String {
+    let writer = principal.user_id().unwrap_or("anonymous");
+    let owner = match access::object_ownership(bucket) {
+        Some(ObjectOwnership::BucketOwnerEnforced) => &bucket.owner_id,
+        Some(ObjectOwnership::BucketOwnerPreferred) if headers.get("x-amz-acl").is_some_and(|v| v.as_bytes() == b"bucket-owner-full-control") => {
+            &bucket.owner_id
+        }
+        _ => writer,
+    };
+    owner.to_owned()
 }
 
 /// Commits a new version of `new.key` as the key's latest, with its event, in one

@@ -114,7 +114,7 @@ pub fn check_length(req: &S3Request, max: u64) -> Result<(), Error> {
             Err(S3Error::new(S3ErrorCode::EntityTooLarge).extra("ProposedSize", len.to_string()).extra("MaxSizeAllowed", max.to_string()).into())
         }
         Some(_) => Ok(()),
-        None if chunked_transfer => Ok(()),
+        None if chunked_transfer || req.body.is_stream() => Ok(()),
         None => Err(S3ErrorCode::MissingContentLength.into()),
     }
 }
@@ -130,14 +130,14 @@ pub fn verify_digests(digests: &Digests, content_md5: Option<[u8; 16]>, checksum
 
 pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str) -> Result<Response<Body>, Error> {
     let bucket_name = bucket.name.as_str();
-    let owner_id = req.principal.user_id().unwrap_or("anonymous").to_owned();
+    let owner_id = super::new_object_owner(&req.caller.principal, &bucket, req.headers());
     let h = req.headers();
     reject_encryption_headers(h)?;
     let metadata = ObjectMetadata::from_headers(h)?;
     let content_md5 = headers::content_md5(h)?;
     let checksum = ChecksumRequest::from_headers(h)?;
     let tags = tagging::from_header(h)?.unwrap_or_default();
-    let acl = requested_acl(state, h, Some(&bucket.owner_id)).await?;
+    let acl = requested_acl(state, h, Some(&bucket)).await?;
     let conditions = Conditions::from_headers(h);
     check_length(&req, state.config.max_object_size)?;
     let _slot = state.upload_slot()?;

@@ -15,7 +15,7 @@ use crate::http::response::{self, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
 
 pub async fn get(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
-    let version = readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Read).await?;
+    let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Read, req.action).await?;
     let mut resp = response::xml(xml::response::tagging(&version.tags));
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
@@ -25,7 +25,7 @@ pub async fn get(state: &AppState, req: S3Request, bucket: Bucket, key: &str, ve
 
 pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
     let bucket_name = bucket.name.as_str();
-    readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Tag).await?;
+    readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Tag, req.action).await?;
     let body = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
     let tags = tagging::from_request(xml::request::parse::<TaggingRequest>(&body)?, MAX_OBJECT_TAGS)?;
     let shown = update(state, &req, bucket_name, key, version_id, tags, "ObjectTagging:Put").await?;
@@ -38,7 +38,7 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str
 
 pub async fn delete(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
     let bucket_name = bucket.name.as_str();
-    readable_version(state, &req.principal, &bucket, key, version_id, ObjectAccess::Tag).await?;
+    readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Tag, req.action).await?;
     let shown = update(state, &req, bucket_name, key, version_id, Vec::new(), "ObjectTagging:Delete").await?;
     let mut resp = empty(StatusCode::NO_CONTENT);
     if let Some(v) = shown {

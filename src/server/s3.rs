@@ -12,11 +12,15 @@
 
 use std::net::SocketAddr;
 
+use http::request::Parts;
 use http::{Method, Request, Response};
 use hyper::body::Incoming;
 use s3api::route::{self, Query};
 use s3api::{Operation, S3Error, S3ErrorCode};
 
+use s3api::sigv4::PayloadMode;
+
+use crate::auth::access::{Caller, RequestFacts};
 use crate::auth::{self, rate_limit};
 use crate::catalog::Bucket;
 use crate::error::Error;
@@ -29,17 +33,32 @@ use crate::{bucket, multipart, object, sts};
 
 pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str) -> Response<Body> {
     let is_head = req.method() == Method::HEAD;
-    match handle_inner(state, remote, req, request_id).await {
+    let cors = bucket::cors::Asked::of(req.headers(), req.method());
+    let mut addressed = None;
+    let mut resp = match handle_inner(state, remote, req, request_id, &mut addressed).await {
         Ok(resp) => resp,
         Err(e) => {
             let err = e.into_s3();
             tracing::debug!(code = %err.code, message = %err.message, "request failed");
             s3_error(&err, request_id, is_head)
         }
+    };
+    // A browser's request gets the bucket's CORS headers whatever the answer.
+    if let (Some(asked), Some(bucket)) = (cors, addressed) {
+        bucket::cors::decorate(state, &mut resp, &asked, &bucket).await;
     }
+    resp
 }
 
-async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str) -> Result<Response<Body>, Error> {
+/// Answers one request. `addressed` is set to the bucket it names, once that is known,
+/// for the CORS headers of the answer (left unset for a preflight, which makes its own).
+async fn handle_inner(
+    state: &AppState,
+    remote: SocketAddr,
+    req: Request<Incoming>,
+    request_id: &str,
+    addressed: &mut Option<String>,
+) -> Result<Response<Body>, Error> {
     let (mut parts, incoming) = req.into_parts();
     s3api::sigv4::promote_query_headers(&mut parts);
     let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
@@ -54,6 +73,13 @@ async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incomin
     if let Some(key) = op.key() {
         span.record("key", key);
     }
+    if let Operation::Preflight { bucket, key } = &op {
+        return bucket::cors::preflight(state, &parts.headers, bucket, key.is_some()).await;
+    }
+    *addressed = op.bucket().map(str::to_owned);
+    if let Operation::PostObject { bucket } = op {
+        return post_object(state, remote, parts, incoming, &bucket, request_id).await;
+    }
 
     let vhost_bucket = if target.virtual_host { target.bucket.as_deref() } else { None };
     // Rate limit: anonymous and failed requests per client IP, checked before any
@@ -67,17 +93,46 @@ async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incomin
     };
     rate_limit::admit_s3_claim(&state.limits, &claim, remote.ip())?;
     let auth = auth::authenticate(&state.catalog, &parts, claim, vhost_bucket, &state.config.region, chrono::Utc::now()).await;
-    rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map_err(|_| ()), remote.ip())?;
+    rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map(|a| &a.principal).map_err(|_| ()), remote.ip())?;
     let auth = auth?;
+    let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: false, method: auth.method, now: chrono::Utc::now() };
+    let caller = Caller::new(auth.principal, facts);
     // Authorization: the bucket-level part of the operation's access, before the
     // handler runs and before the body is read.
-    let bucket = auth::access::authorize(&state.catalog, &auth.principal, &op).await?;
+    let bucket = auth::access::authorize(&state.catalog, &caller, &op, &parts.headers).await?;
     let body = RequestBody::new(incoming, &parts.headers, &auth.payload, auth.chunk_signer, state.body_limits())?;
     if grows_storage(&op) {
         check_free_space(state, body.expected_len().unwrap_or(0)).await?;
     }
-    let req = S3Request { parts, query, body, principal: auth.principal, request_id: request_id.to_owned(), remote };
+    let req = S3Request { parts, query, body, caller, action: op.iam_action(), request_id: request_id.to_owned(), remote };
     dispatch(state, op, bucket, req).await
+}
+
+/// A browser POST upload: its form is signed in its body, so the fields before the file
+/// are read first, then authenticated (`auth::authenticate_form`) and authorized as
+/// PutObject of the key they name, before the file is stored.
+async fn post_object(
+    state: &AppState,
+    remote: SocketAddr,
+    parts: Parts,
+    incoming: Incoming,
+    bucket_name: &str,
+    request_id: &str,
+) -> Result<Response<Body>, Error> {
+    rate_limit::admit_s3_claim(&state.limits, &auth::Claim::Anonymous, remote.ip())?;
+    let body = RequestBody::new(incoming, &parts.headers, &PayloadMode::Unsigned, None, state.body_limits())?;
+    let upload = object::post::read_form(&parts.headers, body).await?;
+    let now = chrono::Utc::now();
+    let form = auth::authenticate_form(&state.catalog, &upload.form, bucket_name, &state.config.region, now).await;
+    rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), remote.ip())?;
+    let form = form?;
+    let query = Query::parse(parts.uri.query());
+    let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: false, method: form.method, now };
+    let caller = Caller::new(form.principal, facts);
+    let put = Operation::PutObject { bucket: bucket_name.to_owned(), key: upload.key.clone() };
+    let bucket = auth::access::authorize(&state.catalog, &caller, &put, &parts.headers).await?.ok_or_else(|| Error::from(S3ErrorCode::InternalError))?;
+    check_free_space(state, 0).await?;
+    object::post::store(state, &parts, caller, bucket, upload, form.length_range, request_id, remote).await
 }
 
 /// Whether `op` writes something new (a blob, a catalog row): what the free-space
@@ -85,6 +140,8 @@ async fn handle_inner(state: &AppState, remote: SocketAddr, req: Request<Incomin
 fn grows_storage(op: &Operation) -> bool {
     match op {
         Operation::CreateBucket { .. }
+        | Operation::PutBucketSetting { .. }
+        | Operation::PostObject { .. }
         | Operation::PutBucketVersioning { .. }
         | Operation::PutBucketTagging { .. }
         | Operation::PutBucketAcl { .. }
@@ -102,6 +159,10 @@ fn grows_storage(op: &Operation) -> bool {
         | Operation::DeleteBucket { .. }
         | Operation::GetBucketLocation { .. }
         | Operation::GetBucketUnsetConfig { .. }
+        | Operation::GetBucketSetting { .. }
+        | Operation::DeleteBucketSetting { .. }
+        | Operation::GetBucketPolicyStatus { .. }
+        | Operation::Preflight { .. }
         | Operation::ListObjects { .. }
         | Operation::ListObjectsV2 { .. }
         | Operation::DeleteObjects { .. }
@@ -176,6 +237,12 @@ async fn dispatch(state: &AppState, op: Operation, authorized: Option<Bucket>, r
         Operation::DeleteBucket { .. } => bucket::delete(state, req, b?).await,
         Operation::GetBucketLocation { .. } => bucket::location(b?).await,
         Operation::GetBucketUnsetConfig { config, .. } => bucket::unset_config(b?, config).await,
+        Operation::GetBucketSetting { setting, .. } => bucket::settings::get(b?, setting).await,
+        Operation::PutBucketSetting { setting, .. } => bucket::settings::put(state, req, b?, setting).await,
+        Operation::DeleteBucketSetting { setting, .. } => bucket::settings::delete(state, req, b?, setting).await,
+        Operation::GetBucketPolicyStatus { .. } => bucket::settings::policy_status(b?).await,
+        // Both are answered before authentication (`handle_inner`).
+        Operation::PostObject { .. } | Operation::Preflight { .. } => Err(S3ErrorCode::InternalError.into()),
         Operation::ListObjects { params, .. } => object::list::list_objects(state, b?, params, false).await,
         Operation::ListObjectsV2 { params, .. } => object::list::list_objects(state, b?, params, true).await,
         Operation::DeleteObjects { .. } => object::delete::delete_objects(state, req, b?).await,

@@ -14,6 +14,10 @@ pub enum Access {
     None,
     /// Any signed caller (not anonymous).
     Signed,
+    /// The bucket must exist; the request carries no signature the pipeline reads: a
+    /// CORS preflight (never signed), or a POST upload (signed by its form fields, which
+    /// the pipeline authenticates and authorizes as a PutObject once it has read them).
+    Form,
     /// The bucket must exist, and the caller hold the bucket-level permission.
     Bucket(BucketAccess),
     /// The bucket must exist; the caller's permission is checked on the object version
@@ -47,6 +51,9 @@ pub enum ObjectAccess {
     AclWrite,
     /// Change the object's tags (owners only).
     Tag,
+    /// Delete each of several keys (DeleteObjects): bucket WRITE, or a policy that
+    /// allows deleting that key, checked per key by the handler.
+    Delete,
 }
 
 impl Operation {
@@ -71,11 +78,16 @@ impl Operation {
             | Operation::GetBucketTagging { .. }
             | Operation::PutBucketTagging { .. }
             | Operation::DeleteBucketTagging { .. }
+            | Operation::GetBucketSetting { .. }
+            | Operation::PutBucketSetting { .. }
+            | Operation::DeleteBucketSetting { .. }
+            | Operation::GetBucketPolicyStatus { .. }
             | Operation::GetBucketUnsetConfig { .. } => Bucket(B::Owner),
+            Operation::PostObject { .. } | Operation::Preflight { .. } => Access::Form,
             Operation::GetBucketAcl { .. } => Bucket(B::AclRead),
             Operation::PutBucketAcl { .. } => Bucket(B::AclWrite),
-            Operation::DeleteObjects { .. }
-            | Operation::PutObject { .. }
+            Operation::DeleteObjects { .. } => Object(O::Delete),
+            Operation::PutObject { .. }
             | Operation::CopyObject { .. }
             | Operation::DeleteObject { .. }
             | Operation::CreateMultipartUpload { .. }
@@ -94,6 +106,82 @@ impl Operation {
             // everyone else is refused as for any owner-only setting.
             Operation::NotImplemented { bucket: Some(_), .. } => Bucket(B::Owner),
             Operation::NotImplemented { bucket: None, .. } => Access::Signed,
+        }
+    }
+}
+
+impl Operation {
+    /// The IAM action a bucket policy names this operation by (`s3:GetObject`, …), as
+    /// AWS's "Actions, resources, and condition keys for Amazon S3" lists it. Operations
+    /// on a version by id use the `…Version` actions.
+    pub fn iam_action(&self) -> &'static str {
+        use super::BucketSetting as S;
+        let versioned = |v: &Option<String>, plain: &'static str, version: &'static str| if v.is_some() { version } else { plain };
+        match self {
+            Operation::StsAction => "sts:AssumeRoleWithWebIdentity",
+            Operation::ListBuckets(_) => "s3:ListAllMyBuckets",
+            Operation::CreateBucket { .. } => "s3:CreateBucket",
+            Operation::DeleteBucket { .. } => "s3:DeleteBucket",
+            Operation::HeadBucket { .. } | Operation::ListObjects { .. } | Operation::ListObjectsV2 { .. } => "s3:ListBucket",
+            Operation::GetBucketLocation { .. } => "s3:GetBucketLocation",
+            Operation::ListObjectVersions { .. } => "s3:ListBucketVersions",
+            Operation::ListMultipartUploads { .. } => "s3:ListBucketMultipartUploads",
+            Operation::GetBucketVersioning { .. } => "s3:GetBucketVersioning",
+            Operation::PutBucketVersioning { .. } => "s3:PutBucketVersioning",
+            Operation::GetBucketTagging { .. } => "s3:GetBucketTagging",
+            Operation::PutBucketTagging { .. } | Operation::DeleteBucketTagging { .. } => "s3:PutBucketTagging",
+            Operation::GetBucketAcl { .. } => "s3:GetBucketAcl",
+            Operation::PutBucketAcl { .. } => "s3:PutBucketAcl",
+            Operation::GetBucketSetting { setting, .. } => match setting {
+                S::Policy => "s3:GetBucketPolicy",
+                S::Cors => "s3:GetBucketCORS",
+                S::PublicAccessBlock => "s3:GetBucketPublicAccessBlock",
+                S::OwnershipControls => "s3:GetBucketOwnershipControls",
+            },
+            Operation::PutBucketSetting { setting, .. } => match setting {
+                S::Policy => "s3:PutBucketPolicy",
+                S::Cors => "s3:PutBucketCORS",
+                S::PublicAccessBlock => "s3:PutBucketPublicAccessBlock",
+                S::OwnershipControls => "s3:PutBucketOwnershipControls",
+            },
+            Operation::DeleteBucketSetting { setting, .. } => match setting {
+                S::Policy => "s3:DeleteBucketPolicy",
+                S::Cors => "s3:PutBucketCORS",
+                S::PublicAccessBlock => "s3:PutBucketPublicAccessBlock",
+                S::OwnershipControls => "s3:PutBucketOwnershipControls",
+            },
+            Operation::GetBucketPolicyStatus { .. } => "s3:GetBucketPolicyStatus",
+            Operation::GetBucketUnsetConfig { config, .. } => match config {
+                super::UnsetConfig::Lifecycle => "s3:GetLifecycleConfiguration",
+                super::UnsetConfig::Encryption => "s3:GetEncryptionConfiguration",
+                super::UnsetConfig::Website => "s3:GetBucketWebsite",
+                super::UnsetConfig::ObjectLock => "s3:GetBucketObjectLockConfiguration",
+                super::UnsetConfig::Replication => "s3:GetReplicationConfiguration",
+                super::UnsetConfig::Logging => "s3:GetBucketLogging",
+                super::UnsetConfig::Notification => "s3:GetBucketNotification",
+                super::UnsetConfig::Accelerate => "s3:GetAccelerateConfiguration",
+                super::UnsetConfig::RequestPayment => "s3:GetBucketRequestPayment",
+            },
+            Operation::PutObject { .. }
+            | Operation::PostObject { .. }
+            | Operation::CopyObject { .. }
+            | Operation::CreateMultipartUpload { .. }
+            | Operation::UploadPart { .. }
+            | Operation::UploadPartCopy { .. }
+            | Operation::CompleteMultipartUpload { .. } => "s3:PutObject",
+            Operation::Preflight { .. } => "s3:GetObject",
+            Operation::GetObject { version_id, .. } | Operation::HeadObject { version_id, .. } => versioned(version_id, "s3:GetObject", "s3:GetObjectVersion"),
+            Operation::DeleteObject { version_id, .. } => versioned(version_id, "s3:DeleteObject", "s3:DeleteObjectVersion"),
+            Operation::DeleteObjects { .. } => "s3:DeleteObject",
+            Operation::GetObjectTagging { version_id, .. } => versioned(version_id, "s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
+            Operation::PutObjectTagging { version_id, .. } => versioned(version_id, "s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+            Operation::DeleteObjectTagging { version_id, .. } => versioned(version_id, "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+            Operation::GetObjectAcl { version_id, .. } => versioned(version_id, "s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
+            Operation::PutObjectAcl { version_id, .. } => versioned(version_id, "s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
+            Operation::GetObjectAttributes { version_id, .. } => versioned(version_id, "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
+            Operation::AbortMultipartUpload { .. } => "s3:AbortMultipartUpload",
+            Operation::ListParts { .. } => "s3:ListMultipartUploadParts",
+            Operation::NotImplemented { .. } => "s3:*",
         }
     }
 }

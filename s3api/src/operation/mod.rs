@@ -52,7 +52,23 @@ pub enum Operation {
     PutBucketAcl {
         bucket: String,
     },
-    /// A bucket configuration Depot never holds (policy, CORS, lifecycle, …): the answer is
+    /// A bucket's policy, CORS rules, public access block or ownership controls.
+    GetBucketSetting {
+        bucket: String,
+        setting: BucketSetting,
+    },
+    PutBucketSetting {
+        bucket: String,
+        setting: BucketSetting,
+    },
+    DeleteBucketSetting {
+        bucket: String,
+        setting: BucketSetting,
+    },
+    GetBucketPolicyStatus {
+        bucket: String,
+    },
+    /// A configuration Depot never holds (policy, CORS, lifecycle, …): the answer is
     /// S3's "not configured" response once the bucket is found and readable.
     GetBucketUnsetConfig {
         bucket: String,
@@ -81,6 +97,17 @@ pub enum Operation {
     PutObject {
         bucket: String,
         key: String,
+    },
+    /// `POST /bucket` with a `multipart/form-data` body: a browser upload, signed by
+    /// its form fields.
+    PostObject {
+        bucket: String,
+    },
+    /// `OPTIONS` on a bucket or object: a CORS preflight, answered from the bucket's
+    /// CORS rules without a signature.
+    Preflight {
+        bucket: String,
+        key: Option<String>,
     },
     CopyObject {
         bucket: String,
@@ -174,23 +201,27 @@ pub enum Operation {
     },
 }
 
+/// The bucket settings that decide who may do what, each kept as one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketSetting {
+    Policy,
+    Cors,
+    PublicAccessBlock,
+    OwnershipControls,
+}
+
 /// Bucket configurations that are never set on a Depot bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnsetConfig {
-    Policy,
-    Cors,
     Lifecycle,
     Encryption,
     Website,
     ObjectLock,
     Replication,
-    PublicAccessBlock,
-    OwnershipControls,
     Logging,
     Notification,
     Accelerate,
     RequestPayment,
-    PolicyStatus,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -262,6 +293,12 @@ impl Operation {
             Operation::DeleteBucketTagging { .. } => "DeleteBucketTagging",
             Operation::GetBucketAcl { .. } => "GetBucketAcl",
             Operation::PutBucketAcl { .. } => "PutBucketAcl",
+            Operation::GetBucketSetting { setting, .. } => get_name(*setting),
+            Operation::PutBucketSetting { setting, .. } => put_name(*setting),
+            Operation::DeleteBucketSetting { setting, .. } => delete_name(*setting),
+            Operation::GetBucketPolicyStatus { .. } => "GetBucketPolicyStatus",
+            Operation::PostObject { .. } => "PostObject",
+            Operation::Preflight { .. } => "Preflight",
             Operation::GetBucketUnsetConfig { .. } => "GetBucketConfiguration",
             Operation::ListObjects { .. } => "ListObjects",
             Operation::ListObjectsV2 { .. } => "ListObjectsV2",
@@ -306,6 +343,12 @@ impl Operation {
             | Operation::GetBucketAcl { bucket }
             | Operation::PutBucketAcl { bucket }
             | Operation::GetBucketUnsetConfig { bucket, .. }
+            | Operation::GetBucketSetting { bucket, .. }
+            | Operation::PutBucketSetting { bucket, .. }
+            | Operation::DeleteBucketSetting { bucket, .. }
+            | Operation::GetBucketPolicyStatus { bucket }
+            | Operation::PostObject { bucket }
+            | Operation::Preflight { bucket, .. }
             | Operation::ListObjects { bucket, .. }
             | Operation::ListObjectsV2 { bucket, .. }
             | Operation::ListObjectVersions { bucket, .. }
@@ -351,8 +394,36 @@ impl Operation {
             | Operation::CompleteMultipartUpload { key, .. }
             | Operation::AbortMultipartUpload { key, .. }
             | Operation::ListParts { key, .. } => Some(key),
+            Operation::Preflight { key, .. } => key.as_deref(),
             _ => None,
         }
+    }
+}
+
+fn get_name(setting: BucketSetting) -> &'static str {
+    match setting {
+        BucketSetting::Policy => "GetBucketPolicy",
+        BucketSetting::Cors => "GetBucketCors",
+        BucketSetting::PublicAccessBlock => "GetPublicAccessBlock",
+        BucketSetting::OwnershipControls => "GetBucketOwnershipControls",
+    }
+}
+
+fn put_name(setting: BucketSetting) -> &'static str {
+    match setting {
+        BucketSetting::Policy => "PutBucketPolicy",
+        BucketSetting::Cors => "PutBucketCors",
+        BucketSetting::PublicAccessBlock => "PutPublicAccessBlock",
+        BucketSetting::OwnershipControls => "PutBucketOwnershipControls",
+    }
+}
+
+fn delete_name(setting: BucketSetting) -> &'static str {
+    match setting {
+        BucketSetting::Policy => "DeleteBucketPolicy",
+        BucketSetting::Cors => "DeleteBucketCors",
+        BucketSetting::PublicAccessBlock => "DeletePublicAccessBlock",
+        BucketSetting::OwnershipControls => "DeleteBucketOwnershipControls",
     }
 }
 

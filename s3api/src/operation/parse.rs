@@ -10,20 +10,15 @@ use crate::route::{check_key, Query, Target};
 
 /// Bucket subresources that Depot does not implement for writes.
 const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
-    ("policy", "BucketPolicy"),
-    ("cors", "BucketCors"),
     ("lifecycle", "BucketLifecycle"),
     ("encryption", "BucketEncryption"),
     ("website", "BucketWebsite"),
     ("object-lock", "ObjectLockConfiguration"),
     ("replication", "BucketReplication"),
-    ("publicAccessBlock", "PublicAccessBlock"),
-    ("ownershipControls", "BucketOwnershipControls"),
     ("logging", "BucketLogging"),
     ("notification", "BucketNotification"),
     ("accelerate", "BucketAccelerate"),
     ("requestPayment", "BucketRequestPayment"),
-    ("policyStatus", "BucketPolicyStatus"),
     ("analytics", "BucketAnalytics"),
     ("metrics", "BucketMetrics"),
     ("inventory", "BucketInventory"),
@@ -39,7 +34,29 @@ const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
 ];
 
 /// Subresources Depot implements.
-const KNOWN_SUBRESOURCES: &[&str] = &["location", "versioning", "versions", "uploads", "tagging", "acl", "delete", "attributes"];
+const KNOWN_SUBRESOURCES: &[&str] = &[
+    "location",
+    "versioning",
+    "versions",
+    "uploads",
+    "tagging",
+    "acl",
+    "delete",
+    "attributes",
+    "policy",
+    "policyStatus",
+    "cors",
+    "publicAccessBlock",
+    "ownershipControls",
+];
+
+/// The bucket settings and the subresource that names each.
+const SETTINGS: &[(&str, BucketSetting)] = &[
+    ("policy", BucketSetting::Policy),
+    ("cors", BucketSetting::Cors),
+    ("publicAccessBlock", BucketSetting::PublicAccessBlock),
+    ("ownershipControls", BucketSetting::OwnershipControls),
+];
 
 impl Operation {
     /// Parses the operation a request names. `has_copy_source` tells whether the request
@@ -57,6 +74,10 @@ impl Operation {
             }
         }
 
+        if method == Method::OPTIONS {
+            let bucket = target.bucket.clone().ok_or_else(method_not_allowed)?;
+            return Ok(Operation::Preflight { bucket, key: target.key.clone() });
+        }
         match (&target.bucket, &target.key) {
             (None, _) => service_operation(method, query),
             (Some(bucket), None) => bucket_operation(method, bucket.clone(), query),
@@ -70,20 +91,15 @@ impl Operation {
 
 fn unset_config(subresource: &str) -> Option<UnsetConfig> {
     Some(match subresource {
-        "policy" => UnsetConfig::Policy,
-        "cors" => UnsetConfig::Cors,
         "lifecycle" => UnsetConfig::Lifecycle,
         "encryption" => UnsetConfig::Encryption,
         "website" => UnsetConfig::Website,
         "object-lock" => UnsetConfig::ObjectLock,
         "replication" => UnsetConfig::Replication,
-        "publicAccessBlock" => UnsetConfig::PublicAccessBlock,
-        "ownershipControls" => UnsetConfig::OwnershipControls,
         "logging" => UnsetConfig::Logging,
         "notification" => UnsetConfig::Notification,
         "accelerate" => UnsetConfig::Accelerate,
         "requestPayment" => UnsetConfig::RequestPayment,
-        "policyStatus" => UnsetConfig::PolicyStatus,
         _ => return None,
     })
 }
@@ -105,7 +121,16 @@ fn service_operation(method: &Method, query: &Query) -> S3Result<Operation> {
 }
 
 fn bucket_operation(method: &Method, bucket: String, query: &Query) -> S3Result<Operation> {
+    if let Some(&(_, setting)) = SETTINGS.iter().find(|(name, _)| query.has(name)) {
+        return match *method {
+            Method::GET => Ok(Operation::GetBucketSetting { bucket, setting }),
+            Method::PUT => Ok(Operation::PutBucketSetting { bucket, setting }),
+            Method::DELETE => Ok(Operation::DeleteBucketSetting { bucket, setting }),
+            _ => Err(method_not_allowed()),
+        };
+    }
     let op = match *method {
+        Method::GET if query.has("policyStatus") => Operation::GetBucketPolicyStatus { bucket },
         Method::GET if query.has("location") => Operation::GetBucketLocation { bucket },
         Method::GET if query.has("versioning") => Operation::GetBucketVersioning { bucket },
         Method::GET if query.has("tagging") => Operation::GetBucketTagging { bucket },
@@ -162,13 +187,13 @@ fn bucket_operation(method: &Method, bucket: String, query: &Query) -> S3Result<
         Method::PUT if query.has("versioning") => Operation::PutBucketVersioning { bucket },
         Method::PUT if query.has("tagging") => Operation::PutBucketTagging { bucket },
         Method::PUT if query.has("acl") => Operation::PutBucketAcl { bucket },
-        Method::PUT if has_any(query, &["location", "versions", "uploads", "delete", "attributes"]) => return Err(method_not_allowed()),
+        Method::PUT if has_any(query, &["location", "versions", "uploads", "delete", "attributes", "policyStatus"]) => return Err(method_not_allowed()),
         Method::PUT => Operation::CreateBucket { bucket },
         Method::DELETE if query.has("tagging") => Operation::DeleteBucketTagging { bucket },
         Method::DELETE if has_any(query, KNOWN_SUBRESOURCES) => return Err(method_not_allowed()),
         Method::DELETE => Operation::DeleteBucket { bucket },
         Method::POST if query.has("delete") => Operation::DeleteObjects { bucket },
-        Method::POST => Operation::NotImplemented { name: "PostObject", bucket: Some(bucket) },
+        Method::POST => Operation::PostObject { bucket },
         _ => return Err(method_not_allowed()),
     };
     Ok(op)

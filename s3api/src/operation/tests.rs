@@ -25,8 +25,15 @@ fn bucket_routes() {
 fn unimplemented_subresources_never_fall_through() {
     let put = op(Method::PUT, Some("b"), None, "lifecycle").unwrap();
     assert!(matches!(put, Operation::NotImplemented { name: "BucketLifecycle", .. }));
-    let get = op(Method::GET, Some("b"), None, "policy").unwrap();
-    assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Policy, .. }));
+    let get = op(Method::GET, Some("b"), None, "lifecycle").unwrap();
+    assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Lifecycle, .. }));
+    let policy = op(Method::GET, Some("b"), None, "policy").unwrap();
+    assert_eq!(policy, Operation::GetBucketSetting { bucket: "b".into(), setting: BucketSetting::Policy });
+    assert_eq!(op(Method::PUT, Some("b"), None, "cors").unwrap().name(), "PutBucketCors");
+    assert_eq!(op(Method::DELETE, Some("b"), None, "publicAccessBlock").unwrap().name(), "DeletePublicAccessBlock");
+    assert_eq!(op(Method::GET, Some("b"), None, "policyStatus").unwrap().name(), "GetBucketPolicyStatus");
+    assert_eq!(op(Method::POST, Some("b"), None, "").unwrap().name(), "PostObject");
+    assert_eq!(op(Method::OPTIONS, Some("b"), Some("k"), "").unwrap(), Operation::Preflight { bucket: "b".into(), key: Some("k".into()) });
     let obj = op(Method::PUT, Some("b"), Some("k"), "retention").unwrap();
     assert!(matches!(obj, Operation::NotImplemented { .. }));
 }

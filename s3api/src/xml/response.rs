@@ -278,15 +278,11 @@ pub fn access_control_policy(owner: &Owner, grants: &[(Grantee, String)]) -> Str
 /// an empty document for the few S3 always answers.
 pub fn unset_config(config: UnsetConfig) -> S3Result<String> {
     let code = match config {
-        UnsetConfig::Policy | UnsetConfig::PolicyStatus => S3ErrorCode::NoSuchBucketPolicy,
-        UnsetConfig::Cors => S3ErrorCode::NoSuchCORSConfiguration,
         UnsetConfig::Lifecycle => S3ErrorCode::NoSuchLifecycleConfiguration,
         UnsetConfig::Encryption => S3ErrorCode::ServerSideEncryptionConfigurationNotFoundError,
         UnsetConfig::Website => S3ErrorCode::NoSuchWebsiteConfiguration,
         UnsetConfig::ObjectLock => S3ErrorCode::ObjectLockConfigurationNotFoundError,
         UnsetConfig::Replication => S3ErrorCode::ReplicationConfigurationNotFoundError,
-        UnsetConfig::PublicAccessBlock => S3ErrorCode::NoSuchPublicAccessBlockConfiguration,
-        UnsetConfig::OwnershipControls => S3ErrorCode::OwnershipControlsNotFoundError,
         UnsetConfig::Logging => return Ok(empty_root("BucketLoggingStatus")),
         UnsetConfig::Notification => return Ok(empty_root("NotificationConfiguration")),
         UnsetConfig::Accelerate => return Ok(empty_root("AccelerateConfiguration")),

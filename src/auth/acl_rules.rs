@@ -1,4 +1,6 @@
-//! Authorization: a pure function of principal, action and resource.
+//! The ACL rules: whether ownership and ACL grants let a principal perform an action, a
+//! pure function of principal, action and resource. Bucket policies are evaluated before
+//! these, in [`access`](super::access).
 //!
 //! The rules: root may do anything; a bucket's owner may do anything to the bucket and
 //! to every object in it; an object's owner may do anything to the object; anyone else

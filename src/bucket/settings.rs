@@ -1,0 +1,145 @@
+//! The bucket settings that decide who may do what and what browsers see: the bucket
+//! policy, CORS rules, public access block and ownership controls. Get, Put and Delete
+//! of each, and GetBucketPolicyStatus. Every change writes `BUCKET_UPDATED`.
+//!
+//! The documents and their validation are `s3api` (`policy`, `bucket_config`); how the
+//! settings take effect is `auth::access` (authorization), `http::acl` (ACLs a bucket
+//! refuses), `object` (ownership of new objects) and `bucket::cors`.
+
+use http::{Response, StatusCode};
+use s3api::bucket_config::{policy_status_xml, CorsConfiguration, ObjectOwnership, PublicAccessBlock};
+use s3api::operation::BucketSetting;
+use s3api::policy::{BucketPolicy, NamedPrincipal};
+use s3api::{S3Error, S3ErrorCode};
+
+use crate::auth::access;
+use crate::auth::acl::{Acl, Grantee};
+use crate::catalog::Bucket;
+use crate::error::Error;
+use crate::events::{Event, EventType};
+use crate::http::response::{self, empty, Body};
+use crate::http::{AppState, S3Request};
+
+/// The largest bucket policy S3 accepts: 20 KB.
+const MAX_POLICY: usize = 20 * 1024;
+/// The largest CORS, public access block or ownership document read.
+const MAX_DOCUMENT: usize = 64 * 1024;
+
+pub async fn get(bucket: Bucket, setting: BucketSetting) -> Result<Response<Body>, Error> {
+    let not_found = |code| Error::from(S3Error::new(code).resource(format!("/{}", bucket.name)).extra("BucketName", bucket.name.clone()));
+    match setting {
+        BucketSetting::Policy => {
+            let policy = bucket.policy.clone().ok_or_else(|| not_found(S3ErrorCode::NoSuchBucketPolicy))?;
+            Ok(response::json_text(policy))
+        }
+        BucketSetting::Cors => {
+            let stored = bucket.cors.as_deref().ok_or_else(|| not_found(S3ErrorCode::NoSuchCORSConfiguration))?;
+            Ok(response::xml(CorsConfiguration::from_json(stored)?.to_xml()))
+        }
+        BucketSetting::PublicAccessBlock => {
+            let stored = bucket.public_access_block.as_deref().ok_or_else(|| not_found(S3ErrorCode::NoSuchPublicAccessBlockConfiguration))?;
+            Ok(response::xml(PublicAccessBlock::from_json(stored)?.to_xml()))
+        }
+        BucketSetting::OwnershipControls => {
+            let ownership = access::object_ownership(&bucket).ok_or_else(|| not_found(S3ErrorCode::OwnershipControlsNotFoundError))?;
+            Ok(response::xml(ownership.to_xml()))
+        }
+    }
+}
+
+pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, setting: BucketSetting) -> Result<Response<Body>, Error> {
+    let limit = if setting == BucketSetting::Policy { MAX_POLICY } else { MAX_DOCUMENT };
+    let body = req.body.read_to_end(limit).await.map_err(|e| match (e.code, setting) {
+        (S3ErrorCode::MaxMessageLengthExceeded, BucketSetting::Policy) => {
+            S3Error::with_message(S3ErrorCode::MalformedPolicy, "Policy exceeds the maximum allowed document size.")
+        }
+        _ => e,
+    })?;
+    let stored = match setting {
+        BucketSetting::Policy => {
+            let policy = BucketPolicy::parse(&body, &bucket.name)?;
+            check_principals(state, &policy).await?;
+            if access::public_access_block(&bucket).block_public_policy && policy.is_public() {
+                return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(format!("/{}", bucket.name)).into());
+            }
+            String::from_utf8(body.to_vec()).map_err(|_| S3Error::with_message(S3ErrorCode::MalformedPolicy, "This policy contains invalid Json"))?
+        }
+        BucketSetting::Cors => CorsConfiguration::from_xml(&body)?.to_json(),
+        BucketSetting::PublicAccessBlock => PublicAccessBlock::from_xml(&body)?.to_json(),
+        BucketSetting::OwnershipControls => {
+            let ownership = ObjectOwnership::from_xml(&body)?;
+            if ownership == ObjectOwnership::BucketOwnerEnforced && grants_to_others(&bucket) {
+                return Err(S3Error::new(S3ErrorCode::InvalidBucketAclWithObjectOwnership).into());
+            }
+            ownership.as_str().to_owned()
+        }
+    };
+    update(state, &req, &bucket, setting, Some(&stored), "Put").await?;
+    Ok(empty(if setting == BucketSetting::Policy { StatusCode::NO_CONTENT } else { StatusCode::OK }))
+}
+
+pub async fn delete(state: &AppState, req: S3Request, bucket: Bucket, setting: BucketSetting) -> Result<Response<Body>, Error> {
+    update(state, &req, &bucket, setting, None, "Delete").await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// GetBucketPolicyStatus: whether the bucket's policy makes it public, in AWS's sense.
+pub async fn policy_status(bucket: Bucket) -> Result<Response<Body>, Error> {
+    let text = bucket
+        .policy
+        .as_deref()
+        .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucketPolicy).resource(format!("/{}", bucket.name)).extra("BucketName", bucket.name.clone()))?;
+    let public = BucketPolicy::parse(text.as_bytes(), &bucket.name).map(|p| p.is_public())?;
+    Ok(response::xml(policy_status_xml(public)))
+}
+
+/// Refuses a policy naming a user that does not exist, as AWS refuses an unknown
+/// principal.
+async fn check_principals(state: &AppState, policy: &BucketPolicy) -> Result<(), Error> {
+    for principal in policy.named_principals() {
+        let exists = match &principal {
+            NamedPrincipal::UserId(id) => state.catalog.user_by_id(id).await?.is_some(),
+            NamedPrincipal::Username(name) => state.catalog.user_by_name(name).await?.is_some(),
+            NamedPrincipal::Account => true,
+        };
+        if !exists {
+            return Err(S3Error::with_message(S3ErrorCode::MalformedPolicy, "Invalid principal in policy").into());
+        }
+    }
+    Ok(())
+}
+
+/// Whether the bucket's ACL grants anything to someone other than its owner: AWS
+/// refuses `BucketOwnerEnforced` until it does not.
+fn grants_to_others(bucket: &Bucket) -> bool {
+    Acl::from_json(&bucket.acl).grants.iter().any(|g| g.grantee != Grantee::User(bucket.owner_id.clone()))
+}
+
+async fn update(state: &AppState, req: &S3Request, bucket: &Bucket, setting: BucketSetting, value: Option<&str>, verb: &str) -> Result<(), Error> {
+    let ctx = req.event_context(state);
+    let mut tx = state.catalog.begin().await?;
+    let mut current = tx.bucket(&bucket.name).await?.filter(|b| b.id == bucket.id).ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
+    tx.set_bucket_setting(current.id, setting, value).await?;
+    let value = value.map(str::to_owned);
+    let name = match setting {
+        BucketSetting::Policy => {
+            current.policy = value;
+            "BucketPolicy"
+        }
+        BucketSetting::Cors => {
+            current.cors = value;
+            "BucketCors"
+        }
+        BucketSetting::PublicAccessBlock => {
+            current.public_access_block = value;
+            "PublicAccessBlock"
+        }
+        BucketSetting::OwnershipControls => {
+            current.object_ownership = value;
+            "BucketOwnershipControls"
+        }
+    };
+    Event::for_bucket(&ctx, EventType::BucketUpdated, &format!("{name}:{verb}"), &current).record(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! PostObject, the server half of a browser upload: read the form fields that come
+//! before the file from the streaming `multipart/form-data` body ([`read_form`]), and
+//! once the pipeline has authenticated the form and authorized the write, store the file
+//! exactly as PutObject stores a body ([`store`]) and answer as the form asks.
+//!
+//! The protocol rules (fields, policy, signature, key, stored headers, the answer) are
+//! `s3api::post`; who may write is decided in the pipeline (`server::s3`) through
+//! `auth`. The file streams to storage as it arrives; parts after it are never read.
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http::request::Parts;
+use http::{HeaderMap, Method, Response, StatusCode};
+use s3api::post::{self, PostForm};
+use s3api::route::Query;
+use s3api::{S3Error, S3ErrorCode};
+
+use crate::auth::access::Caller;
+use crate::catalog::Bucket;
+use crate::error::Error;
+use crate::http::body::{BodyLimits, ByteStream, RequestBody};
+use crate::http::response::{self, set_header, Body};
+use crate::http::{AppState, S3Request};
+
+/// A form whose fields are read, stopped at its file part.
+pub struct FormUpload {
+    pub form: PostForm,
+    /// The object key, `${filename}` replaced.
+    pub key: String,
+    file: multer::Field<'static>,
+    /// The file part's own `Content-Type`.
+    file_content_type: Option<String>,
+}
+
+/// Reads the fields before the file part. A body that is not `multipart/form-data` is
+/// `412 PreconditionFailed`, one that is not well formed `MalformedPOSTRequest`, one
+/// without a `file` part S3's `InvalidArgument`.
+pub async fn read_form(headers: &HeaderMap, body: RequestBody) -> Result<FormUpload, Error> {
+    let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let boundary = post::boundary(content_type)?;
+    let mut multipart = multer::Multipart::new(body.into_stream(), boundary);
+    let mut form = PostForm::new();
+    loop {
+        let Some(mut field) = multipart.next_field().await.map_err(form_error)? else {
+            return Err(post::no_file().into());
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name.eq_ignore_ascii_case("file") {
+            let filename = field.file_name().map(str::to_owned);
+            let file_content_type = field.content_type().map(|m| m.to_string());
+            form.expand_filename(filename.as_deref());
+            let key = post::object_key(&form, filename.as_deref())?;
+            s3api::route::check_key(&key)?;
+            return Ok(FormUpload { form, key, file: field, file_content_type });
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
+            if value.len() + chunk.len() > post::MAX_PRE_DATA_LENGTH {
+                return Err(S3Error::new(S3ErrorCode::MaxPostPreDataLengthExceeded)
+                    .extra("MaxPostPreDataLengthBytes", post::MAX_PRE_DATA_LENGTH.to_string())
+                    .into());
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value).map_err(|_| post::malformed())?;
+        form.push(&name, value)?;
+    }
+}
+
+/// Stores the file of a form the pipeline authenticated (`caller`) and authorized for
+/// `s3:PutObject` on `upload.key` in `bucket`, as PutObject does (the form's fields stand
+/// in for its headers), holding the file to `length_range` (the policy's
+/// `content-length-range`) while it streams. `request` is the POST's own head: its Host
+/// names the object's URL in the answer.
+pub async fn store(
+    state: &AppState,
+    request: &Parts,
+    caller: Caller,
+    bucket: Bucket,
+    upload: FormUpload,
+    length_range: Option<(u64, u64)>,
+    request_id: &str,
+    remote: std::net::SocketAddr,
+) -> Result<Response<Body>, Error> {
+    let FormUpload { form, key, file, file_content_type } = upload;
+    let headers = post::stored_headers(&form, file_content_type.as_deref())?;
+    let max_len = length_range.map_or(state.config.max_object_size, |(_, max)| max.min(state.config.max_object_size));
+    let body = RequestBody::from_stream(file_stream(file, length_range), BodyLimits { max_len, ..state.body_limits() });
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    parts.method = Method::PUT;
+    parts.uri = request.uri.clone();
+    parts.headers = headers;
+    let req = S3Request { parts, query: Query::parse(None), body, caller, action: "s3:PutObject", request_id: request_id.to_owned(), remote };
+    let bucket_name = bucket.name.clone();
+    let stored = super::put::put_object(state, req, bucket, &key).await?;
+    let etag = stored.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let location = post::object_location(&bucket_url(request, &bucket_name), &key);
+    let answer = post::success(&form, &bucket_name, &key, &etag, &location);
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::NO_CONTENT);
+    let mut resp = match answer.body {
+        Some(xml) => response::xml_with_status(status, xml),
+        None => response::empty(status),
+    };
+    set_header(&mut resp, "location", answer.location_header.as_deref().unwrap_or(&location));
+    for name in ["etag", "x-amz-version-id"] {
+        if let Some(v) = stored.headers().get(name).and_then(|v| v.to_str().ok()) {
+            set_header(&mut resp, name, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// The file part as body bytes: multer's errors as S3's, and a file outside the policy's
+/// `content-length-range` refused at its end, before anything is committed (the body's
+/// limit cuts off a file past the maximum as soon as it passes it).
+fn file_stream(file: multer::Field<'static>, length_range: Option<(u64, u64)>) -> ByteStream {
+    futures_util::stream::unfold(Some((file, 0u64)), move |state| async move {
+        let (mut file, received) = state?;
+        match file.next().await {
+            Some(Ok(chunk)) => {
+                let received = received + chunk.len() as u64;
+                Some((Ok::<Bytes, S3Error>(chunk), Some((file, received))))
+            }
+            Some(Err(e)) => Some((Err(s3_error(e)), None)),
+            None => match post::check_length(length_range, received) {
+                Ok(()) => None,
+                Err(e) => Some((Err(e), None)),
+            },
+        }
+    })
+    .boxed()
+}
+
+/// The URL of a bucket as the request addressed it: `http://host/bucket`.
+fn bucket_url(request: &Parts, bucket: &str) -> String {
+    let host = request.headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    if host.starts_with(&format!("{bucket}.")) {
+        format!("http://{host}")
+    } else {
+        format!("http://{host}/{bucket}")
+    }
+}
+
+fn form_error(e: multer::Error) -> Error {
+    s3_error(e).into()
+}
+
+/// The body's own failure (a timeout, a body past its limit) where the parser saw one,
+/// else `MalformedPOSTRequest`.
+fn s3_error(e: multer::Error) -> S3Error {
+    match e {
+        multer::Error::StreamReadFailed(source) => match source.downcast::<S3Error>() {
+            Ok(e) => *e,
+            Err(_) => post::malformed(),
+        },
+        _ => post::malformed(),
+    }
+}
