@@ -190,8 +190,14 @@ pub async fn authorize(catalog: &Catalog, caller: &Caller, op: &Operation, heade
             return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(format!("/{name}")).into());
         }
     }
-    if let Access::Bucket(wanted) = access {
-        check(caller, &bucket, Ask { action: op.iam_action(), acl_action: bucket_action(wanted), key: op.key(), object: None })?;
+    match access {
+        Access::Bucket(wanted) => check(caller, &bucket, Ask { action: op.iam_action(), acl_action: bucket_action(wanted), key: op.key(), object: None })?,
+        // Without a policy only the bucket's ACL decides, the same for every key: a
+        // caller it refuses is refused the whole request. With one, each key is asked.
+        Access::Object(ObjectAccess::Delete) if bucket.policy.is_none() => {
+            check(caller, &bucket, Ask { action: op.iam_action(), acl_action: Action::WriteObjects, key: None, object: None })?
+        }
+        _ => {}
     }
     Ok(Some(bucket))
 }

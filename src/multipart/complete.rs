@@ -1,11 +1,12 @@
 //! CompleteMultipartUpload: check the part list against what was uploaded, compute the
 //! multipart ETag and checksum, and turn the upload into an object version whose parts
-//! are the uploaded blobs, all in one transaction with the object's event.
+//! are the uploaded blobs, all in one transaction with the object's event. A retried
+//! Complete of an upload that already completed gets the same answer again.
 
 use std::collections::HashMap;
 
 use http::Response;
-use s3api::checksum::{combine_full_object, composite_checksum, multipart_etag, Checksum, ChecksumType};
+use s3api::checksum::{combine_full_object, composite_checksum, multipart_etag, Checksum, ChecksumAlgorithm, ChecksumType};
 use s3api::headers::{checksum_element, completed_part_checksum, etag_list_matches, ChecksumRequest, ChecksumValue, Conditions};
 use s3api::xml::{self, request::CompleteMultipartUploadRequest};
 use s3api::{S3Error, S3ErrorCode};
@@ -36,7 +37,11 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
     let bucket = tx.bucket(&bucket.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
     let upload = match tx.upload(upload_id).await? {
         Some(u) if u.bucket_id == bucket.id && u.key == key => u,
-        _ => return Err(no_such_upload(upload_id)),
+        Some(_) => return Err(no_such_upload(upload_id)),
+        None => {
+            drop(tx);
+            return completed_before(state, &bucket, key, upload_id, &request).await;
+        }
     };
     let uploaded: HashMap<i64, UploadPart> = tx.all_upload_parts(upload_id).await?.into_iter().map(|p| (p.part_number, p)).collect();
     let checksum = UploadChecksum::of(&upload);
@@ -136,6 +141,37 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
     let location = format!("/{}/{}", bucket.name, key);
     let shown_checksum = (checksum_element(checksum.algorithm), object_checksum.as_str());
     let doc = xml::response::complete_multipart_upload(&location, &bucket.name, key, &version.etag, Some(shown_checksum), Some(checksum.kind.as_str()));
+    let mut resp = response::xml(doc);
+    if let Some(v) = version.shown_version_id(bucket.versioning) {
+        set_header(&mut resp, "x-amz-version-id", v);
+    }
+    Ok(resp)
+}
+
+/// A Complete for an upload that is no longer open. When the key's latest version is
+/// the object this very part list made (a client retrying after its answer was lost),
+/// the answer is the same 200 again, as AWS gives it; otherwise `NoSuchUpload`.
+async fn completed_before(
+    state: &AppState,
+    bucket: &Bucket,
+    key: &str,
+    upload_id: &str,
+    request: &CompleteMultipartUploadRequest,
+) -> Result<Response<Body>, Error> {
+    let latest = state.catalog.latest_version(bucket.id, key).await?;
+    let Some(version) = latest.filter(|v| !v.is_delete_marker && v.parts_count == Some(request.parts.len() as i64)) else {
+        return Err(no_such_upload(upload_id));
+    };
+    let parts = state.catalog.parts(version.id).await?;
+    let same = parts.len() == request.parts.len() && parts.iter().zip(&request.parts).all(|(part, named)| etag_list_matches(&named.etag, &part.etag));
+    if !same {
+        return Err(no_such_upload(upload_id));
+    }
+    let checksum =
+        version.checksum.as_ref().and_then(|c| ChecksumAlgorithm::parse(&c.algorithm).map(|alg| (checksum_element(alg), c.value.as_str(), c.kind.as_str())));
+    let location = format!("/{}/{}", bucket.name, key);
+    let doc =
+        xml::response::complete_multipart_upload(&location, &bucket.name, key, &version.etag, checksum.map(|(e, v, _)| (e, v)), checksum.map(|(_, _, k)| k));
     let mut resp = response::xml(doc);
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);

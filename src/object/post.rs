@@ -87,7 +87,8 @@ pub async fn store(
     let max_len = length_range.map_or(state.config.max_object_size, |(_, max)| max.min(state.config.max_object_size));
     let body = RequestBody::from_stream(file_stream(file, length_range), BodyLimits { max_len, ..state.body_limits() });
     let (mut parts, ()) = http::Request::new(()).into_parts();
-    parts.method = Method::PUT;
+    // PutObject's path, told by the method that the event is `ObjectCreated:Post`.
+    parts.method = Method::POST;
     parts.uri = request.uri.clone();
     parts.headers = headers;
     let req = S3Request { parts, query: Query::parse(None), body, caller, action: "s3:PutObject", request_id: request_id.to_owned(), remote };

@@ -168,7 +168,9 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
         parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value.clone(), copies }],
     };
     let ctx = req.event_context(state);
-    let (bucket, version) = match commit_version(state, &ctx, bucket_name, new, &conditions, "ObjectCreated:Put").await {
+    // A browser POST upload comes here with its own method (see `post`).
+    let event_name = if req.parts.method == http::Method::POST { "ObjectCreated:Post" } else { "ObjectCreated:Put" };
+    let (bucket, version) = match commit_version(state, &ctx, bucket_name, new, &conditions, event_name).await {
         Ok(committed) => committed,
         Err(e) => {
             if let Some(blob_id) = &blob_id {

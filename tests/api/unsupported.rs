@@ -1,10 +1,10 @@
 //! What Depot does not implement is refused with 501 NotImplemented, never answered with
 //! a wrong success: a `PUT /bucket?lifecycle` creates no bucket, a `DELETE
-//! /bucket?policy` deletes nothing. A query parameter S3 does not define is ignored, as
+//! /bucket?lifecycle` deletes nothing. A query parameter S3 does not define is ignored, as
 //! AWS ignores it. Reading a configuration that cannot be set answers
 //! as S3 does for an unset one (e.g. NoSuchBucketPolicy).
 
-use aws_sdk_s3::types::{BucketLifecycleConfiguration, CorsConfiguration, CorsRule, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter};
+use aws_sdk_s3::types::{BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter};
 
 use crate::common::{s3_error, TestApp};
 
@@ -19,14 +19,10 @@ async fn bucket_subresources_are_not_implemented() {
 
     for (method, path, body) in [
         ("PUT", "/conf?lifecycle", LIFECYCLE),
-        ("PUT", "/conf?policy", "{\"Version\":\"2012-10-17\",\"Statement\":[]}"),
-        ("PUT", "/conf?cors", "<CORSConfiguration/>"),
         ("PUT", "/conf?website", "<WebsiteConfiguration/>"),
         ("PUT", "/conf?encryption", "<ServerSideEncryptionConfiguration/>"),
         ("PUT", "/conf?object-lock", "<ObjectLockConfiguration/>"),
-        ("DELETE", "/conf?policy", ""),
         ("DELETE", "/conf?lifecycle", ""),
-        ("DELETE", "/conf?cors", ""),
         ("PUT", "/conf/k?retention", "<Retention/>"),
         ("PUT", "/conf/k?legal-hold", "<LegalHold/>"),
         ("POST", "/conf/k?restore", "<RestoreRequest/>"),
@@ -56,11 +52,6 @@ async fn bucket_subresources_are_not_implemented() {
         .unwrap();
     let lifecycle = BucketLifecycleConfiguration::builder().rules(rule).build().unwrap();
     let result = app.client.put_bucket_lifecycle_configuration().bucket("conf").lifecycle_configuration(lifecycle).send().await;
-    assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
-    let result = app.client.put_bucket_policy().bucket("conf").policy("{\"Version\":\"2012-10-17\",\"Statement\":[]}").send().await;
-    assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
-    let cors = CorsConfiguration::builder().cors_rules(CorsRule::builder().allowed_methods("GET").allowed_origins("*").build().unwrap()).build().unwrap();
-    let result = app.client.put_bucket_cors().bucket("conf").cors_configuration(cors).send().await;
     assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
     assert_eq!(app.snapshot("conf").await, before);
     app.shutdown().await;
