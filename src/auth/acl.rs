@@ -77,11 +77,17 @@ pub struct Grant {
     pub permission: Permission,
 }
 
-/// Grants beyond the owner's full control.
+/// Grants beyond the owner's full control, or, for an ACL set from an
+/// `AccessControlPolicy` document, exactly the document's grants.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acl {
     #[serde(default)]
     pub grants: Vec<Grant>,
+    /// The grants are the whole list, the owner's own included (a document was put):
+    /// the owner's FULL_CONTROL is not implied, so a document with no grants reads back
+    /// as an empty list, as S3 keeps it. The owner may still do anything.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub complete: bool,
 }
 
 pub use s3api::acl::CannedAcl;
@@ -103,7 +109,7 @@ impl Acl {
             CannedAcl::BucketOwnerRead => bucket_owner.map(|o| grant(Grantee::User(o.to_owned()), Permission::Read)).into_iter().collect(),
             CannedAcl::BucketOwnerFullControl => bucket_owner.map(|o| grant(Grantee::User(o.to_owned()), Permission::FullControl)).into_iter().collect(),
         };
-        Acl { grants }
+        Acl { grants, complete: false }
     }
 
     pub fn to_json(&self) -> String {
@@ -127,10 +133,16 @@ impl Acl {
     /// grantees cannot be resolved (Depot accounts have no e-mail address), which S3
     /// answers with `UnresolvableGrantByEmailAddress`.
     pub fn from_grants(grants: &[AclGrant], owner: &str) -> Result<Acl, S3Error> {
+        let others: Vec<AclGrant> = grants.iter().filter(|g| !matches!(&g.grantee, AclGrantee::Id(id) if id == owner)).cloned().collect();
+        Ok(Acl { complete: false, ..Acl::from_document(&others)? })
+    }
+
+    /// The ACL of an `AccessControlPolicy` document: exactly its grants, the owner's
+    /// included ([`Acl::complete`]).
+    pub fn from_document(grants: &[AclGrant]) -> Result<Acl, S3Error> {
         let mut out: Vec<Grant> = Vec::with_capacity(grants.len());
         for g in grants {
             let grantee = match &g.grantee {
-                AclGrantee::Id(id) if id == owner => continue,
                 AclGrantee::Id(id) => Grantee::User(id.clone()),
                 AclGrantee::Group(AclGroup::AllUsers) => Grantee::AllUsers,
                 AclGrantee::Group(AclGroup::AuthenticatedUsers) => Grantee::AuthenticatedUsers,
@@ -141,7 +153,7 @@ impl Acl {
                 out.push(grant);
             }
         }
-        Ok(Acl { grants: out })
+        Ok(Acl { grants: out, complete: true })
     }
 
     /// The user ids this ACL grants to, each once.

@@ -75,7 +75,7 @@ pub async fn acl_from_request(state: &AppState, headers: &HeaderMap, body: &[u8]
             .into())
         }
         (Some(h), true) => Acl::from_headers(h, owner, bucket_owner)?,
-        (None, false) => Acl::from_grants(&s3api::acl::from_xml(body)?.grants, owner)?,
+        (None, false) => Acl::from_document(&s3api::acl::from_xml(body)?.grants)?,
         (None, true) => {
             return Err(S3Error::with_message(
                 S3ErrorCode::MissingSecurityHeader,
@@ -103,10 +103,14 @@ async fn check_grantees(state: &AppState, acl: &Acl) -> Result<(), Error> {
 }
 
 /// The `AccessControlPolicy` document of a resource owned by `owner_id`: the owner's
-/// FULL_CONTROL grant first, then the ACL's grants.
+/// FULL_CONTROL grant first, then the ACL's grants; or exactly the grants of an ACL that
+/// was put as a whole document.
 pub async fn policy_document(state: &AppState, owner_id: &str, acl: &Acl) -> Result<String, Error> {
     let owner = owner_of(state, owner_id).await?;
-    let mut grants = vec![(XmlGrantee::User(owner.clone()), Permission::FullControl.as_str().to_owned())];
+    let mut grants = Vec::with_capacity(acl.grants.len() + 1);
+    if !acl.complete {
+        grants.push((XmlGrantee::User(owner.clone()), Permission::FullControl.as_str().to_owned()));
+    }
     for grant in &acl.grants {
         let grantee = match &grant.grantee {
             Grantee::User(id) => XmlGrantee::User(owner_of(state, id).await?),

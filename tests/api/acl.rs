@@ -114,6 +114,19 @@ async fn grants_by_header_and_document_and_acls_read_back_owner_first() {
     let bucket_acl = a.get_bucket_acl().bucket("team").send().await.unwrap();
     let shown: Vec<(Option<&str>, Option<&str>, &str)> =
         bucket_acl.grants().iter().map(|g| (g.grantee().and_then(|g| g.id()), g.grantee().and_then(|g| g.uri()), g.permission().unwrap().as_str())).collect();
+    // A document is the whole list: without a grant to the owner, none is shown (the
+    // owner keeps every right all the same), as S3 keeps it.
+    assert_eq!(shown, [(Some(bob.id.as_str()), None, "READ"), (None, Some(ALL_USERS), "READ")]);
+    let with_owner = AccessControlPolicy::builder()
+        .owner(Owner::builder().id(&alice.id).build())
+        .grants(canonical(&alice.id, Permission::FullControl))
+        .grants(canonical(&bob.id, Permission::Read))
+        .grants(group(ALL_USERS, Permission::Read))
+        .build();
+    a.put_bucket_acl().bucket("team").access_control_policy(with_owner).send().await.unwrap();
+    let bucket_acl = a.get_bucket_acl().bucket("team").send().await.unwrap();
+    let shown: Vec<(Option<&str>, Option<&str>, &str)> =
+        bucket_acl.grants().iter().map(|g| (g.grantee().and_then(|g| g.id()), g.grantee().and_then(|g| g.uri()), g.permission().unwrap().as_str())).collect();
     assert_eq!(shown, [(Some(alice.id.as_str()), None, "FULL_CONTROL"), (Some(bob.id.as_str()), None, "READ"), (None, Some(ALL_USERS), "READ")]);
 
     // Bad requests change nothing.
@@ -198,6 +211,29 @@ async fn acl_changes_write_events_and_address_versions() {
     let resp =
         Signed::new(&app, "PUT", "/evt/k?acl&versionId=not-a-version").header("x-amz-acl", "private").sign(&alice.access_key, &alice.secret, None).send().await;
     assert_denied(&app, &before, &resp, 400, Some("InvalidArgument"), "malformed version id").await;
+    app.shutdown().await;
+}
+
+/// Revoking every grant with a document leaves an empty grant list (AWS keeps exactly
+/// the document), and the owner keeps full control of the object all the same.
+#[tokio::test]
+async fn a_document_without_grants_leaves_an_empty_grant_list() {
+    let app = TestApp::start().await;
+    let alice = user(&app, "alice").await;
+    let a = &alice.client;
+    a.create_bucket().bucket("bare").send().await.unwrap();
+    a.put_object().bucket("bare").key("k").acl(ObjectCannedAcl::PublicRead).body(b"data".to_vec().into()).send().await.unwrap();
+    let empty = AccessControlPolicy::builder().owner(Owner::builder().id(&alice.id).build()).set_grants(Some(Vec::new())).build();
+    a.put_object_acl().bucket("bare").key("k").access_control_policy(empty).send().await.unwrap();
+    let acl = a.get_object_acl().bucket("bare").key("k").send().await.unwrap();
+    assert_eq!(acl.owner().and_then(|o| o.id()), Some(alice.id.as_str()));
+    assert!(acl.grants().is_empty(), "{:?}", acl.grants());
+    assert_eq!(app.raw("GET", "/bare/k").send().await.status, 403, "the public grant is gone");
+    let got = a.get_object().bucket("bare").key("k").send().await.expect("the owner still reads");
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"data");
+    a.put_object_acl().bucket("bare").key("k").acl(ObjectCannedAcl::Private).send().await.expect("and still sets the ACL");
+    let acl = a.get_object_acl().bucket("bare").key("k").send().await.unwrap();
+    assert_eq!(acl.grants().len(), 1, "a canned ACL shows the owner's FULL_CONTROL again");
     app.shutdown().await;
 }
 
