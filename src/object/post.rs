@@ -27,9 +27,11 @@ pub struct FormUpload {
     pub form: PostForm,
     /// The object key, `${filename}` replaced.
     pub key: String,
+    /// The headers a PutObject of the file would carry (`Content-Type`, `x-amz-acl`,
+    /// metadata, …), from the fields: what the write stores, and what a bucket
+    /// policy's `s3:` condition keys see.
+    pub headers: HeaderMap,
     file: multer::Field<'static>,
-    /// The file part's own `Content-Type`.
-    file_content_type: Option<String>,
 }
 
 /// Reads the fields before the file part. A body that is not `multipart/form-data` is
@@ -51,7 +53,8 @@ pub async fn read_form(headers: &HeaderMap, body: RequestBody) -> Result<FormUpl
             form.expand_filename(filename.as_deref());
             let key = post::object_key(&form, filename.as_deref())?;
             s3api::route::check_key(&key)?;
-            return Ok(FormUpload { form, key, file: field, file_content_type });
+            let headers = post::stored_headers(&form, file_content_type.as_deref())?;
+            return Ok(FormUpload { form, key, headers, file: field });
         }
         let mut value = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(form_error)? {
@@ -72,6 +75,7 @@ pub async fn read_form(headers: &HeaderMap, body: RequestBody) -> Result<FormUpl
 /// in for its headers), holding the file to `length_range` (the policy's
 /// `content-length-range`) while it streams. `request` is the POST's own head: its Host
 /// names the object's URL in the answer.
+#[allow(clippy::too_many_arguments)]
 pub async fn store(
     state: &AppState,
     request: &Parts,
@@ -82,8 +86,7 @@ pub async fn store(
     request_id: &str,
     remote: std::net::SocketAddr,
 ) -> Result<Response<Body>, Error> {
-    let FormUpload { form, key, file, file_content_type } = upload;
-    let headers = post::stored_headers(&form, file_content_type.as_deref())?;
+    let FormUpload { form, key, headers, file } = upload;
     let max_len = length_range.map_or(state.config.max_object_size, |(_, max)| max.min(state.config.max_object_size));
     let body = RequestBody::from_stream(file_stream(file, length_range), BodyLimits { max_len, ..state.body_limits() });
     let (mut parts, ()) = http::Request::new(()).into_parts();

@@ -127,7 +127,15 @@ async fn post_object(
     rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), remote.ip())?;
     let form = form?;
     let query = Query::parse(parts.uri.query());
-    let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: false, method: form.method, now };
+    // The form's fields stand in for a PutObject's headers, for the policy's `s3:` keys
+    // too; `aws:Referer` and `aws:UserAgent` are the browser's own.
+    let mut headers = upload.headers.clone();
+    for name in [http::header::REFERER, http::header::USER_AGENT] {
+        if let Some(v) = parts.headers.get(&name) {
+            headers.insert(name, v.clone());
+        }
+    }
+    let facts = RequestFacts { headers: &headers, query: &query, remote: remote.ip(), secure: false, method: form.method, now };
     let caller = Caller::new(form.principal, facts);
     let put = Operation::PutObject { bucket: bucket_name.to_owned(), key: upload.key.clone() };
     let bucket = auth::access::authorize(&state.catalog, &caller, &put, &parts.headers).await?.ok_or_else(|| Error::from(S3ErrorCode::InternalError))?;
