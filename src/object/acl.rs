@@ -1,6 +1,6 @@
 //! Object ACLs: GetObjectAcl and PutObjectAcl (with `?versionId`). What bucket and object
 //! ACL handling share is `http::acl`; parsing is `s3api::acl`; what a grant allows is
-//! `auth::policy`. A change writes its
+//! `auth::access`. A change writes its
 //! `OBJECT_UPDATED` event (`ObjectAcl:Put`) in the same transaction.
 
 use http::{Response, StatusCode};

@@ -20,12 +20,16 @@ use crate::http::{AppState, S3Request};
 /// The largest object CopyObject copies, as in S3 (larger ones need UploadPartCopy).
 pub const MAX_COPY_SIZE: i64 = 5 * 1024 * 1024 * 1024;
 
-/// The source of a copy (`x-amz-copy-source`), readable by the caller, with the
-/// `x-amz-copy-source-if-*` conditions checked.
+/// The source of a copy (`x-amz-copy-source`), readable by the caller (the source
+/// bucket's policy and ACLs decide), of the owner `x-amz-source-expected-bucket-owner`
+/// names if it names one, with the `x-amz-copy-source-if-*` conditions checked.
 pub async fn copy_source(state: &AppState, req: &S3Request) -> Result<(Bucket, ObjectVersion), Error> {
     let raw = header_str(req.headers(), "x-amz-copy-source").unwrap_or_default();
     let source = CopySource::parse(raw)?;
     let bucket = state.catalog.bucket(&source.bucket).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{}", source.bucket)))?;
+    if header_str(req.headers(), "x-amz-source-expected-bucket-owner").is_some_and(|owner| owner != bucket.owner_id) {
+        return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(format!("/{}", source.bucket)).into());
+    }
     let version = readable_version(
         state,
         &req.caller,
