@@ -240,6 +240,36 @@ async fn list_multipart_uploads_with_prefix_delimiter_and_markers() {
     app.shutdown().await;
 }
 
+/// A client that lost the answer to its CompleteMultipartUpload retries it: AWS answers
+/// 200 with the same result again. Another part list, or an aborted upload, is still
+/// `NoSuchUpload`.
+#[tokio::test]
+async fn a_retried_complete_gets_the_same_answer() {
+    let app = TestApp::start().await;
+    app.bucket("retry").await;
+    let (one, two) = (pattern(5 * 1024 * 1024, 1), pattern(1000, 2));
+    let upload = app.client.create_multipart_upload().bucket("retry").key("k").checksum_algorithm(ChecksumAlgorithm::Crc32).send().await.unwrap();
+    let upload_id = upload.upload_id().unwrap();
+    let parts = upload_parts(&app, "retry", "k", upload_id, &[&one, &two]).await;
+    let first = complete(&app, "retry", "k", upload_id, parts.clone()).await.expect("complete");
+    let again = complete(&app, "retry", "k", upload_id, parts.clone()).await.expect("a retried complete succeeds");
+    assert_eq!(again.e_tag(), first.e_tag());
+    assert_eq!(again.e_tag(), Some(multipart_etag(&[&one, &two]).as_str()));
+    assert_eq!((again.checksum_crc32(), again.checksum_type()), (first.checksum_crc32(), first.checksum_type()));
+    assert!(again.checksum_crc32().is_some());
+    assert_eq!(app.keys("retry").await, ["k"]);
+    // A different list for the same (finished) upload: it no longer exists.
+    assert_eq!(complete(&app, "retry", "k", upload_id, parts[..1].to_vec()).await.unwrap_err(), "NoSuchUpload");
+    // An aborted upload never completes.
+    let aborted = app.client.create_multipart_upload().bucket("retry").key("k").send().await.unwrap();
+    let aborted_id = aborted.upload_id().unwrap();
+    let aborted_parts = upload_parts(&app, "retry", "k", aborted_id, &[&pattern(1000, 3)]).await;
+    app.client.abort_multipart_upload().bucket("retry").key("k").upload_id(aborted_id).send().await.unwrap();
+    assert_eq!(complete(&app, "retry", "k", aborted_id, aborted_parts).await.unwrap_err(), "NoSuchUpload");
+    assert_eq!(app.get("retry", "k").await.len(), one.len() + two.len(), "the completed object is untouched");
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn abort_frees_parts() {
     let app = TestApp::start().await;
