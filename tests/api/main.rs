@@ -28,6 +28,7 @@ mod integrity;
 mod listing;
 mod multipart;
 mod objects;
+mod policies;
 mod post_upload;
 mod ranges;
 mod rate_limit;
