@@ -211,7 +211,8 @@ fn insert_version<'q>(
     object: &'q ObjectState,
     removed: bool,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let description = object.user_metadata.get("description").and_then(|v| v.as_str()).map(str::to_owned);
+    // Browsers send non-ASCII text RFC 2047-encoded: the index holds the text itself.
+    let description = object.user_metadata.get("description").and_then(|v| v.as_str()).map(|d| s3api::headers::decode_rfc2047(d).into_owned());
     sqlx::query(sql)
         .bind(object.version_seq)
         .bind(&event.bucket)

@@ -72,6 +72,17 @@ async fn search_finds_by_tag_description_and_name(mode: Mode) {
     search_until(&app, "tag=trip%3Dspain", &[]).await;
     app.client.delete_object().bucket("photos").key("2024/mountain.png").send().await.unwrap();
     search_until(&app, "bucket=photos", &["2024/Beach-Sunset.JPG"]).await;
+
+    // A description a browser sent RFC 2047-encoded is found, and shown, as its text.
+    app.bucket("menus").await;
+    put_described(&app, "menus", "menu.txt", b"menu", "=?UTF-8?B?Q2Fmw6kgY3LDqG1l?=", "team=kitchen", "text/plain").await;
+    let menu = search_until(&app, "description=caf%C3%A9%20CR%C3%88ME", &["menu.txt"]).await;
+    assert_eq!(menu["results"][0]["description"], "Café crème");
+    assert_eq!(
+        app.client.head_object().bucket("menus").key("menu.txt").send().await.unwrap().metadata().unwrap()["description"],
+        "=?UTF-8?B?Q2Fmw6kgY3LDqG1l?=",
+        "stored as sent"
+    );
     app.shutdown().await;
     drop(broker);
 }
