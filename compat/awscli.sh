@@ -6,7 +6,10 @@
 #   and back down; ls --recursive; presign + curl; s3api multipart by hand
 #   (create, upload-part x2, list-parts, complete with the part ETags, get-object, and
 #   abort of a second upload); s3api put-object / head-object / list-objects-v2 /
-#   get-object --range; rm --recursive; rb.
+#   get-object --range; rm --recursive; rb; bucket settings: put/get/delete-bucket-policy
+#   (with an anonymous curl GET under a public-read policy) and get-bucket-policy-status,
+#   malformed policies refused; put/get/delete-bucket-cors with a curl preflight;
+#   put/get/delete-public-access-block refusing a public policy and a public ACL.
 # Every download is compared byte for byte (md5) with what was uploaded.
 #
 # The aws cli v2 binary is taken from AWS_CLI (default /usr/bin/aws, Debian's package):
@@ -201,6 +204,138 @@ step_rm_rb() {
     assert_fails aws s3api head-bucket --bucket "$BUCKET"
 }
 
+# ---------------------------------------------------------------- bucket settings
+
+SETTINGS_BUCKET="awscli-compat-settings"
+
+# The bucket of the settings steps, created by whichever step runs first.
+settings_bucket() {
+    aws s3api head-bucket --bucket "$SETTINGS_BUCKET" 2>/dev/null || aws s3api create-bucket --bucket "$SETTINGS_BUCKET" >/dev/null
+}
+
+# json_equal A_JSON B_FILE: the two JSON documents are equal (key order aside).
+json_equal() {
+    python3 -c '
+import json, sys
+a, b = json.loads(sys.argv[1]), json.load(open(sys.argv[2]))
+if a != b:
+    sys.exit(f"JSON differs:\n  got      {json.dumps(a, sort_keys=True)}\n  expected {json.dumps(b, sort_keys=True)}")' "$1" "$2"
+}
+
+# expect_error CODE CMD...: the aws command fails and its message names CODE.
+expect_error() {
+    local code="$1" out
+    shift
+    if out=$("$@" 2>&1); then
+        fail "expected $code, the command succeeded: $*"$'\n'"$out"
+    fi
+    echo "$out"
+    assert_contains "$out" "($code)" "error of $*"
+}
+
+# Writes $WORK/policy.json: anyone may read the objects under public/ of the bucket.
+write_public_policy() {
+    cat >"$WORK/policy.json" <<JSON
+{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "PublicRead",
+      "Effect": "Allow",
+      "Principal": "*",
+      "Action": ["s3:GetObject"],
+      "Resource": ["arn:aws:s3:::$SETTINGS_BUCKET/public/*"]
+    }
+  ]
+}
+JSON
+}
+
+step_bucket_policy() {
+    settings_bucket
+    printf 'open to everyone' >"$WORK/public.txt"
+    aws s3api put-object --bucket "$SETTINGS_BUCKET" --key public/hello.txt --body "$WORK/public.txt" >/dev/null
+    local url="$ENDPOINT/$SETTINGS_BUCKET/public/hello.txt"
+    assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url")" 403 "anonymous GET before the policy"
+    write_public_policy
+    aws s3api put-bucket-policy --bucket "$SETTINGS_BUCKET" --policy "file://$WORK/policy.json"
+    assert_eq "$(curl -fsS "$url")" "open to everyone" "anonymous GET under the policy"
+    local got
+    got=$(aws s3api get-bucket-policy --bucket "$SETTINGS_BUCKET" --query Policy --output text)
+    echo "$got"
+    json_equal "$got" "$WORK/policy.json"
+    assert_eq "$(aws s3api get-bucket-policy-status --bucket "$SETTINGS_BUCKET" --query PolicyStatus.IsPublic --output text)" True "IsPublic"
+    aws s3api delete-bucket-policy --bucket "$SETTINGS_BUCKET"
+    expect_error NoSuchBucketPolicy aws s3api get-bucket-policy --bucket "$SETTINGS_BUCKET"
+    assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url")" 403 "anonymous GET after delete-bucket-policy"
+    # A policy for another bucket's objects, and one that is not JSON, are refused.
+    sed "s/$SETTINGS_BUCKET/some-other-bucket/" "$WORK/policy.json" >"$WORK/policy-other.json"
+    expect_error MalformedPolicy aws s3api put-bucket-policy --bucket "$SETTINGS_BUCKET" --policy "file://$WORK/policy-other.json"
+    expect_error MalformedPolicy aws s3api put-bucket-policy --bucket "$SETTINGS_BUCKET" --policy '{"Version": "2012-10-17", "Statement": ['
+}
+
+step_bucket_cors() {
+    settings_bucket
+    expect_error NoSuchCORSConfiguration aws s3api get-bucket-cors --bucket "$SETTINGS_BUCKET"
+    cat >"$WORK/cors.json" <<'JSON'
+{
+  "CORSRules": [
+    {
+      "ID": "app",
+      "AllowedOrigins": ["https://app.example.com"],
+      "AllowedMethods": ["GET", "PUT"],
+      "AllowedHeaders": ["*"],
+      "ExposeHeaders": ["ETag"],
+      "MaxAgeSeconds": 600
+    }
+  ]
+}
+JSON
+    aws s3api put-bucket-cors --bucket "$SETTINGS_BUCKET" --cors-configuration "file://$WORK/cors.json"
+    local got
+    got=$(aws s3api get-bucket-cors --bucket "$SETTINGS_BUCKET" --output json)
+    echo "$got"
+    json_equal "$got" "$WORK/cors.json"
+    # A browser's preflight for a PUT from the allowed origin, then from another one.
+    local headers
+    headers=$(curl -sS -o /dev/null -D - -X OPTIONS "$ENDPOINT/$SETTINGS_BUCKET/upload.txt" \
+        -H "Origin: https://app.example.com" -H "Access-Control-Request-Method: PUT" \
+        -H "Access-Control-Request-Headers: content-type" | tr -d '\r')
+    echo "$headers"
+    assert_contains "$headers" " 200" "preflight status"
+    assert_contains "$(tr 'A-Z' 'a-z' <<<"$headers")" "access-control-allow-origin: https://app.example.com" "preflight headers"
+    assert_contains "$(tr 'A-Z' 'a-z' <<<"$headers")" "access-control-max-age: 600" "preflight headers"
+    assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X OPTIONS "$ENDPOINT/$SETTINGS_BUCKET/upload.txt" \
+        -H "Origin: https://elsewhere.example.com" -H "Access-Control-Request-Method: PUT")" 403 "preflight from an origin no rule allows"
+    aws s3api delete-bucket-cors --bucket "$SETTINGS_BUCKET"
+    expect_error NoSuchCORSConfiguration aws s3api get-bucket-cors --bucket "$SETTINGS_BUCKET"
+}
+
+step_public_access_block() {
+    settings_bucket
+    aws s3api put-public-access-block --bucket "$SETTINGS_BUCKET" \
+        --public-access-block-configuration "BlockPublicAcls=true,IgnorePublicAcls=false,BlockPublicPolicy=true,RestrictPublicBuckets=false"
+    local got
+    got=$(aws s3api get-public-access-block --bucket "$SETTINGS_BUCKET" --query PublicAccessBlockConfiguration --output json)
+    echo "$got"
+    printf '{"BlockPublicAcls": true, "IgnorePublicAcls": false, "BlockPublicPolicy": true, "RestrictPublicBuckets": false}' >"$WORK/pab.json"
+    json_equal "$got" "$WORK/pab.json"
+    # A public policy and a public ACL are refused while the block is on.
+    write_public_policy
+    expect_error AccessDenied aws s3api put-bucket-policy --bucket "$SETTINGS_BUCKET" --policy "file://$WORK/policy.json"
+    printf 'x' >"$WORK/acl.txt"
+    expect_error AccessDenied aws s3api put-object --bucket "$SETTINGS_BUCKET" --key acl.txt --body "$WORK/acl.txt" --acl public-read
+    aws s3api delete-public-access-block --bucket "$SETTINGS_BUCKET"
+    expect_error NoSuchPublicAccessBlockConfiguration aws s3api get-public-access-block --bucket "$SETTINGS_BUCKET"
+    aws s3api put-bucket-policy --bucket "$SETTINGS_BUCKET" --policy "file://$WORK/policy.json"
+    assert_eq "$(aws s3api get-bucket-policy-status --bucket "$SETTINGS_BUCKET" --query PolicyStatus.IsPublic --output text)" True "IsPublic once the block is lifted"
+}
+
+step_settings_rb() {
+    aws s3 rb --force "s3://$SETTINGS_BUCKET"
+    assert_fails aws s3api head-bucket --bucket "$SETTINGS_BUCKET"
+}
+
 compat_init awscli
 start_server
 check "aws --version is v2" step_version
@@ -215,4 +350,8 @@ check "s3api multipart upload by hand" step_multipart_by_hand
 check "s3api abort-multipart-upload" step_abort_multipart
 check "s3api put-object / head-object / list-objects-v2 / range get" step_s3api_objects
 check "rm --recursive and rb" step_rm_rb
+check "s3api put/get/delete-bucket-policy, get-bucket-policy-status" step_bucket_policy
+check "s3api put/get/delete-bucket-cors and a preflight" step_bucket_cors
+check "s3api put/get/delete-public-access-block" step_public_access_block
+check "rb of the settings bucket" step_settings_rb
 compat_finish

@@ -8,15 +8,26 @@ Run by compat/boto3.sh, which starts the server. Covers:
   ListObjects paginators (250 keys, PageSize 100, with and without a delimiter); keys
   with special characters; presigned PUT and GET with urllib; copy_object and the
   managed copy (multipart copy above the threshold); delete_objects and delete_bucket.
+  Bucket settings, each on a bucket of its own: a public-read bucket policy (an
+  anonymous urllib GET, get_bucket_policy, get_bucket_policy_status, delete) and
+  malformed ones refused; browser POST uploads from generate_presigned_post (SigV2 and
+  SigV4) sent as a multipart/form-data body built here, with the 201 PostResponse and
+  content-length-range enforced; CORS rules and an OPTIONS preflight; a public access
+  block refusing a public policy; BucketOwnerEnforced refusing ACLs.
 Every download is compared byte for byte (md5) with what was uploaded.
 """
 
 import base64
 import concurrent.futures
 import hashlib
+import json
 import os
 import sys
+import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
+import xml.etree.ElementTree as ET
 import zlib
 
 import boto3
@@ -24,7 +35,7 @@ import botocore
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig
 
-from compat_helper import WORK, Steps, check, check_eq, client, make_file, md5_file, md5_hex, multipart_etag
+from compat_helper import ENDPOINT, WORK, Steps, check, check_eq, client, make_file, md5_file, md5_hex, multipart_etag
 
 BUCKET = "boto3-compat"
 s3 = client()
@@ -257,6 +268,311 @@ def delete_all():
     check(BUCKET not in names, "bucket still listed after delete_bucket")
 
 
+# ---------------------------------------------------------------------------- bucket settings
+
+# Each setting gets a bucket of its own, so that one failing step leaves the others be;
+# delete_settings_buckets removes them at the end.
+SETTINGS_BUCKETS = []
+
+
+def settings_bucket(suffix):
+    name = f"boto3-compat-{suffix}"
+    s3.create_bucket(Bucket=name)
+    SETTINGS_BUCKETS.append(name)
+    return name
+
+
+def http(method, url, data=None, headers=None):
+    """A raw request, no credentials: (status, headers, body), whatever the status."""
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.code, e.headers, e.read()
+
+
+def error_code(body):
+    """The <Code> of an S3 error document."""
+    return ET.fromstring(body).findtext("Code")
+
+
+def client_error(fn, **kwargs):
+    """Calls fn(**kwargs), which must fail: (HTTP status, error code, message)."""
+    try:
+        fn(**kwargs)
+    except botocore.exceptions.ClientError as e:
+        err = e.response["Error"]
+        print(f"{fn.__name__} refused: {e.response['ResponseMetadata']['HTTPStatusCode']} {err.get('Code')}: {err.get('Message')}")
+        return e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Code"), err.get("Message")
+    raise AssertionError(f"{fn.__name__} succeeded, a failure was expected")
+
+
+def public_read_policy(bucket):
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PublicRead",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
+    }
+
+
+def bucket_policy():
+    bucket = settings_bucket("policy")
+    # New AWS buckets block public policies by default: lift that first (Depot's have no block).
+    s3.delete_public_access_block(Bucket=bucket)
+    data = os.urandom(5000)
+    s3.put_object(Bucket=bucket, Key="public/object.bin", Body=data)
+    url = f"{ENDPOINT}/{bucket}/public/object.bin"
+    status, _, body = http("GET", url)
+    check_eq((status, error_code(body)), (403, "AccessDenied"), "anonymous GET before the policy")
+    check_eq(client_error(s3.get_bucket_policy, Bucket=bucket)[:2], (404, "NoSuchBucketPolicy"), "get_bucket_policy before any")
+
+    policy = public_read_policy(bucket)
+    out = s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    check_eq(out["ResponseMetadata"]["HTTPStatusCode"], 204, "status of put_bucket_policy")
+    status, headers, body = http("GET", url)
+    check_eq(status, 200, "status of an anonymous GET under a public-read policy")
+    check_eq(md5_hex(body), md5_hex(data), "md5 of the anonymous GET")
+    check_eq(headers["ETag"], f'"{md5_hex(data)}"', "ETag of the anonymous GET")
+    # The policy grants GetObject only: listing and writing stay closed to everyone.
+    status, _, body = http("GET", f"{ENDPOINT}/{bucket}?list-type=2")
+    check_eq((status, error_code(body)), (403, "AccessDenied"), "anonymous ListObjectsV2")
+    status, _, body = http("PUT", f"{ENDPOINT}/{bucket}/public/anon.bin", data=b"x")
+    check_eq((status, error_code(body)), (403, "AccessDenied"), "anonymous PUT")
+
+    got = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    print(got)
+    check_eq(json.loads(got), policy, "get_bucket_policy")
+    check_eq(s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"], {"IsPublic": True}, "get_bucket_policy_status")
+
+    out = s3.delete_bucket_policy(Bucket=bucket)
+    check_eq(out["ResponseMetadata"]["HTTPStatusCode"], 204, "status of delete_bucket_policy")
+    check_eq(client_error(s3.get_bucket_policy, Bucket=bucket)[:2], (404, "NoSuchBucketPolicy"), "get_bucket_policy after delete")
+    status, _, _ = http("GET", url)
+    check_eq(status, 403, "anonymous GET after delete_bucket_policy")
+
+
+def malformed_policies():
+    bucket = settings_bucket("malformed")
+    s3.delete_public_access_block(Bucket=bucket)
+    other_bucket = public_read_policy("some-other-bucket")
+    no_action = public_read_policy(bucket)
+    del no_action["Statement"][0]["Action"]
+    bucket_action_on_objects = public_read_policy(bucket)
+    bucket_action_on_objects["Statement"][0]["Action"] = "s3:ListBucket"
+    for what, document in [
+        ("not JSON", "{this is not json"),
+        ("a resource of another bucket", json.dumps(other_bucket)),
+        ("a statement without Action", json.dumps(no_action)),
+        ("s3:ListBucket on object resources", json.dumps(bucket_action_on_objects)),
+    ]:
+        status, code, _ = client_error(s3.put_bucket_policy, Bucket=bucket, Policy=document)
+        check_eq((status, code), (400, "MalformedPolicy"), f"put_bucket_policy of {what}")
+    check_eq(client_error(s3.get_bucket_policy, Bucket=bucket)[1], "NoSuchBucketPolicy", "policy stored after the refusals")
+
+
+def multipart_form(fields, filename, data, content_type="text/plain"):
+    """A multipart/form-data body, the fields in order and the file last, as a browser
+    sends a form: (body, Content-Type header)."""
+    boundary = f"----depot-compat-{uuid.uuid4().hex}"
+    out = bytearray()
+    for name, value in fields.items():
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+    out += f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'.encode()
+    out += f"Content-Type: {content_type}\r\n\r\n".encode() + data + b"\r\n"
+    # A field after the file is ignored, as S3 ignores it.
+    out += f'--{boundary}\r\nContent-Disposition: form-data; name="x-amz-meta-after"\r\n\r\nignored\r\n'.encode()
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def presigned_post(signature_version):
+    # The default client signs POST policies as botocore decides (SigV2 in us-east-1 at the
+    # time of writing); "s3v4" asks for SigV4.
+    signer = client(signature_version=signature_version) if signature_version else s3
+    bucket = settings_bucket(f"post-{signature_version or 'default'}")
+    post = signer.generate_presigned_post(
+        Bucket=bucket,
+        Key="uploads/${filename}",
+        Fields={"success_action_status": "201"},
+        Conditions=[{"success_action_status": "201"}, ["starts-with", "$key", "uploads/"], ["content-length-range", 1, 1048576]],
+        ExpiresIn=600,
+    )
+    print(post["url"], sorted(post["fields"]))
+    algorithm = "SigV4" if "x-amz-signature" in post["fields"] else "SigV2" if "signature" in post["fields"] else "?"
+    print(f"signed with {algorithm}")
+    if signature_version == "s3v4":
+        check_eq(algorithm, "SigV4", "signature of the s3v4 client's POST policy")
+
+    data = os.urandom(100_000)
+    body, content_type = multipart_form(post["fields"], "report one.txt", data)
+    status, headers, answer = http("POST", post["url"], data=body, headers={"Content-Type": content_type})
+    print(status, answer.decode(errors="replace"))
+    check_eq(status, 201, "status of the POST upload (success_action_status 201)")
+    doc = ET.fromstring(answer)
+    check_eq(doc.tag, "PostResponse", "root of the 201 answer")
+    key = "uploads/report one.txt"
+    check_eq((doc.findtext("Bucket"), doc.findtext("Key"), doc.findtext("ETag")), (bucket, key, f'"{md5_hex(data)}"'), "PostResponse")
+    # S3 percent-encodes the whole key in Location, its slashes too.
+    location = urllib.parse.unquote(doc.findtext("Location", ""))
+    check_eq(location, f"{ENDPOINT}/{bucket}/{key}", "Location of the PostResponse (decoded)")
+    check_eq(headers["ETag"], f'"{md5_hex(data)}"', "ETag header of the POST")
+    head = s3.head_object(Bucket=bucket, Key=key)
+    check_eq((head["ContentLength"], head["ETag"]), (len(data), f'"{md5_hex(data)}"'), "head_object of the posted object")
+    check_eq(head["Metadata"], {}, "metadata of the posted object (a field after the file is ignored)")
+    check_eq(md5_hex(s3.get_object(Bucket=bucket, Key=key)["Body"].read()), md5_hex(data), "md5 of the posted object")
+
+    # Outside content-length-range: refused, nothing stored.
+    too_big = os.urandom(1048577)
+    body, content_type = multipart_form(post["fields"], "too big.bin", too_big)
+    status, _, answer = http("POST", post["url"], data=body, headers={"Content-Type": content_type})
+    print(status, answer.decode(errors="replace"))
+    check_eq((status, error_code(answer)), (400, "EntityTooLarge"), "a file over content-length-range")
+    check_eq(client_error(s3.head_object, Bucket=bucket, Key="uploads/too big.bin")[0], 404, "head_object of the refused file")
+    body, content_type = multipart_form(post["fields"], "empty.bin", b"")
+    status, _, answer = http("POST", post["url"], data=body, headers={"Content-Type": content_type})
+    check_eq((status, error_code(answer)), (400, "EntityTooSmall"), "an empty file under content-length-range 1..")
+
+    # A key outside the policy's starts-with condition is refused.
+    fields = dict(post["fields"], key="elsewhere/${filename}")
+    body, content_type = multipart_form(fields, "x.txt", b"data")
+    status, _, answer = http("POST", post["url"], data=body, headers={"Content-Type": content_type})
+    check_eq((status, error_code(answer)), (403, "AccessDenied"), "a key the policy does not allow")
+    # So is a form whose policy was altered after signing.
+    policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+    policy["conditions"] = [c for c in policy["conditions"] if not (isinstance(c, list) and c[0] == "content-length-range")]
+    fields = dict(post["fields"], policy=base64.b64encode(json.dumps(policy).encode()).decode())
+    body, content_type = multipart_form(fields, "x.txt", b"data")
+    status, _, answer = http("POST", post["url"], data=body, headers={"Content-Type": content_type})
+    check_eq((status, error_code(answer)), (403, "SignatureDoesNotMatch"), "a tampered POST policy")
+
+
+def bucket_cors():
+    bucket = settings_bucket("cors")
+    origin = "https://app.example.com"
+    check_eq(client_error(s3.get_bucket_cors, Bucket=bucket)[:2], (404, "NoSuchCORSConfiguration"), "get_bucket_cors before any")
+    rules = [
+        {
+            "ID": "app",
+            "AllowedOrigins": [origin],
+            "AllowedMethods": ["GET", "PUT"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag", "x-amz-meta-from"],
+            "MaxAgeSeconds": 3000,
+        },
+        {"AllowedOrigins": ["*"], "AllowedMethods": ["GET"]},
+    ]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    got = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    print(got)
+    check_eq(got, rules, "get_bucket_cors")
+    s3.put_object(Bucket=bucket, Key="page.txt", Body=b"cors")
+
+    url = f"{ENDPOINT}/{bucket}/page.txt"
+    status, headers, _ = http(
+        "OPTIONS", url,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "content-type, x-amz-meta-from",
+        },
+    )
+    print(status, dict(headers))
+    check_eq(status, 200, "status of the preflight")
+    check_eq(headers["Access-Control-Allow-Origin"], origin, "Access-Control-Allow-Origin of the preflight")
+    allowed_methods = [m.strip() for m in (headers["Access-Control-Allow-Methods"] or "").split(",")]
+    check("PUT" in allowed_methods, f"Access-Control-Allow-Methods: {allowed_methods}")
+    allowed_headers = (headers["Access-Control-Allow-Headers"] or "").lower()
+    check("content-type" in allowed_headers and "x-amz-meta-from" in allowed_headers,
+          f"Access-Control-Allow-Headers: {allowed_headers}")
+    check_eq(headers["Access-Control-Max-Age"], "3000", "Access-Control-Max-Age")
+
+    # No rule allows DELETE, nor PUT from another origin.
+    status, _, body = http("OPTIONS", url, headers={"Origin": origin, "Access-Control-Request-Method": "DELETE"})
+    check_eq((status, error_code(body)), (403, "CORSResponse"), "a preflight for a method no rule allows")
+    status, _, body = http("OPTIONS", url, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PUT"})
+    check_eq((status, error_code(body)), (403, "CORSResponse"), "a preflight from an origin no PUT rule allows")
+
+    # An actual request with Origin gets the headers of the matching rule.
+    got = s3.get_object(Bucket=bucket, Key="page.txt")  # sanity: the object is there
+    check_eq(got["Body"].read(), b"cors", "body")
+    status, headers, _ = http("GET", url, headers={"Origin": origin})
+    check_eq(status, 403, "an anonymous GET stays refused (CORS allows nothing by itself)")
+    check_eq(headers["Access-Control-Allow-Origin"], origin, "Access-Control-Allow-Origin of a refused GET")
+    signed = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "page.txt"}, ExpiresIn=300)
+    status, headers, body = http("GET", signed, headers={"Origin": origin})
+    check_eq((status, body), (200, b"cors"), "a presigned GET with Origin")
+    check_eq(headers["Access-Control-Allow-Origin"], origin, "Access-Control-Allow-Origin of the GET")
+    exposed = headers["Access-Control-Expose-Headers"] or ""
+    check("etag" in exposed.lower(), f"Access-Control-Expose-Headers: {exposed}")
+    status, headers, _ = http("GET", signed, headers={"Origin": "https://other.example"})
+    check_eq((status, headers["Access-Control-Allow-Origin"]), (200, "*"), "the wildcard rule for another origin")
+
+    s3.delete_bucket_cors(Bucket=bucket)
+    check_eq(client_error(s3.get_bucket_cors, Bucket=bucket)[:2], (404, "NoSuchCORSConfiguration"), "get_bucket_cors after delete")
+    status, _, _ = http("OPTIONS", url, headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+    check_eq(status, 403, "a preflight after delete_bucket_cors")
+
+
+def public_access_block():
+    bucket = settings_bucket("public-access-block")
+    config = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": True, "RestrictPublicBuckets": False}
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=config)
+    check_eq(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"], config, "get_public_access_block")
+    status, code, _ = client_error(s3.put_bucket_policy, Bucket=bucket, Policy=json.dumps(public_read_policy(bucket)))
+    check_eq((status, code), (403, "AccessDenied"), "put_bucket_policy of a public policy under BlockPublicPolicy")
+    check_eq(client_error(s3.get_bucket_policy, Bucket=bucket)[1], "NoSuchBucketPolicy", "policy stored after the refusal")
+    # A policy for the account only is not public: accepted.
+    private = public_read_policy(bucket)
+    private["Statement"][0]["Principal"] = {"AWS": "arn:aws:iam::000000000000:root"}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(private))
+    status = s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]
+    check_eq(status, {"IsPublic": False}, "policy status of an account-only policy")
+    # Without the block, the public policy goes in.
+    s3.delete_public_access_block(Bucket=bucket)
+    refused = client_error(s3.get_public_access_block, Bucket=bucket)[:2]
+    check_eq(refused, (404, "NoSuchPublicAccessBlockConfiguration"), "get_public_access_block after delete")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(public_read_policy(bucket)))
+    check_eq(s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"], {"IsPublic": True}, "policy status after the block is lifted")
+
+
+def ownership_controls():
+    bucket = settings_bucket("ownership")
+    controls = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=controls)
+    check_eq(s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"], controls, "get_bucket_ownership_controls")
+    status, code, _ = client_error(s3.put_object, Bucket=bucket, Key="acl.txt", Body=b"x", ACL="public-read")
+    check_eq((status, code), (400, "AccessControlListNotSupported"), "put_object with ACL public-read under BucketOwnerEnforced")
+    check_eq(client_error(s3.head_object, Bucket=bucket, Key="acl.txt")[0], 404, "head_object of the refused object")
+    status, code, _ = client_error(s3.put_bucket_acl, Bucket=bucket, ACL="public-read")
+    check_eq((status, code), (400, "AccessControlListNotSupported"), "put_bucket_acl public-read under BucketOwnerEnforced")
+    # Without an ACL, or with bucket-owner-full-control, writes go on.
+    s3.put_object(Bucket=bucket, Key="plain.txt", Body=b"plain")
+    s3.put_object(Bucket=bucket, Key="owner.txt", Body=b"owner", ACL="bucket-owner-full-control")
+    check_eq(s3.get_object(Bucket=bucket, Key="owner.txt")["Body"].read(), b"owner", "body written with bucket-owner-full-control")
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
+    refused = client_error(s3.get_bucket_ownership_controls, Bucket=bucket)[:2]
+    check_eq(refused, (404, "OwnershipControlsNotFoundError"), "get_bucket_ownership_controls after delete")
+
+
+def delete_settings_buckets():
+    for bucket in SETTINGS_BUCKETS:
+        keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket) for o in p.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+        s3.delete_bucket(Bucket=bucket)
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    check_eq([n for n in names if n in SETTINGS_BUCKETS], [], "settings buckets left")
+
+
 def main():
     steps = Steps("boto3")
     steps.run("versions", versions)
@@ -275,6 +591,14 @@ def main():
     steps.run("managed copy of 1 MiB (CopyObject)", managed_copy, 1024 * 1024, "small")
     steps.run("managed copy of 20 MiB (UploadPartCopy)", managed_copy, BIG, "big")
     steps.run("delete_objects and delete_bucket", delete_all)
+    steps.run("bucket policy: public read, get, status, delete", bucket_policy)
+    steps.run("malformed bucket policies are MalformedPolicy", malformed_policies)
+    steps.run("presigned POST upload (default signature)", presigned_post, None)
+    steps.run("presigned POST upload (SigV4)", presigned_post, "s3v4")
+    steps.run("bucket CORS and OPTIONS preflight", bucket_cors)
+    steps.run("public access block refuses a public policy", public_access_block)
+    steps.run("BucketOwnerEnforced refuses ACLs", ownership_controls)
+    steps.run("delete the settings buckets", delete_settings_buckets)
     steps.finish()
 
 
