@@ -1,14 +1,18 @@
 //! Who is calling the JSON API's read endpoints (search, statistics), and which buckets
 //! they may read. A caller authenticates with a login token (`Authorization: Bearer`) or
 //! a SigV4 signature through the shared gate (`auth::authenticate`); authorization is
-//! `auth::access`, as for S3 requests (without the request facts a policy condition
-//! could test, so conditional grants do not count here). Nothing here reads a request body or decides
+//! `auth::access`, as for S3 requests, with the same request facts (source address,
+//! time, headers) for a bucket policy's conditions. Nothing here reads a request body or decides
 //! what a caller may change.
 
 use http::request::Parts;
 
 use super::error::ApiError;
-use crate::auth::access::{self, Ask, Caller};
+use std::net::SocketAddr;
+
+use s3api::route::Query;
+
+use crate::auth::access::{self, Ask, AuthMethod, Caller, RequestFacts};
 use crate::auth::acl_rules::Action;
 use crate::auth::{self, Principal, UserPrincipal};
 use crate::catalog::Bucket;
@@ -37,9 +41,17 @@ async fn bearer_principal(state: &AppState, token: &str) -> Result<Principal, Ap
     Ok(Principal::User(UserPrincipal { user_id: user.id, username: user.username, is_root: user.is_root, access_key_id: String::new() }))
 }
 
-/// Whether `principal` may read (list) `bucket`: owner, root, a READ grant, or the
+/// The caller of a JSON API request as a bucket policy sees it: who, from where and
+/// when, so conditional statements (an IP allow-list, a deny by date) apply here as
+/// they do to S3 requests.
+pub fn policy_caller(principal: Principal, parts: &Parts, query: &Query, remote: SocketAddr) -> Caller {
+    let facts = RequestFacts { headers: &parts.headers, query, remote: remote.ip(), secure: false, method: AuthMethod::Anonymous, now: chrono::Utc::now() };
+    Caller::new(principal, facts)
+}
+
+/// Whether `caller` may read (list) `bucket`: owner, root, a READ grant, or the
 /// bucket's policy.
-pub fn may_read(principal: &Principal, bucket: &Bucket) -> bool {
+pub fn may_read(caller: &Caller, bucket: &Bucket) -> bool {
     let ask = Ask { action: "s3:ListBucket", acl_action: Action::ListBucket, key: None, object: None };
-    access::check(&Caller::bare(principal.clone()), bucket, ask).is_ok()
+    access::check(caller, bucket, ask).is_ok()
 }

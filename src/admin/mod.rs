@@ -46,7 +46,7 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/_depot/health") => health(state).await,
         (&Method::GET, "/_depot/metrics") => metrics::metrics(state).await,
-        (&Method::GET, "/_depot/search") => search::handle(state, req).await,
+        (&Method::GET, "/_depot/search") => search::handle(state, remote, req).await,
         (&Method::GET, "/_depot/stats") => stats::handle(state, req).await,
         (_, "/_depot/health" | "/_depot/metrics" | "/_depot/search" | "/_depot/stats") => error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "Use GET"),
         _ => error(StatusCode::NOT_FOUND, "NotFound", "No such endpoint"),

@@ -2,6 +2,8 @@
 //! caller may read → `{"results":[…],"next_cursor"}`. Owns parameter parsing and the
 //! cursor format; the SQL is the indexer's.
 
+use std::net::SocketAddr;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use http::{Request, Response, StatusCode};
@@ -18,20 +20,22 @@ use crate::indexer::search::{self, Cursor, Scope, SearchHit, SearchQuery, SortFi
 /// The most results `limit` may ask for.
 pub const MAX_LIMIT: usize = 1000;
 
-pub async fn handle(state: &AppState, req: Request<Incoming>) -> Response<Body> {
-    match search(state, req).await {
+pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+    match search(state, remote, req).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
 }
 
-async fn search(state: &AppState, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+async fn search(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let (parts, _body) = req.into_parts();
     let principal = caller::authenticate(state, &parts).await?;
-    let params: Vec<(String, String)> = s3api::route::Query::parse(parts.uri.query()).iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let query_string = s3api::route::Query::parse(parts.uri.query());
+    let params: Vec<(String, String)> = query_string.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     let mut query = parse(&params)?;
     if !principal.is_root() {
-        let readable: Vec<String> = state.catalog.buckets(None).await?.into_iter().filter(|b| caller::may_read(&principal, b)).map(|b| b.name).collect();
+        let caller = caller::policy_caller(principal, &parts, &query_string, remote);
+        let readable: Vec<String> = state.catalog.buckets(None).await?.into_iter().filter(|b| caller::may_read(&caller, b)).map(|b| b.name).collect();
         if let Some(b) = &query.bucket {
             if !readable.contains(b) {
                 return Err(ApiError::AccessDenied(format!("You may not read bucket {b}")));

@@ -17,6 +17,7 @@
 //! the bucket.
 
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use http::HeaderMap;
@@ -34,11 +35,17 @@ use crate::catalog::{Bucket, Catalog};
 use crate::error::Error;
 
 /// Who asks, and the request-wide facts a bucket policy's conditions can test.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Caller {
     pub principal: Principal,
     context: ConditionContext,
+    /// The bucket policies this request parsed, by bucket id with their text: a
+    /// DeleteObjects of a thousand keys parses its bucket's policy once.
+    policies: Mutex<Vec<(i64, String, Parsed)>>,
 }
+
+/// A stored policy, parsed: `None` when it no longer parses.
+type Parsed = Option<Arc<BucketPolicy>>;
 
 /// How a request proved who it is, as the policy keys `s3:authType` and
 /// `s3:signatureversion` see it.
@@ -99,12 +106,18 @@ impl Caller {
             "x-amz-metadata-directive",
             "x-amz-storage-class",
             "x-amz-content-sha256",
-            "x-amz-object-lock-mode",
-            "x-amz-object-lock-retain-until-date",
-            "x-amz-object-lock-legal-hold",
         ] {
             if let Some(v) = header(name) {
                 c.set(&format!("s3:{name}"), v);
+            }
+        }
+        for (key, name) in [
+            ("s3:object-lock-mode", "x-amz-object-lock-mode"),
+            ("s3:object-lock-retain-until-date", "x-amz-object-lock-retain-until-date"),
+            ("s3:object-lock-legal-hold", "x-amz-object-lock-legal-hold"),
+        ] {
+            if let Some(v) = header(name) {
+                c.set(key, v);
             }
         }
         for (key, param) in [("s3:prefix", "prefix"), ("s3:delimiter", "delimiter"), ("s3:max-keys", "max-keys"), ("s3:VersionId", "versionId")] {
@@ -134,13 +147,25 @@ impl Caller {
         if let Some(v) = version {
             c.set("s3:signatureversion", v);
         }
-        Caller { principal, context: c }
+        Caller { principal, context: c, policies: Mutex::new(Vec::new()) }
     }
 
-    /// A caller with no request facts beyond who it is (the JSON API's visibility
-    /// checks).
-    pub fn bare(principal: Principal) -> Caller {
-        Caller { principal, context: ConditionContext::new() }
+    /// `bucket`'s policy, parsed once per request.
+    fn policy(&self, bucket: &Bucket) -> Option<Parsed> {
+        let text = bucket.policy.as_deref()?;
+        let mut cache = self.policies.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, parsed)) = cache.iter().find(|(id, cached, _)| *id == bucket.id && cached == text) {
+            return Some(parsed.clone());
+        }
+        let parsed = match BucketPolicy::parse(text.as_bytes(), &bucket.name) {
+            Ok(p) => Some(Arc::new(p)),
+            Err(e) => {
+                tracing::error!(bucket = %bucket.name, error = %e.message, "the stored bucket policy does not parse; everything but the owner's policy changes is denied");
+                None
+            }
+        };
+        cache.push((bucket.id, text.to_owned(), parsed.clone()));
+        Some(parsed)
     }
 
     fn is_owner_of(&self, bucket: &Bucket) -> bool {
@@ -178,7 +203,10 @@ pub async fn authorize(catalog: &Catalog, caller: &Caller, op: &Operation, heade
         Access::None => return Ok(None),
         Access::Signed if matches!(caller.principal, Principal::Anonymous) => return Err(S3ErrorCode::AccessDenied.into()),
         Access::Signed => return Ok(None),
-        Access::Bucket(_) | Access::Object(_) | Access::Form => {}
+        Access::Bucket(_) | Access::Object(_) => {}
+        // Answered before authentication; the pipeline authorizes a POST upload as the
+        // PutObject it is.
+        Access::Form => return Err(S3Error::with_message(S3ErrorCode::InternalError, format!("{} is not authorized here", op.name())).into()),
     }
     let Some(name) = op.bucket() else {
         // The table gives every bucket-level access to operations that name a bucket.
@@ -205,37 +233,37 @@ pub async fn authorize(catalog: &Catalog, caller: &Caller, op: &Operation, heade
 /// Whether `caller` may do what `ask` says on `bucket`: `AccessDenied` (naming the
 /// bucket or key) when not. The evaluation order is the module's.
 pub fn check(caller: &Caller, bucket: &Bucket, ask: Ask<'_>) -> Result<(), S3Error> {
-    if decide(caller, bucket, &ask) {
-        return Ok(());
-    }
+    let allowed = decide(caller, bucket, &ask);
     let resource = match ask.key {
         Some(key) => format!("/{}/{key}", bucket.name),
         None => format!("/{}", bucket.name),
     };
-    Err(S3Error::new(S3ErrorCode::AccessDenied).resource(resource))
+    // Only identities of the owner's account may read or change a policy, whatever it
+    // allows: anyone else gets 405, as AWS answers.
+    if allowed && is_policy_action(ask.action) && matches!(caller.principal, Principal::Anonymous) {
+        return Err(S3Error::new(S3ErrorCode::MethodNotAllowed).resource(resource));
+    }
+    if allowed {
+        Ok(())
+    } else {
+        Err(S3Error::new(S3ErrorCode::AccessDenied).resource(resource))
+    }
 }
 
 fn decide(caller: &Caller, bucket: &Bucket, ask: &Ask<'_>) -> bool {
     let owner = caller.is_owner_of(bucket);
     let block = public_access_block(bucket);
-    let policy = bucket.policy.as_deref().and_then(|text| match BucketPolicy::parse(text.as_bytes(), &bucket.name) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            // Stored policies were validated when they were put; one that no longer
-            // parses (an older Depot's rules) counts as no policy, loudly.
-            tracing::error!(bucket = %bucket.name, error = %e.message, "the stored bucket policy does not parse; it is not applied");
-            None
-        }
-    });
-    if let Some(policy) = &policy {
-        let decision = evaluate(caller, bucket, ask, policy);
+    // Stored policies were validated when they were put; one that no longer parses (an
+    // older Depot's rules) denies everything but the owner's policy changes, loudly.
+    if let Some(parsed) = caller.policy(bucket) {
+        let decision = parsed.as_ref().map_or(Decision::Deny, |policy| evaluate(caller, bucket, ask, policy));
         if decision == Decision::Deny && !(owner && is_policy_action(ask.action)) {
             return false;
         }
         if owner {
             return true;
         }
-        let restricted = block.restrict_public_buckets && matches!(caller.principal, Principal::Anonymous) && policy.is_public();
+        let restricted = block.restrict_public_buckets && matches!(caller.principal, Principal::Anonymous) && parsed.as_ref().is_some_and(|p| p.is_public());
         if decision == Decision::Allow && !restricted {
             return true;
         }
@@ -288,14 +316,24 @@ fn is_policy_action(action: &str) -> bool {
     matches!(action, "s3:GetBucketPolicy" | "s3:PutBucketPolicy" | "s3:DeleteBucketPolicy")
 }
 
-/// The bucket's public access block; all off when none is set.
+/// The bucket's public access block; all off when none is set, all on when the stored
+/// one does not parse.
 pub fn public_access_block(bucket: &Bucket) -> PublicAccessBlock {
-    bucket.public_access_block.as_deref().and_then(|s| PublicAccessBlock::from_json(s).ok()).unwrap_or_default()
+    let Some(stored) = bucket.public_access_block.as_deref() else { return PublicAccessBlock::default() };
+    PublicAccessBlock::from_json(stored).unwrap_or_else(|e| {
+        tracing::error!(bucket = %bucket.name, error = %e.message, "the stored public access block does not parse; every block is applied");
+        PublicAccessBlock { block_public_acls: true, ignore_public_acls: true, block_public_policy: true, restrict_public_buckets: true }
+    })
 }
 
-/// The bucket's object ownership setting, when one is set.
+/// The bucket's object ownership setting, when one is set; `BucketOwnerEnforced` (ACLs
+/// off) when the stored one does not parse.
 pub fn object_ownership(bucket: &Bucket) -> Option<ObjectOwnership> {
-    bucket.object_ownership.as_deref().and_then(|s| ObjectOwnership::parse(s).ok())
+    let stored = bucket.object_ownership.as_deref()?;
+    Some(ObjectOwnership::parse(stored).unwrap_or_else(|e| {
+        tracing::error!(bucket = %bucket.name, error = %e.message, "the stored object ownership does not parse; ACLs are off");
+        ObjectOwnership::BucketOwnerEnforced
+    }))
 }
 
 /// The ACL-rule action of a bucket-level access.

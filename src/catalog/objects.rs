@@ -46,6 +46,8 @@ pub struct NewVersion {
     pub acl: Option<String>,
     pub parts_count: Option<i64>,
     pub parts: Vec<PartData>,
+    /// The multipart upload that made this version, when one did.
+    pub upload_id: Option<String>,
 }
 
 /// Which version id a write takes.
@@ -82,6 +84,12 @@ impl Catalog {
     }
 
     /// The parts of a version, in order. Empty if the version was deleted meanwhile.
+    /// The multipart upload that made an object version, if one did.
+    pub async fn version_upload_id(&self, object_id: i64) -> CatalogResult<Option<String>> {
+        let row = sqlx::query("SELECT upload_id FROM objects WHERE id = $1").bind(object_id).fetch_optional(self.reader()).await?;
+        Ok(row.map(|r| r.try_get::<Option<String>, _>("upload_id")).transpose()?.flatten())
+    }
+
     pub async fn parts(&self, object_id: i64) -> CatalogResult<Vec<Part>> {
         let rows = sqlx::query("SELECT part_number, blob_id, data, size, etag, checksum FROM object_parts WHERE object_id = $1 ORDER BY part_number")
             .bind(object_id)
@@ -132,8 +140,8 @@ impl Tx {
         let checksum = new.checksum.as_ref();
         let sql = format!(
             "INSERT INTO objects (bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, \
-             metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count) \
-             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING {}",
+             metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, upload_id) \
+             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING {}",
             ObjectVersion::COLUMNS
         );
         let row = sqlx::query(&sql)
@@ -153,6 +161,7 @@ impl Tx {
             .bind(encode_tags(&new.tags))
             .bind(new.acl.clone())
             .bind(new.parts_count)
+            .bind(new.upload_id.clone())
             .fetch_one(&mut *self.inner)
             .await
             .map_err(CatalogError::from_sqlx)?;

@@ -118,6 +118,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
         tags: upload.tags.clone(),
         acl: upload.acl.clone(),
         parts_count: Some(chosen.len() as i64),
+        upload_id: Some(upload_id.to_owned()),
         parts: chosen
             .iter()
             .enumerate()
@@ -149,7 +150,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
 }
 
 /// A Complete for an upload that is no longer open. When the key's latest version is
-/// the object this very part list made (a client retrying after its answer was lost),
+/// the object this upload made with this very part list (a client retrying after its answer was lost),
 /// the answer is the same 200 again, as AWS gives it; otherwise `NoSuchUpload`.
 async fn completed_before(
     state: &AppState,
@@ -162,6 +163,9 @@ async fn completed_before(
     let Some(version) = latest.filter(|v| !v.is_delete_marker && v.parts_count == Some(request.parts.len() as i64)) else {
         return Err(no_such_upload(upload_id));
     };
+    if state.catalog.version_upload_id(version.id).await?.as_deref() != Some(upload_id) {
+        return Err(no_such_upload(upload_id));
+    }
     let parts = state.catalog.parts(version.id).await?;
     let same = parts.len() == request.parts.len() && parts.iter().zip(&request.parts).all(|(part, named)| etag_list_matches(&named.etag, &part.etag));
     if !same {

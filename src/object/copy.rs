@@ -133,6 +133,7 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
         tags,
         acl,
         parts_count: source.parts_count,
+        upload_id: None,
         parts,
     };
     let (version, _) = tx.put_version(dest.id, &new, &version_write(dest.versioning)).await?;

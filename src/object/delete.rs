@@ -70,6 +70,7 @@ async fn delete_one(tx: &mut Tx, ctx: &EventContext, bucket: &Bucket, key: &str,
                 tags: Vec::new(),
                 acl: None,
                 parts_count: None,
+                upload_id: None,
                 parts: Vec::new(),
             };
             let (created, _) = tx.put_version(bucket.id, &marker, &version_write(versioning)).await?;

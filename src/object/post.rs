@@ -7,6 +7,9 @@
 //! `s3api::post`; who may write is decided in the pipeline (`server::s3`) through
 //! `auth`. The file streams to storage as it arrives; parts after it are never read.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::request::Parts;
@@ -40,14 +43,18 @@ pub struct FormUpload {
 pub async fn read_form(headers: &HeaderMap, body: RequestBody) -> Result<FormUpload, Error> {
     let content_type = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let boundary = post::boundary(content_type)?;
-    let mut multipart = multer::Multipart::new(body.into_stream(), boundary);
+    let file_started = Arc::new(AtomicBool::new(false));
+    let mut multipart = multer::Multipart::new(bounded_before_file(body.into_stream(), file_started.clone()), boundary);
     let mut form = PostForm::new();
     loop {
         let Some(mut field) = multipart.next_field().await.map_err(form_error)? else {
             return Err(post::no_file().into());
         };
-        let name = field.name().unwrap_or("").to_owned();
+        let Some(name) = field.name().filter(|n| !n.is_empty()).map(str::to_owned) else {
+            return Err(post::malformed().into());
+        };
         if name.eq_ignore_ascii_case("file") {
+            file_started.store(true, Ordering::Relaxed);
             let filename = field.file_name().map(str::to_owned);
             let file_content_type = field.content_type().map(|m| m.to_string());
             form.expand_filename(filename.as_deref());
@@ -68,6 +75,28 @@ pub async fn read_form(headers: &HeaderMap, body: RequestBody) -> Result<FormUpl
         let value = String::from_utf8(value).map_err(|_| post::malformed())?;
         form.push(&name, value)?;
     }
+}
+
+/// The most bytes read from the body before the file part starts: the fields' own
+/// bound plus room for part headers, boundaries and the read that reaches into the
+/// file. Nothing is authenticated before the file part, so nothing may buffer more.
+const MAX_BEFORE_FILE: u64 = post::MAX_PRE_DATA_LENGTH as u64 + 1024 * 1024;
+
+/// The body, failing with `MaxPostPreDataLengthExceeded` once more than
+/// [`MAX_BEFORE_FILE`] bytes arrive before `file_started` is set.
+fn bounded_before_file(body: ByteStream, file_started: Arc<AtomicBool>) -> ByteStream {
+    let mut read = 0u64;
+    body.map(move |chunk| {
+        let chunk = chunk?;
+        if !file_started.load(Ordering::Relaxed) {
+            read += chunk.len() as u64;
+            if read > MAX_BEFORE_FILE {
+                return Err(S3Error::new(S3ErrorCode::MaxPostPreDataLengthExceeded).extra("MaxPostPreDataLengthBytes", post::MAX_PRE_DATA_LENGTH.to_string()));
+            }
+        }
+        Ok(chunk)
+    })
+    .boxed()
 }
 
 /// Stores the file of a form the pipeline authenticated (`caller`) and authorized for

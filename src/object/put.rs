@@ -165,6 +165,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
         tags,
         acl: acl.map(|a| a.to_json()),
         parts_count: None,
+        upload_id: None,
         parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value.clone(), copies }],
     };
     let ctx = req.event_context(state);

@@ -5,7 +5,12 @@
 //!
 //! Authentication and bucket-level authorization happen here and only here, before any
 //! handler runs and before the body is read (so `Expect: 100-continue` is answered only
-//! for authorized requests).
+//! for authorized requests). Two requests differ: a browser POST upload is signed in its
+//! body, so its form fields (at most about 20 KB) are read first, then authenticated and
+//! authorized as PutObject here, before its file; and a DeleteObjects on a bucket with a
+//! policy is authorized key by key in its handler, through the same `auth::access`.
+//! A CORS preflight is answered from the bucket's rules before authentication (it is
+//! never signed), and every answer to a request with `Origin` gets the CORS headers.
 //! So does the free-space reserve: a write that grows storage is refused with `507
 //! InsufficientStorage` before its body is read when the data dir's filesystem would be
 //! left with less than `DEPOT_MIN_FREE_BYTES` (see `storage::space`).
@@ -43,8 +48,10 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
             s3_error(&err, request_id, is_head)
         }
     };
-    // A browser's request gets the bucket's CORS headers whatever the answer.
-    if let (Some(asked), Some(bucket)) = (cors, addressed) {
+    // A browser's request gets the bucket's CORS headers whatever the answer, except a
+    // request turned away for load, which must not cost a catalog lookup.
+    let overloaded = resp.status() == http::StatusCode::SERVICE_UNAVAILABLE;
+    if let (Some(asked), Some(bucket), false) = (cors, addressed, overloaded) {
         bucket::cors::decorate(state, &mut resp, &asked, &bucket).await;
     }
     resp
@@ -120,6 +127,9 @@ async fn post_object(
     request_id: &str,
 ) -> Result<Response<Body>, Error> {
     rate_limit::admit_s3_claim(&state.limits, &auth::Claim::Anonymous, remote.ip())?;
+    if state.catalog.bucket(bucket_name).await?.is_none() {
+        return Err(S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{bucket_name}")).extra("BucketName", bucket_name).into());
+    }
     let body = RequestBody::new(incoming, &parts.headers, &PayloadMode::Unsigned, None, state.body_limits())?;
     let upload = object::post::read_form(&parts.headers, body).await?;
     let now = chrono::Utc::now();

@@ -810,3 +810,26 @@ async fn policy_variables_give_each_user_a_home() {
     assert_eq!(everything(&app).await, before);
     app.shutdown().await;
 }
+
+/// Whatever a policy allows, only the owner's account may read or change it: an
+/// anonymous caller gets 405 MethodNotAllowed (as AWS answers) even under a policy that
+/// opens `s3:*` to everyone, and the policy stays as it was.
+#[tokio::test]
+async fn an_open_policy_never_hands_the_policy_to_anonymous_callers() {
+    let app = TestApp::start().await;
+    let alice = user(&app, "alice").await;
+    alice.client.create_bucket().bucket("open").send().await.unwrap();
+    let open = policy(&[json!({"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::open", "arn:aws:s3:::open/*"]})]);
+    put_policy(&alice.client, "open", &open).await;
+    let before = everything(&app).await;
+    for (method, body) in [("GET", ""), ("PUT", r#"{"Version":"2012-10-17","Statement":[]}"#), ("DELETE", "")] {
+        let resp = app.raw(method, "/open?policy").body(body).send().await;
+        assert_eq!((resp.status, resp.error_code().as_deref()), (405, Some("MethodNotAllowed")), "anonymous {method} ?policy: {}", resp.text());
+    }
+    assert_eq!(app.raw("GET", "/open?policyStatus").send().await.status, 200, "the status is an ordinary read");
+    assert_eq!(everything(&app).await, before);
+    // Everything else the policy opens stays open.
+    assert_eq!(app.raw("PUT", "/open/k").body("anonymous write").send().await.status, 200);
+    assert_eq!(alice.client.get_bucket_policy().bucket("open").send().await.unwrap().policy(), Some(open.as_str()));
+    app.shutdown().await;
+}

@@ -371,6 +371,18 @@ async fn malformed_forms_are_refused() {
 
     let resp = app.raw("POST", "/posts").header("content-type", "application/x-www-form-urlencoded").body("key=k&file=x").send().await;
     assert_refused(&resp, 412, "PreconditionFailed", "a form that is not multipart/form-data");
+
+    // Nothing before the file is authenticated, so nothing there may grow without bound:
+    // fields past 20 KB, or one huge field, or a flood of nameless parts.
+    let big = "x".repeat(21 * 1024);
+    let resp = post(&app, "posts", &owned(&[("key", "k"), ("x-amz-meta-big", big.as_str())]), Some(&file("x", b"data")), &[]).await;
+    assert_refused(&resp, 400, "MaxPostPreDataLengthExceeded", "fields past 20 KB");
+    let huge = "y".repeat(3 * 1024 * 1024);
+    let resp = post(&app, "posts", &owned(&[("key", "k"), ("x-amz-meta-huge", huge.as_str())]), Some(&file("x", b"data")), &[]).await;
+    assert_refused(&resp, 400, "MaxPostPreDataLengthExceeded", "a field of 3 MiB");
+    let nameless = "--XX\r\nContent-Disposition: form-data\r\n\r\n\r\n".repeat(1000) + "--XX--\r\n";
+    let resp = app.raw("POST", "/posts").header("content-type", "multipart/form-data; boundary=XX").body(nameless).send().await;
+    assert_refused(&resp, 400, "MalformedPOSTRequest", "parts without a name");
     assert_eq!(app.snapshot("posts").await, before);
     app.shutdown().await;
 }

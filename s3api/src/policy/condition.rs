@@ -134,7 +134,7 @@ pub(super) fn parse_conditions(block: &Value) -> Result<Vec<Condition>, S3Error>
         let (op, negated, if_exists, qualifier) = parse_operator(name).ok_or_else(|| malformed(format!("Invalid Condition type : {name}")))?;
         let Value::Object(keys) = keys else { return Err(malformed(format!("Condition operator {name} must map condition keys to values"))) };
         for (key, raw) in keys {
-            let key = key.to_ascii_lowercase();
+            let key = super::normalize_key(key);
             if !known_key(&key) {
                 return Err(malformed("Policy has an invalid condition key"));
             }

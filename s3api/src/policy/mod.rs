@@ -194,7 +194,9 @@ pub struct PolicyRequest<'a> {
     pub context: &'a ConditionContext,
 }
 
-/// The request's condition keys and their values. Keys are case-insensitive.
+/// The request's condition keys and their values. Key names are case-insensitive; the
+/// part after a `/` (the tag key of `s3:ExistingObjectTag/<key>`) is not, as tag keys
+/// are not.
 #[derive(Debug, Default, Clone)]
 pub struct ConditionContext {
     values: HashMap<String, Vec<String>>,
@@ -207,16 +209,25 @@ impl ConditionContext {
 
     /// Sets `key` to the single value `value`, replacing any others.
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
-        self.values.insert(key.to_ascii_lowercase(), vec![value.into()]);
+        self.values.insert(normalize_key(key), vec![value.into()]);
     }
 
     /// Adds one more value to a multi-valued key.
     pub fn add(&mut self, key: &str, value: impl Into<String>) {
-        self.values.entry(key.to_ascii_lowercase()).or_default().push(value.into());
+        self.values.entry(normalize_key(key)).or_default().push(value.into());
     }
 
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.values.get(&key.to_ascii_lowercase()).map(Vec::as_slice)
+        self.values.get(&normalize_key(key)).map(Vec::as_slice)
+    }
+}
+
+/// A condition key as the context stores it: the name up to its first `/` lower-case,
+/// what follows (a tag key) as it is.
+pub(crate) fn normalize_key(key: &str) -> String {
+    match key.split_once('/') {
+        Some((name, rest)) => format!("{}/{rest}", name.to_ascii_lowercase()),
+        None => key.to_ascii_lowercase(),
     }
 }
 

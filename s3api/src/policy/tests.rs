@@ -622,3 +622,18 @@ fn context_keys_are_case_insensitive() {
     assert_eq!(ctx.get("s3:requestobjecttagkeys").map(<[String]>::len), Some(1));
     assert_eq!(ctx.get("s3:prefix"), None);
 }
+
+#[test]
+fn tag_keys_in_condition_keys_keep_their_case() {
+    let deny_secret = r#"{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::photos/*",
+        "Condition":{"StringEquals":{"S3:ExistingObjectTag/class":"secret"}}}"#;
+    run_table(&[(
+        deny_secret,
+        &[
+            ("bob", "s3:GetObject", "k", &[("s3:ExistingObjectTag/class", "secret")], Deny),
+            ("bob", "s3:GetObject", "k", &[("s3:existingobjecttag/class", "secret")], Deny),
+            ("bob", "s3:GetObject", "k", &[("s3:ExistingObjectTag/Class", "secret")], NA),
+            ("bob", "s3:GetObject", "k", &[("s3:ExistingObjectTag/class", "secret"), ("s3:ExistingObjectTag/Class", "public")], Deny),
+        ],
+    )]);
+}

@@ -71,7 +71,8 @@ impl PostForm {
     /// `Ninja,Stallman`). More than [`MAX_PRE_DATA_LENGTH`] bytes of names and values in
     /// all -> `MaxPostPreDataLengthExceeded`.
     pub fn push(&mut self, name: &str, value: String) -> S3Result<()> {
-        self.size = self.size.saturating_add(name.len()).saturating_add(value.len());
+        // A repeated name costs its `,` too, so no form grows past the bound unseen.
+        self.size = self.size.saturating_add(name.len()).saturating_add(value.len()).saturating_add(1);
         if self.size > MAX_PRE_DATA_LENGTH {
             return Err(S3Error::new(S3ErrorCode::MaxPostPreDataLengthExceeded).extra("MaxPostPreDataLengthBytes", MAX_PRE_DATA_LENGTH.to_string()));
         }
