@@ -70,10 +70,15 @@ pub async fn decorate(state: &AppState, resp: &mut Response<Body>, asked: &Asked
         }
     };
     let Ok(Some(config)) = rules(&bucket) else { return };
-    if let Some(headers) = config.actual(&asked.origin, &asked.method) {
-        for (name, value) in headers {
-            set_header(resp, name, &value);
+    match config.actual(&asked.origin, &asked.method) {
+        Some(headers) => {
+            for (name, value) in headers {
+                set_header(resp, name, &value);
+            }
         }
+        // The answer depends on the origin all the same: a cache must not give it to
+        // an origin a rule allows.
+        None => set_header(resp, "vary", "Origin"),
     }
 }
 

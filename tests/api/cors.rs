@@ -81,6 +81,16 @@ fn assert_no_cors_headers(resp: &RawResponse, what: &str) {
     }
 }
 
+/// An actual request from an origin no rule allows, to a bucket with rules: no
+/// `Access-Control-*` header, and `Vary: Origin`, so a cache never hands this answer to
+/// an origin a rule allows.
+fn assert_refused_origin(resp: &RawResponse, what: &str) {
+    for name in CORS_HEADERS.iter().filter(|n| **n != "vary") {
+        assert_eq!(resp.header(name), None, "{what}: {name} should be absent");
+    }
+    assert_eq!(resp.header("vary"), Some("Origin"), "{what}");
+}
+
 /// The headers of a response that `app_rule` matched for `origin` (an actual request:
 /// no `Access-Control-Allow-Headers`).
 fn assert_app_rule_headers(resp: &RawResponse, origin: &str, what: &str) {
@@ -308,11 +318,11 @@ async fn error_responses_carry_cors_headers_too() {
         let req = app.raw(method, path).header("origin", "https://evil.test");
         let resp = if signed { req.sign(&ak, &sk).send().await } else { req.send().await };
         assert_eq!(resp.status, status, "{method} {path}: {}", resp.text());
-        assert_no_cors_headers(&resp, &format!("{method} {path} from an origin no rule allows"));
+        assert_refused_origin(&resp, &format!("{method} {path} from an origin no rule allows"));
     }
     let resp = app.raw("DELETE", "/cors-err/private.txt").header("origin", "https://app.example.com").send().await;
     assert_eq!(resp.status, 403);
-    assert_no_cors_headers(&resp, "DELETE, which no rule allows");
+    assert_refused_origin(&resp, "DELETE, which no rule allows");
     assert_eq!(app.get("cors-err", "private.txt").await, b"secret");
     app.shutdown().await;
 }
