@@ -268,8 +268,9 @@ fn fields_are_case_insensitive_repeated_fields_join_and_the_pre_data_is_bounded(
     assert_eq!(form.get("x-amz-meta-TAG"), Some("Ninja,Stallman"));
     assert_eq!(form.get("key"), Some("K"));
     assert_eq!(form.iter().map(|(n, _)| n).collect::<Vec<_>>(), ["x-amz-meta-tag", "key"]);
-    // 45 bytes so far: the limit is reached exactly, and one byte more is refused.
-    form.push("x-ignore-a", "a".repeat(MAX_PRE_DATA_LENGTH - 45 - 10)).unwrap();
+    // 48 bytes so far (each field counts one more, its separator): the limit is reached
+    // exactly, and anything more is refused.
+    form.push("x-ignore-a", "a".repeat(MAX_PRE_DATA_LENGTH - 48 - 10 - 1)).unwrap();
     let err = form.push("x", String::new()).unwrap_err();
     assert_eq!(err.code, S3ErrorCode::MaxPostPreDataLengthExceeded);
     assert_eq!(extra(&err, "MaxPostPreDataLengthBytes"), Some("20480"));
