@@ -9,6 +9,7 @@ mod accounts;
 mod acl;
 mod auth;
 mod bodies;
+mod bucket_settings;
 mod buckets;
 mod checksums;
 mod common;

@@ -1,7 +1,7 @@
 //! Bucket policies: the IAM policy language as S3 applies it to one bucket.
 //!
 //! Owns the public types (a parsed [`BucketPolicy`], the [`PolicyRequest`] it judges, the
-//! [`Decision`]), the closed list of S3 [`ACTIONS`], wildcard and policy-variable matching,
+//! [`Decision`]), the closed list of S3 [`actions`], wildcard and policy-variable matching,
 //! statement evaluation and AWS's "is this policy public" test. Parsing lives in `parse.rs`,
 //! condition operators in `condition.rs`.
 //!
@@ -30,11 +30,8 @@ pub fn user_arn(username: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:user/{username}")
 }
 
-/// Every S3 action name the engine knows (for validation and wildcard expansion).
-pub const ACTIONS: &[&str] = &[
-    // Service level (no bucket in the resource).
-    "s3:ListAllMyBuckets",
-    // Bucket level.
+/// The actions whose resource is the bucket (`arn:aws:s3:::bucket`).
+const BUCKET_ACTIONS: &[&str] = &[
     "s3:ListBucket",
     "s3:ListBucketVersions",
     "s3:ListBucketMultipartUploads",
@@ -76,36 +73,6 @@ pub const ACTIONS: &[&str] = &[
     "s3:PutReplicationConfiguration",
     "s3:GetAccelerateConfiguration",
     "s3:PutAccelerateConfiguration",
-    // Object level.
-    "s3:GetObject",
-    "s3:GetObjectVersion",
-    "s3:PutObject",
-    "s3:DeleteObject",
-    "s3:DeleteObjectVersion",
-    "s3:GetObjectAcl",
-    "s3:GetObjectVersionAcl",
-    "s3:PutObjectAcl",
-    "s3:PutObjectVersionAcl",
-    "s3:GetObjectTagging",
-    "s3:GetObjectVersionTagging",
-    "s3:PutObjectTagging",
-    "s3:PutObjectVersionTagging",
-    "s3:DeleteObjectTagging",
-    "s3:DeleteObjectVersionTagging",
-    "s3:GetObjectAttributes",
-    "s3:GetObjectVersionAttributes",
-    "s3:ListMultipartUploadParts",
-    "s3:AbortMultipartUpload",
-    "s3:GetObjectRetention",
-    "s3:PutObjectRetention",
-    "s3:GetObjectLegalHold",
-    "s3:PutObjectLegalHold",
-    "s3:BypassGovernanceRetention",
-    "s3:RestoreObject",
-    "s3:GetObjectTorrent",
-    "s3:ReplicateObject",
-    "s3:ReplicateDelete",
-    "s3:ReplicateTags",
 ];
 
 /// The actions whose resource is an object (`arn:aws:s3:::bucket/key`).
@@ -144,6 +111,12 @@ const OBJECT_ACTIONS: &[&str] = &[
 /// The actions whose resource is no bucket at all: they never apply to a bucket policy's
 /// resources.
 const SERVICE_ACTIONS: &[&str] = &["s3:ListAllMyBuckets"];
+
+/// Every S3 action name the engine knows (for validation and wildcard expansion):
+/// service, bucket and object actions.
+pub fn actions() -> impl Iterator<Item = &'static str> {
+    SERVICE_ACTIONS.iter().chain(BUCKET_ACTIONS).chain(OBJECT_ACTIONS).copied()
+}
 
 /// Whether an action is object-level (resource `arn:aws:s3:::bucket/key`) rather than
 /// bucket-level (`arn:aws:s3:::bucket`). Case-insensitive; unknown actions are not.

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::condition::{parse_conditions, Condition};
-use super::{action_is_object_level, action_is_service_level, glob, glob_prefix, BucketPolicy, Effect, Pattern, Principal, Statement, ACCOUNT_ID, ACTIONS};
+use super::{action_is_object_level, action_is_service_level, glob, glob_prefix, BucketPolicy, Effect, Pattern, Principal, Statement, ACCOUNT_ID};
 use crate::error::{S3Error, S3ErrorCode};
 
 /// The largest policy document S3 accepts, in bytes.
@@ -177,7 +177,7 @@ fn parse_action(raw: &str) -> Result<Pattern, S3Error> {
         return Err(malformed(INVALID_ACTION));
     }
     let pattern = Pattern::parse(&lower, false);
-    if !ACTIONS.iter().any(|a| glob(&pattern.pieces, &a.to_ascii_lowercase())) {
+    if !super::actions().any(|a| glob(&pattern.pieces, &a.to_ascii_lowercase())) {
         return Err(malformed(INVALID_ACTION));
     }
     Ok(pattern)
@@ -211,7 +211,7 @@ fn check_actions_apply(statement: &Statement, bucket: &str) -> Result<(), S3Erro
     let (bucket_arn, object_prefix) = arns(bucket);
     let bucket_ok = statement.resources.iter().any(|r| glob(&r.pieces, &bucket_arn));
     let object_ok = statement.resources.iter().any(|r| glob_prefix(&r.pieces, &object_prefix));
-    let applies = ACTIONS.iter().any(|action| {
+    let applies = super::actions().any(|action| {
         let lower = action.to_ascii_lowercase();
         let named = statement.actions.iter().any(|p| p.matches_plain(&lower));
         if named == statement.not_action || action_is_service_level(action) {

@@ -598,10 +598,10 @@ fn actions_table() {
         "s3:RestoreObject",
     ];
     for action in required {
-        assert!(ACTIONS.contains(&action), "{action} missing");
+        assert!(actions().any(|a| a == action), "{action} missing");
     }
     for action in OBJECT_ACTIONS.iter().chain(SERVICE_ACTIONS) {
-        assert!(ACTIONS.contains(action), "{action} not in ACTIONS");
+        assert!(!BUCKET_ACTIONS.contains(action), "{action} is in two tables");
     }
     assert!(action_is_object_level("s3:GetObject"));
     assert!(action_is_object_level("S3:ABORTMULTIPARTUPLOAD"));
