@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use clap::Parser;
 use depot::auth::root::{RootCredentials, RootSource};
 use depot::cli::{Cli, Command, IndexCommand};
+use depot::config::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -16,6 +17,9 @@ async fn main() -> std::process::ExitCode {
         // The admin command's output is its result: logs go to stderr, warnings only.
         let ansi = std::io::stderr().is_terminal();
         tracing_subscriber::fmt().with_env_filter(EnvFilter::new("warn")).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).init();
+    } else if cli.serve.log_format == LogFormat::Json {
+        // One JSON object per line: the event's fields and those of its request span.
+        tracing_subscriber::fmt().json().flatten_event(true).with_current_span(true).with_span_list(false).with_env_filter(filter).with_target(false).init();
     } else {
         // Colours only on a terminal: a log file or a pipe gets plain text.
         let ansi = std::io::stdout().is_terminal();
@@ -49,7 +53,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(config: depot::config::ServeConfig) -> Result<(), depot::error::Error> {
-    tracing::info!(?config, "starting");
+    let catalog = if config.database_url.is_some() { "PostgreSQL".to_owned() } else { format!("SQLite in {}", config.data_dir.display()) };
+    let events = config.events.brokers().map_or_else(|| "in-process indexer".to_owned(), |b| format!("Kafka at {b}"));
+    tracing::info!(addr = %config.addr, %catalog, %events, "starting");
     let root_from_env = match (&config.root_access_key, &config.root_secret_key) {
         (Some(id), Some(secret)) => Some(RootCredentials { access_key_id: id.clone(), secret_access_key: secret.expose().to_owned() }),
         (None, None) => None,

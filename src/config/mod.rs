@@ -46,6 +46,11 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_LOG_LEVEL", default_value = "info", global = true)]
     pub log_level: String,
 
+    /// Log lines as `text` (the default) or `json` (one object per line, with the
+    /// request's id, operation, bucket, key, principal, status and error code).
+    #[arg(long, env = "DEPOT_LOG_FORMAT", default_value = "text", value_parser = parse_log_format, global = true)]
+    pub log_format: LogFormat,
+
     /// Root access key id (with DEPOT_ROOT_SECRET_KEY); generated on first start when unset.
     #[arg(long, env = "DEPOT_ROOT_ACCESS_KEY", hide_env_values = true, global = true)]
     pub root_access_key: Option<String>,
@@ -220,6 +225,7 @@ impl ServeConfig {
             region: "us-east-1".to_owned(),
             domain: None,
             log_level: "info".to_owned(),
+            log_format: LogFormat::Text,
             root_access_key: None,
             root_secret_key: None,
             gc_delay_secs: 60,
@@ -249,6 +255,21 @@ impl ServeConfig {
 }
 
 /// `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn parse_log_format(value: &str) -> Result<LogFormat, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        other => Err(format!("expected text or json, not {other:?}")),
+    }
+}
+
 fn parse_switch(value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),

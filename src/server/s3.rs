@@ -44,6 +44,7 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
         Ok(resp) => resp,
         Err(e) => {
             let err = e.into_s3();
+            tracing::Span::current().record("error_code", err.code.as_str());
             tracing::debug!(code = %err.code, message = %err.message, "request failed");
             s3_error(&err, request_id, is_head)
         }
@@ -102,6 +103,7 @@ async fn handle_inner(
     let auth = auth::authenticate(&state.catalog, &parts, claim, vhost_bucket, &state.config.region, chrono::Utc::now()).await;
     rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map(|a| &a.principal).map_err(|_| ()), remote.ip())?;
     let auth = auth?;
+    span.record("principal", auth.principal.id_for_events());
     let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: false, method: auth.method, now: chrono::Utc::now() };
     let caller = Caller::new(auth.principal, facts);
     // Authorization: the bucket-level part of the operation's access, before the
@@ -136,6 +138,7 @@ async fn post_object(
     let form = auth::authenticate_form(&state.catalog, &upload.form, bucket_name, &state.config.region, now).await;
     rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), remote.ip())?;
     let form = form?;
+    tracing::Span::current().record("principal", form.principal.id_for_events());
     let query = Query::parse(parts.uri.query());
     // The form's fields stand in for a PutObject's headers, for the policy's `s3:` keys
     // too; `aws:Referer` and `aws:UserAgent` are the browser's own.

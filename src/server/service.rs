@@ -1,5 +1,7 @@
 //! The per-request pipeline around every handler: request id, tracing span, panic
-//! guard, common response headers and the access log line.
+//! guard, common response headers and the access log line (the request span's id,
+//! operation, bucket, key, principal, status and error code, with the path, duration and
+//! bytes in and out). Credentials never enter a span or a log line.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -26,11 +28,14 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incom
         operation = field::Empty,
         bucket = field::Empty,
         key = field::Empty,
+        principal = field::Empty,
         status = field::Empty,
+        error_code = field::Empty,
     );
     let is_head = req.method() == Method::HEAD;
     let started = Instant::now();
     let path = req.uri().path().to_owned();
+    let bytes_in = req.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     let result = AssertUnwindSafe(route(state, remote, req, request_id.clone()).instrument(span.clone())).catch_unwind().await;
     let mut resp = result.unwrap_or_else(|_| {
         tracing::error!(parent: &span, "handler panicked");
@@ -42,7 +47,10 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incom
     }
     resp.headers_mut().insert("server", HeaderValue::from_static("Depot"));
     span.record("status", resp.status().as_u16());
-    tracing::info!(parent: &span, path = %path, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "done");
+    // The body's length when it is known up front (every answer but a chunked one).
+    let bytes_out = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0);
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    tracing::info!(parent: &span, path = %path, elapsed_ms, bytes_in, bytes_out, "done");
     Ok(resp)
 }
 

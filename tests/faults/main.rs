@@ -1,7 +1,8 @@
 //! Fault tests: the real `depot` binary as a child process (see `harness`), put through
 //! what a machine does to a server — a full disk, a SIGKILL in the middle of uploads,
 //! another process holding the SQLite write lock — and checked against what a user
-//! relies on: an acknowledged write is stored, an acknowledged delete is done.
+//! relies on: an acknowledged write is stored, an acknowledged delete is done. `logs`
+//! reads what the binary logs in JSON and checks that no credential ever reaches it.
 //!
 //! The catalog is SQLite by default. With `DEPOT_TEST_DATABASE_URL=postgres://…` set,
 //! `crash` and `drives` run on PostgreSQL: each test gets a database of its own there,
@@ -16,4 +17,5 @@ mod crash;
 mod disk_full;
 mod drives;
 mod harness;
+mod logs;
 mod write_lock;
