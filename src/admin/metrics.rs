@@ -1,11 +1,14 @@
 //! The event flow's health checks (Kafka reachability, indexer lag) and
-//! `GET /_depot/metrics` in Prometheus text format. Reads counters and the outbox; never
-//! changes anything.
+//! `GET /_depot/metrics`: the request metrics (`http::metrics`) and, read at each
+//! scrape, the event flow's and the storage's, in the OpenMetrics text format through
+//! `prometheus-client`. Reads counters and the outbox; never changes anything.
 
-use std::fmt::Write;
 use std::time::Duration;
 
 use http::{HeaderValue, Response, StatusCode};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
 use serde_json::{json, Value};
 
 use crate::catalog::{now_ms, OutboxLag};
@@ -50,41 +53,45 @@ pub async fn event_checks(state: &AppState) -> (Value, Option<Value>) {
     (indexer, kafka)
 }
 
-/// Prometheus text exposition.
+/// `GET /_depot/metrics`: the request metrics and, read at this scrape, the event flow's
+/// and the storage's, in the OpenMetrics text format.
 pub async fn metrics(state: &AppState) -> Response<Body> {
     let m = &state.events.metrics;
-    let mut out = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str, value: f64| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
-    };
+    let mut registry = Registry::with_prefix("depot");
     match state.catalog.outbox_lag().await {
         Ok(lag) => {
-            metric("depot_outbox_backlog", "gauge", "Events written to the outbox and not yet published.", lag.unsent as f64);
-            metric("depot_indexer_lag_events", "gauge", "Events written and not yet applied to the index.", lag.unindexed as f64);
-            metric("depot_indexer_lag_seconds", "gauge", "Age of the oldest event not yet applied to the index.", lag_seconds(&lag));
-            metric("depot_catalog_up", "gauge", "Whether the catalog answered.", 1.0);
+            registry.register("outbox_backlog", "Events written to the outbox and not yet published.", ConstGauge::new(lag.unsent));
+            registry.register("indexer_lag_events", "Events written and not yet applied to the index.", ConstGauge::new(lag.unindexed));
+            registry.register("indexer_lag_seconds", "Age of the oldest event not yet applied to the index.", ConstGauge::new(lag_seconds(&lag)));
+            registry.register("catalog_up", "Whether the catalog answered.", ConstGauge::new(1));
         }
         Err(e) => {
             tracing::warn!(error = %e, "metrics: reading the outbox failed");
-            metric("depot_catalog_up", "gauge", "Whether the catalog answered.", 0.0);
+            registry.register("catalog_up", "Whether the catalog answered.", ConstGauge::new(0));
         }
     }
     for (name, help, counter) in [
-        ("depot_events_published_total", "Events delivered by the relay (to Kafka or to the in-process indexer).", &m.published),
-        ("depot_events_publish_failures_total", "Events the broker did not acknowledge (retried).", &m.publish_failures),
-        ("depot_events_indexed_total", "Events applied to the index.", &m.indexed),
-        ("depot_events_duplicate_total", "Events skipped because their id was already applied.", &m.duplicates),
-        ("depot_events_rejected_total", "Events skipped because they are not readable events.", &m.rejected),
-        ("depot_relay_errors_total", "Relay rounds that failed.", &m.relay_errors),
-        ("depot_indexer_errors_total", "Indexing transactions that failed (retried).", &m.indexer_errors),
+        ("events_published", "Events delivered by the relay (to Kafka or to the in-process indexer).", &m.published),
+        ("events_publish_failures", "Events the broker did not acknowledge (retried).", &m.publish_failures),
+        ("events_indexed", "Events applied to the index.", &m.indexed),
+        ("events_duplicate", "Events skipped because their id was already applied.", &m.duplicates),
+        ("events_rejected", "Events skipped because they are not readable events.", &m.rejected),
+        ("relay_errors", "Relay rounds that failed.", &m.relay_errors),
+        ("indexer_errors", "Indexing transactions that failed (retried).", &m.indexer_errors),
     ] {
-        metric(name, "counter", help, EventMetrics::get(counter) as f64);
+        registry.register(name, help, ConstCounter::new(EventMetrics::get(counter)));
     }
-    let kafka_mode = if state.events.mode() == "kafka" { 1.0 } else { 0.0 };
-    metric("depot_events_kafka_mode", "gauge", "1 when events travel through Kafka, 0 in embedded mode.", kafka_mode);
-    super::storage::write_metrics(state, &mut out).await;
+    let kafka_mode = i64::from(state.events.mode() == "kafka");
+    registry.register("events_kafka_mode", "1 when events travel through Kafka, 0 in embedded mode.", ConstGauge::new(kafka_mode));
+    super::storage::register_metrics(state, &mut registry).await;
+    let mut out = String::new();
+    let encoded = state.metrics.encode(&mut out).and_then(|()| prometheus_client::encoding::text::encode(&mut out, &registry));
+    if let Err(e) = encoded {
+        tracing::error!(error = %e, "metrics: encoding failed");
+        return super::error(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", "The metrics could not be encoded");
+    }
     let mut resp = Response::new(full_body(out));
     *resp.status_mut() = StatusCode::OK;
-    resp.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    resp.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"));
     resp
 }

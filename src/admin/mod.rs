@@ -31,6 +31,7 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
     // Health checks and metric scrapes are never limited.
     if path != "/_depot/health" && path != "/_depot/metrics" {
         if let Err(limited) = state.limits.admit_json(remote.ip()) {
+            state.metrics.rate_limited("json");
             return error::ApiError::TooManyRequests { retry_after_secs: limited.retry_after_secs() }.into_response();
         }
     }

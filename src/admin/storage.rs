@@ -2,9 +2,13 @@
 //! free space, errors found and repaired, and last scrub; the store's integrity
 //! counters. Reads state only; never changes anything.
 
-use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::registry::Registry;
 use serde_json::{json, Value};
 
 use crate::http::AppState;
@@ -108,46 +112,48 @@ pub async fn drive_checks(state: &AppState) -> Value {
 /// One counter of a drive's health.
 type DriveCounter = fn(&DriveHealth) -> u64;
 
-/// Storage metrics in Prometheus text format.
-pub async fn write_metrics(state: &AppState, out: &mut String) {
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DriveLabels {
+    drive: String,
+}
+
+/// Registers the storage metrics, as they are now, for one scrape.
+pub async fn register_metrics(state: &AppState, registry: &mut Registry) {
     let integrity = &state.blobs.integrity;
     for (name, help, value) in [
-        ("depot_integrity_errors_total", "Blob copies (and inline objects) found damaged or missing, by reads and scrubs.", &integrity.errors),
-        ("depot_integrity_repaired_total", "Blob copies written again by the healer.", &integrity.repaired),
-        ("depot_integrity_unrecoverable_total", "Reads that found no good copy of a blob (the client got an error).", &integrity.unrecoverable),
-        ("depot_scrub_blobs_total", "Blobs the background scrubber checked (every copy of each).", &integrity.scrubbed_blobs),
-        ("depot_scrub_bytes_total", "Bytes the background scrubber read, over all copies.", &integrity.scrubbed_bytes),
-        ("depot_scrub_passes_total", "Background scrub passes finished.", &integrity.scrub_passes),
+        ("integrity_errors", "Blob copies (and inline objects) found damaged or missing, by reads and scrubs.", &integrity.errors),
+        ("integrity_repaired", "Blob copies written again by the healer.", &integrity.repaired),
+        ("integrity_unrecoverable", "Reads that found no good copy of a blob (the client got an error).", &integrity.unrecoverable),
+        ("scrub_blobs", "Blobs the background scrubber checked (every copy of each).", &integrity.scrubbed_blobs),
+        ("scrub_bytes", "Bytes the background scrubber read, over all copies.", &integrity.scrubbed_bytes),
+        ("scrub_passes", "Background scrub passes finished.", &integrity.scrub_passes),
     ] {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", value.load(Ordering::Relaxed));
+        registry.register(name, help, ConstCounter::new(value.load(Ordering::Relaxed)));
     }
     let last = integrity.last_scrub_ms.load(Ordering::Relaxed) as f64 / 1000.0;
-    let _ = writeln!(
-        out,
-        "# HELP depot_scrub_last_pass_timestamp_seconds When the last background scrub pass finished (0: none yet).\n# TYPE depot_scrub_last_pass_timestamp_seconds gauge\ndepot_scrub_last_pass_timestamp_seconds {last}"
-    );
+    registry.register("scrub_last_pass_timestamp_seconds", "When the last background scrub pass finished (0: none yet).", ConstGauge::new(last));
     let spaces = state.blobs.spaces().await;
-    let _ = writeln!(out, "# HELP depot_drive_degraded Whether the drive is marked degraded (1) after a failed I/O.\n# TYPE depot_drive_degraded gauge");
-    for (drive, _) in &spaces {
-        let _ = writeln!(out, "depot_drive_degraded{{drive=\"{}\"}} {}", drive.id, u8::from(drive.health.is_degraded()));
-    }
-    let _ = writeln!(out, "# HELP depot_drive_free_bytes Bytes free on the drive's filesystem.\n# TYPE depot_drive_free_bytes gauge");
+    let label = |drive: &crate::storage::drives::Drive| DriveLabels { drive: drive.id.clone() };
+    let degraded = Family::<DriveLabels, Gauge>::default();
+    let free = Family::<DriveLabels, Gauge>::default();
     for (drive, space) in &spaces {
+        degraded.get_or_create(&label(drive)).set(i64::from(drive.health.is_degraded()));
         if let Ok(space) = space {
-            let _ = writeln!(out, "depot_drive_free_bytes{{drive=\"{}\"}} {}", drive.id, space.free_bytes);
+            free.get_or_create(&label(drive)).set(i64::try_from(space.free_bytes).unwrap_or(i64::MAX));
         }
     }
+    registry.register("drive_degraded", "Whether the drive is marked degraded (1) after a failed I/O.", degraded);
+    registry.register("drive_free_bytes", "Bytes free on the drive's filesystem.", free);
     let counters: [(&str, &str, DriveCounter); 3] = [
-        ("depot_drive_integrity_errors_total", "Copies on the drive found damaged or missing.", |h| h.integrity_errors.load(Ordering::Relaxed)),
-        ("depot_drive_repaired_total", "Copies the healer wrote to the drive.", |h| h.repaired.load(Ordering::Relaxed)),
-        ("depot_drive_io_errors_total", "Failed reads and writes on the drive.", |h| {
-            h.read_errors.load(Ordering::Relaxed) + h.write_errors.load(Ordering::Relaxed)
-        }),
+        ("drive_integrity_errors", "Copies on the drive found damaged or missing.", |h| h.integrity_errors.load(Ordering::Relaxed)),
+        ("drive_repaired", "Copies the healer wrote to the drive.", |h| h.repaired.load(Ordering::Relaxed)),
+        ("drive_io_errors", "Failed reads and writes on the drive.", |h| h.read_errors.load(Ordering::Relaxed) + h.write_errors.load(Ordering::Relaxed)),
     ];
     for (name, help, value) in counters {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        let family = Family::<DriveLabels, Counter>::default();
         for (drive, _) in &spaces {
-            let _ = writeln!(out, "{name}{{drive=\"{}\"}} {}", drive.id, value(&drive.health));
+            family.get_or_create(&label(drive)).inc_by(value(&drive.health));
         }
+        registry.register(name, help, family);
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod acl;
 pub mod body;
+pub mod metrics;
 pub mod response;
 
 use std::net::SocketAddr;
@@ -44,6 +45,8 @@ pub struct AppState {
     /// One permit per upload (PutObject, UploadPart) receiving a body at once:
     /// `config.max_concurrent_uploads`.
     pub uploads: Semaphore,
+    /// Request counts, latencies and bytes (`GET /_depot/metrics`).
+    pub metrics: metrics::RequestMetrics,
 }
 
 impl AppState {

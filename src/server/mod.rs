@@ -100,7 +100,18 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     );
     let (events, event_tasks) = crate::indexer::start(&config.events, &catalog, &shutdown_rx)?;
     let uploads = Semaphore::new(config.max_concurrent_uploads);
-    let state = Arc::new(AppState { domains: config.vhost_domains(), config, catalog, blobs, gc: gc_trigger, jwt, limits, events, uploads });
+    let state = Arc::new(AppState {
+        domains: config.vhost_domains(),
+        config,
+        catalog,
+        blobs,
+        gc: gc_trigger,
+        jwt,
+        limits,
+        events,
+        uploads,
+        metrics: Default::default(),
+    });
 
     let healer = Healer {
         store: state.blobs.clone(),

@@ -30,20 +30,24 @@ use crate::auth::{self, rate_limit};
 use crate::catalog::Bucket;
 use crate::error::Error;
 use crate::http::body::RequestBody;
+use crate::http::metrics::RequestRecord;
 use crate::http::response::{s3_error, Body};
 use crate::http::{AppState, S3Request};
 use crate::storage::space::{Room, Space};
 use crate::storage::{self};
 use crate::{bucket, multipart, object, sts};
 
-pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str) -> Response<Body> {
+/// Answers an S3 request; `record` gets its operation and, when it fails, its error
+/// code (for the request metrics).
+pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str, record: &mut RequestRecord) -> Response<Body> {
     let is_head = req.method() == Method::HEAD;
     let cors = bucket::cors::Asked::of(req.headers(), req.method());
     let mut addressed = None;
-    let mut resp = match handle_inner(state, remote, req, request_id, &mut addressed).await {
+    let mut resp = match handle_inner(state, remote, req, request_id, &mut addressed, record).await {
         Ok(resp) => resp,
         Err(e) => {
             let err = e.into_s3();
+            record.error_code = Some(err.code.as_str());
             tracing::Span::current().record("error_code", err.code.as_str());
             tracing::debug!(code = %err.code, message = %err.message, "request failed");
             s3_error(&err, request_id, is_head)
@@ -66,6 +70,7 @@ async fn handle_inner(
     req: Request<Incoming>,
     request_id: &str,
     addressed: &mut Option<String>,
+    record: &mut RequestRecord,
 ) -> Result<Response<Body>, Error> {
     let (mut parts, incoming) = req.into_parts();
     s3api::sigv4::promote_query_headers(&mut parts);
@@ -75,6 +80,7 @@ async fn handle_inner(
     let op = Operation::parse(&parts.method, &target, &query, parts.headers.contains_key("x-amz-copy-source"))?;
     let span = tracing::Span::current();
     span.record("operation", op.name());
+    record.operation = op.name();
     if let Some(bucket) = op.bucket() {
         span.record("bucket", bucket);
     }
@@ -95,14 +101,15 @@ async fn handle_inner(
     let claim = match auth::Claim::of(&parts) {
         Ok(claim) => claim,
         Err(e) => {
-            rate_limit::admit_s3_verified(&state.limits, Err(()), remote.ip())?;
+            rate_limit::admit_s3_verified(&state.limits, Err(()), remote.ip()).map_err(|e| rate_limited(state, e))?;
+            state.metrics.auth_failure(error_code(&e));
             return Err(e);
         }
     };
-    rate_limit::admit_s3_claim(&state.limits, &claim, remote.ip())?;
+    rate_limit::admit_s3_claim(&state.limits, &claim, remote.ip()).map_err(|e| rate_limited(state, e))?;
     let auth = auth::authenticate(&state.catalog, &parts, claim, vhost_bucket, &state.config.region, chrono::Utc::now()).await;
-    rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map(|a| &a.principal).map_err(|_| ()), remote.ip())?;
-    let auth = auth?;
+    rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map(|a| &a.principal).map_err(|_| ()), remote.ip()).map_err(|e| rate_limited(state, e))?;
+    let auth = auth.inspect_err(|e| state.metrics.auth_failure(error_code(e)))?;
     span.record("principal", auth.principal.id_for_events());
     let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: false, method: auth.method, now: chrono::Utc::now() };
     let caller = Caller::new(auth.principal, facts);
@@ -128,7 +135,7 @@ async fn post_object(
     bucket_name: &str,
     request_id: &str,
 ) -> Result<Response<Body>, Error> {
-    rate_limit::admit_s3_claim(&state.limits, &auth::Claim::Anonymous, remote.ip())?;
+    rate_limit::admit_s3_claim(&state.limits, &auth::Claim::Anonymous, remote.ip()).map_err(|e| rate_limited(state, e))?;
     if state.catalog.bucket(bucket_name).await?.is_none() {
         return Err(S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{bucket_name}")).extra("BucketName", bucket_name).into());
     }
@@ -136,8 +143,8 @@ async fn post_object(
     let upload = object::post::read_form(&parts.headers, body).await?;
     let now = chrono::Utc::now();
     let form = auth::authenticate_form(&state.catalog, &upload.form, bucket_name, &state.config.region, now).await;
-    rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), remote.ip())?;
-    let form = form?;
+    rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), remote.ip()).map_err(|e| rate_limited(state, e))?;
+    let form = form.inspect_err(|e| state.metrics.auth_failure(error_code(e)))?;
     tracing::Span::current().record("principal", form.principal.id_for_events());
     let query = Query::parse(parts.uri.query());
     // The form's fields stand in for a PutObject's headers, for the policy's `s3:` keys
@@ -154,6 +161,20 @@ async fn post_object(
     let bucket = auth::access::authorize(&state.catalog, &caller, &put, &parts.headers).await?.ok_or_else(|| Error::from(S3ErrorCode::InternalError))?;
     check_free_space(state, 0).await?;
     object::post::store(state, &parts, caller, bucket, upload, form.length_range, request_id, remote).await
+}
+
+/// Counts a request the rate limits refused, and passes their answer on.
+fn rate_limited(state: &AppState, refusal: S3Error) -> S3Error {
+    state.metrics.rate_limited("s3");
+    refusal
+}
+
+/// The S3 error code of an authentication failure, for the metrics' `reason` label.
+fn error_code(e: &Error) -> &'static str {
+    match e {
+        Error::S3(e) => e.code.as_str(),
+        _ => S3ErrorCode::InternalError.as_str(),
+    }
 }
 
 /// Whether `op` writes something new (a blob, a catalog row): what the free-space

@@ -15,6 +15,7 @@ use hyper::body::Incoming;
 use s3api::{S3Error, S3ErrorCode};
 use tracing::{field, Instrument};
 
+use crate::http::metrics::RequestRecord;
 use crate::http::response::{s3_error, Body};
 use crate::http::AppState;
 
@@ -36,7 +37,10 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incom
     let started = Instant::now();
     let path = req.uri().path().to_owned();
     let bytes_in = req.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    let result = AssertUnwindSafe(route(state, remote, req, request_id.clone()).instrument(span.clone())).catch_unwind().await;
+    let mut record = RequestRecord::for_path(&path, state.config.console && crate::console::owns(&path));
+    let running = state.metrics.in_flight(record.api);
+    let result = AssertUnwindSafe(route(&state, remote, req, request_id.clone(), &mut record).instrument(span.clone())).catch_unwind().await;
+    drop(running);
     let mut resp = result.unwrap_or_else(|_| {
         tracing::error!(parent: &span, "handler panicked");
         s3_error(&S3Error::new(S3ErrorCode::InternalError), &request_id, is_head)
@@ -49,18 +53,19 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incom
     span.record("status", resp.status().as_u16());
     // The body's length when it is known up front (every answer but a chunked one).
     let bytes_out = http_body::Body::size_hint(resp.body()).exact().unwrap_or(0);
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    tracing::info!(parent: &span, path = %path, elapsed_ms, bytes_in, bytes_out, "done");
+    let elapsed = started.elapsed();
+    state.metrics.record(&record, resp.status().as_u16(), elapsed, bytes_in, bytes_out);
+    tracing::info!(parent: &span, path = %path, elapsed_ms = elapsed.as_secs_f64() * 1000.0, bytes_in, bytes_out, "done");
     Ok(resp)
 }
 
-async fn route(state: Arc<AppState>, remote: SocketAddr, req: Request<Incoming>, request_id: String) -> Response<Body> {
-    if state.config.console && crate::console::owns(req.uri().path()) {
-        crate::console::handle(&state, req.method(), req.uri().path())
-    } else if req.uri().path().starts_with("/_depot/") || req.uri().path() == "/_depot" {
-        crate::admin::handle(&state, remote, req, &request_id).await
-    } else {
-        super::s3::handle(&state, remote, req, &request_id).await
+/// Hands the request to the console, the JSON API or S3 (as `record.api` says, which
+/// S3 completes with its operation and error code).
+async fn route(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: String, record: &mut RequestRecord) -> Response<Body> {
+    match record.api {
+        "console" => crate::console::handle(state, req.method(), req.uri().path()),
+        "json" => crate::admin::handle(state, remote, req, &request_id).await,
+        _ => super::s3::handle(state, remote, req, &request_id, record).await,
     }
 }
 

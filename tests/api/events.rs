@@ -273,14 +273,29 @@ async fn metrics_expose_backlog_lag_and_counters() {
     app.bucket("metered").await;
     app.put("metered", "a", b"1".to_vec()).await;
     wait_indexed(&app).await;
+    assert_eq!(app.raw("GET", "/metered/missing").send().await.status, 403);
     let resp = app.raw("GET", "/_depot/metrics").send().await;
     assert_eq!(resp.status, 200);
-    assert!(resp.header("content-type").unwrap().starts_with("text/plain"));
+    assert!(resp.header("content-type").unwrap().starts_with("application/openmetrics-text"));
     let text = resp.text();
-    for line in ["depot_outbox_backlog 0", "depot_indexer_lag_events 0", "depot_events_published_total 2", "depot_events_indexed_total 2"] {
+    for line in [
+        "depot_outbox_backlog 0",
+        "depot_indexer_lag_events 0",
+        "depot_events_published_total 2",
+        "depot_events_indexed_total 2",
+        // The request metrics: by operation, status class and error code; bounded labels.
+        r#"depot_requests_total{api="s3",operation="CreateBucket",status_class="2xx",error_code=""} 1"#,
+        r#"depot_requests_total{api="s3",operation="PutObject",status_class="2xx",error_code=""} 1"#,
+        r#"depot_requests_total{api="s3",operation="GetObject",status_class="4xx",error_code="AccessDenied"} 1"#,
+        r#"depot_request_received_bytes_total{api="s3",operation="PutObject"} 1"#,
+        r#"depot_requests_in_flight{api="json"} 1"#,
+    ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }
-    assert!(text.contains("# TYPE depot_events_indexed_total counter"));
+    assert!(text.contains("# TYPE depot_events_indexed counter"));
+    assert!(text.contains("# TYPE depot_request_duration_seconds histogram"));
+    assert!(text.lines().any(|l| l.starts_with(r#"depot_request_duration_seconds_bucket{le="60.0",api="s3",operation="PutObject"} "#)), "{text}");
+    assert!(text.ends_with("# EOF\n"));
     let (status, health) = api_get(&app, "/_depot/health").await;
     assert_eq!(status, 200);
     assert_eq!(health["checks"]["indexer"]["status"], "ok");
@@ -332,4 +347,51 @@ async fn two_servers_relay_one_outbox_without_double_claiming() {
     assert_eq!(stats["total_objects"], 60);
     second.shutdown().await;
     first.shutdown().await;
+}
+
+/// `docs/grafana/depot.json` is a valid dashboard whose every query names metrics Depot
+/// exports (a renamed metric would leave its panel empty without this).
+#[tokio::test]
+async fn the_grafana_dashboard_queries_only_exported_metrics() {
+    let app = TestApp::start_with(|c| {
+        c.rate_limit = depot::config::RateLimitSetting(Some("3/minute".parse().unwrap()));
+        c.rate_burst = Some(3);
+    })
+    .await;
+    // Traffic of every kind, so that every family has samples: a write, a refused key,
+    // anonymous requests past the rate limit.
+    app.bucket("dash").await;
+    app.put("dash", "k", b"v".to_vec()).await;
+    let forged =
+        format!("AWS4-HMAC-SHA256 Credential=DPAKNOSUCHKEY0000000/20200101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature={}", "0".repeat(64));
+    assert_eq!(app.raw("GET", "/dash/k").header("authorization", &forged).send().await.status, 403);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(app.raw("GET", "/dash/k").send().await.status);
+    }
+    assert!(statuses.contains(&503), "the rate limit refuses some: {statuses:?}");
+    let text = app.raw("GET", "/_depot/metrics").send().await.text();
+    assert!(text.contains(r#"depot_auth_failures_total{reason="InvalidAccessKeyId"} 1"#), "{text}");
+    assert!(text.contains(r#"depot_rate_limited_total{api="s3"}"#), "{text}");
+    let families: Vec<(&str, &str)> = text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|l| l.split_once(' ')).collect();
+    let dashboard: serde_json::Value = serde_json::from_str(include_str!("../../docs/grafana/depot.json")).expect("the dashboard is JSON");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    assert!(panels.len() >= 8, "a dashboard of requests, errors, latency, throughput, storage and events");
+    let mut named = 0;
+    for panel in panels {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"].as_str().expect("a PromQL expression");
+            for token in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|t| t.starts_with("depot_")) {
+                let known = families.iter().any(|(family, kind)| match *kind {
+                    "counter" => token == format!("{family}_total"),
+                    "histogram" => ["_bucket", "_sum", "_count"].iter().any(|s| token == format!("{family}{s}")),
+                    _ => token == *family,
+                });
+                assert!(known, "panel {:?} queries {token}, which /_depot/metrics does not export", panel["title"]);
+                named += 1;
+            }
+        }
+    }
+    assert!(named >= 20, "only {named} metric references");
+    app.shutdown().await;
 }
