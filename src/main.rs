@@ -73,11 +73,15 @@ async fn serve(config: depot::config::ServeConfig) -> Result<(), depot::error::E
         RootSource::Stored => println!("Root access key: {} (secret in {})", root.access_key_id, config.data_dir.join("root-credentials.json").display()),
         RootSource::Environment => println!("Root access key: {} (from DEPOT_ROOT_ACCESS_KEY)", root.access_key_id),
     }
-    println!("Depot listening on http://{}", server.local_addr());
+    let scheme = if server.is_tls() { "https" } else { "http" };
+    println!("Depot listening on {scheme}://{}", server.local_addr());
+    if !server.is_tls() {
+        println!("Plain HTTP: no --tls-cert/--tls-key given");
+    }
     if config.console {
         let addr = server.local_addr();
         let host = if addr.ip().is_unspecified() { format!("localhost:{}", addr.port()) } else { addr.to_string() };
-        println!("Console: http://{host}/_depot/console/ (sign in with the root access key and secret key)");
+        println!("Console: {scheme}://{host}/_depot/console/ (sign in with the root access key and secret key)");
     }
     wait_for_signal().await;
     tracing::info!("shutting down");

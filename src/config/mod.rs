@@ -38,6 +38,15 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_REGION", default_value = "us-east-1", global = true)]
     pub region: String,
 
+    /// Serve HTTPS with this certificate chain (PEM); with `--tls-key`. Reloaded on SIGHUP
+    /// and when the file changes.
+    #[arg(long, env = "DEPOT_TLS_CERT", global = true, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "DEPOT_TLS_KEY", global = true, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
     /// Domain for virtual-host-style addressing (`bucket.<domain>`). `localhost` always works.
     #[arg(long, env = "DEPOT_DOMAIN", global = true)]
     pub domain: Option<String>,
@@ -224,6 +233,8 @@ impl ServeConfig {
             database_url: None,
             region: "us-east-1".to_owned(),
             domain: None,
+            tls_cert: None,
+            tls_key: None,
             log_level: "info".to_owned(),
             log_format: LogFormat::Text,
             root_access_key: None,

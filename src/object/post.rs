@@ -104,7 +104,6 @@ fn bounded_before_file(body: ByteStream, file_started: Arc<AtomicBool>) -> ByteS
 /// in for its headers), holding the file to `length_range` (the policy's
 /// `content-length-range`) while it streams. `request` is the POST's own head: its Host
 /// names the object's URL in the answer.
-#[allow(clippy::too_many_arguments)]
 pub async fn store(
     state: &AppState,
     request: &Parts,
@@ -112,9 +111,9 @@ pub async fn store(
     bucket: Bucket,
     upload: FormUpload,
     length_range: Option<(u64, u64)>,
-    request_id: &str,
-    remote: std::net::SocketAddr,
+    origin: Origin<'_>,
 ) -> Result<Response<Body>, Error> {
+    let Origin { request_id, remote, secure } = origin;
     let FormUpload { form, key, headers, file } = upload;
     let max_len = length_range.map_or(state.config.max_object_size, |(_, max)| max.min(state.config.max_object_size));
     let body = RequestBody::from_stream(file_stream(file, length_range), BodyLimits { max_len, ..state.body_limits() });
@@ -127,7 +126,7 @@ pub async fn store(
     let bucket_name = bucket.name.clone();
     let stored = super::put::put_object(state, req, bucket, &key).await?;
     let etag = stored.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let location = post::object_location(&bucket_url(request, &bucket_name), &key);
+    let location = post::object_location(&bucket_url(request, &bucket_name, secure), &key);
     let answer = post::success(&form, &bucket_name, &key, &etag, &location);
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::NO_CONTENT);
     let mut resp = match answer.body {
@@ -164,14 +163,24 @@ fn file_stream(file: multer::Field<'static>, length_range: Option<(u64, u64)>) -
     .boxed()
 }
 
-/// The URL of a bucket as the request addressed it: `http://host/bucket`.
-fn bucket_url(request: &Parts, bucket: &str) -> String {
+/// The URL of a bucket as the request addressed it: `http(s)://host/bucket`, or
+/// `http(s)://bucket.host` for a virtual-host request.
+fn bucket_url(request: &Parts, bucket: &str, secure: bool) -> String {
     let host = request.headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let scheme = if secure { "https" } else { "http" };
     if host.starts_with(&format!("{bucket}.")) {
-        format!("http://{host}")
+        format!("{scheme}://{host}")
     } else {
-        format!("http://{host}/{bucket}")
+        format!("{scheme}://{host}/{bucket}")
     }
+}
+
+/// The request a form came in: its id, its peer, whether it came over TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub request_id: &'a str,
+    pub remote: std::net::SocketAddr,
+    pub secure: bool,
 }
 
 fn form_error(e: multer::Error) -> Error {

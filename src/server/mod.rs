@@ -7,6 +7,7 @@
 
 pub mod s3;
 mod service;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,11 +43,17 @@ pub struct RunningServer {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     state: Arc<AppState>,
+    secure: bool,
 }
 
 impl RunningServer {
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Whether the server serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.secure
     }
 
     pub fn root_credentials(&self) -> (&RootCredentials, RootSource) {
@@ -78,6 +85,10 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let (root, root_source) = ensure_root(&catalog, &config.data_dir, root_from_env).await?;
     let jwt = JwtKeys::load_or_create(&config.data_dir, config.jwt_secret.as_ref(), config.jwt_ttl_secs)?;
     let limits = RateLimits::new(config.rate_limit.0, config.rate_burst, config.login_rate_limit, config.login_rate_burst);
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key)?),
+        _ => None,
+    };
     let listener = TcpListener::bind(config.addr).await.map_err(|e| Error::io(format!("cannot listen on {}", config.addr), e))?;
     let addr = listener.local_addr().map_err(|e| Error::io("cannot read the listener's address", e))?;
 
@@ -126,13 +137,17 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
         interval: state.config.scrub_interval(),
     };
     let mut tasks = vec![
-        tokio::spawn(accept_loop(listener, state.clone(), shutdown_rx.clone())),
+        tokio::spawn(accept_loop(listener, state.clone(), tls.clone(), shutdown_rx.clone())),
         tokio::spawn(healer.run(shutdown_rx.clone())),
         tokio::spawn(scrubber.run(shutdown_rx.clone())),
         tokio::spawn(gc_worker.run(shutdown_rx)),
     ];
     tasks.extend(event_tasks);
-    Ok(RunningServer { addr, root, root_source, shutdown, tasks, state })
+    let secure = tls.is_some();
+    if let Some(tls) = tls {
+        tasks.push(tokio::spawn(tls.watch(shutdown.subscribe())));
+    }
+    Ok(RunningServer { addr, root, root_source, shutdown, tasks, state, secure })
 }
 
 /// Opens the drives. A data dir that holds blobs of its own must be one of the drives
@@ -183,7 +198,7 @@ fn check_limits(config: &ServeConfig) -> Result<(), Error> {
     Ok(())
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(listener: TcpListener, state: Arc<AppState>, tls: Option<Arc<tls::Tls>>, mut shutdown: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(60)).keep_alive(true);
@@ -202,12 +217,33 @@ async fn accept_loop(listener: TcpListener, state: Arc<AppState>, mut shutdown: 
         // Without it, Nagle's algorithm meets delayed ACKs and small responses stall.
         let _ = stream.set_nodelay(true);
         let state = state.clone();
-        let service = hyper::service::service_fn(move |req| service::handle(state.clone(), remote, req));
-        let conn = http.serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        let secure = tls.is_some();
+        let service = hyper::service::service_fn(move |req| service::handle(state.clone(), remote, secure, req));
+        let Some(tls) = &tls else {
+            let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(
+                async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                }
+                .instrument(tracing::debug_span!("connection", %remote)),
+            );
+            continue;
+        };
+        // The handshake runs in the connection's own task: a slow client never holds up
+        // the accept loop.
+        let acceptor = tls.acceptor();
+        let watcher = graceful.watcher();
+        let http = http.clone();
         tokio::spawn(
             async move {
-                if let Err(e) = conn.await {
+                let stream = match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
+                    Err(_) => return tracing::debug!("TLS handshake timed out"),
+                };
+                if let Err(e) = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await {
                     tracing::debug!(error = %e, "connection ended with an error");
                 }
             }

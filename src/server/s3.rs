@@ -39,11 +39,19 @@ use crate::{bucket, multipart, object, sts};
 
 /// Answers an S3 request; `record` gets its operation and, when it fails, its error
 /// code (for the request metrics).
-pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: &str, record: &mut RequestRecord) -> Response<Body> {
+/// Where a request came from: the peer, and whether the connection is TLS (what a
+/// bucket policy's `aws:SourceIp` and `aws:SecureTransport` see).
+#[derive(Debug, Clone, Copy)]
+pub struct Connection {
+    pub remote: SocketAddr,
+    pub secure: bool,
+}
+
+pub async fn handle(state: &AppState, conn: Connection, req: Request<Incoming>, request_id: &str, record: &mut RequestRecord) -> Response<Body> {
     let is_head = req.method() == Method::HEAD;
     let cors = bucket::cors::Asked::of(req.headers(), req.method());
     let mut addressed = None;
-    let mut resp = match handle_inner(state, remote, req, request_id, &mut addressed, record).await {
+    let mut resp = match handle_inner(state, conn, req, request_id, &mut addressed, record).await {
         Ok(resp) => resp,
         Err(e) => {
             let err = e.into_s3();
@@ -66,12 +74,13 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
 /// for the CORS headers of the answer (left unset for a preflight, which makes its own).
 async fn handle_inner(
     state: &AppState,
-    remote: SocketAddr,
+    conn: Connection,
     req: Request<Incoming>,
     request_id: &str,
     addressed: &mut Option<String>,
     record: &mut RequestRecord,
 ) -> Result<Response<Body>, Error> {
+    let remote = conn.remote;
     let (mut parts, incoming) = req.into_parts();
     s3api::sigv4::promote_query_headers(&mut parts);
     let host = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
@@ -92,7 +101,7 @@ async fn handle_inner(
     }
     *addressed = op.bucket().map(str::to_owned);
     if let Operation::PostObject { bucket } = op {
-        return post_object(state, remote, parts, incoming, &bucket, request_id).await;
+        return post_object(state, conn, parts, incoming, &bucket, request_id).await;
     }
 
     let vhost_bucket = if target.virtual_host { target.bucket.as_deref() } else { None };
@@ -111,7 +120,7 @@ async fn handle_inner(
     rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map(|a| &a.principal).map_err(|_| ()), remote.ip()).map_err(|e| rate_limited(state, e))?;
     let auth = auth.inspect_err(|e| state.metrics.auth_failure(error_code(e)))?;
     span.record("principal", auth.principal.id_for_events());
-    let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: false, method: auth.method, now: chrono::Utc::now() };
+    let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: conn.secure, method: auth.method, now: chrono::Utc::now() };
     let caller = Caller::new(auth.principal, facts);
     // Authorization: the bucket-level part of the operation's access, before the
     // handler runs and before the body is read.
@@ -129,13 +138,13 @@ async fn handle_inner(
 /// PutObject of the key they name, before the file is stored.
 async fn post_object(
     state: &AppState,
-    remote: SocketAddr,
+    conn: Connection,
     parts: Parts,
     incoming: Incoming,
     bucket_name: &str,
     request_id: &str,
 ) -> Result<Response<Body>, Error> {
-    rate_limit::admit_s3_claim(&state.limits, &auth::Claim::Anonymous, remote.ip()).map_err(|e| rate_limited(state, e))?;
+    rate_limit::admit_s3_claim(&state.limits, &auth::Claim::Anonymous, conn.remote.ip()).map_err(|e| rate_limited(state, e))?;
     if state.catalog.bucket(bucket_name).await?.is_none() {
         return Err(S3Error::new(S3ErrorCode::NoSuchBucket).resource(format!("/{bucket_name}")).extra("BucketName", bucket_name).into());
     }
@@ -143,7 +152,7 @@ async fn post_object(
     let upload = object::post::read_form(&parts.headers, body).await?;
     let now = chrono::Utc::now();
     let form = auth::authenticate_form(&state.catalog, &upload.form, bucket_name, &state.config.region, now).await;
-    rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), remote.ip()).map_err(|e| rate_limited(state, e))?;
+    rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), conn.remote.ip()).map_err(|e| rate_limited(state, e))?;
     let form = form.inspect_err(|e| state.metrics.auth_failure(error_code(e)))?;
     tracing::Span::current().record("principal", form.principal.id_for_events());
     let query = Query::parse(parts.uri.query());
@@ -155,12 +164,13 @@ async fn post_object(
             headers.insert(name, v.clone());
         }
     }
-    let facts = RequestFacts { headers: &headers, query: &query, remote: remote.ip(), secure: false, method: form.method, now };
+    let facts = RequestFacts { headers: &headers, query: &query, remote: conn.remote.ip(), secure: conn.secure, method: form.method, now };
     let caller = Caller::new(form.principal, facts);
     let put = Operation::PutObject { bucket: bucket_name.to_owned(), key: upload.key.clone() };
     let bucket = auth::access::authorize(&state.catalog, &caller, &put, &parts.headers).await?.ok_or_else(|| Error::from(S3ErrorCode::InternalError))?;
     check_free_space(state, 0).await?;
-    object::post::store(state, &parts, caller, bucket, upload, form.length_range, request_id, remote).await
+    let origin = object::post::Origin { request_id, remote: conn.remote, secure: conn.secure };
+    object::post::store(state, &parts, caller, bucket, upload, form.length_range, origin).await
 }
 
 /// Counts a request the rate limits refused, and passes their answer on.

@@ -20,7 +20,8 @@ use crate::http::response::{s3_error, Body};
 use crate::http::AppState;
 
 /// Handles one request; never fails and never panics outward.
-pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+/// `secure`: the connection is TLS.
+pub async fn handle(state: Arc<AppState>, remote: SocketAddr, secure: bool, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     let request_id = new_request_id();
     let span = tracing::info_span!(
         "request",
@@ -39,7 +40,7 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incom
     let bytes_in = req.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     let mut record = RequestRecord::for_path(&path, state.config.console && crate::console::owns(&path));
     let running = state.metrics.in_flight(record.api);
-    let result = AssertUnwindSafe(route(&state, remote, req, request_id.clone(), &mut record).instrument(span.clone())).catch_unwind().await;
+    let result = AssertUnwindSafe(route(&state, remote, secure, req, request_id.clone(), &mut record).instrument(span.clone())).catch_unwind().await;
     drop(running);
     let mut resp = result.unwrap_or_else(|_| {
         tracing::error!(parent: &span, "handler panicked");
@@ -61,11 +62,12 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, req: Request<Incom
 
 /// Hands the request to the console, the JSON API or S3 (as `record.api` says, which
 /// S3 completes with its operation and error code).
-async fn route(state: &AppState, remote: SocketAddr, req: Request<Incoming>, request_id: String, record: &mut RequestRecord) -> Response<Body> {
+async fn route(state: &AppState, remote: SocketAddr, secure: bool, req: Request<Incoming>, request_id: String, record: &mut RequestRecord) -> Response<Body> {
+    let conn = super::s3::Connection { remote, secure };
     match record.api {
         "console" => crate::console::handle(state, req.method(), req.uri().path()),
         "json" => crate::admin::handle(state, remote, req, &request_id).await,
-        _ => super::s3::handle(state, remote, req, &request_id, record).await,
+        _ => super::s3::handle(state, conn, req, &request_id, record).await,
     }
 }
 

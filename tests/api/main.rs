@@ -39,6 +39,7 @@ mod sigv2;
 mod smoke;
 mod sts;
 mod tagging;
+mod tls;
 mod unsupported;
 mod versioning;
 mod write_path;

@@ -108,7 +108,12 @@ async fn json_logs_carry_each_request_and_never_a_credential() {
             assert!(!line.contains(secret.as_str()), "a credential is in the log: {line}");
         }
         // The harness's own markers and the start-up banner on stdout are not log lines.
-        if line.starts_with("=====") || line.starts_with("Depot listening") || line.starts_with("Root access key") || line.starts_with("Console:") {
+        if line.starts_with("=====")
+            || line.starts_with("Depot listening")
+            || line.starts_with("Plain HTTP")
+            || line.starts_with("Root access key")
+            || line.starts_with("Console:")
+        {
             continue;
         }
         let entry: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
