@@ -4,7 +4,9 @@
 #
 #   compat_init NAME     work dir, client environment, cleanup trap (stops the server)
 #   start_server         a fresh `depot` on a free 127.0.0.1 port with its own data dir;
-#                        sets ENDPOINT, PORT, ACCESS_KEY, SECRET_KEY
+#                        sets ENDPOINT, PORT, ACCESS_KEY, SECRET_KEY (HTTPS when
+#                        TLS_CERT, TLS_KEY and TLS_CA name PEM files: the server serves
+#                        them, the health check trusts TLS_CA)
 #   check "what" FN ARGS runs one step in a subshell with `set -e`; its output goes to a
 #                        log shown only when it fails. The run continues with the next
 #                        step; `compat_finish` exits non-zero if any step failed.
@@ -97,9 +99,17 @@ start_server() {
     local attempt
     for attempt in 1 2 3; do
         PORT="$(free_port)"
-        ENDPOINT="http://127.0.0.1:$PORT"
+        local scheme=http curl_tls=()
+        if [[ -n "${TLS_CERT:-}" ]]; then
+            scheme=https
+            curl_tls=(--cacert "$TLS_CA")
+        fi
+        ENDPOINT="$scheme://127.0.0.1:$PORT"
         rm -rf "$WORK/data"
         (
+            if [[ -n "${TLS_CERT:-}" ]]; then
+                export DEPOT_TLS_CERT="$TLS_CERT" DEPOT_TLS_KEY="$TLS_KEY"
+            fi
             export DEPOT_ADDR="127.0.0.1:$PORT" DEPOT_DATA_DIR="$WORK/data"
             export DEPOT_ROOT_ACCESS_KEY="$ACCESS_KEY" DEPOT_ROOT_SECRET_KEY="$SECRET_KEY"
             export DEPOT_LOG_LEVEL="${DEPOT_LOG_LEVEL:-info}" NO_COLOR=1
@@ -112,7 +122,7 @@ start_server() {
         ) >"$WORK/server.log" 2>&1 &
         SERVER_PID=$!
         for _ in $(seq 1 100); do
-            if curl -fsS -o /dev/null "$ENDPOINT/_depot/health" 2>/dev/null; then
+            if curl -fsS "${curl_tls[@]}" -o /dev/null "$ENDPOINT/_depot/health" 2>/dev/null; then
                 echo "   server pid $SERVER_PID on $ENDPOINT ($("$DEPOT_BIN" --version 2>/dev/null || echo depot))"
                 return 0
             fi
