@@ -6,8 +6,10 @@
 use std::time::Duration;
 
 use http::{HeaderValue, Response, StatusCode};
+use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::ConstCounter;
-use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
 use serde_json::{json, Value};
 
@@ -53,6 +55,37 @@ pub async fn event_checks(state: &AppState) -> (Value, Option<Value>) {
     (indexer, kafka)
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BucketLabels {
+    bucket: String,
+}
+
+/// Objects and bytes per bucket, from the statistics the indexer keeps (as eventually
+/// consistent as they are). A bucket name is a label: their number is bounded by the
+/// buckets that exist.
+async fn register_bucket_metrics(state: &AppState, registry: &mut Registry) {
+    let stats = match state.catalog.buckets(None).await {
+        Ok(buckets) => crate::indexer::stats::stats(&state.catalog, &buckets).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let stats = match stats {
+        Ok(stats) => stats,
+        Err(e) => return tracing::warn!(error = %e, "metrics: reading the bucket statistics failed"),
+    };
+    let objects = Family::<BucketLabels, Gauge>::default();
+    let bytes = Family::<BucketLabels, Gauge>::default();
+    let versions = Family::<BucketLabels, Gauge>::default();
+    for b in &stats.buckets {
+        let label = BucketLabels { bucket: b.name.clone() };
+        objects.get_or_create(&label).set(b.objects);
+        bytes.get_or_create(&label).set(b.bytes);
+        versions.get_or_create(&label).set(b.versions);
+    }
+    registry.register("bucket_objects", "Objects in the bucket (latest versions that are not delete markers), per the statistics.", objects);
+    registry.register("bucket_bytes", "Bytes of those objects, per the statistics.", bytes);
+    registry.register("bucket_versions", "Stored versions and delete markers in the bucket, per the statistics.", versions);
+}
+
 /// `GET /_depot/metrics`: the request metrics and, read at this scrape, the event flow's
 /// and the storage's, in the OpenMetrics text format.
 pub async fn metrics(state: &AppState) -> Response<Body> {
@@ -84,6 +117,7 @@ pub async fn metrics(state: &AppState) -> Response<Body> {
     let kafka_mode = i64::from(state.events.mode() == "kafka");
     registry.register("events_kafka_mode", "1 when events travel through Kafka, 0 in embedded mode.", ConstGauge::new(kafka_mode));
     super::storage::register_metrics(state, &mut registry).await;
+    register_bucket_metrics(state, &mut registry).await;
     let mut out = String::new();
     let encoded = state.metrics.encode(&mut out).and_then(|()| prometheus_client::encoding::text::encode(&mut out, &registry));
     if let Err(e) = encoded {

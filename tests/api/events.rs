@@ -289,6 +289,8 @@ async fn metrics_expose_backlog_lag_and_counters() {
         r#"depot_requests_total{api="s3",operation="GetObject",status_class="4xx",error_code="AccessDenied"} 1"#,
         r#"depot_request_received_bytes_total{api="s3",operation="PutObject"} 1"#,
         r#"depot_requests_in_flight{api="json"} 1"#,
+        r#"depot_bucket_objects{bucket="metered"} 1"#,
+        r#"depot_bucket_bytes{bucket="metered"} 1"#,
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }
