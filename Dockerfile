@@ -22,6 +22,6 @@ ENV DEPOT_ADDR=0.0.0.0:9000 \
 EXPOSE 9000
 VOLUME ["/data"]
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=6 \
-  CMD curl -fsS http://127.0.0.1:9000/_depot/health > /dev/null || exit 1
+  CMD if [ -n "$DEPOT_TLS_CERT" ]; then curl -fsSk https://127.0.0.1:9000/_depot/health; else curl -fsS http://127.0.0.1:9000/_depot/health; fi > /dev/null || exit 1
 ENTRYPOINT ["depot"]
 CMD ["serve"]

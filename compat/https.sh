@@ -124,6 +124,8 @@ step_reload() {
 }
 
 compat_init https
+# Reloads on SIGHUP only, so that the reload step shows the signal works.
+export DEPOT_TLS_RELOAD_POLL_SECS=0
 make_ca "$WORK/tls"
 TLS_CERT="$WORK/tls/server.crt" TLS_KEY="$WORK/tls/server.key" TLS_CA="$WORK/tls/ca.crt"
 start_server

@@ -48,9 +48,10 @@ compat_init() {
     echo "== $COMPAT_NAME (work dir $WORK)"
 }
 
-# The clients talk only to the local test server over plain http: no CA bundles (rclone
-# fails with LoadCustomCABundleError when AWS_CA_BUNDLE is set), no proxies, no user
-# configuration or credentials from the home directory.
+# The clients talk only to the local test server: no CA bundles from the environment
+# (rclone fails with LoadCustomCABundleError when AWS_CA_BUNDLE is set; https.sh passes
+# its own CA explicitly), no proxies, no user configuration or credentials from the
+# home directory.
 client_environment() {
     unset AWS_CA_BUNDLE REQUESTS_CA_BUNDLE CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
     unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY

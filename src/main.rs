@@ -63,25 +63,39 @@ async fn serve(config: depot::config::ServeConfig) -> Result<(), depot::error::E
     };
     let server = depot::server::start(config.clone(), root_from_env).await?;
     let (root, source) = server.root_credentials();
-    match source {
-        RootSource::Generated => println!(
-            "Generated root credentials (shown once; kept in {}):\n  access key: {}\n  secret key: {}",
-            config.data_dir.join("root-credentials.json").display(),
-            root.access_key_id,
-            root.secret_access_key
-        ),
-        RootSource::Stored => println!("Root access key: {} (secret in {})", root.access_key_id, config.data_dir.join("root-credentials.json").display()),
-        RootSource::Environment => println!("Root access key: {} (from DEPOT_ROOT_ACCESS_KEY)", root.access_key_id),
-    }
     let scheme = if server.is_tls() { "https" } else { "http" };
-    println!("Depot listening on {scheme}://{}", server.local_addr());
-    if !server.is_tls() {
-        println!("Plain HTTP: no --tls-cert/--tls-key given");
-    }
-    if config.console {
-        let addr = server.local_addr();
-        let host = if addr.ip().is_unspecified() { format!("localhost:{}", addr.port()) } else { addr.to_string() };
-        println!("Console: {scheme}://{host}/_depot/console/ (sign in with the root access key and secret key)");
+    let listening = format!("{scheme}://{}", server.local_addr());
+    let addr = server.local_addr();
+    let host = if addr.ip().is_unspecified() { format!("localhost:{}", addr.port()) } else { addr.to_string() };
+    let console = config.console.then(|| format!("{scheme}://{host}/_depot/console/"));
+    let secret_file = config.data_dir.join("root-credentials.json");
+    if config.log_format == LogFormat::Json {
+        // Every line on stdout is a JSON log line, and a secret never is one: the
+        // generated secret stays in its file.
+        match source {
+            RootSource::Generated => tracing::warn!(access_key = %root.access_key_id, secret_in = %secret_file.display(), "generated root credentials"),
+            RootSource::Stored => tracing::info!(access_key = %root.access_key_id, secret_in = %secret_file.display(), "root credentials"),
+            RootSource::Environment => tracing::info!(access_key = %root.access_key_id, "root credentials from DEPOT_ROOT_ACCESS_KEY"),
+        }
+        tracing::info!(%listening, tls = server.is_tls(), console = console.as_deref().unwrap_or("off"), "Depot listening");
+    } else {
+        match source {
+            RootSource::Generated => println!(
+                "Generated root credentials (shown once; kept in {}):\n  access key: {}\n  secret key: {}",
+                secret_file.display(),
+                root.access_key_id,
+                root.secret_access_key
+            ),
+            RootSource::Stored => println!("Root access key: {} (secret in {})", root.access_key_id, secret_file.display()),
+            RootSource::Environment => println!("Root access key: {} (from DEPOT_ROOT_ACCESS_KEY)", root.access_key_id),
+        }
+        println!("Depot listening on {listening}");
+        if !server.is_tls() {
+            println!("Plain HTTP: no --tls-cert/--tls-key given");
+        }
+        if let Some(console) = console {
+            println!("Console: {console} (sign in with the root access key and secret key)");
+        }
     }
     wait_for_signal().await;
     tracing::info!("shutting down");

@@ -38,7 +38,10 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
 }
 
 fn admit_login(state: &AppState, remote: SocketAddr) -> Result<(), ApiError> {
-    state.limits.admit_login(remote.ip()).map_err(|l| ApiError::TooManyRequests { retry_after_secs: l.retry_after_secs() })
+    state.limits.admit_login(remote.ip()).map_err(|l| {
+        state.metrics.rate_limited("login");
+        ApiError::TooManyRequests { retry_after_secs: l.retry_after_secs() }
+    })
 }
 
 async fn register(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {

@@ -8,15 +8,13 @@
 use http::request::Parts;
 
 use super::error::ApiError;
-use std::net::SocketAddr;
-
 use s3api::route::Query;
 
 use crate::auth::access::{self, Ask, AuthMethod, Caller, RequestFacts};
 use crate::auth::acl_rules::Action;
 use crate::auth::{self, Principal, UserPrincipal};
 use crate::catalog::Bucket;
-use crate::http::AppState;
+use crate::http::{AppState, Connection};
 
 /// Authenticates a JSON API request. Anonymous callers are refused.
 pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Principal, ApiError> {
@@ -44,8 +42,9 @@ async fn bearer_principal(state: &AppState, token: &str) -> Result<Principal, Ap
 /// The caller of a JSON API request as a bucket policy sees it: who, from where and
 /// when, so conditional statements (an IP allow-list, a deny by date) apply here as
 /// they do to S3 requests.
-pub fn policy_caller(principal: Principal, parts: &Parts, query: &Query, remote: SocketAddr) -> Caller {
-    let facts = RequestFacts { headers: &parts.headers, query, remote: remote.ip(), secure: false, method: AuthMethod::Anonymous, now: chrono::Utc::now() };
+pub fn policy_caller(principal: Principal, parts: &Parts, query: &Query, conn: Connection) -> Caller {
+    let facts =
+        RequestFacts { headers: &parts.headers, query, remote: conn.remote.ip(), secure: conn.secure, method: AuthMethod::Anonymous, now: chrono::Utc::now() };
     Caller::new(principal, facts)
 }
 

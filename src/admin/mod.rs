@@ -16,7 +16,6 @@ pub mod stats;
 pub mod storage;
 pub mod users;
 
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use http::{Method, Request, Response, StatusCode};
@@ -24,9 +23,11 @@ use hyper::body::Incoming;
 use serde_json::json;
 
 use crate::http::response::{json, Body};
-use crate::http::AppState;
+use crate::http::{AppState, Connection};
 
-pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>, _request_id: &str) -> Response<Body> {
+/// `conn`: the peer, and whether the connection is TLS.
+pub async fn handle(state: &AppState, conn: Connection, req: Request<Incoming>, _request_id: &str) -> Response<Body> {
+    let remote = conn.remote;
     let path = req.uri().path();
     // Health checks and metric scrapes are never limited.
     if path != "/_depot/health" && path != "/_depot/metrics" {
@@ -47,7 +48,7 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/_depot/health") => health(state).await,
         (&Method::GET, "/_depot/metrics") => metrics::metrics(state).await,
-        (&Method::GET, "/_depot/search") => search::handle(state, remote, req).await,
+        (&Method::GET, "/_depot/search") => search::handle(state, conn, req).await,
         (&Method::GET, "/_depot/stats") => stats::handle(state, req).await,
         (_, "/_depot/health" | "/_depot/metrics" | "/_depot/search" | "/_depot/stats") => error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "Use GET"),
         _ => error(StatusCode::NOT_FOUND, "NotFound", "No such endpoint"),

@@ -2,8 +2,6 @@
 //! caller may read → `{"results":[…],"next_cursor"}`. Owns parameter parsing and the
 //! cursor format; the SQL is the indexer's.
 
-use std::net::SocketAddr;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use http::{Request, Response, StatusCode};
@@ -14,27 +12,27 @@ use super::caller;
 use super::error::ApiError;
 use crate::catalog::ms_to_datetime;
 use crate::http::response::{json, Body};
-use crate::http::AppState;
+use crate::http::{AppState, Connection};
 use crate::indexer::search::{self, Cursor, Scope, SearchHit, SearchQuery, SortField};
 
 /// The most results `limit` may ask for.
 pub const MAX_LIMIT: usize = 1000;
 
-pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Response<Body> {
-    match search(state, remote, req).await {
+pub async fn handle(state: &AppState, conn: Connection, req: Request<Incoming>) -> Response<Body> {
+    match search(state, conn, req).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
 }
 
-async fn search(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+async fn search(state: &AppState, conn: Connection, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let (parts, _body) = req.into_parts();
     let principal = caller::authenticate(state, &parts).await?;
     let query_string = s3api::route::Query::parse(parts.uri.query());
     let params: Vec<(String, String)> = query_string.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     let mut query = parse(&params)?;
     if !principal.is_root() {
-        let caller = caller::policy_caller(principal, &parts, &query_string, remote);
+        let caller = caller::policy_caller(principal, &parts, &query_string, conn);
         let readable: Vec<String> = state.catalog.buckets(None).await?.into_iter().filter(|b| caller::may_read(&caller, b)).map(|b| b.name).collect();
         if let Some(b) = &query.bucket {
             if !readable.contains(b) {

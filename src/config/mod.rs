@@ -47,6 +47,10 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_TLS_KEY", global = true, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Seconds between checks of the TLS files for changes (0: reload on SIGHUP only).
+    #[arg(long, env = "DEPOT_TLS_RELOAD_POLL_SECS", default_value_t = 2, global = true)]
+    pub tls_reload_poll_secs: u64,
+
     /// Domain for virtual-host-style addressing (`bucket.<domain>`). `localhost` always works.
     #[arg(long, env = "DEPOT_DOMAIN", global = true)]
     pub domain: Option<String>,
@@ -235,6 +239,7 @@ impl ServeConfig {
             domain: None,
             tls_cert: None,
             tls_key: None,
+            tls_reload_poll_secs: 2,
             log_level: "info".to_owned(),
             log_format: LogFormat::Text,
             root_access_key: None,

@@ -115,10 +115,18 @@ impl RequestMetrics {
         let auth_failures = Family::<ReasonLabels, Counter>::default();
         let rate_limited = Family::<ApiLabels, Counter>::default();
         registry.register("requests", "Requests answered, by API, operation, status class and S3 error code.", requests.clone());
-        registry.register("request_duration_seconds", "Time from a request's arrival to its answer's head.", duration.clone());
-        registry.register("request_received_bytes", "Request body bytes, as announced by Content-Length.", received.clone());
+        registry.register(
+            "request_duration_seconds",
+            "Time from a request's arrival to its answer's head (a streamed body is not included).",
+            duration.clone(),
+        );
+        registry.register(
+            "request_received_bytes",
+            "Request body bytes, as announced by Content-Length (at most the largest body accepted).",
+            received.clone(),
+        );
         registry.register("request_sent_bytes", "Response body bytes of answers whose length is known up front.", sent.clone());
-        registry.register("requests_in_flight", "Requests being handled now.", in_flight.clone());
+        registry.register("requests_in_flight", "Requests being handled now (until their answer's head is sent).", in_flight.clone());
         registry.register("auth_failures", "S3 requests whose credentials were refused, by error code.", auth_failures.clone());
         registry.register("rate_limited", "Requests refused by the rate limits.", rate_limited.clone());
         RequestMetrics { registry, requests, duration, received, sent, in_flight, auth_failures, rate_limited }

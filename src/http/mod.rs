@@ -1,6 +1,7 @@
-//! The HTTP types the handlers work with: the shared [`AppState`], the authenticated
-//! [`S3Request`], the request body adapter ([`body`]), response builders ([`response`])
-//! and the ACL request/response helpers ([`acl`]).
+//! The HTTP types the handlers work with: the shared [`AppState`], the [`Connection`] a
+//! request came on, the authenticated [`S3Request`], the request body adapter
+//! ([`body`]), response builders ([`response`]), the ACL request/response helpers
+//! ([`acl`]) and the request metrics ([`metrics`]).
 //!
 //! This layer sits below the handlers (`bucket`, `object`, `multipart`, `sts`, `admin`)
 //! and above the catalog, storage, events and auth; it never dispatches (that is
@@ -61,6 +62,14 @@ impl AppState {
     pub fn upload_slot(&self) -> Result<SemaphorePermit<'_>, S3Error> {
         self.uploads.try_acquire().map_err(|_| S3Error::with_message(S3ErrorCode::SlowDown, "Too many uploads are in progress. Please retry."))
     }
+}
+
+/// Where a request came from: the peer, and whether the connection is TLS (what a
+/// bucket policy's `aws:SourceIp` and `aws:SecureTransport` see).
+#[derive(Debug, Clone, Copy)]
+pub struct Connection {
+    pub remote: SocketAddr,
+    pub secure: bool,
 }
 
 /// A parsed, authenticated S3 request, as handlers receive it.

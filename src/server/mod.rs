@@ -1,5 +1,6 @@
-//! The HTTP server: start-up, the accept loop, graceful shutdown, and the per-request
-//! pipeline (`service.rs`: request id, span, panic guard; `s3.rs`: route → rate limit →
+//! The HTTP server: start-up, the accept loop (plain HTTP, or TLS through `tls.rs`),
+//! graceful shutdown, and the per-request pipeline (`service.rs`: request id, span,
+//! panic guard, access log and request metrics; `s3.rs`: route → rate limit →
 //! authenticate → authorize at bucket level → dispatch to a handler).
 //!
 //! Layer 15 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
@@ -145,7 +146,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     tasks.extend(event_tasks);
     let secure = tls.is_some();
     if let Some(tls) = tls {
-        tasks.push(tokio::spawn(tls.watch(shutdown.subscribe())));
+        tasks.push(tokio::spawn(tls.watch(Duration::from_secs(state.config.tls_reload_poll_secs), shutdown.subscribe())));
     }
     Ok(RunningServer { addr, root, root_source, shutdown, tasks, state, secure })
 }

@@ -15,8 +15,6 @@
 //! InsufficientStorage` before its body is read when the data dir's filesystem would be
 //! left with less than `DEPOT_MIN_FREE_BYTES` (see `storage::space`).
 
-use std::net::SocketAddr;
-
 use http::request::Parts;
 use http::{Method, Request, Response};
 use hyper::body::Incoming;
@@ -32,21 +30,13 @@ use crate::error::Error;
 use crate::http::body::RequestBody;
 use crate::http::metrics::RequestRecord;
 use crate::http::response::{s3_error, Body};
-use crate::http::{AppState, S3Request};
+use crate::http::{AppState, Connection, S3Request};
 use crate::storage::space::{Room, Space};
 use crate::storage::{self};
 use crate::{bucket, multipart, object, sts};
 
 /// Answers an S3 request; `record` gets its operation and, when it fails, its error
 /// code (for the request metrics).
-/// Where a request came from: the peer, and whether the connection is TLS (what a
-/// bucket policy's `aws:SourceIp` and `aws:SecureTransport` see).
-#[derive(Debug, Clone, Copy)]
-pub struct Connection {
-    pub remote: SocketAddr,
-    pub secure: bool,
-}
-
 pub async fn handle(state: &AppState, conn: Connection, req: Request<Incoming>, request_id: &str, record: &mut RequestRecord) -> Response<Body> {
     let is_head = req.method() == Method::HEAD;
     let cors = bucket::cors::Asked::of(req.headers(), req.method());
@@ -111,14 +101,14 @@ async fn handle_inner(
         Ok(claim) => claim,
         Err(e) => {
             rate_limit::admit_s3_verified(&state.limits, Err(()), remote.ip()).map_err(|e| rate_limited(state, e))?;
-            state.metrics.auth_failure(error_code(&e));
+            count_auth_failure(state, &e);
             return Err(e);
         }
     };
     rate_limit::admit_s3_claim(&state.limits, &claim, remote.ip()).map_err(|e| rate_limited(state, e))?;
     let auth = auth::authenticate(&state.catalog, &parts, claim, vhost_bucket, &state.config.region, chrono::Utc::now()).await;
     rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map(|a| &a.principal).map_err(|_| ()), remote.ip()).map_err(|e| rate_limited(state, e))?;
-    let auth = auth.inspect_err(|e| state.metrics.auth_failure(error_code(e)))?;
+    let auth = auth.inspect_err(|e| count_auth_failure(state, e))?;
     span.record("principal", auth.principal.id_for_events());
     let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: conn.secure, method: auth.method, now: chrono::Utc::now() };
     let caller = Caller::new(auth.principal, facts);
@@ -153,7 +143,7 @@ async fn post_object(
     let now = chrono::Utc::now();
     let form = auth::authenticate_form(&state.catalog, &upload.form, bucket_name, &state.config.region, now).await;
     rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), conn.remote.ip()).map_err(|e| rate_limited(state, e))?;
-    let form = form.inspect_err(|e| state.metrics.auth_failure(error_code(e)))?;
+    let form = form.inspect_err(|e| count_auth_failure(state, e))?;
     tracing::Span::current().record("principal", form.principal.id_for_events());
     let query = Query::parse(parts.uri.query());
     // The form's fields stand in for a PutObject's headers, for the policy's `s3:` keys
@@ -179,11 +169,11 @@ fn rate_limited(state: &AppState, refusal: S3Error) -> S3Error {
     refusal
 }
 
-/// The S3 error code of an authentication failure, for the metrics' `reason` label.
-fn error_code(e: &Error) -> &'static str {
-    match e {
-        Error::S3(e) => e.code.as_str(),
-        _ => S3ErrorCode::InternalError.as_str(),
+/// Counts refused credentials by their S3 error code; a failure to check them (the
+/// catalog down) is not a refusal and is not counted.
+fn count_auth_failure(state: &AppState, e: &Error) {
+    if let Error::S3(e) = e {
+        state.metrics.auth_failure(e.code.as_str());
     }
 }
 

@@ -17,7 +17,7 @@ use tracing::{field, Instrument};
 
 use crate::http::metrics::RequestRecord;
 use crate::http::response::{s3_error, Body};
-use crate::http::AppState;
+use crate::http::{AppState, Connection};
 
 /// Handles one request; never fails and never panics outward.
 /// `secure`: the connection is TLS.
@@ -37,7 +37,15 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, secure: bool, req:
     let is_head = req.method() == Method::HEAD;
     let started = Instant::now();
     let path = req.uri().path().to_owned();
-    let bytes_in = req.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // As announced (bounded by the largest body the server takes, so a made-up length
+    // cannot run the counter over).
+    let bytes_in = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        .min(state.config.max_object_size);
     let mut record = RequestRecord::for_path(&path, state.config.console && crate::console::owns(&path));
     let running = state.metrics.in_flight(record.api);
     let result = AssertUnwindSafe(route(&state, remote, secure, req, request_id.clone(), &mut record).instrument(span.clone())).catch_unwind().await;
@@ -63,10 +71,10 @@ pub async fn handle(state: Arc<AppState>, remote: SocketAddr, secure: bool, req:
 /// Hands the request to the console, the JSON API or S3 (as `record.api` says, which
 /// S3 completes with its operation and error code).
 async fn route(state: &AppState, remote: SocketAddr, secure: bool, req: Request<Incoming>, request_id: String, record: &mut RequestRecord) -> Response<Body> {
-    let conn = super::s3::Connection { remote, secure };
+    let conn = Connection { remote, secure };
     match record.api {
         "console" => crate::console::handle(state, req.method(), req.uri().path()),
-        "json" => crate::admin::handle(state, remote, req, &request_id).await,
+        "json" => crate::admin::handle(state, conn, req, &request_id).await,
         _ => super::s3::handle(state, conn, req, &request_id, record).await,
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! This module owns the files and the rustls configuration; it never sees a request.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
@@ -18,9 +19,6 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::Error;
-
-/// How often the files are checked for changes.
-const POLL: Duration = Duration::from_secs(2);
 
 /// The certificate in use, and the files it comes from.
 #[derive(Debug)]
@@ -50,9 +48,9 @@ impl Tls {
         Ok(())
     }
 
-    /// Reloads on SIGHUP and when a file's modification time or length changes, until
-    /// `shutdown`.
-    pub async fn watch(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+    /// Reloads on SIGHUP and, every `poll` (unless zero), when a file changed (its
+    /// inode, change time, modification time or length), until `shutdown`.
+    pub async fn watch(self: Arc<Self>, poll: Duration, mut shutdown: watch::Receiver<bool>) {
         let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
             Ok(signal) => Some(signal),
             Err(e) => {
@@ -68,10 +66,16 @@ impl Tls {
                     None => std::future::pending().await,
                 }
             };
+            let polled = async {
+                if poll.is_zero() {
+                    std::future::pending::<()>().await;
+                }
+                tokio::time::sleep(poll).await;
+            };
             tokio::select! {
                 _ = shutdown.changed() => return,
                 _ = signalled => {}
-                _ = tokio::time::sleep(POLL) => {
+                _ = polled => {
                     let now = self.stamp();
                     if now == seen {
                         continue;
@@ -85,9 +89,12 @@ impl Tls {
         }
     }
 
-    /// What identifies the files' current contents cheaply.
-    fn stamp(&self) -> [(Option<SystemTime>, u64); 2] {
-        let of = |path: &Path| std::fs::metadata(path).map_or((None, 0), |m| (m.modified().ok(), m.len()));
+    /// What identifies the files' current contents cheaply: a file copied over with its
+    /// old modification time still gets a new change time (or inode, when renamed in).
+    fn stamp(&self) -> [(u64, i64, Option<SystemTime>, u64); 2] {
+        let of = |path: &Path| {
+            std::fs::metadata(path).map_or((0, 0, None, 0), |m| (m.ino(), m.ctime_nsec() + m.ctime() * 1_000_000_000, m.modified().ok(), m.len()))
+        };
         [of(&self.cert), of(&self.key)]
     }
 }

@@ -41,6 +41,16 @@ const STOP_LIMIT: Duration = Duration::from_secs(40);
 /// The prefix of the line `depot serve` prints once it listens.
 const LISTENING: &str = "Depot listening on http://";
 
+/// The address of the line `depot serve` writes once it listens: `Depot listening on
+/// http://ADDR` in text, a JSON line with `"listening":"http://ADDR"` in JSON.
+fn listening_addr(line: &str) -> Option<String> {
+    if let Some(addr) = line.strip_prefix(LISTENING) {
+        return Some(addr.trim().to_owned());
+    }
+    let entry: serde_json::Value = serde_json::from_str(line).ok()?;
+    entry["listening"].as_str()?.strip_prefix("http://").map(str::to_owned)
+}
+
 /// The PostgreSQL server the tests run against (`DEPOT_TEST_DATABASE_URL`, a
 /// `postgres://` URL whose database the test user may connect to and create databases
 /// from), or `None` for SQLite.
@@ -198,8 +208,8 @@ impl Depot {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix(LISTENING) {
-                    let _ = addr_tx.send(addr.trim().to_owned());
+                if let Some(addr) = listening_addr(&line) {
+                    let _ = addr_tx.send(addr);
                 }
                 let _ = writeln!(log, "{line}");
             }
