@@ -11,17 +11,17 @@
 //! policy is authorized key by key in its handler, through the same `auth::access`.
 //! A CORS preflight is answered from the bucket's rules before authentication (it is
 //! never signed), and every answer to a request with `Origin` gets the CORS headers.
-//! So does the free-space reserve: a write that grows storage is refused with `507
-//! InsufficientStorage` before its body is read when the data dir's filesystem would be
-//! left with less than `DEPOT_MIN_FREE_BYTES` (see `storage::space`).
+//!
+//! The free-space reserve is checked here too: a write that grows storage is refused
+//! with `507 InsufficientStorage` before its body is read when the data dir's filesystem
+//! would be left with less than `DEPOT_MIN_FREE_BYTES` (see `storage::space`).
 
 use http::request::Parts;
 use http::{Method, Request, Response};
 use hyper::body::Incoming;
 use s3api::route::{self, Query};
-use s3api::{Operation, S3Error, S3ErrorCode};
-
 use s3api::sigv4::PayloadMode;
+use s3api::{Operation, S3Error, S3ErrorCode};
 
 use crate::auth::access::{Caller, RequestFacts};
 use crate::auth::{self, rate_limit};
