@@ -16,6 +16,7 @@
 //! are [`acl_rules`](super::acl_rules) (pure). Nothing here does I/O except finding
 //! the bucket.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -274,16 +275,23 @@ fn decide(caller: &Caller, bucket: &Bucket, ask: &Ask<'_>) -> bool {
         // ACLs are disabled: only the owner and the policy decide.
         return false;
     }
-    let strip = |acl: &Acl| {
-        let mut acl = acl.clone();
+    // Under IgnorePublicAcls, grants to everyone do not count (a copy without them).
+    let strip = |acl: &mut Acl| {
         if block.ignore_public_acls {
             acl.grants.retain(|g| !matches!(g.grantee, Grantee::AllUsers | Grantee::AuthenticatedUsers));
         }
-        acl
     };
-    let bucket_acl = strip(&Acl::from_json(&bucket.acl));
-    let object_acl = ask.object.map(|o| strip(o.acl));
-    let object = ask.object.zip(object_acl.as_ref()).map(|(o, acl)| (o.owner, acl));
+    let mut bucket_acl = Acl::from_json(&bucket.acl);
+    strip(&mut bucket_acl);
+    let object_acl = ask.object.map(|o| match block.ignore_public_acls {
+        true => {
+            let mut acl = o.acl.clone();
+            strip(&mut acl);
+            Cow::Owned(acl)
+        }
+        false => Cow::Borrowed(o.acl),
+    });
+    let object = ask.object.zip(object_acl.as_deref()).map(|(o, acl)| (o.owner, acl));
     acl_rules::allowed(&caller.principal, ask.acl_action, Resource { bucket_owner: &bucket.owner_id, bucket_acl: &bucket_acl, object })
 }
 

@@ -475,7 +475,12 @@ impl Drop for Tmpfs {
 /// An SDK client for the root user: path-style, no retries (every answer counts), and
 /// an operation timeout so that a hung server fails the test instead of stalling it.
 pub fn sdk_client(endpoint: &str) -> Client {
-    let credentials = Credentials::new(ACCESS_KEY, SECRET_KEY, None, None, "depot-faults");
+    sdk_client_as(endpoint, ACCESS_KEY, SECRET_KEY, None)
+}
+
+/// [`sdk_client`] with other credentials (a user's key, a session's key and token).
+pub fn sdk_client_as(endpoint: &str, access_key: &str, secret_key: &str, session_token: Option<&str>) -> Client {
+    let credentials = Credentials::new(access_key, secret_key, session_token.map(str::to_owned), None, "depot-faults");
     let config = aws_sdk_s3::Config::builder()
         .behavior_version_latest()
         .region(Region::new(REGION))

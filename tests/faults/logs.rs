@@ -7,16 +7,13 @@
 
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
-use aws_sdk_s3::config::Region;
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::Client;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::harness::{Depot, ACCESS_KEY, REGION, SECRET_KEY};
+use crate::harness::{sdk_client_as, Depot, ACCESS_KEY, REGION, SECRET_KEY};
 
 const PASSWORD: &str = "a long and secret passphrase 93";
 
@@ -57,7 +54,7 @@ async fn json_logs_carry_each_request_and_never_a_credential() {
         serde_json::from_str(&http.post(url("/_depot/auth/keys")).bearer_auth(&token).send().await.unwrap().text().await.unwrap()).expect("key answer");
     let (carol_key, carol_secret) = (key["access_key_id"].as_str().unwrap().to_owned(), key["secret_access_key"].as_str().unwrap().to_owned());
     secrets.push(carol_secret.clone());
-    let carol = client(&depot.endpoint, &carol_key, &carol_secret, None);
+    let carol = sdk_client_as(&depot.endpoint, &carol_key, &carol_secret, None);
     carol.create_bucket().bucket("carols").send().await.expect("carol's bucket");
     let sts = [("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("WebIdentityToken", token.as_str()), ("RoleSessionName", "logs")];
     let sts_form: Vec<String> = sts.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect();
@@ -66,7 +63,7 @@ async fn json_logs_carry_each_request_and_never_a_credential() {
     let element = |name: &str| answer.split(&format!("<{name}>")).nth(1).and_then(|s| s.split(&format!("</{name}>")).next()).map(str::to_owned).expect(name);
     let (session_key, session_secret, session_token) = (element("AccessKeyId"), element("SecretAccessKey"), element("SessionToken"));
     secrets.extend([session_secret.clone(), session_token.clone()]);
-    let session = client(&depot.endpoint, &session_key, &session_secret, Some(&session_token));
+    let session = sdk_client_as(&depot.endpoint, &session_key, &session_secret, Some(&session_token));
     session.put_object().bucket("carols").key("from-session").body(b"temporary".to_vec().into()).send().await.expect("put with a session");
 
     // A browser POST signed with the root key.
@@ -137,19 +134,6 @@ async fn json_logs_carry_each_request_and_never_a_credential() {
     assert_eq!(span(find("PostObject", 204), "key"), Value::Null, "the POST names its key in the form, not the URL");
     let read = done.iter().find(|e| span(e, "operation") == "GetObject" && span(e, "status") == 200).expect("a GetObject 200");
     assert_eq!(read["bytes_out"], 5);
-}
-
-fn client(endpoint: &str, key: &str, secret: &str, token: Option<&str>) -> Client {
-    let credentials = Credentials::new(key, secret, token.map(str::to_owned), None, "depot-logs");
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version_latest()
-        .region(Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(credentials)
-        .force_path_style(true)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(config)
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {

@@ -17,6 +17,8 @@ use crate::error::S3Error;
 mod condition;
 mod parse;
 #[cfg(test)]
+mod parse_tests;
+#[cfg(test)]
 mod tests;
 
 use condition::Condition;
