@@ -226,7 +226,7 @@ async fn damaged_copies_are_read_around_and_healed() {
     assert_eq!(app.get("rot", "obj").await, body, "the whole object, read around the damage");
     assert!(metric(app, "depot_integrity_errors_total").await > errors_before);
     wait_until("the damaged copy is rewritten", || async { all_equal(&paths, &good) }).await;
-    assert!(metric(app, "depot_integrity_repaired_total").await >= 1);
+    wait_until("the repair is counted", || async { metric(app, "depot_integrity_repaired_total").await >= 1 }).await;
 
     // Two copies damaged in block 5, one of them also in block 9: a ranged GET over
     // block 5 and a whole GET still return the exact bytes.
@@ -241,7 +241,7 @@ async fn damaged_copies_are_read_around_and_healed() {
     assert!(metric(app, "depot_integrity_errors_total").await >= errors_before + 2, "both damaged copies counted");
     assert_eq!(app.get("rot", "obj").await, body);
     wait_until("both damaged copies are rewritten", || async { all_equal(&paths, &good) }).await;
-    assert!(metric(app, "depot_integrity_repaired_total").await >= 3);
+    wait_until("the repair is counted", || async { metric(app, "depot_integrity_repaired_total").await >= 3 }).await;
     assert_eq!(recorded_copies(app, &blob).await.len(), 3);
 
     let health = health(app).await;
@@ -267,7 +267,7 @@ async fn truncated_and_deleted_copies_are_restored() {
     std::fs::remove_file(&paths[1]).unwrap();
     assert_eq!(app.get("gone", "obj").await, body);
     wait_until("both copies are back", || async { all_equal(&paths, &good) }).await;
-    assert!(metric(app, "depot_integrity_repaired_total").await >= repaired_before + 2);
+    wait_until("the repair is counted", || async { metric(app, "depot_integrity_repaired_total").await >= repaired_before + 2 }).await;
     assert_eq!(recorded_copies(app, &blob).await.len(), 3, "the catalog records three copies");
     let (status, bytes) = get_range(app, "gone", "obj", "bytes=-70000").await;
     assert_eq!((status, bytes.as_slice()), (206, &body[body.len() - 70000..]));
@@ -347,6 +347,8 @@ async fn reads_fail_rather_than_return_damaged_bytes_when_no_copy_is_good() {
     flip_byte(&witness[0], 10);
     assert_eq!(app.get("lost", "witness").await, pattern(300 * KIB, 6));
     wait_until("the witness is healed", || async { all_equal(&witness, &witness_good) }).await;
+    // The healer counts a repair just after the copy is in place.
+    wait_until("the repair is counted", || async { metric(app, "depot_integrity_repaired_total").await > repaired_before }).await;
     let now: Vec<Vec<u8>> = small_paths.iter().chain(&large_paths).map(|p| read(p)).collect();
     assert!(now == damaged, "copies with no good source are left as they are");
     assert_eq!(metric(app, "depot_integrity_repaired_total").await, repaired_before + 1, "only the witness was repaired");
@@ -571,7 +573,7 @@ async fn the_background_scrubber_repairs_damage_nobody_reads() {
     })
     .await;
     assert!(metric(&app, "depot_scrub_bytes_total").await >= 2 * body.len() as u64, "the good copies were read whole");
-    assert!(metric(&app, "depot_integrity_repaired_total").await >= 1);
+    wait_until("the repair is counted", || async { metric(&app, "depot_integrity_repaired_total").await >= 1 }).await;
     assert_eq!(app.get("cold", "archive").await, body);
     app.shutdown().await;
     drop(drives);
