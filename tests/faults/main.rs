@@ -13,6 +13,7 @@
 //! `cargo test --test faults` (and again with `DEPOT_TEST_DATABASE_URL` for PostgreSQL):
 //! the tests take turns (`harness::one_at_a_time`).
 
+mod backup;
 mod crash;
 mod disk_full;
 mod drives;
