@@ -9,15 +9,20 @@
 //! PostgreSQL server (`postgres://user@host:port/db`): then each [`Depot`] gets a fresh
 //! database of its own there ([`TestDatabase`]), created before its first start and
 //! dropped with it, on panic too. Tests of SQLite-specific behaviour skip on PostgreSQL
-//! ([`skip_unless_sqlite`]).
+//! ([`skip_unless_sqlite`]); tests that need PostgreSQL skip without it
+//! ([`skip_unless_postgres`]). Several servers may share one database (a cluster:
+//! [`Depot::start_on`]); it is dropped with the last of them.
+//!
+//! The JSON API is called with [`api`] (a login token or none) and [`signed_api`]
+//! (SigV4-signed, as the root-only routes, search and statistics take it).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_sdk_s3::config::http::HttpResponse;
@@ -66,6 +71,17 @@ pub fn skip_unless_sqlite(why: &str) -> bool {
         return true;
     }
     false
+}
+
+/// For tests that need PostgreSQL (several servers on one catalog): the admin URL, or
+/// `None` (after printing why the test is skipped) when `DEPOT_TEST_DATABASE_URL` does
+/// not name a PostgreSQL server; the test then returns.
+pub fn skip_unless_postgres(why: &str) -> Option<String> {
+    let url = postgres_admin_url();
+    if url.is_none() {
+        println!("SKIP: DEPOT_TEST_DATABASE_URL is not set to a PostgreSQL URL and this test needs PostgreSQL: {why}");
+    }
+    url
 }
 
 /// A PostgreSQL database created for one test, dropped (with `FORCE`: connections a
@@ -130,9 +146,10 @@ pub struct Depot {
     data_dir: PathBuf,
     settings: Vec<(String, String)>,
     /// The catalog database on PostgreSQL (every start and `fsck` use it); `None`: the
-    /// SQLite catalog in the data dir. Dropped after the process is killed (fields drop
-    /// after [`Drop::drop`]).
-    database: Option<TestDatabase>,
+    /// SQLite catalog in the data dir. Shared by the servers of a cluster; dropped
+    /// after the process is killed (fields drop after [`Drop::drop`]), by the last
+    /// server that holds it.
+    database: Option<Arc<TestDatabase>>,
     /// Server output of every start, kept outside the data dir (which may be full).
     logs: tempfile::TempDir,
     starts: u32,
@@ -151,10 +168,17 @@ impl Depot {
             Some(admin_url) => {
                 let db = TestDatabase::create(&admin_url).await;
                 println!("catalog: PostgreSQL database {}", db.name);
-                Some(db)
+                Some(Arc::new(db))
             }
             None => None,
         };
+        Depot::start_on(data_dir, database, settings).await
+    }
+
+    /// Starts a server on `data_dir` whose catalog is `database` (`None`: SQLite in the
+    /// data dir), which other servers may share: a node of a cluster. The database is
+    /// dropped when the last `Depot` holding it is.
+    pub async fn start_on(data_dir: &Path, database: Option<Arc<TestDatabase>>, settings: &[(&str, &str)]) -> Depot {
         let mut depot = Depot {
             data_dir: data_dir.to_path_buf(),
             settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
@@ -608,4 +632,77 @@ pub fn write_ballast(path: &Path, len: usize) {
     let mut f = File::create(path).expect("create ballast");
     f.write_all(&vec![0xA5; len]).expect("write ballast");
     f.sync_all().expect("sync ballast");
+}
+
+/// An HTTP client for the JSON API: no proxy, and a timeout so that a hung server fails
+/// the test instead of stalling it.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("http client")
+}
+
+/// A JSON API answer: the status, the document (`Null` when the body is not JSON) and
+/// the raw body.
+#[derive(Debug)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub text: String,
+}
+
+impl ApiResponse {
+    /// `error.code` of a JSON error document (empty when there is none).
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    async fn read(resp: reqwest::Response) -> ApiResponse {
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("read the answer");
+        ApiResponse { status, body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null), text }
+    }
+}
+
+/// A JSON API request to `endpoint`, with a login token (`Authorization: Bearer`) and a
+/// JSON body when given.
+pub async fn api(endpoint: &str, method: &str, path: &str, bearer: Option<&str>, body: Option<serde_json::Value>) -> ApiResponse {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = http_client().request(method, format!("{endpoint}{path}"));
+    if let Some(token) = bearer {
+        req = req.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(body) = body {
+        req = req.header("content-type", "application/json").body(body.to_string());
+    }
+    ApiResponse::read(req.send().await.unwrap_or_else(|e| panic!("{path} on {endpoint}: {e}"))).await
+}
+
+/// A JSON API request signed with SigV4 (service `s3`, the test region, the payload
+/// hash in `x-amz-content-sha256`), as the root-only routes, search and statistics take
+/// it. `path_and_query` must be URL-encoded already.
+pub async fn signed_api(endpoint: &str, method: &str, path_and_query: &str, access_key: &str, secret_key: &str) -> ApiResponse {
+    use aws_sigv4::http_request::{sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode};
+    let url = format!("{endpoint}{path_and_query}");
+    let host = endpoint.trim_start_matches("http://").to_owned();
+    let mut settings = SigningSettings::default();
+    settings.percent_encoding_mode = PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+    let identity = Credentials::new(access_key, secret_key, None, None, "depot-faults").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(REGION)
+        .name("s3")
+        .time(SystemTime::now())
+        .settings(settings)
+        .build()
+        .expect("signing params")
+        .into();
+    let headers = [("host", host.as_str())];
+    let signable = SignableRequest::new(method, &url, headers.into_iter(), SignableBody::Bytes(&[])).expect("signable request");
+    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+    let mut req = http_client().request(reqwest::Method::from_bytes(method.as_bytes()).expect("method"), &url);
+    for (name, value) in instructions.headers() {
+        req = req.header(name, value);
+    }
+    ApiResponse::read(req.send().await.unwrap_or_else(|e| panic!("{method} {path_and_query} on {endpoint}: {e}"))).await
 }

@@ -14,6 +14,8 @@
 //! the tests take turns (`harness::one_at_a_time`).
 
 mod backup;
+mod broker;
+mod cluster;
 mod crash;
 mod disk_full;
 mod drives;
