@@ -13,6 +13,7 @@ mod bucket_settings;
 mod buckets;
 mod checksums;
 mod common;
+mod compose;
 mod conditional;
 mod copy;
 mod cors;
