@@ -6,7 +6,6 @@
 //! with this secret, an expiry that has not passed, and Depot as issuer. Whether the
 //! token's user still exists and is enabled is the caller's check, on every use.
 
-use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Secret;
 use crate::error::Error;
+use crate::storage::once::{publish_once, Published};
 
 /// The `iss` of every token Depot issues.
 pub const ISSUER: &str = "depot";
@@ -127,7 +127,6 @@ impl JwtKeys {
 
 /// Reads `<data_dir>/jwt-secret`, creating it (64 random bytes, hex, mode 0600) if absent.
 fn stored_secret(data_dir: &Path) -> Result<Vec<u8>, Error> {
-    use std::os::unix::fs::OpenOptionsExt;
     let path = data_dir.join(SECRET_FILE);
     let read = |path: &Path| -> Result<Vec<u8>, Error> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {SECRET_FILE}"), e))?;
@@ -138,14 +137,11 @@ fn stored_secret(data_dir: &Path) -> Result<Vec<u8>, Error> {
         Ok(secret)
     };
     let secret: [u8; 64] = std::array::from_fn(|_| rand::random::<u8>());
-    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
-        Ok(mut file) => {
-            file.write_all(hex::encode(secret).as_bytes()).and_then(|_| file.sync_all()).map_err(|e| Error::io(format!("cannot write {SECRET_FILE}"), e))?;
-            Ok(secret.to_vec())
-        }
-        // Kept from an earlier start, or created by another process just now.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
-        Err(e) => Err(Error::io(format!("cannot create {SECRET_FILE}"), e)),
+    // Nodes sharing a data dir may start together: every one ends up with the first
+    // secret published.
+    match publish_once(&path, hex::encode(secret).as_bytes(), 0o600).map_err(|e| Error::io(format!("cannot write {SECRET_FILE}"), e))? {
+        Published::Here => Ok(secret.to_vec()),
+        Published::Existing => read(&path),
     }
 }
 

@@ -3,7 +3,6 @@
 //! (`root-credentials.json`, mode 0600). Also the random-credential helpers the
 //! account API uses.
 
-use std::io::Write;
 use std::path::Path;
 
 use rand::distributions::{Alphanumeric, DistString};
@@ -14,6 +13,7 @@ use subtle::ConstantTimeEq;
 
 use crate::catalog::{now_ms, Catalog, CatalogError, User};
 use crate::error::Error;
+use crate::storage::once::{publish_once, Published};
 
 const CREDENTIALS_FILE: &str = "root-credentials.json";
 pub const ROOT_USERNAME: &str = "root";
@@ -77,8 +77,12 @@ pub async fn ensure_root(catalog: &Catalog, data_dir: &Path, from_env: Option<Ro
             Some(c) => (c, RootSource::Stored),
             None => {
                 let c = RootCredentials { access_key_id: new_access_key_id("DPRT"), secret_access_key: new_secret() };
-                write_stored(data_dir, &c)?;
-                (c, RootSource::Generated)
+                if write_stored(data_dir, &c)? {
+                    (c, RootSource::Generated)
+                } else {
+                    // Another process sharing the data dir generated them just now.
+                    (read_stored(data_dir)?.ok_or_else(|| Error::Corrupt(format!("{CREDENTIALS_FILE} vanished")))?, RootSource::Stored)
+                }
             }
         },
     };
@@ -111,14 +115,10 @@ fn read_stored(data_dir: &Path) -> Result<Option<RootCredentials>, Error> {
     }
 }
 
-fn write_stored(data_dir: &Path, creds: &RootCredentials) -> Result<(), Error> {
-    use std::os::unix::fs::OpenOptionsExt;
+/// Writes the generated credentials unless another process did first; `true` when
+/// these were written.
+fn write_stored(data_dir: &Path, creds: &RootCredentials) -> Result<bool, Error> {
     let json = serde_json::to_vec_pretty(creds).map_err(|e| Error::Json { what: format!("cannot encode {CREDENTIALS_FILE}"), source: e })?;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(data_dir.join(CREDENTIALS_FILE))
-        .map_err(|e| Error::io(format!("cannot write {CREDENTIALS_FILE}"), e))?;
-    file.write_all(&json).and_then(|_| file.sync_all()).map_err(|e| Error::io(format!("cannot write {CREDENTIALS_FILE}"), e))
+    let published = publish_once(&data_dir.join(CREDENTIALS_FILE), &json, 0o600).map_err(|e| Error::io(format!("cannot write {CREDENTIALS_FILE}"), e))?;
+    Ok(published == Published::Here)
 }

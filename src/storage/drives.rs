@@ -16,8 +16,8 @@
 //! clears the mark once one writes and reads again. This module owns the per-drive
 //! state and counters; it never reads a blob.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -53,6 +53,12 @@ pub struct DriveHealth {
     pub integrity_errors: AtomicU64,
     /// Copies written by the healer.
     pub repaired: AtomicU64,
+    /// Blob copies placed on the drive (new writes, stand-ins and repairs), and their
+    /// bytes (block tables included).
+    pub blob_writes: AtomicU64,
+    pub bytes_written: AtomicU64,
+    /// fsyncs of blob files and of the directories that hold them.
+    pub fsyncs: AtomicU64,
 }
 
 impl DriveHealth {
@@ -99,15 +105,15 @@ impl Drive {
         let id = match fs::read_to_string(&id_path) {
             Ok(id) => id.trim().to_owned(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                new = true;
+                // Nodes sharing the drive may start together: the first id published wins.
                 let id = uuid::Uuid::new_v4().simple().to_string();
-                let temp = tmp.join(format!("{ID_FILE}.tmp"));
-                let mut f = File::create(&temp)?;
-                f.write_all(id.as_bytes())?;
-                f.sync_all()?;
-                fs::rename(&temp, &id_path)?;
-                File::open(root)?.sync_all()?;
-                id
+                match super::once::publish_once(&id_path, id.as_bytes(), 0o644)? {
+                    super::once::Published::Here => {
+                        new = true;
+                        id
+                    }
+                    super::once::Published::Existing => fs::read_to_string(&id_path)?.trim().to_owned(),
+                }
             }
             Err(e) => return Err(e),
         };

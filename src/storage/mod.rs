@@ -17,6 +17,7 @@ pub mod drives;
 mod fs;
 pub mod gc;
 pub mod heal;
+pub mod once;
 mod read;
 pub mod scrub;
 pub mod space;
