@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod caller;
 pub mod error;
+pub mod gc;
 pub mod json;
 pub mod keys;
 pub mod metrics;

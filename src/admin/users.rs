@@ -3,6 +3,8 @@
 //! - `GET /_depot/admin/users` → `{"users":[{"id","username","is_root","disabled","created_at","access_keys"}]}`
 //! - `POST /_depot/admin/users/{username}/disable` and `…/enable` → the user
 //! - `GET /_depot/admin/buckets` → `{"buckets":[{"name","owner_id","owner","region","created_at"}]}`
+//! - `GET /_depot/admin/gc`, `POST /_depot/admin/gc/pause?for_secs=N`, `POST
+//!   /_depot/admin/gc/resume`: the pause of blob collection (documents in [`super::gc`])
 //!
 //! Callers authenticate with a SigV4 signature by the root access key (as for S3, the
 //! payload hash checked), or a login token of a root user. Everyone else gets 403. The
@@ -17,6 +19,7 @@ use hyper::body::Incoming;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::gc;
 use super::json::{ok, rfc3339, signed_or_bearer};
 use crate::auth::accounts;
 use crate::catalog::{Catalog, CatalogResult, User};
@@ -27,6 +30,7 @@ use crate::http::AppState;
 pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let query = s3api::route::Query::parse(req.uri().query());
     let result = async {
         let (caller, _req) = signed_or_bearer(state, req, remote).await?;
         match caller {
@@ -43,8 +47,18 @@ pub async fn handle(state: &AppState, remote: SocketAddr, req: Request<Incoming>
                 Ok(ok(&user_json(&user, None)))
             }
             (Method::GET, ["buckets"]) => Ok(ok(&buckets_report(&state.catalog).await?)),
-            (_, ["users"] | ["buckets"]) => Err(ApiError::MethodNotAllowed("GET")),
-            (_, ["users", _, "disable" | "enable"]) => Err(ApiError::MethodNotAllowed("POST")),
+            (Method::GET, ["gc"]) => Ok(ok(&gc::gc_report(&state.catalog).await?)),
+            (Method::POST, ["gc", "pause"]) => {
+                let for_secs = query
+                    .get("for_secs")
+                    .map(|v| v.parse::<u64>().map_err(|_| ApiError::InvalidArgument("for_secs must be a whole number of seconds".into())))
+                    .transpose()?;
+                let length = gc::pause_length(for_secs).map_err(ApiError::InvalidArgument)?;
+                Ok(ok(&gc::pause(&state.catalog, length).await?))
+            }
+            (Method::POST, ["gc", "resume"]) => Ok(ok(&gc::resume(&state.catalog).await?)),
+            (_, ["users"] | ["buckets"] | ["gc"]) => Err(ApiError::MethodNotAllowed("GET")),
+            (_, ["users", _, "disable" | "enable"] | ["gc", "pause" | "resume"]) => Err(ApiError::MethodNotAllowed("POST")),
             _ => Err(ApiError::NotFound("no such endpoint".into())),
         }
     }

@@ -1,5 +1,6 @@
-//! Blob references: the GC queue of blobs that lost a reference, and the reference
-//! checks that decide whether a blob file may be removed.
+//! Blob references: the GC queue of blobs that lost a reference, the reference checks
+//! that decide whether a blob file may be removed, and the pause of collection that a
+//! backup takes (`gc_pause`).
 
 use sqlx::Row;
 
@@ -234,5 +235,35 @@ impl Catalog {
                 })
             })
             .collect()
+    }
+}
+
+impl Catalog {
+    /// Pauses blob collection on every node until `until_ms` (replacing an earlier pause).
+    pub async fn pause_gc(&self, until_ms: i64) -> CatalogResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO gc_pause (id, until_ms, set_at_ms) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET until_ms = excluded.until_ms, set_at_ms = excluded.set_at_ms",
+        )
+        .bind(until_ms)
+        .bind(now_ms())
+        .execute(&mut *tx.inner)
+        .await?;
+        tx.commit().await
+    }
+
+    /// Ends a pause of blob collection (none is fine).
+    pub async fn resume_gc(&self) -> CatalogResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM gc_pause").execute(&mut *tx.inner).await?;
+        tx.commit().await
+    }
+
+    /// When the pause of blob collection ends, if one is in force now. Asked on the
+    /// writer connection, which sees every commit.
+    pub async fn gc_paused_until(&self) -> CatalogResult<Option<i64>> {
+        let row = sqlx::query("SELECT until_ms FROM gc_pause WHERE until_ms > $1").bind(now_ms()).fetch_optional(&mut *self.writer().await?).await?;
+        row.map(|r| r.try_get("until_ms")).transpose().map_err(Into::into)
     }
 }

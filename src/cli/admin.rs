@@ -1,4 +1,5 @@
-//! `depot admin`: list, disable and enable users; list all buckets.
+//! `depot admin`: list, disable and enable users; list all buckets; pause and resume
+//! blob collection around a backup.
 //!
 //! Works two ways. With `--endpoint URL` it calls a running server's root-only JSON API
 //! (`/_depot/admin/…`), signing with the root credentials from `DEPOT_ROOT_ACCESS_KEY`
@@ -11,6 +12,7 @@ use serde_json::Value;
 
 use super::client::{self, Signer};
 use super::CliError;
+use crate::admin::gc;
 use crate::admin::users::{buckets_report, user_json, users_report};
 use crate::auth::accounts;
 use crate::catalog::Catalog;
@@ -23,6 +25,11 @@ pub struct AdminArgs {
     /// directly (--data-dir / --database-url).
     #[arg(long, env = "DEPOT_ENDPOINT", global = true)]
     pub endpoint: Option<String>,
+
+    /// PEM file of the CA certificates to trust for an https:// endpoint (default: the
+    /// system's).
+    #[arg(long, env = "DEPOT_CA_BUNDLE", global = true)]
+    pub ca_bundle: Option<std::path::PathBuf>,
 
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
@@ -40,6 +47,24 @@ pub enum AdminCommand {
     /// Buckets of all users.
     #[command(subcommand)]
     Buckets(BucketsCommand),
+    /// Blob collection: pause it (on every node) while a backup copies the drives.
+    #[command(subcommand)]
+    Gc(GcCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GcCommand {
+    /// Whether collection is paused, and until when.
+    Status,
+    /// Stop freeing blobs and sweeping orphans on every node until resumed or until the
+    /// pause ends by itself.
+    Pause {
+        /// How long the pause lasts at most (1 s to a week).
+        #[arg(long, default_value_t = crate::admin::gc::DEFAULT_PAUSE.as_secs())]
+        for_secs: u64,
+    },
+    /// End the pause now.
+    Resume,
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,7 +86,7 @@ pub enum BucketsCommand {
 /// Runs one admin command and prints its result.
 pub async fn run(args: AdminArgs, config: &ServeConfig) -> Result<(), CliError> {
     let value = match &args.endpoint {
-        Some(endpoint) => remote(endpoint, &args.command, config).await?,
+        Some(endpoint) => remote(endpoint, &args.command, config, args.ca_bundle.as_deref()).await?,
         None => local(&args.command, config).await?,
     };
     if args.json {
@@ -73,7 +98,7 @@ pub async fn run(args: AdminArgs, config: &ServeConfig) -> Result<(), CliError> 
 }
 
 /// Through a running server's admin API.
-async fn remote(endpoint: &str, command: &AdminCommand, config: &ServeConfig) -> Result<Value, CliError> {
+async fn remote(endpoint: &str, command: &AdminCommand, config: &ServeConfig, ca_bundle: Option<&std::path::Path>) -> Result<Value, CliError> {
     let (Some(access_key_id), Some(secret)) = (&config.root_access_key, &config.root_secret_key) else {
         return Err(CliError::Usage("--endpoint needs the root credentials in DEPOT_ROOT_ACCESS_KEY and DEPOT_ROOT_SECRET_KEY".into()));
     };
@@ -83,8 +108,11 @@ async fn remote(endpoint: &str, command: &AdminCommand, config: &ServeConfig) ->
         AdminCommand::Users(UsersCommand::Disable { username }) => ("POST", format!("/_depot/admin/users/{}/disable", encode(username))),
         AdminCommand::Users(UsersCommand::Enable { username }) => ("POST", format!("/_depot/admin/users/{}/enable", encode(username))),
         AdminCommand::Buckets(BucketsCommand::List) => ("GET", "/_depot/admin/buckets".to_owned()),
+        AdminCommand::Gc(GcCommand::Status) => ("GET", "/_depot/admin/gc".to_owned()),
+        AdminCommand::Gc(GcCommand::Pause { for_secs }) => ("POST", format!("/_depot/admin/gc/pause?for_secs={for_secs}")),
+        AdminCommand::Gc(GcCommand::Resume) => ("POST", "/_depot/admin/gc/resume".to_owned()),
     };
-    client::call(endpoint, method, &path, &signer).await
+    client::call(endpoint, method, &path, &signer, ca_bundle).await
 }
 
 /// Directly on the catalog.
@@ -106,6 +134,12 @@ async fn local(command: &AdminCommand, config: &ServeConfig) -> Result<Value, Cl
             accounts::set_disabled(&catalog, username, false).await.map(|u| user_json(&u, None)).map_err(CliError::from)
         }
         AdminCommand::Buckets(BucketsCommand::List) => buckets_report(&catalog).await.map_err(CliError::from),
+        AdminCommand::Gc(GcCommand::Status) => gc::gc_report(&catalog).await.map_err(CliError::from),
+        AdminCommand::Gc(GcCommand::Pause { for_secs }) => match gc::pause_length(Some(*for_secs)) {
+            Ok(length) => gc::pause(&catalog, length).await.map_err(CliError::from),
+            Err(reason) => Err(CliError::Usage(reason)),
+        },
+        AdminCommand::Gc(GcCommand::Resume) => gc::resume(&catalog).await.map_err(CliError::from),
     };
     catalog.close().await;
     result
@@ -145,5 +179,9 @@ fn render(command: &AdminCommand, value: &Value) -> String {
         AdminCommand::Buckets(BucketsCommand::List) => {
             table(value["buckets"].as_array().unwrap_or(&empty), &[("name", "NAME"), ("owner", "OWNER"), ("region", "REGION"), ("created_at", "CREATED")])
         }
+        AdminCommand::Gc(_) => match value["paused_until"].as_str() {
+            Some(until) => format!("blob collection is paused until {until}\n"),
+            None => "blob collection runs\n".to_owned(),
+        },
     }
 }

@@ -9,6 +9,10 @@
 //! again in a later pass. Pins live in this process: nodes sharing a data dir do not
 //! see each other's.
 //!
+//! Neither removes anything while collection is paused (`depot admin gc pause`, a row in
+//! the catalog, so it holds for every node): a backup copies the drives after the
+//! catalog, and every blob the catalog copy refers to must still be there.
+//!
 //! Neither removes anything while the catalog is read-only after a failed fsync: what
 //! the catalog says then may not be what a restart finds on disk (a delete that freed
 //! a blob may be undone), so a blob that looks unreferenced may not stay so.
@@ -124,10 +128,25 @@ impl Collector {
         }
     }
 
+    /// Whether collection is paused now (logged, so an operator sees why nothing is freed).
+    ///
+    /// Asked again for each blob after its reference check and before its removal: a
+    /// blob found unreferenced stays so, so the catalog copy of a backup taken after the
+    /// pause cannot refer to it, and a blob still referenced when the pause began is
+    /// never removed while it lasts.
+    async fn paused(&self) -> Result<bool, GcError> {
+        let Some(until) = self.catalog.gc_paused_until().await? else { return Ok(false) };
+        tracing::debug!(until_ms = until, "blob collection is paused");
+        Ok(true)
+    }
+
     /// Frees every queued blob older than the delay that nothing refers to any more.
     /// Blobs a read has pinned are queued again (behind the delay) for a later pass.
     pub async fn free_queued(&self) -> Result<usize, GcError> {
         self.catalog.check_writable()?;
+        if self.paused().await? {
+            return Ok(0);
+        }
         let mut freed = 0;
         // Fixed for the pass, so that the blobs queued again below wait for the next.
         let cutoff = now_ms() - self.free_delay.as_millis() as i64;
@@ -145,6 +164,10 @@ impl Collector {
                 }
                 progress = true;
                 if !self.catalog.blob_is_referenced(&blob_id).await? {
+                    // After the reference check: see `paused`.
+                    if self.paused().await? {
+                        return Ok(freed);
+                    }
                     self.catalog.check_writable()?;
                     self.blobs.delete(&blob_id).await?;
                     self.catalog.forget_blob_copies(&blob_id).await?;
@@ -189,6 +212,9 @@ impl Collector {
     /// and temp files older than the grace period.
     pub async fn sweep_orphans(&mut self) -> Result<SweepReport, GcError> {
         self.catalog.check_writable()?;
+        if self.paused().await? {
+            return Ok(SweepReport::default());
+        }
         let started = SystemTime::now();
         let cutoff = started.checked_sub(self.orphan_grace).unwrap_or(SystemTime::UNIX_EPOCH);
         let since = self.swept_until;
@@ -206,6 +232,9 @@ impl Collector {
         for path in candidates {
             let Some(blob_id) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
             if !self.blobs.is_pinned(&blob_id) && !self.catalog.blob_is_referenced(&blob_id).await? {
+                if self.paused().await? {
+                    return Ok(report);
+                }
                 self.catalog.check_writable()?;
                 self.blobs.delete(&blob_id).await?;
                 self.catalog.forget_blob_copies(&blob_id).await?;

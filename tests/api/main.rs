@@ -23,6 +23,7 @@ mod events_support;
 mod faults_bodies;
 mod faults_catalog;
 mod faults_reads;
+mod gc_pause;
 mod health;
 mod identity;
 mod index;

@@ -147,3 +147,61 @@ async fn files_that_are_not_a_certificate_and_key_stop_the_start() {
     let failed = depot::server::start(config, None).await.err().expect("the server refuses to start");
     assert!(failed.to_string().contains("server.key"), "{failed}");
 }
+
+/// `depot admin --endpoint https://…` checks the server's certificate against the CA
+/// bundle it is given, and refuses a server its trusted roots do not vouch for.
+#[tokio::test]
+async fn depot_admin_speaks_https_and_checks_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates();
+    install(dir.path(), &cert, &key);
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca).unwrap();
+    let (other_ca, _, _) = certificates();
+    let other_ca_file = dir.path().join("other-ca.pem");
+    std::fs::write(&other_ca_file, &other_ca).unwrap();
+    let app = tls_app(dir.path()).await;
+    let admin = |endpoint: String, ca_bundle: Option<&Path>, args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_depot"));
+        command
+            .arg("admin")
+            .arg("--endpoint")
+            .arg(endpoint)
+            .args(args)
+            .env("DEPOT_ROOT_ACCESS_KEY", &app.root.access_key_id)
+            .env("DEPOT_ROOT_SECRET_KEY", &app.root.secret_access_key)
+            .env_remove("DEPOT_CA_BUNDLE")
+            .env("SSL_CERT_FILE", dir.path().join("no-such-bundle.pem"))
+            .env("SSL_CERT_DIR", dir.path().join("no-such-dir"));
+        if let Some(bundle) = ca_bundle {
+            command.arg("--ca-bundle").arg(bundle);
+        }
+        // On a blocking thread: the server answers on this test's runtime.
+        async move {
+            let out = tokio::task::spawn_blocking(move || command.output()).await.unwrap().unwrap();
+            (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    };
+    let https = format!("https://{}", app.addr);
+    let (ok, out, err) = admin(https.clone(), Some(&ca_file), &["users", "list", "--json"]).await;
+    assert!(ok, "{out} {err}");
+    let users: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(users["users"][0]["username"], "root", "{users}");
+    let (ok, out, err) = admin(https.clone(), Some(&ca_file), &["gc", "pause", "--for-secs", "30"]).await;
+    assert!(ok && out.starts_with("blob collection is paused until "), "{out} {err}");
+    let (ok, out, err) = admin(https.clone(), Some(&ca_file), &["gc", "resume"]).await;
+    assert!(ok && out == "blob collection runs\n", "{out} {err}");
+
+    // A certificate from a CA it was not told to trust: refused, nothing sent.
+    let (ok, _, err) = admin(https.clone(), Some(&other_ca_file), &["gc", "pause"]).await;
+    assert!(!ok && err.contains("TLS") && err.contains("certificate"), "{err}");
+    let (ok, _, err) = admin(https.clone(), None, &["gc", "pause"]).await;
+    assert!(!ok && err.contains("TLS"), "no system root vouches for the test CA: {err}");
+    let (ok, _, err) = admin(https, Some(&dir.path().join("server.key")), &["gc", "pause"]).await;
+    assert!(!ok && err.contains("holds no certificate"), "{err}");
+    let (ok, _, err) = admin(format!("ftp://{}", app.addr), Some(&ca_file), &["gc", "status"]).await;
+    assert!(!ok && err.contains("http:// or https://"), "{err}");
+    let status = app.raw("GET", "/_depot/admin/gc").sign(&app.root.access_key_id, &app.root.secret_access_key).send_tls(&ca).await;
+    assert_eq!((status.status, status.text()), (200, r#"{"paused_until":null}"#.to_owned()), "the refused pauses never arrived");
+    app.shutdown().await;
+}
