@@ -86,6 +86,35 @@ async fn register_bucket_metrics(state: &AppState, registry: &mut Registry) {
     registry.register("bucket_versions", "Stored versions and delete markers in the bucket, per the statistics.", versions);
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    pool: &'static str,
+}
+
+/// The catalog's transaction timings, group commit and connection pools.
+fn register_catalog_metrics(state: &AppState, registry: &mut Registry) {
+    let m = state.catalog.metrics();
+    registry.register(
+        "catalog_begin_wait_seconds",
+        "Time a write transaction waited for the writer connection (and SQLite's write lock) before it began.",
+        m.begin_wait_seconds.clone(),
+    );
+    registry.register("catalog_transaction_seconds", "Committed write transactions, from BEGIN to a durable commit.", m.transaction_seconds.clone());
+    registry.register("catalog_commit_seconds", "COMMIT, with SQLite's wait for the WAL fsync that makes it durable.", m.commit_seconds.clone());
+    registry.register("catalog_wal_fsyncs", "fsyncs of SQLite's WAL by the group commit (none on PostgreSQL).", m.wal_fsyncs.clone());
+    registry.register("catalog_group_commit_size", "Commits made durable by one WAL fsync (SQLite).", m.group_commit_size.clone());
+    let (in_use, open, max) = (Family::<PoolLabels, Gauge>::default(), Family::<PoolLabels, Gauge>::default(), Family::<PoolLabels, Gauge>::default());
+    for usage in state.catalog.pool_usage() {
+        let label = PoolLabels { pool: usage.pool };
+        in_use.get_or_create(&label).set(i64::from(usage.in_use));
+        open.get_or_create(&label).set(i64::from(usage.open));
+        max.get_or_create(&label).set(i64::from(usage.max));
+    }
+    registry.register("catalog_pool_in_use", "Catalog connections in use now, per pool.", in_use);
+    registry.register("catalog_pool_open", "Catalog connections open now, per pool.", open);
+    registry.register("catalog_pool_max", "The most connections the pool opens.", max);
+}
+
 /// `GET /_depot/metrics`: the request metrics and, read at this scrape, the event flow's
 /// and the storage's, in the OpenMetrics text format.
 pub async fn metrics(state: &AppState) -> Response<Body> {
@@ -116,6 +145,7 @@ pub async fn metrics(state: &AppState) -> Response<Body> {
     }
     let kafka_mode = i64::from(state.events.mode() == "kafka");
     registry.register("events_kafka_mode", "1 when events travel through Kafka, 0 in embedded mode.", ConstGauge::new(kafka_mode));
+    register_catalog_metrics(state, &mut registry);
     super::storage::register_metrics(state, &mut registry).await;
     register_bucket_metrics(state, &mut registry).await;
     let mut out = String::new();

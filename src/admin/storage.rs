@@ -144,10 +144,13 @@ pub async fn register_metrics(state: &AppState, registry: &mut Registry) {
     }
     registry.register("drive_degraded", "Whether the drive is marked degraded (1) after a failed I/O.", degraded);
     registry.register("drive_free_bytes", "Bytes free on the drive's filesystem.", free);
-    let counters: [(&str, &str, DriveCounter); 3] = [
+    let counters: [(&str, &str, DriveCounter); 6] = [
         ("drive_integrity_errors", "Copies on the drive found damaged or missing.", |h| h.integrity_errors.load(Ordering::Relaxed)),
         ("drive_repaired", "Copies the healer wrote to the drive.", |h| h.repaired.load(Ordering::Relaxed)),
         ("drive_io_errors", "Failed reads and writes on the drive.", |h| h.read_errors.load(Ordering::Relaxed) + h.write_errors.load(Ordering::Relaxed)),
+        ("drive_blob_writes", "Blob copies placed on the drive (writes, stand-ins and repairs).", |h| h.blob_writes.load(Ordering::Relaxed)),
+        ("drive_written_bytes", "Bytes of the blob copies placed on the drive, block tables included.", |h| h.bytes_written.load(Ordering::Relaxed)),
+        ("drive_fsyncs", "fsyncs of blob files and their directories on the drive.", |h| h.fsyncs.load(Ordering::Relaxed)),
     ];
     for (name, help, value) in counters {
         let family = Family::<DriveLabels, Counter>::default();

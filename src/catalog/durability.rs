@@ -28,6 +28,8 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
+use super::CatalogMetrics;
+
 /// Why a commit could not be made durable.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum WalSyncError {
@@ -58,7 +60,7 @@ pub struct WalSync {
 
 impl WalSync {
     /// Starts the flusher for the WAL of the database at `db_path`.
-    pub fn start(db_path: PathBuf) -> WalSync {
+    pub fn start(db_path: PathBuf, metrics: Arc<CatalogMetrics>) -> WalSync {
         let mut wal = db_path.into_os_string();
         wal.push("-wal");
         let wal = PathBuf::from(wal);
@@ -83,6 +85,8 @@ impl WalSync {
                         let synced = tokio::task::spawn_blocking(move || sync_wal(&path, dir_synced_for, inject)).await;
                         match synced {
                             Ok(Ok(inode)) => {
+                                metrics.wal_fsyncs.inc();
+                                metrics.group_commit_size.observe(batch.len() as f64);
                                 dir_synced_for = inode.or(dir_synced_for);
                                 Ok(())
                             }

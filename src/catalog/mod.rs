@@ -27,6 +27,7 @@ mod durability;
 mod error;
 mod keys;
 mod listing;
+mod metrics;
 mod model;
 mod objects;
 mod outbox;
@@ -38,7 +39,7 @@ mod usage;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
@@ -50,6 +51,7 @@ pub use blobs::{BlobRef, InlinePart};
 pub use durability::WalSyncError;
 pub use error::{CatalogError, CatalogResult};
 pub use listing::{older_versions_query, page_query, successor, versions_query, ListedObject, ObjectListing, VersionListing};
+pub use metrics::{CatalogMetrics, PoolUsage};
 pub use model::*;
 pub use objects::{NewVersion, PartData, VersionWrite};
 pub use outbox::{OutboxLag, OutboxRow};
@@ -104,6 +106,7 @@ pub struct Catalog {
     /// replaced before its next use (see [`Catalog::writer`]).
     writer_suspect: Arc<AtomicBool>,
     failpoints: Arc<Failpoints>,
+    metrics: Arc<CatalogMetrics>,
 }
 
 /// Faults tests can inject (the `#[doc(hidden)]` methods of [`Catalog`]).
@@ -154,7 +157,8 @@ impl Catalog {
             };
             let write = pool(1).await?;
             let read = pool(8).await?;
-            let wal_sync = sqlite_file(url).map(durability::WalSync::start);
+            let metrics = Arc::new(CatalogMetrics::default());
+            let wal_sync = sqlite_file(url).map(|path| durability::WalSync::start(path, metrics.clone()));
             Catalog {
                 read,
                 write,
@@ -163,6 +167,7 @@ impl Catalog {
                 outbox_signal: Arc::default(),
                 writer_suspect: Arc::default(),
                 failpoints: Arc::default(),
+                metrics,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(30)).connect_with(options).await?;
@@ -174,6 +179,7 @@ impl Catalog {
                 outbox_signal: Arc::default(),
                 writer_suspect: Arc::default(),
                 failpoints: Arc::default(),
+                metrics: Arc::default(),
             }
         } else {
             return Err(CatalogError::UnsupportedUrl(redact(url)));
@@ -204,6 +210,7 @@ impl Catalog {
     /// reader cannot wait for the lock without risking a deadlock.) PostgreSQL: `BEGIN`.
     pub async fn begin(&self) -> CatalogResult<Tx> {
         self.check_writable()?;
+        let started = Instant::now();
         let conn = self.writer().await?;
         let statement = match self.dialect {
             Dialect::Sqlite => Some("BEGIN IMMEDIATE".into()),
@@ -212,6 +219,8 @@ impl Catalog {
         // On the connection `writer` checked: `Pool::begin_with` would take whichever
         // connection is free.
         let inner = Transaction::begin(conn, statement).await?;
+        let begun = Instant::now();
+        self.metrics.begin_wait_seconds.observe((begun - started).as_secs_f64());
         Ok(Tx {
             inner,
             dialect: self.dialect,
@@ -219,6 +228,8 @@ impl Catalog {
             outbox_signal: self.outbox_signal.clone(),
             writer_suspect: self.writer_suspect.clone(),
             failpoints: self.failpoints.clone(),
+            metrics: self.metrics.clone(),
+            begun,
             appended_events: false,
         })
     }
@@ -300,6 +311,9 @@ pub struct Tx {
     outbox_signal: Arc<Notify>,
     writer_suspect: Arc<AtomicBool>,
     failpoints: Arc<Failpoints>,
+    metrics: Arc<CatalogMetrics>,
+    /// When `BEGIN` returned.
+    begun: Instant,
     appended_events: bool,
 }
 
@@ -312,7 +326,8 @@ impl Tx {
     /// durable; writes are off from then on). Every other error of a transaction comes
     /// before its commit: nothing of it was written.
     pub async fn commit(self) -> CatalogResult<()> {
-        let Tx { inner, dialect, wal_sync, outbox_signal, writer_suspect, failpoints, appended_events } = self;
+        let Tx { inner, dialect, wal_sync, outbox_signal, writer_suspect, failpoints, metrics, begun, appended_events } = self;
+        let committing = Instant::now();
         if let Some(failure) = wal_sync.as_ref().and_then(durability::WalSync::failure) {
             // An fsync failed since this transaction began: roll it back (on drop).
             return Err(CatalogError::ReadOnly(failure));
@@ -331,6 +346,8 @@ impl Tx {
         if let Some(sync) = &wal_sync {
             sync.wait_durable().await.map_err(CatalogError::Durability)?;
         }
+        metrics.commit_seconds.observe(committing.elapsed().as_secs_f64());
+        metrics.transaction_seconds.observe(begun.elapsed().as_secs_f64());
         if appended_events {
             outbox_signal.notify_one();
         }

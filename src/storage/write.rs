@@ -139,7 +139,10 @@ impl Copies {
         });
         for (target, result) in std::mem::take(&mut self.live).into_iter().zip(results) {
             match result {
-                Ok(()) => self.live.push(target),
+                Ok(()) => {
+                    target.drive.health.fsyncs.fetch_add(1, Ordering::Relaxed);
+                    self.live.push(target);
+                }
                 Err(e) => self.fail(target, "blob fsync", e),
             }
         }
@@ -410,7 +413,10 @@ fn stand_in(copies: &mut Copies, store: &BlobStore, file_len: u64) {
         let made = Target::create(&drive, &copies.blob_id).and_then(|mut target| {
             let copied = copy_file(&source, target.file.as_mut());
             match copied {
-                Ok(()) => Ok(target),
+                Ok(()) => {
+                    drive.health.fsyncs.fetch_add(1, Ordering::Relaxed);
+                    Ok(target)
+                }
                 Err(e) => {
                     let _ = fs::remove_file(&target.temp);
                     target.file = None;
@@ -501,16 +507,23 @@ impl StagedBlob {
 pub(super) fn place(drive: &Drive, temp: &Path, blob_id: &str) -> io::Result<()> {
     let final_path = drive.blob_path(blob_id);
     let dir = final_path.parent().ok_or_else(|| io::Error::other("blob path has no parent"))?;
-    create_dir_durably(drive.blobs_dir(), dir)?;
+    create_dir_durably(drive, dir)?;
+    let len = fs::metadata(temp)?.len();
     fs::rename(temp, &final_path)?;
-    File::open(dir)?.sync_all()
+    File::open(dir)?.sync_all()?;
+    let health = &drive.health;
+    health.fsyncs.fetch_add(1, Ordering::Relaxed);
+    health.blob_writes.fetch_add(1, Ordering::Relaxed);
+    health.bytes_written.fetch_add(len, Ordering::Relaxed);
+    Ok(())
 }
 
 /// Creates `dir` (and its parents up to `root`) if missing, fsyncing each parent whose
 /// entries changed. `root` itself is never created: a drive whose `blobs/` is gone has
 /// failed (unmounted, removed), and recreating it would put blobs on whatever
 /// filesystem is left under its mount point.
-fn create_dir_durably(root: &Path, dir: &Path) -> io::Result<()> {
+fn create_dir_durably(drive: &Drive, dir: &Path) -> io::Result<()> {
+    let root = drive.blobs_dir();
     if dir.is_dir() {
         return Ok(());
     }
@@ -518,9 +531,13 @@ fn create_dir_durably(root: &Path, dir: &Path) -> io::Result<()> {
         return Err(io::Error::new(io::ErrorKind::NotFound, format!("{} is gone", root.display())));
     }
     let parent = dir.parent().filter(|p| p.starts_with(root)).ok_or_else(|| io::Error::other(format!("{} is outside {}", dir.display(), root.display())))?;
-    create_dir_durably(root, parent)?;
+    create_dir_durably(drive, parent)?;
     match fs::create_dir(dir) {
-        Ok(()) => File::open(parent)?.sync_all(),
+        Ok(()) => {
+            File::open(parent)?.sync_all()?;
+            drive.health.fsyncs.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
     }

@@ -364,6 +364,7 @@ async fn the_grafana_dashboard_queries_only_exported_metrics() {
     // anonymous requests past the rate limit.
     app.bucket("dash").await;
     app.put("dash", "k", b"v".to_vec()).await;
+    app.put("dash", "blob", vec![7u8; 256 * 1024]).await;
     let forged =
         format!("AWS4-HMAC-SHA256 Credential=DPAKNOSUCHKEY0000000/20200101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature={}", "0".repeat(64));
     assert_eq!(app.raw("GET", "/dash/k").header("authorization", &forged).send().await.status, 403);
@@ -375,6 +376,22 @@ async fn the_grafana_dashboard_queries_only_exported_metrics() {
     let text = app.raw("GET", "/_depot/metrics").send().await.text();
     assert!(text.contains(r#"depot_auth_failures_total{reason="InvalidAccessKeyId"} 1"#), "{text}");
     assert!(text.contains(r#"depot_rate_limited_total{api="s3"}"#), "{text}");
+    // Storage and catalog: the blob of the 256 KiB object was placed and fsynced (file and
+    // directory), and its transaction timed; SQLite's group commit synced the WAL.
+    let total = |prefix: &str| -> f64 { text.lines().filter(|l| l.starts_with(prefix)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum() };
+    assert!(total("depot_drive_blob_writes_total{") >= 1.0, "{text}");
+    assert!(total("depot_drive_written_bytes_total{") >= 256.0 * 1024.0, "{text}");
+    assert!(total("depot_drive_fsyncs_total{") >= 2.0, "{text}");
+    assert!(total("depot_catalog_transaction_seconds_count") >= 2.0, "{text}");
+    assert!(total("depot_catalog_commit_seconds_count") >= 2.0, "{text}");
+    if app.is_postgres() {
+        assert!(total("depot_catalog_pool_open{") >= 1.0, "{text}");
+        assert_eq!(total("depot_catalog_wal_fsyncs_total"), 0.0, "PostgreSQL groups its own commits");
+    } else {
+        assert!(text.contains(r#"depot_catalog_pool_max{pool="write"} 1"#), "SQLite has one writer connection: {text}");
+        assert!(total("depot_catalog_wal_fsyncs_total") >= 1.0, "{text}");
+        assert_eq!(total("depot_catalog_group_commit_size_count"), total("depot_catalog_wal_fsyncs_total"), "one batch per WAL fsync");
+    }
     let families: Vec<(&str, &str)> = text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|l| l.split_once(' ')).collect();
     let dashboard: serde_json::Value = serde_json::from_str(include_str!("../../docs/grafana/depot.json")).expect("the dashboard is JSON");
     let panels = dashboard["panels"].as_array().expect("panels");
