@@ -1,6 +1,7 @@
 # Depot: a multi-stage build. The first stage compiles the `depot` binary (librdkafka is
 # built from source by rdkafka's default features); the second runs it as a non-root
-# user with its data in /data.
+# user with its data in /data (and /blobs, owned by that user, for a shared drive volume
+# as docker-compose.yml mounts one).
 FROM rust:1-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake python3 \
@@ -14,7 +15,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /data depot \
- && mkdir -p /data && chown depot /data
+ && mkdir -p /data /blobs && chown depot /data /blobs
 COPY --from=build /src/target/release/depot /usr/local/bin/depot
 USER depot
 ENV DEPOT_ADDR=0.0.0.0:9000 \

@@ -145,10 +145,27 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     ];
     tasks.extend(event_tasks);
     let secure = tls.is_some();
-    if let Some(tls) = tls {
-        tasks.push(tokio::spawn(tls.watch(Duration::from_secs(state.config.tls_reload_poll_secs), shutdown.subscribe())));
+    match tls {
+        Some(tls) => tasks.push(tokio::spawn(tls.watch(Duration::from_secs(state.config.tls_reload_poll_secs), shutdown.subscribe()))),
+        // SIGHUP's default action ends the process: a `kill -HUP` or a service manager's
+        // reload must not stop a server that has nothing to reload.
+        None => tasks.push(tokio::spawn(ignore_hangups(shutdown.subscribe()))),
     }
     Ok(RunningServer { addr, root, root_source, shutdown, tasks, state, secure })
+}
+
+/// Takes SIGHUP without TLS: logs that there is nothing to reload.
+async fn ignore_hangups(mut shutdown: watch::Receiver<bool>) {
+    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(signal) => signal,
+        Err(e) => return tracing::warn!(error = %e, "cannot listen for SIGHUP; it would stop the server"),
+    };
+    loop {
+        tokio::select! {
+            _ = hangup.recv() => tracing::info!("SIGHUP: nothing to reload (no TLS certificate is served)"),
+            _ = shutdown.changed() => return,
+        }
+    }
 }
 
 /// Opens the drives. A data dir that holds blobs of its own must be one of the drives

@@ -283,6 +283,13 @@ impl Depot {
         (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("health is not JSON ({e}): {text}")))
     }
 
+    /// Sends a signal (`HUP`, `TERM`, …) to the running server, and returns at once.
+    pub fn signal(&self, name: &str) {
+        let child = self.process.as_ref().expect("the server runs");
+        let sent = Command::new("kill").arg(format!("-{name}")).arg(child.id().to_string()).status();
+        assert!(sent.is_ok_and(|s| s.success()), "could not send SIG{name}");
+    }
+
     /// SIGKILL: the process dies wherever it is.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.process.take() {

@@ -4,6 +4,7 @@
 //! appears in them — a session that used the root key (SigV4 headers), a presigned URL,
 //! a SigV2 request, a password login with its token, a user's access key, temporary
 //! credentials with their session token, and a signed browser POST, logged at `debug`.
+//! A SIGHUP (with nothing to reload: no TLS) leaves the server running.
 
 use std::time::Duration;
 
@@ -96,6 +97,16 @@ async fn json_logs_carry_each_request_and_never_a_credential() {
     body.push_str("--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.txt\"\r\n\r\nposted bytes\r\n--B--\r\n");
     let posted = http.post(url("/logged")).header("content-type", "multipart/form-data; boundary=B").body(body).send().await.unwrap();
     assert_eq!(posted.status(), 204);
+
+    // SIGHUP (a service manager's reload) does not stop a server without TLS: it says
+    // there is nothing to reload and goes on answering.
+    depot.signal("HUP");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !depot.log_lines().iter().any(|l| l.contains("SIGHUP: nothing to reload")) {
+        assert!(std::time::Instant::now() < deadline, "no SIGHUP line in the log:\n{}", depot.log_tail(20));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(depot.health().await.0, 200, "the server still answers after SIGHUP");
 
     depot.terminate();
     let lines = depot.log_lines();
