@@ -14,7 +14,8 @@
 #               the sqlite3 CLI and pg_dump for the backup test
 #   tansu       a Kafka-protocol broker, `cargo install`ed once (scripts/kafka-broker.sh
 #               starts one for the tests that need it)
-#   clients     aws cli v2, rclone, s3cmd and kcat from apt; boto3 (latest, with awscrt)
+#   clients     aws cli v2, rclone, s3cmd, kcat and docker-compose (to validate
+#               docker-compose.yml) from apt; boto3 (latest, with awscrt)
 #               in a virtualenv under target/compat-venv
 #   browser     chromium and chromium-driver from apt; selenium and pytest in that same
 #               virtualenv
@@ -144,6 +145,8 @@ ensure_clients() {
     command -v kcat >/dev/null || missing+=(kcat)
     command -v curl >/dev/null || missing+=(curl ca-certificates)
     command -v python3 >/dev/null || missing+=(python3 python3-venv)
+    # Validates docker-compose.yml (tests/api/compose.rs); needs no Docker engine.
+    docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || missing+=(docker-compose)
     if [[ ${#missing[@]} -gt 0 ]]; then
         echo "installing: ${missing[*]}"
         apt_install "${missing[@]}"

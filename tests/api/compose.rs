@@ -2,7 +2,8 @@
 //! the sources read; the nodes share what must be shared (catalog, Kafka, drives, secrets)
 //! and keep their own data dirs; ports, health checks, the database URL and the brokers
 //! point at what the file defines; every image is built here or pinned to a tag. Where
-//! `docker compose` is installed, `docker compose config` must accept the file too.
+//! Compose is installed (`docker compose`, or `docker-compose`, which the set-up
+//! installs), its `config` must accept the file too.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -627,31 +628,38 @@ fn known_vars() -> BTreeSet<String> {
     found
 }
 
-/// `docker compose config -q` accepts the file with the required variables set, and
-/// refuses it without the JWT secret; a SKIP line where Compose is not installed.
+/// `docker compose config -q` (Compose v2, or Debian's `docker-compose` v1, which the
+/// set-up installs: neither needs a Docker engine) accepts the file with the required
+/// variables set, and refuses it without the JWT secret; a SKIP line where neither is
+/// installed.
 fn docker_compose_config() {
-    let available = Command::new("docker").args(["compose", "version"]).output().is_ok_and(|o| o.status.success());
-    if !available {
-        println!("SKIP: `docker compose` is not available here: docker-compose.yml was checked by parsing only");
+    let runs = |program: &str, args: &[&str]| Command::new(program).args(args).output().is_ok_and(|o| o.status.success());
+    let (program, prefix): (&str, &[&str]) = if runs("docker", &["compose", "version"]) {
+        ("docker", &["compose"])
+    } else if runs("docker-compose", &["version"]) {
+        ("docker-compose", &[])
+    } else {
+        println!("SKIP: neither `docker compose` nor `docker-compose` is installed here: docker-compose.yml was checked by parsing only");
         return;
-    }
+    };
     let config = |jwt_secret: Option<&str>| {
-        let mut command = Command::new("docker");
+        let mut command = Command::new(program);
         command
             .current_dir(repo())
-            .args(["compose", "-f", "docker-compose.yml", "config", "-q"])
+            .args(prefix)
+            .args(["-f", "docker-compose.yml", "config", "-q"])
             .env("DEPOT_ROOT_ACCESS_KEY", "depotadmin")
             .env("DEPOT_ROOT_SECRET_KEY", "0123456789abcdef0123456789abcdef01234567");
         match jwt_secret {
             Some(secret) => command.env("DEPOT_JWT_SECRET", secret),
             None => command.env_remove("DEPOT_JWT_SECRET"),
         };
-        command.output().expect("docker compose runs")
+        command.output().expect("compose runs")
     };
     let accepted = config(Some(&"ab".repeat(32)));
-    assert!(accepted.status.success(), "docker compose config refused docker-compose.yml:\n{}", String::from_utf8_lossy(&accepted.stderr));
+    assert!(accepted.status.success(), "{program} config refused docker-compose.yml:\n{}", String::from_utf8_lossy(&accepted.stderr));
     let refused = config(None);
-    assert!(!refused.status.success(), "docker compose config accepted docker-compose.yml without DEPOT_JWT_SECRET");
+    assert!(!refused.status.success(), "{program} config accepted docker-compose.yml without DEPOT_JWT_SECRET");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("DEPOT_JWT_SECRET"), "{}", String::from_utf8_lossy(&refused.stderr));
 }
 
