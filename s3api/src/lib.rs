@@ -11,6 +11,7 @@ pub mod checksum;
 pub mod chunked;
 pub mod error;
 pub mod headers;
+pub mod lifecycle;
 pub mod operation;
 pub mod policy;
 pub mod post;
