@@ -11,7 +11,7 @@
 # Set-up installs what is missing and reuses what is there (fast on a second run):
 #   PostgreSQL  answering on 127.0.0.1:5432 with trust auth for user postgres and a
 #               `test` database: started, or installed with apt (Debian bookworm);
-#               the sqlite3 CLI and pg_dump for the backup test
+#               the sqlite3 CLI, rsync and pg_dump for the backup test
 #   tansu       a Kafka-protocol broker, `cargo install`ed once (scripts/kafka-broker.sh
 #               starts one for the tests that need it)
 #   clients     aws cli v2, rclone, s3cmd, kcat and docker-compose (to validate
@@ -192,15 +192,19 @@ ensure_browser() {
     echo "ok: $("$VENV/bin/python" -c 'import selenium, pytest; print(f"selenium {selenium.__version__}, pytest {pytest.__version__}")')"
 }
 
-# The sqlite3 CLI, for the backup test (it backs up the SQLite catalog as the README
-# says); pg_dump and pg_restore come with postgresql-client.
-ensure_sqlite3() {
-    command -v sqlite3 >/dev/null || apt_install sqlite3
+# The sqlite3 CLI and rsync, for the backup test (it backs up the SQLite catalog and
+# copies the drives as the README says); pg_dump and pg_restore come with
+# postgresql-client.
+ensure_backup_tools() {
+    local missing=()
+    command -v sqlite3 >/dev/null || missing+=(sqlite3)
+    command -v rsync >/dev/null || missing+=(rsync)
+    [[ ${#missing[@]} -eq 0 ]] || apt_install "${missing[@]}"
 }
 
 setup() {
     ensure_postgres
-    ensure_sqlite3
+    ensure_backup_tools
     ensure_kafka
     ensure_clients
     ensure_browser
@@ -340,8 +344,8 @@ main() {
         setup) setup; return 0 ;;
         lint) stage "cargo fmt --check, cargo clippy -D warnings" lint ;;
         build) stage "cargo build --release" build_release ;;
-        sqlite) ensure_sqlite3; stage "cargo test --workspace (SQLite)" test_sqlite ;;
-        postgres) ensure_postgres; ensure_sqlite3; stage "cargo test --test api --test faults (PostgreSQL)" test_postgres ;;
+        sqlite) ensure_backup_tools; stage "cargo test --workspace (SQLite)" test_sqlite ;;
+        postgres) ensure_postgres; ensure_backup_tools; stage "cargo test --test api --test faults (PostgreSQL)" test_postgres ;;
         browser)
             ensure_boto3
             ensure_browser

@@ -1,8 +1,9 @@
 //! The pause of blob collection a backup takes, as root administration:
 //!
 //! - `GET /_depot/admin/gc` → `{"paused_until": "<RFC 3339>" | null}`
-//! - `POST /_depot/admin/gc/pause?for_secs=N` (default 3600, at most a week) → the same
-//! - `POST /_depot/admin/gc/resume` → the same (`null`)
+//! - `POST /_depot/admin/gc/pause?for_secs=N` (default 3600, at most a week; a longer
+//!   pause in force stays) → the same
+//! - `POST /_depot/admin/gc/resume` → the same (`null`): ends the pause, whoever set it
 //!
 //! The pause is a row in the catalog (`Catalog::pause_gc`), so it holds for every node,
 //! and it ends by itself at its deadline: a backup script that dies does not stop
@@ -36,7 +37,8 @@ pub fn pause_length(for_secs: Option<u64>) -> Result<Duration, String> {
     Ok(length)
 }
 
-/// Pauses collection for `length` from now (replacing an earlier pause) and reports it.
+/// Pauses collection for `length` from now (a longer pause in force stays) and reports
+/// the pause.
 pub async fn pause(catalog: &Catalog, length: Duration) -> CatalogResult<Value> {
     catalog.pause_gc(now_ms() + length.as_millis() as i64).await?;
     gc_report(catalog).await

@@ -1,6 +1,8 @@
-//! The JSON API under `/_depot/`: health and metrics; accounts (`accounts.rs`), access
-//! keys (`keys.rs`) and root administration (`users.rs`); search (`search.rs`) and
-//! statistics (`stats.rs`); drives and integrity in health and metrics (`storage.rs`). Every error is `{"error":{"code","message"}}` (`error.rs`).
+//! The JSON API under `/_depot/`: health and metrics (`metrics.rs`); accounts
+//! (`accounts.rs`), access keys (`keys.rs`) and root administration (`users.rs`, with the
+//! pause of blob collection in `gc.rs`); search (`search.rs`) and statistics
+//! (`stats.rs`); drives and integrity in health and metrics (`storage.rs`). Every error
+//! is `{"error":{"code","message"}}` (`error.rs`).
 //!
 //! Layer 13 of `crate::LAYERS`: the JSON handlers; may import every layer below it, never
 //! `server` or `cli`.

@@ -136,6 +136,9 @@ fn stored_secret(data_dir: &Path) -> Result<Vec<u8>, Error> {
         }
         Ok(secret)
     };
+    if path.exists() {
+        return read(&path);
+    }
     let secret: [u8; 64] = std::array::from_fn(|_| rand::random::<u8>());
     // Nodes sharing a data dir may start together: every one ends up with the first
     // secret published.

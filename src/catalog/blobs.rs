@@ -239,12 +239,14 @@ impl Catalog {
 }
 
 impl Catalog {
-    /// Pauses blob collection on every node until `until_ms` (replacing an earlier pause).
+    /// Pauses blob collection on every node until `until_ms`, or later if a pause in
+    /// force already lasts longer: two backups that overlap never shorten each other's.
     pub async fn pause_gc(&self, until_ms: i64) -> CatalogResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO gc_pause (id, until_ms, set_at_ms) VALUES (1, $1, $2) \
-             ON CONFLICT (id) DO UPDATE SET until_ms = excluded.until_ms, set_at_ms = excluded.set_at_ms",
+             ON CONFLICT (id) DO UPDATE SET set_at_ms = excluded.set_at_ms, \
+             until_ms = CASE WHEN excluded.until_ms > gc_pause.until_ms THEN excluded.until_ms ELSE gc_pause.until_ms END",
         )
         .bind(until_ms)
         .bind(now_ms())

@@ -1,5 +1,6 @@
 //! The catalog: the single source of truth for users, keys, buckets, object versions,
-//! multipart uploads, the blob GC queue and the event outbox.
+//! multipart uploads, the blob GC queue (and its pause, for backups) and the event
+//! outbox. It measures its own transactions and group commit (`metrics.rs`).
 //!
 //! One implementation serves SQLite and PostgreSQL through sqlx's `Any` driver: the SQL
 //! is written once, in the common dialect (`$1` placeholders, `ON CONFLICT`, `RETURNING`),

@@ -49,11 +49,12 @@ pub async fn call(endpoint: &str, method: &str, path: &str, signer: &Signer, ca_
     };
     let authority = base.authority().ok_or_else(|| CliError::Usage(format!("--endpoint has no host: {endpoint}")))?.clone();
     let port = authority.port_u16().unwrap_or(if secure { 443 } else { 80 });
-    let stream = tokio::net::TcpStream::connect((authority.host(), port)).await.map_err(|e| connect_err(e.to_string()))?;
+    // An IPv6 literal comes in brackets (`[::1]`), which neither parses nor resolves.
+    let host = authority.host().trim_matches(['[', ']']).to_owned();
+    let stream = tokio::net::TcpStream::connect((host.as_str(), port)).await.map_err(|e| connect_err(e.to_string()))?;
     let (mut sender, driver) = if secure {
         let connector = tls_connector(ca_bundle)?;
-        let name = ServerName::try_from(authority.host().trim_matches(['[', ']']).to_owned())
-            .map_err(|e| CliError::Usage(format!("--endpoint host is not a TLS server name: {e}")))?;
+        let name = ServerName::try_from(host.clone()).map_err(|e| CliError::Usage(format!("--endpoint host is not a TLS server name: {e}")))?;
         let tls = connector.connect(name, stream).await.map_err(|e| connect_err(format!("TLS: {e}")))?;
         handshake(tls).await.map_err(|e| connect_err(e.to_string()))?
     } else {

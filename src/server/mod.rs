@@ -79,6 +79,12 @@ impl RunningServer {
 /// and starts serving.
 pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) -> Result<RunningServer, Error> {
     check_limits(&config)?;
+    // From here on SIGHUP never ends the process (its default action): tokio keeps the
+    // handler for the process's life, and a reload during start-up (migrations can take
+    // a while) must not stop it. The tasks below listen to it.
+    if let Err(e) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tracing::warn!(error = %e, "cannot take SIGHUP; it would stop the server");
+    }
     std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(format!("cannot create data dir {}", config.data_dir.display()), e))?;
     let (blobs, repairs) = open_blobs(&config)?;
     let catalog = Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;

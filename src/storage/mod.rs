@@ -7,7 +7,9 @@
 //! `scrub.rs`) and freeing (`gc.rs`). A blob is named by a random UUID, never by an
 //! object key, so no key can reach the filesystem. It knows nothing of buckets or keys;
 //! which blobs are referenced, and by which drives they are held, is the catalog's
-//! record. `space.rs` measures free space against the reserve writes must leave.
+//! record. `space.rs` measures free space against the reserve writes must leave;
+//! `once.rs` writes the small files several nodes may create at once (a drive's id, and
+//! for `auth` the generated secrets).
 //!
 //! Layer 3 of `crate::LAYERS`: may import only `config` and `catalog` (the GC, the
 //! healer and the scrubber ask it what is referenced).

@@ -4,9 +4,11 @@
 //! whole, never a half-written one and never two different ones.
 //!
 //! The content goes to a temp file of its own (unique name, synced, mode as asked), which
-//! is then hard-linked to the final name: `link` fails when the name exists, so exactly
-//! one process publishes, and readers only ever see a complete file. It knows nothing of
-//! what the files mean.
+//! is then hard-linked to the final name (or, where the filesystem has no hard links,
+//! renamed with `RENAME_NOREPLACE`): both fail when the name exists, so exactly one
+//! process publishes, and readers only ever see a complete file. A crash between the two
+//! steps can leave a `.<name>.<uuid>.tmp` beside the file; nothing reads it. It knows
+//! nothing of what the files mean.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -34,21 +36,41 @@ pub fn publish_once(path: &Path, content: &[u8], mode: u32) -> io::Result<Publis
         file.write_all(content)?;
         file.sync_all()
     })();
-    let outcome = written.and_then(|()| match fs::hard_link(&temp, path) {
-        Ok(()) => Ok(Published::Here),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Published::Existing),
-        Err(e) => Err(e),
-    });
+    let outcome = written.and_then(|()| link_new(&temp, path));
     if let Err(e) = fs::remove_file(&temp) {
         if e.kind() != io::ErrorKind::NotFound {
             tracing::warn!(path = %temp.display(), error = %e, "could not remove a temp file");
         }
     }
-    if outcome? == Published::Here {
-        File::open(dir)?.sync_all()?;
-        return Ok(Published::Here);
+    let published = outcome?;
+    // Either way the name must survive a crash before anyone relies on it: the process
+    // that linked it may have died before its own directory fsync.
+    File::open(dir)?.sync_all()?;
+    Ok(published)
+}
+
+/// Gives `temp` the name `path` unless that name exists: a hard link, or on a
+/// filesystem without hard links a rename that refuses to replace.
+fn link_new(temp: &Path, path: &Path) -> io::Result<Published> {
+    let exists = |e: &io::Error| e.kind() == io::ErrorKind::AlreadyExists;
+    match fs::hard_link(temp, path) {
+        Ok(()) => Ok(Published::Here),
+        Err(e) if exists(&e) => Ok(Published::Existing),
+        Err(e) if matches!(e.raw_os_error(), Some(code) if code == rustix::io::Errno::PERM.raw_os_error() || code == rustix::io::Errno::OPNOTSUPP.raw_os_error()) => {
+            match rustix::fs::renameat_with(rustix::fs::CWD, temp, rustix::fs::CWD, path, rustix::fs::RenameFlags::NOREPLACE) {
+                Ok(()) => Ok(Published::Here),
+                Err(e) => {
+                    let e = io::Error::from(e);
+                    if exists(&e) {
+                        Ok(Published::Existing)
+                    } else {
+                        Err(e)
+                    }
+                }
+            }
+        }
+        Err(e) => Err(e),
     }
-    Ok(Published::Existing)
 }
 
 #[cfg(test)]

@@ -390,7 +390,10 @@ async fn the_grafana_dashboard_queries_only_exported_metrics() {
     } else {
         assert!(text.contains(r#"depot_catalog_pool_max{pool="write"} 1"#), "SQLite has one writer connection: {text}");
         assert!(total("depot_catalog_wal_fsyncs_total") >= 1.0, "{text}");
-        assert_eq!(total("depot_catalog_group_commit_size_count"), total("depot_catalog_wal_fsyncs_total"), "one batch per WAL fsync");
+        // One batch per WAL fsync (the two are counted one after the other, and a
+        // background commit may fall between them while the scrape reads).
+        let (batches, fsyncs) = (total("depot_catalog_group_commit_size_count"), total("depot_catalog_wal_fsyncs_total"));
+        assert!((batches - fsyncs).abs() <= 1.0, "{batches} batches for {fsyncs} WAL fsyncs");
     }
     let families: Vec<(&str, &str)> = text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|l| l.split_once(' ')).collect();
     let dashboard: serde_json::Value = serde_json::from_str(include_str!("../../docs/grafana/depot.json")).expect("the dashboard is JSON");

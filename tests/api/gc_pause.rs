@@ -1,7 +1,7 @@
 //! The pause of blob collection a backup takes: root pauses and resumes it through the
-//! admin API (others are refused, bad lengths are 400), while it lasts a deleted
-//! object's blob stays on disk, and once resumed the collector frees it. `depot admin gc`
-//! does the same directly on the catalog.
+//! admin API (others are refused, bad lengths are 400, a shorter pause never shortens a
+//! longer one), while it lasts a deleted object's blob stays on disk, and once resumed
+//! the collector frees it. `depot admin gc` does the same directly on the catalog.
 
 use std::time::Duration;
 
@@ -42,6 +42,8 @@ async fn a_pause_keeps_freed_blobs_until_it_is_resumed() {
     let left = until.signed_duration_since(chrono::Utc::now()).num_seconds();
     assert!((590..=600).contains(&left), "paused for 600 s, {left} s left");
     assert_eq!(admin(&app, "GET", "/_depot/admin/gc").await, (200, paused.clone()));
+    // A second, shorter pause (another backup) leaves the longer one in force.
+    assert_eq!(admin(&app, "POST", "/_depot/admin/gc/pause?for_secs=5").await, (200, paused.clone()));
 
     // While paused, a deleted object's blob stays (the collector wakes every 200 ms here).
     app.put("held", "during", blob_body(b"during")).await;

@@ -1,6 +1,6 @@
 //! Backup and restore, done exactly as README's "Backup and restore" says, with the real
 //! tools: `depot admin gc pause`, the catalog backed up with `sqlite3 .backup` (SQLite)
-//! or `pg_dump --format=custom` (PostgreSQL), the drive directories copied with `cp -a`,
+//! or `pg_dump --format=custom` (PostgreSQL), the drive directories copied with `rsync -a`,
 //! `depot admin gc resume`; then the backup restored into a fresh data dir, new drive
 //! paths (and a fresh PostgreSQL database, `pg_restore --no-owner`), `depot fsck`, and
 //! every version read back.
@@ -443,7 +443,7 @@ async fn online_backup_with_gc_paused_restores_every_version() {
     for (from, name) in live.drives.iter().zip(["drive0", "drive1"]) {
         let to = backup.path().join(name);
         std::fs::create_dir_all(&to).expect("backup drive dir");
-        run_tool("cp", &["-a", path_str(&from.join("drive-id")), path_str(&from.join("blobs")), path_str(&to)]);
+        run_tool("rsync", &["-a", "--ignore-missing-args", path_str(&from.join("drive-id")), path_str(&from.join("blobs")), path_str(&to)]);
     }
     for secret in ["jwt-secret", "root-credentials.json"] {
         if live.data.join(secret).exists() {
