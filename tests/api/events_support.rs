@@ -4,9 +4,7 @@
 //! the index and of the catalog's own counts.
 
 use std::future::Future;
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use depot::config::ServeConfig;
@@ -24,36 +22,15 @@ pub struct Broker {
     pub port: u16,
 }
 
-/// `tansu` on PATH or in ~/.cargo/bin; the test command installs it.
-fn tansu_binary() -> PathBuf {
-    let on_path =
-        std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu")).find(|p| p.is_file());
-    let in_cargo = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tansu")).filter(|p| p.is_file());
-    on_path.or(in_cargo).unwrap_or_else(|| {
-        panic!("the Kafka tests need the tansu broker: `cargo install tansu --locked --features dynostore,postgres` (not found on PATH or in ~/.cargo/bin)")
-    })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
 impl Broker {
     pub async fn start() -> Broker {
-        let mut broker = Broker { child: None, port: free_port() };
+        let mut broker = Broker { child: None, port: crate::tansu::free_port() };
         broker.spawn().await;
         broker
     }
 
     async fn spawn(&mut self) {
-        let url = format!("tcp://127.0.0.1:{}", self.port);
-        let child = Command::new(tansu_binary())
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "memory://tansu/"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tansu");
+        let child = crate::tansu::spawn(self.port);
         self.child = Some(child);
         let port = self.port;
         eventually(

@@ -41,6 +41,8 @@ mod sigv2;
 mod smoke;
 mod sts;
 mod tagging;
+#[path = "../shared/tansu.rs"]
+mod tansu;
 mod tls;
 mod unsupported;
 mod versioning;

@@ -1,11 +1,8 @@
-//! A Kafka-protocol broker for the fault tests: tansu, keeping topics in memory, started
-//! on a free 127.0.0.1 port and killed (and reaped) when dropped, on panic too. The api
-//! tests have their own copy (`tests/api/events_support.rs`): test binaries share no
-//! modules.
+//! A Kafka-protocol broker for the fault tests: tansu (started by `tests/shared/tansu.rs`,
+//! which the api tests use too), keeping topics in memory, on a free 127.0.0.1 port,
+//! killed (and reaped) when dropped, on panic too.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// A running tansu broker.
@@ -14,32 +11,11 @@ pub struct Broker {
     pub port: u16,
 }
 
-/// `tansu` on PATH or in ~/.cargo/bin; `./scripts/test.sh --only setup` installs it.
-fn tansu_binary() -> PathBuf {
-    let on_path =
-        std::env::var_os("PATH").into_iter().flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).map(|d| d.join("tansu")).find(|p| p.is_file());
-    let in_cargo = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tansu")).filter(|p| p.is_file());
-    on_path.or(in_cargo).unwrap_or_else(|| {
-        panic!("this test needs the tansu broker: `cargo install tansu --locked --features dynostore,postgres` (not found on PATH or in ~/.cargo/bin)")
-    })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
 impl Broker {
     /// Starts a broker and waits until it accepts connections.
     pub async fn start() -> Broker {
-        let port = free_port();
-        let url = format!("tcp://127.0.0.1:{port}");
-        let child = Command::new(tansu_binary())
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "memory://tansu/"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tansu");
+        let port = crate::tansu::free_port();
+        let child = crate::tansu::spawn(port);
         let mut broker = Broker { child: Some(child), port };
         let deadline = Instant::now() + Duration::from_secs(20);
         while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {

@@ -21,4 +21,6 @@ mod disk_full;
 mod drives;
 mod harness;
 mod logs;
+#[path = "../shared/tansu.rs"]
+mod tansu;
 mod write_lock;
