@@ -85,8 +85,11 @@ impl WalSync {
                         let synced = tokio::task::spawn_blocking(move || sync_wal(&path, dir_synced_for, inject)).await;
                         match synced {
                             Ok(Ok(inode)) => {
-                                metrics.wal_fsyncs.inc();
-                                metrics.group_commit_size.observe(batch.len() as f64);
+                                // No inode: no WAL yet, so nothing was synced.
+                                if inode.is_some() {
+                                    metrics.wal_fsyncs.inc();
+                                    metrics.group_commit_size.observe(batch.len() as f64);
+                                }
                                 dir_synced_for = inode.or(dir_synced_for);
                                 Ok(())
                             }

@@ -13,16 +13,17 @@
 //! ([`skip_unless_postgres`]). Several servers may share one database (a cluster:
 //! [`Depot::start_on`]); it is dropped with the last of them.
 //!
-//! The JSON API is called with [`api`] (a login token or none) and [`signed_api`]
-//! (SigV4-signed, as the root-only routes, search and statistics take it).
+//! The JSON API is called with `api` (a login token or none) and `signed_api`
+//! (SigV4-signed, as the root-only routes, search and statistics take it), from
+//! `json_api.rs`; what the tests do on disk is in `disk.rs`. Both are re-exported here.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use aws_credential_types::Credentials;
 use aws_sdk_s3::config::http::HttpResponse;
@@ -34,6 +35,9 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use md5::{Digest, Md5};
 use sqlx::{AnyConnection, Connection, Row};
+
+pub use crate::disk::*;
+pub use crate::json_api::*;
 
 pub const REGION: &str = "us-east-1";
 pub const ACCESS_KEY: &str = "DPRTFAULTSROOTKEY001";
@@ -459,50 +463,6 @@ impl Drop for Depot {
     }
 }
 
-/// A tmpfs mounted at a temp dir, unmounted when dropped (drop servers using it first).
-pub struct Tmpfs {
-    dir: Option<tempfile::TempDir>,
-}
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` (`64m`); `Err` says why it cannot (not root, no mount).
-    pub fn mount(size: &str) -> Result<Tmpfs, String> {
-        let dir = tempfile::Builder::new().prefix("depot-faults-tmpfs").tempdir().map_err(|e| e.to_string())?;
-        let out =
-            Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"]).arg(dir.path()).output().map_err(|e| format!("mount: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("mount exited with {}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()));
-        }
-        Ok(Tmpfs { dir: Some(dir) })
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.as_ref().expect("mounted").path()
-    }
-
-    /// Bytes available to unprivileged writers, as `df` reports them.
-    pub fn available(&self) -> u64 {
-        let out = Command::new("df").args(["--output=avail", "-B1"]).arg(self.path()).output().expect("run df");
-        let text = String::from_utf8_lossy(&out.stdout);
-        text.lines().nth(1).and_then(|l| l.trim().parse().ok()).unwrap_or_else(|| panic!("unexpected df output: {text}"))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let Some(dir) = self.dir.take() else { return };
-        let unmounted = Command::new("umount").arg(dir.path()).status().is_ok_and(|s| s.success())
-            || Command::new("umount").arg("-l").arg(dir.path()).status().is_ok_and(|s| s.success());
-        if unmounted {
-            drop(dir);
-        } else {
-            eprintln!("warning: could not unmount {}", dir.path().display());
-            // Left in place: removing a mounted directory's contents would hit the mount.
-            let _ = dir.keep();
-        }
-    }
-}
-
 /// An SDK client for the root user: path-style, no retries (every answer counts), and
 /// an operation timeout so that a hung server fails the test instead of stalling it.
 pub fn sdk_client(endpoint: &str) -> Client {
@@ -586,130 +546,4 @@ pub fn body(seed: u64, len: usize) -> Vec<u8> {
 
 pub fn md5_hex(bytes: &[u8]) -> String {
     hex::encode(Md5::digest(bytes))
-}
-
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(entry.path()),
-                Ok(_) => out.push(entry.path()),
-                Err(_) => {}
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// Blob files on several drive dirs (`<drive>/blobs/ab/cd/<id>`): blob id → the index
-/// in `drives` and the file length of each copy.
-pub fn blob_copies_on_drives(drives: &[PathBuf]) -> BTreeMap<String, Vec<(usize, u64)>> {
-    let mut out: BTreeMap<String, Vec<(usize, u64)>> = BTreeMap::new();
-    for (index, drive) in drives.iter().enumerate() {
-        for path in files_under(&drive.join("blobs")) {
-            let Some(id) = path.file_name().and_then(|n| n.to_str()) else { continue };
-            let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            out.entry(id.to_owned()).or_default().push((index, len));
-        }
-    }
-    out
-}
-
-/// Files in a drive dir's temp dir.
-pub fn drive_temp_files(drive: &Path) -> Vec<PathBuf> {
-    files_under(&drive.join("tmp"))
-}
-
-/// The id a drive dir was given on first use (its `drive-id` file).
-pub fn drive_id(drive: &Path) -> String {
-    fs::read_to_string(drive.join("drive-id")).unwrap_or_else(|e| panic!("read the drive id of {}: {e}", drive.display())).trim().to_owned()
-}
-
-/// The length of a blob file holding `size` bytes of data: the data, a CRC32C per
-/// 64 KiB block and a 24-byte footer.
-pub fn blob_file_len(size: u64) -> u64 {
-    size + 4 * size.div_ceil(64 * 1024) + 24
-}
-
-/// Writes `len` bytes of ballast into `path` (fsynced), to fill a disk.
-pub fn write_ballast(path: &Path, len: usize) {
-    let mut f = File::create(path).expect("create ballast");
-    f.write_all(&vec![0xA5; len]).expect("write ballast");
-    f.sync_all().expect("sync ballast");
-}
-
-/// An HTTP client for the JSON API: no proxy, and a timeout so that a hung server fails
-/// the test instead of stalling it.
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("http client")
-}
-
-/// A JSON API answer: the status, the document (`Null` when the body is not JSON) and
-/// the raw body.
-#[derive(Debug)]
-pub struct ApiResponse {
-    pub status: u16,
-    pub body: serde_json::Value,
-    pub text: String,
-}
-
-impl ApiResponse {
-    /// `error.code` of a JSON error document (empty when there is none).
-    pub fn error_code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("")
-    }
-
-    async fn read(resp: reqwest::Response) -> ApiResponse {
-        let status = resp.status().as_u16();
-        let text = resp.text().await.expect("read the answer");
-        ApiResponse { status, body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null), text }
-    }
-}
-
-/// A JSON API request to `endpoint`, with a login token (`Authorization: Bearer`) and a
-/// JSON body when given.
-pub async fn api(endpoint: &str, method: &str, path: &str, bearer: Option<&str>, body: Option<serde_json::Value>) -> ApiResponse {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = http_client().request(method, format!("{endpoint}{path}"));
-    if let Some(token) = bearer {
-        req = req.header("authorization", format!("Bearer {token}"));
-    }
-    if let Some(body) = body {
-        req = req.header("content-type", "application/json").body(body.to_string());
-    }
-    ApiResponse::read(req.send().await.unwrap_or_else(|e| panic!("{path} on {endpoint}: {e}"))).await
-}
-
-/// A JSON API request signed with SigV4 (service `s3`, the test region, the payload
-/// hash in `x-amz-content-sha256`), as the root-only routes, search and statistics take
-/// it. `path_and_query` must be URL-encoded already.
-pub async fn signed_api(endpoint: &str, method: &str, path_and_query: &str, access_key: &str, secret_key: &str) -> ApiResponse {
-    use aws_sigv4::http_request::{sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode};
-    let url = format!("{endpoint}{path_and_query}");
-    let host = endpoint.trim_start_matches("http://").to_owned();
-    let mut settings = SigningSettings::default();
-    settings.percent_encoding_mode = PercentEncodingMode::Single;
-    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    let identity = Credentials::new(access_key, secret_key, None, None, "depot-faults").into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region(REGION)
-        .name("s3")
-        .time(SystemTime::now())
-        .settings(settings)
-        .build()
-        .expect("signing params")
-        .into();
-    let headers = [("host", host.as_str())];
-    let signable = SignableRequest::new(method, &url, headers.into_iter(), SignableBody::Bytes(&[])).expect("signable request");
-    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
-    let mut req = http_client().request(reqwest::Method::from_bytes(method.as_bytes()).expect("method"), &url);
-    for (name, value) in instructions.headers() {
-        req = req.header(name, value);
-    }
-    ApiResponse::read(req.send().await.unwrap_or_else(|e| panic!("{method} {path_and_query} on {endpoint}: {e}"))).await
 }

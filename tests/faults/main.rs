@@ -17,9 +17,11 @@ mod backup;
 mod broker;
 mod cluster;
 mod crash;
+mod disk;
 mod disk_full;
 mod drives;
 mod harness;
+mod json_api;
 mod logs;
 #[path = "../shared/tansu.rs"]
 mod tansu;
