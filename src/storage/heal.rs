@@ -211,7 +211,7 @@ fn write_copy(source: &Copy, drive: &Arc<Drive>, blob_id: &str, md5: Option<&[u8
         file.sync_all()?;
         drive.health.fsyncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         drop(file);
-        place(drive, &temp, blob_id)?;
+        place(drive, &temp, blob_id, super::blocks::file_len(source.len()))?;
         Copy::open(drive, blob_id, source.len()).map_err(|d| io::Error::other(format!("the new copy does not check out: {d}")))
     })();
     if result.is_err() {

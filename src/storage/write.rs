@@ -460,6 +460,7 @@ impl StagedBlob {
         let targets = std::mem::take(&mut self.targets);
         let blob_id = guard.blob_id.clone();
         let (quorum, wanted, short) = (guard.store.write_quorum, guard.store.copies, guard.store.short_copies.clone());
+        let file_len = super::blocks::file_len(self.digests.size);
         let result = tokio::task::spawn_blocking(move || -> io::Result<Persisted> {
             let mut copies = Copies { blob_id: blob_id.clone(), live: Vec::new(), last_error: None, only_full: true };
             let outcomes: Vec<(Target, io::Result<()>)> = std::thread::scope(|s| {
@@ -469,7 +470,7 @@ impl StagedBlob {
                         let id = blob_id.clone();
                         s.spawn(move || {
                             t.file = None;
-                            let result = place(&t.drive, &t.temp, &id);
+                            let result = place(&t.drive, &t.temp, &id, file_len);
                             (t, result)
                         })
                     })
@@ -503,18 +504,18 @@ impl StagedBlob {
     }
 }
 
-/// Renames a temp file into its blob path on its drive and fsyncs the directory.
-pub(super) fn place(drive: &Drive, temp: &Path, blob_id: &str) -> io::Result<()> {
+/// Renames a temp file (`file_len` bytes, block table included: for the drive's
+/// counters) into its blob path on its drive and fsyncs the directory.
+pub(super) fn place(drive: &Drive, temp: &Path, blob_id: &str, file_len: u64) -> io::Result<()> {
     let final_path = drive.blob_path(blob_id);
     let dir = final_path.parent().ok_or_else(|| io::Error::other("blob path has no parent"))?;
     create_dir_durably(drive, dir)?;
-    let len = fs::metadata(temp)?.len();
     fs::rename(temp, &final_path)?;
     File::open(dir)?.sync_all()?;
     let health = &drive.health;
     health.fsyncs.fetch_add(1, Ordering::Relaxed);
     health.blob_writes.fetch_add(1, Ordering::Relaxed);
-    health.bytes_written.fetch_add(len, Ordering::Relaxed);
+    health.bytes_written.fetch_add(file_len, Ordering::Relaxed);
     Ok(())
 }
 

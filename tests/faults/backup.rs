@@ -29,9 +29,10 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketVersioningStatus, CompletedMultipartUpload, CompletedPart, VersioningConfiguration};
 use aws_sdk_s3::Client;
-use sqlx::{AnyConnection, Connection, Row};
 
-use crate::harness::{blob_copies_on_drives, body, md5_hex, postgres_admin_url, Depot, TestDatabase, ACCESS_KEY, SECRET_KEY};
+use crate::harness::{
+    blob_copies_on_drives, body, md5_hex, open_catalog, postgres_admin_url, referenced_blob_ids, Depot, TestDatabase, ACCESS_KEY, SECRET_KEY,
+};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
@@ -169,15 +170,7 @@ impl Site {
     /// Blob ids the catalog refers to (object versions and multipart parts), read on a
     /// connection of its own.
     async fn referenced_blob_ids(&self) -> BTreeSet<String> {
-        sqlx::any::install_default_drivers();
-        let url = self.database_url().unwrap_or_else(|| format!("sqlite://{}?mode=ro", self.data.join("depot.db").display()));
-        let mut db = AnyConnection::connect(&url).await.unwrap_or_else(|e| panic!("open the catalog {url}: {e}"));
-        let rows = sqlx::query("SELECT blob_id FROM object_parts WHERE blob_id IS NOT NULL UNION SELECT blob_id FROM upload_parts")
-            .fetch_all(&mut db)
-            .await
-            .expect("read blob references");
-        let _ = db.close().await;
-        rows.iter().map(|r| r.get::<String, _>("blob_id")).collect()
+        referenced_blob_ids(open_catalog(self.database_url(), &self.data).await).await
     }
 
     /// Blob files on this site's drives: blob id → number of copies.

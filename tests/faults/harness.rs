@@ -339,14 +339,7 @@ impl Depot {
     /// A connection of its own to the catalog, for reading: read-only on SQLite (`mode=ro`),
     /// a plain connection on PostgreSQL (the helpers only read).
     async fn catalog_reader(&self) -> AnyConnection {
-        sqlx::any::install_default_drivers();
-        let url = match &self.database {
-            Some(db) => db.url(),
-            None => format!("sqlite://{}?mode=ro", self.catalog_path().display()),
-        };
-        AnyConnection::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("open the catalog ({}) for reading: {e}", if self.is_postgres() { "PostgreSQL" } else { "SQLite" }))
+        open_catalog(self.database.as_ref().map(|db| db.url()), &self.data_dir).await
     }
 
     fn log_path(&self) -> PathBuf {
@@ -398,13 +391,7 @@ impl Depot {
     /// Blob ids the catalog refers to (object versions and multipart parts), read on a
     /// connection of its own.
     pub async fn referenced_blob_ids(&self) -> BTreeSet<String> {
-        let mut db = self.catalog_reader().await;
-        let rows = sqlx::query("SELECT blob_id FROM object_parts WHERE blob_id IS NOT NULL UNION SELECT blob_id FROM upload_parts")
-            .fetch_all(&mut db)
-            .await
-            .expect("read blob references");
-        let _ = db.close().await;
-        rows.iter().map(|r| r.get::<String, _>("blob_id")).collect()
+        referenced_blob_ids(self.catalog_reader().await).await
     }
 
     /// The drives the catalog records as holding each blob (`blob_copies`), read on a
@@ -546,4 +533,23 @@ pub fn body(seed: u64, len: usize) -> Vec<u8> {
 
 pub fn md5_hex(bytes: &[u8]) -> String {
     hex::encode(Md5::digest(bytes))
+}
+
+/// A connection of its own to a catalog: the PostgreSQL database at `database_url`, or
+/// read-only the SQLite catalog in `data_dir`.
+pub async fn open_catalog(database_url: Option<String>, data_dir: &Path) -> AnyConnection {
+    sqlx::any::install_default_drivers();
+    let url = database_url.unwrap_or_else(|| format!("sqlite://{}?mode=ro", data_dir.join("depot.db").display()));
+    AnyConnection::connect(&url).await.unwrap_or_else(|e| panic!("open the catalog {url} for reading: {e}"))
+}
+
+/// Blob ids the catalog on `db` refers to (object versions and multipart parts); closes
+/// the connection.
+pub async fn referenced_blob_ids(mut db: AnyConnection) -> BTreeSet<String> {
+    let rows = sqlx::query("SELECT blob_id FROM object_parts WHERE blob_id IS NOT NULL UNION SELECT blob_id FROM upload_parts")
+        .fetch_all(&mut db)
+        .await
+        .expect("read blob references");
+    let _ = db.close().await;
+    rows.iter().map(|r| r.get::<String, _>("blob_id")).collect()
 }
