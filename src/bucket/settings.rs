@@ -1,13 +1,15 @@
-//! The bucket settings that decide who may do what and what browsers see: the bucket
-//! policy, CORS rules, public access block and ownership controls. Get, Put and Delete
-//! of each, and GetBucketPolicyStatus. Every change writes `BUCKET_UPDATED`.
+//! The bucket settings kept as one document each: the bucket policy, CORS rules, public
+//! access block, ownership controls and lifecycle rules. Get, Put and Delete of each,
+//! and GetBucketPolicyStatus. Every change writes `BUCKET_UPDATED`.
 //!
-//! The documents and their validation are `s3api` (`policy`, `bucket_config`); how the
-//! settings take effect is `auth::access` (authorization), `http::acl` (ACLs a bucket
-//! refuses), `object` (ownership of new objects) and `bucket::cors`.
+//! The documents and their validation are `s3api` (`policy`, `bucket_config`,
+//! `lifecycle`); how the settings take effect is `auth::access` (authorization),
+//! `http::acl` (ACLs a bucket refuses), `object` (ownership of new objects, the
+//! `x-amz-expiration` header), `bucket::cors` and the `lifecycle` worker.
 
 use http::{Response, StatusCode};
 use s3api::bucket_config::{policy_status_xml, CorsConfiguration, ObjectOwnership, PublicAccessBlock};
+use s3api::lifecycle::LifecycleConfiguration;
 use s3api::operation::BucketSetting;
 use s3api::policy::{BucketPolicy, NamedPrincipal};
 use s3api::{S3Error, S3ErrorCode};
@@ -24,6 +26,8 @@ use crate::http::{AppState, S3Request};
 const MAX_POLICY: usize = 20 * 1024;
 /// The largest CORS, public access block or ownership document read.
 const MAX_DOCUMENT: usize = 64 * 1024;
+/// The largest lifecycle configuration read (up to 1,000 rules).
+const MAX_LIFECYCLE: usize = 1024 * 1024;
 
 pub async fn get(bucket: Bucket, setting: BucketSetting) -> Result<Response<Body>, Error> {
     let not_found = |code| Error::from(S3Error::new(code).resource(format!("/{}", bucket.name)).extra("BucketName", bucket.name.clone()));
@@ -44,12 +48,21 @@ pub async fn get(bucket: Bucket, setting: BucketSetting) -> Result<Response<Body
             let ownership = access::object_ownership(&bucket).ok_or_else(|| not_found(S3ErrorCode::OwnershipControlsNotFoundError))?;
             Ok(response::xml(ownership.to_xml()))
         }
+        BucketSetting::Lifecycle => {
+            let stored = bucket.lifecycle.as_deref().ok_or_else(|| not_found(S3ErrorCode::NoSuchLifecycleConfiguration))?;
+            Ok(response::xml(LifecycleConfiguration::from_json(stored)?.to_xml()))
+        }
     }
 }
 
 pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, setting: BucketSetting) -> Result<Response<Body>, Error> {
-    let limit = if setting == BucketSetting::Policy { MAX_POLICY } else { MAX_DOCUMENT };
-    let body = req.body.read_to_end(limit).await.map_err(|e| match (e.code, setting) {
+    let limit = match setting {
+        BucketSetting::Policy => MAX_POLICY,
+        BucketSetting::Lifecycle => MAX_LIFECYCLE,
+        _ => MAX_DOCUMENT,
+    };
+    // AWS requires Content-MD5 (or a checksum) on PutBucketLifecycleConfiguration.
+    let body = req.read_verified(limit, setting == BucketSetting::Lifecycle).await.map_err(|e| match (e.code, setting) {
         (S3ErrorCode::MaxMessageLengthExceeded, BucketSetting::Policy) => {
             S3Error::with_message(S3ErrorCode::MalformedPolicy, "Policy exceeds the maximum allowed document size.")
         }
@@ -73,6 +86,7 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, setting: 
             }
             ownership.as_str().to_owned()
         }
+        BucketSetting::Lifecycle => LifecycleConfiguration::from_xml(&body)?.to_json(),
     };
     update(state, &req, &bucket, setting, Some(&stored), "Put").await?;
     Ok(empty(if setting == BucketSetting::Policy { StatusCode::NO_CONTENT } else { StatusCode::OK }))
@@ -137,6 +151,10 @@ async fn update(state: &AppState, req: &S3Request, bucket: &Bucket, setting: Buc
         BucketSetting::OwnershipControls => {
             current.object_ownership = value;
             "BucketOwnershipControls"
+        }
+        BucketSetting::Lifecycle => {
+            current.lifecycle = value;
+            "BucketLifecycle"
         }
     };
     Event::for_bucket(&ctx, EventType::BucketUpdated, &format!("{name}:{verb}"), &current).record(&mut tx).await?;

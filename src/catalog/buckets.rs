@@ -13,6 +13,7 @@ fn setting_column(setting: BucketSetting) -> &'static str {
         BucketSetting::Cors => "cors",
         BucketSetting::PublicAccessBlock => "public_access_block",
         BucketSetting::OwnershipControls => "object_ownership",
+        BucketSetting::Lifecycle => "lifecycle",
     }
 }
 

@@ -56,11 +56,13 @@ pub struct Bucket {
     pub public_access_block: Option<String>,
     /// The object ownership setting (`BucketOwnerEnforced`, …).
     pub object_ownership: Option<String>,
+    /// The lifecycle rules, stored form (`s3api::lifecycle::LifecycleConfiguration`).
+    pub lifecycle: Option<String>,
 }
 
 impl Bucket {
     pub(super) const COLUMNS: &'static str =
-        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership";
+        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership, lifecycle";
 
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         Ok(Bucket {
@@ -76,6 +78,7 @@ impl Bucket {
             cors: row.try_get("cors")?,
             public_access_block: row.try_get("public_access_block")?,
             object_ownership: row.try_get("object_ownership")?,
+            lifecycle: row.try_get("lifecycle")?,
         })
     }
 }

@@ -107,6 +107,18 @@ impl Tx {
         row.as_ref().map(ObjectVersion::from_row).transpose()
     }
 
+    /// Whether `key` has a version (or delete marker) other than `version_id`, read
+    /// inside this transaction.
+    pub async fn has_other_versions(&mut self, bucket_id: i64, key: &str, version_id: &str) -> CatalogResult<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id <> $3 LIMIT 1")
+            .bind(bucket_id)
+            .bind(key)
+            .bind(version_id)
+            .fetch_optional(&mut *self.inner)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// A specific version, read inside this transaction and locked against deletion
     /// until it ends (a copy's source).
     pub async fn version(&mut self, bucket_id: i64, key: &str, version_id: &str) -> CatalogResult<Option<ObjectVersion>> {

@@ -161,6 +161,17 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_SCRUB_INTERVAL_SECS", default_value_t = 7 * 24 * 3600, global = true)]
     pub scrub_interval_secs: u64,
 
+    /// The length of a lifecycle "day" in seconds: rule ages (`Days`, `NoncurrentDays`,
+    /// `DaysAfterInitiation`) count in it and round up to its multiples. A test aid: keep
+    /// the default (86400) in production.
+    #[arg(long, env = "DEPOT_LIFECYCLE_DAY_SECS", default_value_t = 86_400, global = true)]
+    pub lifecycle_day_secs: u64,
+
+    /// Seconds between two passes of the lifecycle worker (each pass does a bounded
+    /// amount of work and goes on where the last one stopped).
+    #[arg(long, env = "DEPOT_LIFECYCLE_INTERVAL_SECS", default_value_t = 60, global = true)]
+    pub lifecycle_interval_secs: u64,
+
     /// The web console at `/_depot/console/`: `on` (the default) or `off`.
     #[arg(long, env = "DEPOT_CONSOLE", default_value = "on", value_parser = parse_switch, global = true)]
     pub console: bool,
@@ -220,6 +231,16 @@ impl ServeConfig {
         Duration::from_secs(self.scrub_interval_secs.max(1))
     }
 
+    /// The length of a lifecycle day (at least a second).
+    pub fn lifecycle_day(&self) -> Duration {
+        Duration::from_secs(self.lifecycle_day_secs.max(1))
+    }
+
+    /// The pause between lifecycle passes (at least a second).
+    pub fn lifecycle_interval(&self) -> Duration {
+        Duration::from_secs(self.lifecycle_interval_secs.max(1))
+    }
+
     /// Domains used for virtual-host-style addressing.
     pub fn vhost_domains(&self) -> Vec<String> {
         let mut domains: Vec<String> = self.domain.iter().map(|d| d.trim_matches('.').to_ascii_lowercase()).collect();
@@ -263,6 +284,8 @@ impl ServeConfig {
             write_quorum: None,
             scrub_bytes_per_sec: 16 * 1024 * 1024,
             scrub_interval_secs: 7 * 24 * 3600,
+            lifecycle_day_secs: 86_400,
+            lifecycle_interval_secs: 60,
             console: true,
             console_dir: None,
             events: EventsConfig::default(),

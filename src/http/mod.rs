@@ -16,7 +16,11 @@ pub mod response;
 
 use std::net::SocketAddr;
 
+use bytes::Bytes;
 use http::request::Parts;
+use md5::{Digest, Md5};
+use s3api::checksum::Checksum;
+use s3api::headers::{self, ChecksumRequest, ChecksumValue};
 use s3api::route::Query;
 use s3api::{S3Error, S3ErrorCode};
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -88,6 +92,27 @@ pub struct S3Request {
 impl S3Request {
     pub fn headers(&self) -> &http::HeaderMap {
         &self.parts.headers
+    }
+
+    /// Reads a small request document (at most `limit` bytes), verifying its
+    /// `Content-MD5` and its `x-amz-checksum-*` header when sent (new SDKs send a CRC
+    /// instead of `Content-MD5`). With `required`, a request carrying neither is refused
+    /// as AWS refuses it (PutBucketLifecycleConfiguration, for example).
+    pub async fn read_verified(&mut self, limit: usize, required: bool) -> Result<Bytes, S3Error> {
+        let content_md5 = headers::content_md5(self.headers())?;
+        let checksum = ChecksumRequest::from_headers(self.headers())?;
+        let header_checksum = matches!((checksum.algorithm, &checksum.value), (Some(_), ChecksumValue::Header(_)));
+        if required && content_md5.is_none() && !header_checksum {
+            return Err(S3Error::with_message(S3ErrorCode::InvalidRequest, "Missing required header for this request: Content-MD5"));
+        }
+        let body = self.body.read_to_end(limit).await?;
+        if content_md5.is_some_and(|md5| md5 != <[u8; 16]>::from(Md5::digest(&body))) {
+            return Err(S3Error::new(S3ErrorCode::BadDigest));
+        }
+        if let (Some(alg), ChecksumValue::Header(_)) = (checksum.algorithm, &checksum.value) {
+            checksum.verify(Some(&Checksum::compute(alg, &body)), &[])?;
+        }
+        Ok(body)
     }
 
     /// Who and where, for the events this request writes.

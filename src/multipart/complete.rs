@@ -143,6 +143,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
     let shown_checksum = (checksum_element(checksum.algorithm), object_checksum.as_str());
     let doc = xml::response::complete_multipart_upload(&location, &bucket.name, key, &version.etag, Some(shown_checksum), Some(checksum.kind.as_str()));
     let mut resp = response::xml(doc);
+    crate::object::set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }
@@ -177,6 +178,7 @@ async fn completed_before(
     let doc =
         xml::response::complete_multipart_upload(&location, &bucket.name, key, &version.etag, checksum.map(|(e, v, _)| (e, v)), checksum.map(|(_, _, k)| k));
     let mut resp = response::xml(doc);
+    crate::object::set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }

@@ -19,7 +19,8 @@ pub use part::{upload_part, upload_part_copy};
 
 use http::{Response, StatusCode};
 use s3api::checksum::{ChecksumAlgorithm, ChecksumType};
-use s3api::headers::{multipart_checksum, reject_encryption_headers, ObjectMetadata};
+use s3api::headers::{format_http_date, multipart_checksum, reject_encryption_headers, ObjectMetadata};
+use s3api::lifecycle::LifecycleConfiguration;
 use s3api::xml;
 use s3api::{tagging, S3Error, S3ErrorCode};
 
@@ -91,11 +92,23 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
     tx.create_upload(&upload).await?;
     tx.commit().await?;
     let mut resp = response::xml(xml::response::initiate_multipart_upload(&bucket.name, key, &upload.upload_id));
+    set_abort_date(&mut resp, &bucket, key, upload.initiated, state.config.lifecycle_day());
     if let Some((alg, kind)) = checksum {
         set_header(&mut resp, "x-amz-checksum-algorithm", alg.as_str());
         set_header(&mut resp, "x-amz-checksum-type", kind.as_str());
     }
     Ok(resp)
+}
+
+/// `x-amz-abort-date` and `x-amz-abort-rule-id`: when a lifecycle rule of the bucket
+/// aborts the upload if it is still incomplete, and which rule.
+fn set_abort_date(resp: &mut Response<Body>, bucket: &Bucket, key: &str, initiated_ms: i64, day: std::time::Duration) {
+    let Some(rules) = bucket.lifecycle.as_deref().and_then(|stored| LifecycleConfiguration::from_json(stored).ok()) else { return };
+    let Some((at, rule)) = rules.abort_deadline(key, initiated_ms, day) else { return };
+    if let Some(date) = chrono::DateTime::from_timestamp_millis(at) {
+        set_header(resp, "x-amz-abort-date", &format_http_date(date));
+        set_header(resp, "x-amz-abort-rule-id", rule);
+    }
 }
 
 pub async fn abort(state: &AppState, bucket: Bucket, key: &str, upload_id: &str) -> Result<Response<Body>, Error> {

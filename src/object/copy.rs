@@ -148,6 +148,7 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
         .filter(|_| checksum_algorithm.is_some())
         .and_then(|c| ChecksumAlgorithm::parse(&c.algorithm).map(|a| (headers::checksum_element(a), c.value.as_str())));
     let mut resp = response::xml(xml::response::copy_result("CopyObjectResult", &version.etag, ms_to_datetime(version.last_modified), shown_checksum));
+    super::set_expiration(&mut resp, &dest, &version, state.config.lifecycle_day());
     if let Some(v) = version.shown_version_id(dest.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }

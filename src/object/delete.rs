@@ -7,9 +7,7 @@
 //! `AccessDenied` entry in the result, as S3 reports it.
 
 use http::{Response, StatusCode};
-use md5::{Digest, Md5};
-use s3api::checksum::Checksum;
-use s3api::headers::{self, ChecksumRequest, ChecksumValue, ObjectMetadata};
+use s3api::headers::ObjectMetadata;
 use s3api::route::check_key;
 use s3api::xml::{self, request::DeleteRequest, response::DeleteOutcome};
 use s3api::{S3Error, S3ErrorCode};
@@ -28,17 +26,19 @@ pub const MAX_DELETE_KEYS: usize = 1000;
 
 /// What one delete did.
 #[derive(Debug)]
-struct Removal {
+pub struct Removal {
     /// The version id to report (the removed version's, or the new marker's).
-    version_id: Option<String>,
+    pub version_id: Option<String>,
     /// A delete marker was created, or the removed version was one.
-    delete_marker: bool,
+    pub delete_marker: bool,
     /// Whether any stored version changed.
-    changed: bool,
+    pub changed: bool,
 }
 
-/// Deletes inside `tx`, recording the event.
-async fn delete_one(tx: &mut Tx, ctx: &EventContext, bucket: &Bucket, key: &str, version_id: Option<&str>, owner_id: &str) -> Result<Removal, Error> {
+/// Deletes inside `tx` as a DeleteObject of `key` (and `version_id`) does, recording the
+/// event; a new delete marker belongs to `owner_id`. The lifecycle worker deletes
+/// through here too.
+pub async fn delete_one(tx: &mut Tx, ctx: &EventContext, bucket: &Bucket, key: &str, version_id: Option<&str>, owner_id: &str) -> Result<Removal, Error> {
     tx.lock_key(bucket.id, key).await?;
     let shown = |v: &str| (bucket.versioning != Versioning::Unversioned || v != NULL_VERSION).then(|| v.to_owned());
     let removal = match (version_id, bucket.versioning) {
@@ -105,16 +105,7 @@ pub async fn delete_object(state: &AppState, req: S3Request, bucket: Bucket, key
 }
 
 pub async fn delete_objects(state: &AppState, mut req: S3Request, bucket: Bucket) -> Result<Response<Body>, Error> {
-    let content_md5 = headers::content_md5(req.headers())?;
-    let checksum = ChecksumRequest::from_headers(req.headers())?;
-    let body: bytes::Bytes = req.body.read_to_end(xml::request::MAX_XML_BODY).await?;
-    // New SDKs send a CRC instead of Content-MD5: either is verified when present.
-    if content_md5.is_some_and(|md5| md5 != <[u8; 16]>::from(Md5::digest(&body))) {
-        return Err(S3Error::new(S3ErrorCode::BadDigest).into());
-    }
-    if let (Some(alg), ChecksumValue::Header(_)) = (checksum.algorithm, &checksum.value) {
-        checksum.verify(Some(&Checksum::compute(alg, &body)), &[])?;
-    }
+    let body = req.read_verified(xml::request::MAX_XML_BODY, false).await?;
     let request: DeleteRequest = xml::request::parse(&body)?;
     if request.objects.is_empty() || request.objects.len() > MAX_DELETE_KEYS {
         return Err(S3Error::with_message(S3ErrorCode::MalformedXML, "A DeleteObjects request names 1 to 1000 keys").into());

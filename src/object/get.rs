@@ -7,7 +7,7 @@ use s3api::headers::{self, format_http_date, header_str, Conditions};
 use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
-use super::{read_segments, readable_version, write_object_headers};
+use super::{read_segments, readable_version, set_expiration, write_object_headers};
 use crate::catalog::{ms_to_datetime, Bucket, Part};
 use crate::error::Error;
 use crate::http::response::{channel_body_after, empty, set_header, Body};
@@ -64,6 +64,7 @@ pub async fn get_object(
 
     let mut resp = empty(if partial { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK });
     write_object_headers(&mut resp, &bucket, &version);
+    set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
     if partial {
         set_header(&mut resp, "content-range", &format!("bytes {start}-{end}/{size}"));
     }

@@ -18,6 +18,7 @@ pub mod versions;
 use http::Response;
 use s3api::bucket_config::ObjectOwnership;
 use s3api::headers::{format_http_date, Conditions};
+use s3api::lifecycle::{expiration_header, LifecycleConfiguration};
 use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
@@ -160,6 +161,27 @@ pub async fn commit_version(
         state.gc.poke();
     }
     Ok((bucket, version))
+}
+
+/// Sets `x-amz-expiration` (when the object expires, and under which rule) for a
+/// current object version under its bucket's lifecycle rules; nothing when no enabled
+/// rule expires it, or for a noncurrent version or a delete marker.
+pub fn set_expiration(resp: &mut Response<Body>, bucket: &Bucket, version: &ObjectVersion, day: std::time::Duration) {
+    let Some(stored) = bucket.lifecycle.as_deref() else { return };
+    if !version.is_latest || version.is_delete_marker {
+        return;
+    }
+    let rules = match LifecycleConfiguration::from_json(stored) {
+        Ok(rules) => rules,
+        Err(e) => {
+            tracing::warn!(bucket = %bucket.name, error = %e, "the stored lifecycle configuration is unreadable");
+            return;
+        }
+    };
+    let expiry = rules.expiry_of_current(&version.key, version.size.max(0) as u64, &version.tags, version.last_modified, day);
+    if let Some(value) = expiry.and_then(|(at, rule)| expiration_header(at, rule)) {
+        set_header(resp, "x-amz-expiration", &value);
+    }
 }
 
 /// Writes an object's stored headers into a GET or HEAD response.

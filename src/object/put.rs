@@ -182,6 +182,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     };
     let mut resp = empty(StatusCode::OK);
     set_header(&mut resp, "etag", &version.etag);
+    super::set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }

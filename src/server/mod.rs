@@ -3,7 +3,7 @@
 //! panic guard, access log and request metrics; `s3.rs`: route → rate limit →
 //! authenticate → authorize at bucket level → dispatch to a handler).
 //!
-//! Layer 15 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
+//! Layer 16 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
 //! to, and nothing imports it but `cli` and `main`.
 
 pub mod s3;
@@ -143,8 +143,16 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
         bytes_per_sec: state.config.scrub_bytes_per_sec,
         interval: state.config.scrub_interval(),
     };
+    let lifecycle = crate::lifecycle::Worker::new(
+        state.catalog.clone(),
+        state.gc.clone(),
+        state.config.region.clone(),
+        state.config.lifecycle_day(),
+        state.config.lifecycle_interval(),
+    );
     let mut tasks = vec![
         tokio::spawn(accept_loop(listener, state.clone(), tls.clone(), shutdown_rx.clone())),
+        tokio::spawn(lifecycle.run(shutdown_rx.clone())),
         tokio::spawn(healer.run(shutdown_rx.clone())),
         tokio::spawn(scrubber.run(shutdown_rx.clone())),
         tokio::spawn(gc_worker.run(shutdown_rx)),

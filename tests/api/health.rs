@@ -45,7 +45,7 @@ async fn every_response_carries_a_request_id() {
         app.raw("GET", "/ids/k").header("if-none-match", &etag),
         app.raw("HEAD", "/ids/missing"),
         app.raw("GET", "/no-such-bucket"),
-        app.raw("PUT", "/ids?lifecycle"),
+        app.raw("PUT", "/ids?encryption"),
         app.raw("GET", "/"),
     ];
     let mut ids = HashSet::new();

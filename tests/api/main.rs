@@ -28,6 +28,7 @@ mod health;
 mod identity;
 mod index;
 mod integrity;
+mod lifecycle;
 mod listing;
 mod multipart;
 mod objects;

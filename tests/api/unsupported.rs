@@ -1,14 +1,14 @@
 //! What Depot does not implement is refused with 501 NotImplemented, never answered with
-//! a wrong success: a `PUT /bucket?lifecycle` creates no bucket, a `DELETE
-//! /bucket?lifecycle` deletes nothing. A query parameter S3 does not define is ignored, as
+//! a wrong success: a `PUT /bucket?encryption` creates no bucket, a `DELETE
+//! /bucket?encryption` deletes nothing. A query parameter S3 does not define is ignored, as
 //! AWS ignores it. Reading a configuration that cannot be set answers
 //! as S3 does for an unset one (e.g. NoSuchBucketPolicy).
 
-use aws_sdk_s3::types::{BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter};
+use aws_sdk_s3::types::{ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule};
 
 use crate::common::{s3_error, TestApp};
 
-const LIFECYCLE: &str = "<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>";
+const ENCRYPTION: &str = "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>";
 
 #[tokio::test]
 async fn bucket_subresources_are_not_implemented() {
@@ -18,11 +18,10 @@ async fn bucket_subresources_are_not_implemented() {
     let before = app.snapshot("conf").await;
 
     for (method, path, body) in [
-        ("PUT", "/conf?lifecycle", LIFECYCLE),
+        ("PUT", "/conf?encryption", ENCRYPTION),
         ("PUT", "/conf?website", "<WebsiteConfiguration/>"),
-        ("PUT", "/conf?encryption", "<ServerSideEncryptionConfiguration/>"),
         ("PUT", "/conf?object-lock", "<ObjectLockConfiguration/>"),
-        ("DELETE", "/conf?lifecycle", ""),
+        ("DELETE", "/conf?encryption", ""),
         ("PUT", "/conf/k?retention", "<Retention/>"),
         ("PUT", "/conf/k?legal-hold", "<LegalHold/>"),
         ("POST", "/conf/k?restore", "<RestoreRequest/>"),
@@ -43,15 +42,12 @@ async fn bucket_subresources_are_not_implemented() {
     assert!(listed.text().contains("<ListBucketResult"), "{}", listed.text());
 
     // The same through the SDK.
-    let rule = LifecycleRule::builder()
-        .id("expire")
-        .filter(LifecycleRuleFilter::builder().prefix("").build())
-        .status(ExpirationStatus::Enabled)
-        .expiration(LifecycleExpiration::builder().days(1).build())
+    let by_default = ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256).build().unwrap();
+    let encryption = ServerSideEncryptionConfiguration::builder()
+        .rules(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build())
         .build()
         .unwrap();
-    let lifecycle = BucketLifecycleConfiguration::builder().rules(rule).build().unwrap();
-    let result = app.client.put_bucket_lifecycle_configuration().bucket("conf").lifecycle_configuration(lifecycle).send().await;
+    let result = app.client.put_bucket_encryption().bucket("conf").server_side_encryption_configuration(encryption).send().await;
     assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
     assert_eq!(app.snapshot("conf").await, before);
     app.shutdown().await;
@@ -60,9 +56,9 @@ async fn bucket_subresources_are_not_implemented() {
 #[tokio::test]
 async fn a_subresource_never_creates_a_bucket() {
     let app = TestApp::start().await;
-    for path in ["/fresh-bucket?lifecycle", "/fresh-bucket?cors", "/fresh-bucket?policy"] {
+    for path in ["/fresh-bucket?encryption", "/fresh-bucket?lifecycle", "/fresh-bucket?cors", "/fresh-bucket?policy"] {
         // A configuration of a bucket that does not exist: NoSuchBucket, as S3 answers.
-        let resp = app.send_signed(app.raw("PUT", path).body(LIFECYCLE)).await;
+        let resp = app.send_signed(app.raw("PUT", path).body(ENCRYPTION)).await;
         assert_eq!(resp.status, 404, "{path}");
         assert!(resp.text().contains("<Code>NoSuchBucket</Code>"), "{path}: {}", resp.text());
     }

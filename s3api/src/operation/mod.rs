@@ -208,12 +208,13 @@ pub enum BucketSetting {
     Cors,
     PublicAccessBlock,
     OwnershipControls,
+    /// The lifecycle rules (`?lifecycle`).
+    Lifecycle,
 }
 
 /// Bucket configurations that are never set on a Depot bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnsetConfig {
-    Lifecycle,
     Encryption,
     Website,
     ObjectLock,
@@ -406,6 +407,7 @@ fn get_name(setting: BucketSetting) -> &'static str {
         BucketSetting::Cors => "GetBucketCors",
         BucketSetting::PublicAccessBlock => "GetPublicAccessBlock",
         BucketSetting::OwnershipControls => "GetBucketOwnershipControls",
+        BucketSetting::Lifecycle => "GetBucketLifecycleConfiguration",
     }
 }
 
@@ -415,6 +417,7 @@ fn put_name(setting: BucketSetting) -> &'static str {
         BucketSetting::Cors => "PutBucketCors",
         BucketSetting::PublicAccessBlock => "PutPublicAccessBlock",
         BucketSetting::OwnershipControls => "PutBucketOwnershipControls",
+        BucketSetting::Lifecycle => "PutBucketLifecycleConfiguration",
     }
 }
 
@@ -424,6 +427,7 @@ fn delete_name(setting: BucketSetting) -> &'static str {
         BucketSetting::Cors => "DeleteBucketCors",
         BucketSetting::PublicAccessBlock => "DeletePublicAccessBlock",
         BucketSetting::OwnershipControls => "DeleteBucketOwnershipControls",
+        BucketSetting::Lifecycle => "DeleteBucketLifecycle",
     }
 }
 

@@ -10,7 +10,6 @@ use crate::route::{check_key, Query, Target};
 
 /// Bucket subresources that Depot does not implement for writes.
 const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
-    ("lifecycle", "BucketLifecycle"),
     ("encryption", "BucketEncryption"),
     ("website", "BucketWebsite"),
     ("object-lock", "ObjectLockConfiguration"),
@@ -48,6 +47,7 @@ const KNOWN_SUBRESOURCES: &[&str] = &[
     "cors",
     "publicAccessBlock",
     "ownershipControls",
+    "lifecycle",
 ];
 
 /// The bucket settings and the subresource that names each.
@@ -56,6 +56,7 @@ const SETTINGS: &[(&str, BucketSetting)] = &[
     ("cors", BucketSetting::Cors),
     ("publicAccessBlock", BucketSetting::PublicAccessBlock),
     ("ownershipControls", BucketSetting::OwnershipControls),
+    ("lifecycle", BucketSetting::Lifecycle),
 ];
 
 impl Operation {
@@ -91,7 +92,6 @@ impl Operation {
 
 fn unset_config(subresource: &str) -> Option<UnsetConfig> {
     Some(match subresource {
-        "lifecycle" => UnsetConfig::Lifecycle,
         "encryption" => UnsetConfig::Encryption,
         "website" => UnsetConfig::Website,
         "object-lock" => UnsetConfig::ObjectLock,

@@ -23,10 +23,15 @@ fn bucket_routes() {
 
 #[test]
 fn unimplemented_subresources_never_fall_through() {
-    let put = op(Method::PUT, Some("b"), None, "lifecycle").unwrap();
-    assert!(matches!(put, Operation::NotImplemented { name: "BucketLifecycle", .. }));
-    let get = op(Method::GET, Some("b"), None, "lifecycle").unwrap();
-    assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Lifecycle, .. }));
+    let put = op(Method::PUT, Some("b"), None, "encryption").unwrap();
+    assert!(matches!(put, Operation::NotImplemented { name: "BucketEncryption", .. }));
+    let get = op(Method::GET, Some("b"), None, "encryption").unwrap();
+    assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Encryption, .. }));
+    let lifecycle = op(Method::PUT, Some("b"), None, "lifecycle").unwrap();
+    assert_eq!(lifecycle, Operation::PutBucketSetting { bucket: "b".into(), setting: BucketSetting::Lifecycle });
+    assert_eq!(lifecycle.name(), "PutBucketLifecycleConfiguration");
+    assert_eq!(op(Method::GET, Some("b"), None, "lifecycle").unwrap().name(), "GetBucketLifecycleConfiguration");
+    assert_eq!(op(Method::DELETE, Some("b"), None, "lifecycle").unwrap().name(), "DeleteBucketLifecycle");
     let policy = op(Method::GET, Some("b"), None, "policy").unwrap();
     assert_eq!(policy, Operation::GetBucketSetting { bucket: "b".into(), setting: BucketSetting::Policy });
     assert_eq!(op(Method::PUT, Some("b"), None, "cors").unwrap().name(), "PutBucketCors");

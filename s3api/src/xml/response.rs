@@ -278,7 +278,6 @@ pub fn access_control_policy(owner: &Owner, grants: &[(Grantee, String)]) -> Str
 /// an empty document for the few S3 always answers.
 pub fn unset_config(config: UnsetConfig) -> S3Result<String> {
     let code = match config {
-        UnsetConfig::Lifecycle => S3ErrorCode::NoSuchLifecycleConfiguration,
         UnsetConfig::Encryption => S3ErrorCode::ServerSideEncryptionConfigurationNotFoundError,
         UnsetConfig::Website => S3ErrorCode::NoSuchWebsiteConfiguration,
         UnsetConfig::ObjectLock => S3ErrorCode::ObjectLockConfigurationNotFoundError,

@@ -1,0 +1,263 @@
+//! The lifecycle worker: applies each bucket's lifecycle rules in the background.
+//!
+//! Owns the passes and where each bucket's scan resumes. What a rule means is
+//! `s3api::lifecycle` (pure: when a version or an upload is due); what a deletion does is
+//! `object::delete`, the code path of DeleteObject, so a lifecycle deletion writes the
+//! same `ObjectRemoved:Delete` / `ObjectRemoved:DeleteMarkerCreated` events, under the
+//! principal [`PRINCIPAL`].
+//!
+//! Work per pass is bounded: each bucket with rules gets at most [`VERSIONS_PER_PASS`]
+//! versions and [`UPLOADS_PER_PASS`] uploads looked at, read in pages along the
+//! catalog's (bucket, key) index; the next pass goes on where this one stopped and
+//! starts over once the bucket was seen whole. Each action is its own short transaction
+//! that takes the key's lock and checks again that the action still applies (the
+//! version is still current, still noncurrent, the marker still alone, the rules still
+//! the same), so nodes sharing a catalog may run passes at once without deleting twice.
+//! Must not hold a transaction across versions, and must not decide what a rule means.
+//!
+//! Layer 12 of `crate::LAYERS`: may import `multipart`, `object` and what is below them.
+
+mod scan;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use s3api::lifecycle::{Action, LifecycleConfiguration};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::catalog::{now_ms, Bucket, Catalog, Tx};
+use crate::error::Error;
+use crate::events::EventContext;
+use crate::object::delete::delete_one;
+use crate::storage::gc::GcTrigger;
+use scan::{KeyScan, VersionFacts};
+
+/// The principal lifecycle deletions are recorded under.
+pub const PRINCIPAL: &str = "lifecycle";
+/// The most versions looked at in one bucket per pass.
+pub const VERSIONS_PER_PASS: usize = 10_000;
+/// The most multipart uploads looked at in one bucket per pass.
+pub const UPLOADS_PER_PASS: usize = 1_000;
+/// Versions read per catalog page.
+const PAGE: usize = 1_000;
+
+/// What a pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PassReport {
+    pub versions_seen: usize,
+    pub expired: usize,
+    pub noncurrent_deleted: usize,
+    pub markers_deleted: usize,
+    pub uploads_aborted: usize,
+    /// Actions that no longer applied when their transaction looked again.
+    pub skipped: usize,
+}
+
+impl PassReport {
+    fn acted(&self) -> usize {
+        self.expired + self.noncurrent_deleted + self.markers_deleted + self.uploads_aborted
+    }
+}
+
+/// Where a bucket's scan resumes.
+#[derive(Debug, Default)]
+struct Cursor {
+    /// The versions scan: after this (key, row id), with the state of that key.
+    versions: Option<(String, i64, KeyScan)>,
+    /// The uploads scan: after this (key, upload id).
+    uploads: Option<(String, String)>,
+}
+
+/// One due action, found by a scan and applied in its own transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Due {
+    action: Action,
+    key: String,
+    version_id: String,
+}
+
+/// The background worker; [`Worker::run`] until shutdown, or [`Worker::pass`] once.
+pub struct Worker {
+    catalog: Catalog,
+    gc: GcTrigger,
+    region: String,
+    day: Duration,
+    interval: Duration,
+    cursors: HashMap<i64, Cursor>,
+}
+
+impl Worker {
+    pub fn new(catalog: Catalog, gc: GcTrigger, region: String, day: Duration, interval: Duration) -> Worker {
+        Worker { catalog, gc, region, day, interval, cursors: HashMap::new() }
+    }
+
+    /// Runs a pass every `interval` until `shutdown`. A failed pass is logged and the
+    /// next one tries again.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(self.interval) => {}
+                _ = shutdown.changed() => return,
+            }
+            let span = tracing::info_span!("lifecycle_pass");
+            match self.pass().instrument(span.clone()).await {
+                Ok(report) if report.acted() > 0 || report.skipped > 0 => {
+                    tracing::info!(parent: &span, ?report, "lifecycle pass");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(parent: &span, error = %e, "lifecycle pass failed; the next pass retries"),
+            }
+        }
+    }
+
+    /// One pass over every bucket that has lifecycle rules.
+    pub async fn pass(&mut self) -> Result<PassReport, Error> {
+        let now = now_ms();
+        let mut report = PassReport::default();
+        let buckets: Vec<Bucket> = self.catalog.buckets(None).await?.into_iter().filter(|b| b.lifecycle.is_some()).collect();
+        self.cursors.retain(|id, _| buckets.iter().any(|b| b.id == *id));
+        for bucket in buckets {
+            let Some(stored) = bucket.lifecycle.clone() else { continue };
+            let rules = match LifecycleConfiguration::from_json(&stored) {
+                Ok(rules) => rules,
+                Err(e) => {
+                    tracing::warn!(bucket = %bucket.name, error = %e, "the stored lifecycle configuration is unreadable; skipping the bucket");
+                    continue;
+                }
+            };
+            let ctx = EventContext {
+                principal: PRINCIPAL.to_owned(),
+                request_id: uuid::Uuid::new_v4().simple().to_string(),
+                source_ip: String::new(),
+                region: self.region.clone(),
+            };
+            for due in self.scan_versions(&bucket, &rules, now, &mut report).await? {
+                match self.apply(&ctx, &bucket, &stored, &due).await {
+                    Ok(true) => match due.action {
+                        Action::ExpireCurrent => report.expired += 1,
+                        Action::DeleteNoncurrent => report.noncurrent_deleted += 1,
+                        Action::DeleteExpiredDeleteMarker => report.markers_deleted += 1,
+                    },
+                    Ok(false) => report.skipped += 1,
+                    Err(e) => {
+                        tracing::warn!(bucket = %bucket.name, key = %due.key, version_id = %due.version_id, error = %e, "a lifecycle action failed; the next pass retries");
+                    }
+                }
+            }
+            self.abort_uploads(&bucket, &stored, &rules, now, &mut report).await?;
+        }
+        if report.acted() > 0 {
+            self.gc.poke();
+        }
+        Ok(report)
+    }
+
+    /// Reads up to [`VERSIONS_PER_PASS`] versions of `bucket` from where its scan stopped,
+    /// and returns what is due.
+    async fn scan_versions(&mut self, bucket: &Bucket, rules: &LifecycleConfiguration, now: i64, report: &mut PassReport) -> Result<Vec<Due>, Error> {
+        let cursor = self.cursors.entry(bucket.id).or_default();
+        let (mut after, mut key_scan) = match cursor.versions.take() {
+            Some((key, id, scan)) => (Some((key, id)), scan),
+            None => (None, KeyScan::default()),
+        };
+        let mut due = Vec::new();
+        let mut seen = 0;
+        let mut finished = false;
+        while seen < VERSIONS_PER_PASS {
+            let page =
+                self.catalog.list_versions(bucket.id, "", None, after.as_ref().map(|(k, _)| k.as_str()), after.as_ref().map(|(_, id)| *id), PAGE).await?;
+            for version in &page.versions {
+                let facts = VersionFacts::of(version);
+                due.extend(key_scan.next(&facts, rules, now, self.day));
+                after = Some((version.key.clone(), version.id));
+            }
+            seen += page.versions.len();
+            if !page.is_truncated || page.versions.is_empty() {
+                finished = true;
+                break;
+            }
+        }
+        if finished {
+            // The bucket was seen whole: the last key has no older version to come.
+            due.extend(key_scan.finish(rules, now, self.day));
+        } else if let Some((key, id)) = after {
+            cursor.versions = Some((key, id, key_scan));
+        }
+        report.versions_seen += seen;
+        Ok(due)
+    }
+
+    /// Applies one action in its own transaction, after checking under the key's lock
+    /// that it still applies. `Ok(false)`: it no longer did.
+    async fn apply(&self, ctx: &EventContext, bucket: &Bucket, stored: &str, due: &Due) -> Result<bool, Error> {
+        let mut tx = self.catalog.begin().await?;
+        tx.lock_key(bucket.id, &due.key).await?;
+        let Some(current) = same_rules(&mut tx, bucket, stored).await? else { return Ok(false) };
+        let latest = tx.latest_version(current.id, &due.key).await?;
+        let still = match due.action {
+            Action::ExpireCurrent => latest.as_ref().is_some_and(|l| l.version_id == due.version_id && !l.is_delete_marker),
+            Action::DeleteNoncurrent => latest.as_ref().is_some_and(|l| l.version_id != due.version_id),
+            Action::DeleteExpiredDeleteMarker => {
+                latest.as_ref().is_some_and(|l| l.version_id == due.version_id && l.is_delete_marker)
+                    && !tx.has_other_versions(current.id, &due.key, &due.version_id).await?
+            }
+        };
+        if !still {
+            return Ok(false);
+        }
+        let version_id = match due.action {
+            Action::ExpireCurrent => None,
+            Action::DeleteNoncurrent | Action::DeleteExpiredDeleteMarker => Some(due.version_id.as_str()),
+        };
+        let removal = delete_one(&mut tx, ctx, &current, &due.key, version_id, &current.owner_id).await?;
+        tx.commit().await?;
+        if removal.changed {
+            tracing::debug!(bucket = %current.name, key = %due.key, version_id = %due.version_id, action = ?due.action, "lifecycle action");
+        }
+        Ok(removal.changed)
+    }
+
+    /// Aborts the incomplete multipart uploads of `bucket` whose time has come, looking at
+    /// up to [`UPLOADS_PER_PASS`] of them from where the last pass stopped.
+    async fn abort_uploads(&mut self, bucket: &Bucket, stored: &str, rules: &LifecycleConfiguration, now: i64, report: &mut PassReport) -> Result<(), Error> {
+        if !rules.rules.iter().any(|r| r.is_enabled() && r.abort_incomplete_multipart_upload_days.is_some()) {
+            return Ok(());
+        }
+        let cursor = self.cursors.entry(bucket.id).or_default();
+        let after = cursor.uploads.take();
+        let page = self
+            .catalog
+            .list_uploads(bucket.id, "", None, after.as_ref().map(|(k, _)| k.as_str()), after.as_ref().map(|(_, u)| u.as_str()), UPLOADS_PER_PASS)
+            .await?;
+        if page.is_truncated {
+            cursor.uploads = page.uploads.last().map(|u| (u.key.clone(), u.upload_id.clone()));
+        }
+        for upload in page.uploads {
+            if rules.abort_upload_due(&upload.key, upload.initiated, now, self.day).is_none() {
+                continue;
+            }
+            let mut tx = self.catalog.begin().await?;
+            tx.lock_key(bucket.id, &upload.key).await?;
+            if same_rules(&mut tx, bucket, stored).await?.is_none() {
+                report.skipped += 1;
+                continue;
+            }
+            let aborted = tx.delete_upload(&upload.upload_id).await?;
+            tx.commit().await?;
+            if aborted {
+                tracing::debug!(bucket = %bucket.name, key = %upload.key, upload_id = %upload.upload_id, "lifecycle aborted an incomplete upload");
+                report.uploads_aborted += 1;
+            } else {
+                report.skipped += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The bucket, read again inside `tx`, when it still exists with the rules the pass
+/// read (`stored`); `None` when it was deleted, replaced or its rules changed.
+async fn same_rules(tx: &mut Tx, bucket: &Bucket, stored: &str) -> Result<Option<Bucket>, Error> {
+    Ok(tx.bucket(&bucket.name).await?.filter(|b| b.id == bucket.id && b.lifecycle.as_deref() == Some(stored)))
+}
