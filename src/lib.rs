@@ -22,8 +22,8 @@
 //! 9. Handlers, each below the next: [`bucket`], [`object`], [`multipart`], [`sts`]
 //!    (the S3 and STS operations, one family per file) and [`admin`] (the JSON API
 //!    under `/_depot/`).
-//!     Between `multipart` and `sts` sits [`lifecycle`]: the background worker that
-//!     applies bucket lifecycle rules through the same delete path as DeleteObject.
+//!    Between `multipart` and `sts` sits [`lifecycle`]: the background worker that
+//!    applies bucket lifecycle rules through the same delete path as DeleteObject.
 //! 10. [`console`]: the web console's files, served under `/_depot/console/`.
 //! 11. [`server`]: listener, graceful shutdown, the per-request pipeline and the S3
 //!     path (route → rate limit → authenticate → authorize → dispatch).
