@@ -563,6 +563,35 @@ def ownership_controls():
     check_eq(refused, (404, "OwnershipControlsNotFoundError"), "get_bucket_ownership_controls after delete")
 
 
+def bucket_lifecycle():
+    bucket = settings_bucket("lifecycle")
+    check_eq(client_error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[:2], (404, "NoSuchLifecycleConfiguration"), "before any")
+    rules = [
+        {"ID": "logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 30}},
+        {
+            "ID": "history",
+            "Filter": {"And": {"Prefix": "docs/", "Tags": [{"Key": "class", "Value": "draft"}], "ObjectSizeGreaterThan": 10}},
+            "Status": "Enabled",
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 7, "NewerNoncurrentVersions": 2},
+        },
+        {"ID": "uploads", "Filter": {"Prefix": ""}, "Status": "Disabled", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}},
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+    check_eq(s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"], rules, "get_bucket_lifecycle_configuration")
+    put = s3.put_object(Bucket=bucket, Key="logs/today.log", Body=b"a log line")
+    expiration = put.get("Expiration", "")
+    check(expiration.startswith('expiry-date="') and expiration.endswith('", rule-id="logs"'), f"Expiration of put_object: {expiration!r}")
+    check_eq(s3.head_object(Bucket=bucket, Key="logs/today.log").get("Expiration"), expiration, "Expiration of head_object")
+    s3.put_object(Bucket=bucket, Key="other.txt", Body=b"no rule")
+    check_eq(s3.head_object(Bucket=bucket, Key="other.txt").get("Expiration"), None, "Expiration of an object no rule expires")
+    transition = [{"ID": "cold", "Filter": {}, "Status": "Enabled", "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]}]
+    status, code, _ = client_error(s3.put_bucket_lifecycle_configuration, Bucket=bucket, LifecycleConfiguration={"Rules": transition})
+    check_eq((status, code), (400, "InvalidStorageClass"), "a transition (one storage class)")
+    check_eq(s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"], rules, "rules after the refused transition")
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    check_eq(client_error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[:2], (404, "NoSuchLifecycleConfiguration"), "after delete")
+
+
 def delete_settings_buckets():
     for bucket in SETTINGS_BUCKETS:
         keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket) for o in p.get("Contents", [])]
@@ -598,6 +627,7 @@ def main():
     steps.run("bucket CORS and OPTIONS preflight", bucket_cors)
     steps.run("public access block refuses a public policy", public_access_block)
     steps.run("BucketOwnerEnforced refuses ACLs", ownership_controls)
+    steps.run("lifecycle rules: put, get, Expiration header, transition refused, delete", bucket_lifecycle)
     steps.run("delete the settings buckets", delete_settings_buckets)
     steps.finish()
 

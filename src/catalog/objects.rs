@@ -107,16 +107,12 @@ impl Tx {
         row.as_ref().map(ObjectVersion::from_row).transpose()
     }
 
-    /// Whether `key` has a version (or delete marker) other than `version_id`, read
-    /// inside this transaction.
-    pub async fn has_other_versions(&mut self, bucket_id: i64, key: &str, version_id: &str) -> CatalogResult<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM objects WHERE bucket_id = $1 AND key = $2 AND version_id <> $3 LIMIT 1")
-            .bind(bucket_id)
-            .bind(key)
-            .bind(version_id)
-            .fetch_optional(&mut *self.inner)
-            .await?;
-        Ok(row.is_some())
+    /// Every version of `key` (delete markers included), newest first, read inside this
+    /// transaction: what the lifecycle worker decides on again under the key's lock.
+    pub async fn key_versions(&mut self, bucket_id: i64, key: &str) -> CatalogResult<Vec<ObjectVersion>> {
+        let sql = format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 ORDER BY id DESC", ObjectVersion::COLUMNS);
+        let rows = sqlx::query(&sql).bind(bucket_id).bind(key).fetch_all(&mut *self.inner).await?;
+        rows.iter().map(ObjectVersion::from_row).collect()
     }
 
     /// A specific version, read inside this transaction and locked against deletion

@@ -19,6 +19,8 @@ use crate::catalog;
 /// The facts of one listed version the scan needs.
 #[derive(Debug, Clone)]
 pub struct VersionFacts {
+    /// The catalog row: a version id (`null`) may name successive rows.
+    pub row_id: i64,
     pub key: String,
     pub version_id: String,
     pub size: u64,
@@ -31,6 +33,7 @@ pub struct VersionFacts {
 impl VersionFacts {
     pub fn of(v: &catalog::ObjectVersion) -> VersionFacts {
         VersionFacts {
+            row_id: v.id,
             key: v.key.clone(),
             version_id: v.version_id.clone(),
             size: v.size.max(0) as u64,
@@ -56,6 +59,14 @@ pub struct KeyScan {
 }
 
 impl KeyScan {
+    /// Everything due among one key's versions, given all of them newest first.
+    pub fn whole_key(versions: &[VersionFacts], rules: &LifecycleConfiguration, now: i64, day: Duration) -> Vec<Due> {
+        let mut scan = KeyScan::default();
+        let mut due: Vec<Due> = versions.iter().flat_map(|v| scan.next(v, rules, now, day)).collect();
+        due.extend(scan.finish(rules, now, day));
+        due
+    }
+
     /// Takes the next version in listing order; returns what is due, if anything.
     pub fn next(&mut self, v: &VersionFacts, rules: &LifecycleConfiguration, now: i64, day: Duration) -> Vec<Due> {
         let mut due = Vec::new();
@@ -113,7 +124,7 @@ fn decide(
         newer_noncurrent_versions: newer_noncurrent,
         has_noncurrent_versions: has_noncurrent,
     };
-    rules.action_for_version(&facts, now, day).map(|(action, _rule)| Due { action, key: v.key.clone(), version_id: v.version_id.clone() })
+    rules.action_for_version(&facts, now, day).map(|(action, _rule)| Due { action, key: v.key.clone(), version_id: v.version_id.clone(), row_id: v.row_id })
 }
 
 /// The action of a due item, for tests.

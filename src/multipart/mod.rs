@@ -105,7 +105,8 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
 fn set_abort_date(resp: &mut Response<Body>, bucket: &Bucket, key: &str, initiated_ms: i64, day: std::time::Duration) {
     let Some(rules) = bucket.lifecycle.as_deref().and_then(|stored| LifecycleConfiguration::from_json(stored).ok()) else { return };
     let Some((at, rule)) = rules.abort_deadline(key, initiated_ms, day) else { return };
-    if let Some(date) = chrono::DateTime::from_timestamp_millis(at) {
+    // An HTTP date has four digits of year: a rule of millions of days gets no header.
+    if let Some(date) = chrono::DateTime::from_timestamp_millis(at).filter(|d| (0..=9999).contains(&chrono::Datelike::year(d))) {
         set_header(resp, "x-amz-abort-date", &format_http_date(date));
         set_header(resp, "x-amz-abort-rule-id", rule);
     }

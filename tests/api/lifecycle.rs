@@ -23,24 +23,36 @@ use depot::lifecycle::{PassReport, Worker};
 
 use crate::common::{content_md5, outbox_events, s3_error, wait_until, TestApp};
 
-/// A lifecycle day of one second.
-const DAY: Duration = Duration::from_secs(1);
+/// The lifecycle day of the tests' own workers: an hour.
+const DAY_MS: i64 = 3_600_000;
 
-/// A server with a 1-second lifecycle day whose own worker waits an hour between passes
-/// (tests run passes of their own).
+/// A server whose own worker waits an hour between passes (tests run passes of their
+/// own).
 async fn start() -> TestApp {
-    TestApp::start_with(|c| {
-        c.lifecycle_day_secs = 1;
-        c.lifecycle_interval_secs = 3600;
-    })
-    .await
+    TestApp::start_with(|c| c.lifecycle_interval_secs = 3600).await
 }
 
-/// One lifecycle pass over the server's catalog, as the server's worker runs it.
-async fn pass(app: &TestApp) -> PassReport {
+fn worker(app: &TestApp) -> Worker {
     let state = app.state();
-    let mut worker = Worker::new(state.catalog.clone(), state.gc.clone(), state.config.region.clone(), DAY, Duration::from_secs(3600));
-    worker.pass().await.expect("lifecycle pass")
+    Worker::new(state.catalog.clone(), state.gc.clone(), state.config.region.clone(), Duration::from_millis(DAY_MS as u64), Duration::from_secs(3600))
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64
+}
+
+/// One lifecycle pass over the server's catalog, as the server's worker runs it, at
+/// `days` one-hour days from now.
+async fn pass_in(app: &TestApp, days: f64) -> PassReport {
+    let report = worker(app).pass_at(now_ms() + (days * DAY_MS as f64) as i64).await;
+    assert_eq!(report.failed, 0, "{report:?}");
+    report
+}
+
+/// One lifecycle pass now.
+async fn pass(app: &TestApp) -> PassReport {
+    pass_in(app, 0.0).await
 }
 
 fn rule(id: &str, filter: LifecycleRuleFilter) -> aws_sdk_s3::types::builders::LifecycleRuleBuilder {
@@ -204,7 +216,7 @@ async fn put_get_and_head_tell_when_an_object_expires() {
         &app.client,
         "exp",
         vec![
-            rule("logs rule", prefix("logs/")).expiration(LifecycleExpiration::builder().days(100_000).build()).build().unwrap(),
+            rule("logs rule", prefix("logs/")).expiration(LifecycleExpiration::builder().days(30).build()).build().unwrap(),
             rule("abort", prefix("big/"))
                 .abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(50_000).build())
                 .build()
@@ -216,13 +228,14 @@ async fn put_get_and_head_tell_when_an_object_expires() {
     let put = app.client.put_object().bucket("exp").key("logs/a.txt").body(ByteStream::from_static(b"log line")).send().await.expect("PUT");
     let expiration = put.expiration().expect("x-amz-expiration on PUT").to_owned();
     assert!(expiration.starts_with("expiry-date=\"") && expiration.ends_with("\", rule-id=\"logs%20rule\""), "{expiration}");
-    // 100,000 one-second days after the write, rounded up to the next whole second.
+    // 30 days after the write, rounded up to the next midnight UTC.
     let head = app.client.head_object().bucket("exp").key("logs/a.txt").send().await.expect("HEAD");
     assert_eq!(head.expiration(), Some(expiration.as_str()));
     let modified = head.last_modified().expect("Last-Modified").secs();
     let date = expiration.split('"').nth(1).expect("the date");
     let expires = chrono::DateTime::parse_from_rfc2822(date).expect("an HTTP date").timestamp();
-    assert!((modified + 100_000..=modified + 100_001).contains(&expires), "{date} for an object written at {modified}");
+    let due = modified + 30 * 86_400;
+    assert_eq!(expires, (due + 86_399) / 86_400 * 86_400, "{date} for an object written at {modified}");
     let get = app.client.get_object().bucket("exp").key("logs/a.txt").send().await.expect("GET");
     assert_eq!(get.expiration(), Some(expiration.as_str()));
 
@@ -325,9 +338,9 @@ async fn versioned_buckets_keep_history_until_the_noncurrent_rules_remove_it() {
     let events = outbox_events(&app).await;
     assert!(events.iter().any(|e| e["principal"] == "lifecycle" && e["eventName"] == "ObjectRemoved:DeleteMarkerCreated"), "{events:?}");
 
-    // Two days after they became noncurrent, all but the newest noncurrent version go.
-    tokio::time::sleep(Duration::from_millis(3100)).await;
-    let report = pass(&app).await;
+    // Three days on (two after they became noncurrent, rounded up), all but the newest
+    // noncurrent version go.
+    let report = pass_in(&app, 3.0).await;
     assert_eq!(report.noncurrent_deleted, 3, "{report:?}");
     let left = versions(&app, "hist").await;
     assert_eq!(left.len(), 2, "the marker and the newest noncurrent version: {left:?}");
@@ -397,13 +410,58 @@ async fn incomplete_uploads_are_aborted_after_their_days() {
             .expect("UploadPart");
         ids.push(id);
     }
-    assert_eq!(pass(&app).await.uploads_aborted, 0, "not two days old yet");
-    tokio::time::sleep(Duration::from_millis(3100)).await;
-    let report = pass(&app).await;
+    assert_eq!(pass_in(&app, 1.0).await.uploads_aborted, 0, "not two days old yet");
+    let report = pass_in(&app, 3.0).await;
     assert_eq!(report.uploads_aborted, 1, "{report:?}");
     let listed = app.client.list_multipart_uploads().bucket("uploads").send().await.expect("ListMultipartUploads");
     assert_eq!(listed.uploads().iter().map(|u| u.key().unwrap_or("")).collect::<Vec<_>>(), ["other/two"]);
     assert_eq!(s3_error(app.client.list_parts().bucket("uploads").key("parts/one").upload_id(&ids[0]).send().await), (404, "NoSuchUpload".to_owned()));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_scan_spread_over_many_passes_misses_nothing() {
+    let app = start().await;
+    app.bucket("paged").await;
+    enable_versioning(&app, "paged").await;
+    for key in ["k0", "k1", "k2", "k3", "k4"] {
+        for generation in 1..=3 {
+            app.put("paged", key, format!("{key} generation {generation}").into_bytes()).await;
+        }
+    }
+    for key in ["u0", "u1", "u2"] {
+        app.client.create_multipart_upload().bucket("paged").key(key).send().await.expect("CreateMultipartUpload");
+    }
+    put_rules(
+        &app.client,
+        "paged",
+        vec![rule("history", prefix(""))
+            .noncurrent_version_expiration(NoncurrentVersionExpiration::builder().noncurrent_days(1).newer_noncurrent_versions(1).build())
+            .abort_incomplete_multipart_upload(AbortIncompleteMultipartUpload::builder().days_after_initiation(1).build())
+            .build()
+            .unwrap()],
+    )
+    .await;
+    // Three versions and one upload per pass, read two versions at a time: pages end in
+    // the middle of keys, passes too.
+    let mut small = worker(&app).with_limits(3, 2, 1);
+    let later = now_ms() + 3 * DAY_MS;
+    let mut total = PassReport::default();
+    for _ in 0..8 {
+        let r = small.pass_at(later).await;
+        assert_eq!(r.failed, 0, "{r:?}");
+        total.noncurrent_deleted += r.noncurrent_deleted;
+        total.uploads_aborted += r.uploads_aborted;
+        total.skipped += r.skipped;
+    }
+    assert_eq!((total.noncurrent_deleted, total.uploads_aborted, total.skipped), (5, 3, 0), "{total:?}");
+    let left = versions(&app, "paged").await;
+    for key in ["k0", "k1", "k2", "k3", "k4"] {
+        assert_eq!(left.iter().filter(|(k, _, _)| k == key).count(), 2, "{key}: the current and the newest noncurrent version: {left:?}");
+        let current = app.get("paged", key).await;
+        assert_eq!(current, format!("{key} generation 3").into_bytes());
+    }
+    assert!(app.client.list_multipart_uploads().bucket("paged").send().await.unwrap().uploads().is_empty());
     app.shutdown().await;
 }
 
@@ -429,8 +487,7 @@ async fn the_server_applies_rules_by_itself() {
         .unwrap();
     put_rules(&app.client, "auto", vec![off]).await;
     app.put("auto", "old/c", b"kept while the rule is off".to_vec()).await;
-    tokio::time::sleep(Duration::from_millis(3100)).await;
-    assert_eq!(pass(&app).await, PassReport { versions_seen: 2, ..PassReport::default() });
+    assert_eq!(pass_in(&app, 1000.0).await, PassReport { versions_seen: 2, ..PassReport::default() });
     assert_eq!(app.keys("auto").await, ["new/b", "old/c"]);
     app.shutdown().await;
 }

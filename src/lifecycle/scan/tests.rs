@@ -19,6 +19,7 @@ fn rules(body: &str) -> LifecycleConfiguration {
 
 fn v(key: &str, id: &str, at_secs: i64, latest: bool, marker: bool) -> VersionFacts {
     VersionFacts {
+        row_id: at_secs,
         key: key.into(),
         version_id: id.into(),
         size: 10,
