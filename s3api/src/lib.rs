@@ -12,6 +12,7 @@ pub mod chunked;
 pub mod error;
 pub mod headers;
 pub mod lifecycle;
+pub mod object_lock;
 pub mod operation;
 pub mod policy;
 pub mod post;

@@ -13,6 +13,7 @@ pub mod versioning;
 
 use http::{Response, StatusCode};
 use s3api::bucket_config::ObjectOwnership;
+use s3api::object_lock::ObjectLockConfiguration;
 use s3api::operation::{BucketSetting, ListBucketsParams, UnsetConfig};
 use s3api::route::validate_bucket_name;
 use s3api::xml::{self, request::CreateBucketConfiguration, response::BucketEntry, Owner};
@@ -20,7 +21,7 @@ use s3api::{S3Error, S3ErrorCode};
 
 use crate::auth::acl::Grantee;
 use crate::auth::Principal;
-use crate::catalog::{ms_to_datetime, now_ms, Bucket, CatalogError};
+use crate::catalog::{ms_to_datetime, now_ms, Bucket, CatalogError, Versioning};
 use crate::error::Error;
 use crate::events::{Event, EventType};
 use crate::http::acl::requested_acl;
@@ -56,9 +57,8 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
         return Err(S3ErrorCode::AccessDenied.into());
     };
     validate_bucket_name(name)?;
-    if req.headers().get("x-amz-bucket-object-lock-enabled").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return Err(S3Error::with_message(S3ErrorCode::NotImplemented, "Object Lock is not supported").into());
-    }
+    // Object lock turns versioning on for good (see `object::lock`).
+    let object_lock = req.headers().get("x-amz-bucket-object-lock-enabled").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let acl = requested_acl(state, req.headers(), None).await?.unwrap_or_default();
     let ownership = match req.headers().get("x-amz-object-ownership") {
         Some(v) => Some(ObjectOwnership::parse(v.to_str().unwrap_or_default())?),
@@ -106,6 +106,13 @@ pub async fn create(state: &AppState, mut req: S3Request, name: &str) -> Result<
     if let Some(ownership) = ownership {
         tx.set_bucket_setting(bucket.id, BucketSetting::OwnershipControls, Some(ownership.as_str())).await?;
         bucket.object_ownership = Some(ownership.as_str().to_owned());
+    }
+    if object_lock {
+        let config = ObjectLockConfiguration { default_retention: None }.to_json();
+        tx.set_bucket_setting(bucket.id, BucketSetting::ObjectLock, Some(&config)).await?;
+        tx.set_bucket_versioning(bucket.id, Versioning::Enabled).await?;
+        bucket.object_lock = Some(config);
+        bucket.versioning = Versioning::Enabled;
     }
     Event::for_bucket(&req.event_context(state), EventType::BucketCreated, "BucketCreated", &bucket).record(&mut tx).await?;
     tx.commit().await?;

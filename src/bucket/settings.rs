@@ -10,13 +10,14 @@
 use http::{Response, StatusCode};
 use s3api::bucket_config::{policy_status_xml, CorsConfiguration, ObjectOwnership, PublicAccessBlock};
 use s3api::lifecycle::LifecycleConfiguration;
+use s3api::object_lock::ObjectLockConfiguration;
 use s3api::operation::BucketSetting;
 use s3api::policy::{BucketPolicy, NamedPrincipal};
 use s3api::{S3Error, S3ErrorCode};
 
 use crate::auth::access;
 use crate::auth::acl::{Acl, Grantee};
-use crate::catalog::Bucket;
+use crate::catalog::{Bucket, Versioning};
 use crate::error::Error;
 use crate::events::{Event, EventType};
 use crate::http::response::{self, empty, Body};
@@ -52,6 +53,10 @@ pub async fn get(bucket: Bucket, setting: BucketSetting) -> Result<Response<Body
             let stored = bucket.lifecycle.as_deref().ok_or_else(|| not_found(S3ErrorCode::NoSuchLifecycleConfiguration))?;
             Ok(response::xml(LifecycleConfiguration::from_json(stored)?.to_xml()))
         }
+        BucketSetting::ObjectLock => {
+            let stored = bucket.object_lock.as_deref().ok_or_else(|| not_found(S3ErrorCode::ObjectLockConfigurationNotFoundError))?;
+            Ok(response::xml(ObjectLockConfiguration::from_json(stored)?.to_xml()))
+        }
     }
 }
 
@@ -61,13 +66,15 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, setting: 
         BucketSetting::Lifecycle => MAX_LIFECYCLE,
         _ => MAX_DOCUMENT,
     };
-    // AWS requires Content-MD5 (or a checksum) on PutBucketLifecycleConfiguration.
-    let body = req.read_verified(limit, setting == BucketSetting::Lifecycle).await.map_err(|e| match (e.code, setting) {
-        (S3ErrorCode::MaxMessageLengthExceeded, BucketSetting::Policy) => {
-            S3Error::with_message(S3ErrorCode::MalformedPolicy, "Policy exceeds the maximum allowed document size.")
-        }
-        _ => e,
-    })?;
+    // AWS requires Content-MD5 (or a checksum) on PutBucketLifecycleConfiguration and
+    // PutObjectLockConfiguration.
+    let body =
+        req.read_verified(limit, matches!(setting, BucketSetting::Lifecycle | BucketSetting::ObjectLock)).await.map_err(|e| match (e.code, setting) {
+            (S3ErrorCode::MaxMessageLengthExceeded, BucketSetting::Policy) => {
+                S3Error::with_message(S3ErrorCode::MalformedPolicy, "Policy exceeds the maximum allowed document size.")
+            }
+            _ => e,
+        })?;
     let stored = match setting {
         BucketSetting::Policy => {
             let policy = BucketPolicy::parse(&body, &bucket.name)?;
@@ -87,6 +94,7 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, setting: 
             ownership.as_str().to_owned()
         }
         BucketSetting::Lifecycle => LifecycleConfiguration::from_xml(&body)?.to_json(),
+        BucketSetting::ObjectLock => ObjectLockConfiguration::from_xml(&body)?.to_json(),
     };
     update(state, &req, &bucket, setting, Some(&stored), "Put").await?;
     Ok(empty(if setting == BucketSetting::Policy { StatusCode::NO_CONTENT } else { StatusCode::OK }))
@@ -155,6 +163,18 @@ async fn update(state: &AppState, req: &S3Request, bucket: &Bucket, setting: Buc
         BucketSetting::Lifecycle => {
             current.lifecycle = value;
             "BucketLifecycle"
+        }
+        BucketSetting::ObjectLock => {
+            // AWS turns object lock on for an existing bucket only when versioning is on.
+            if current.versioning != Versioning::Enabled {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidBucketState,
+                    "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
+                )
+                .into());
+            }
+            current.object_lock = value;
+            "ObjectLockConfiguration"
         }
     };
     Event::for_bucket(&ctx, EventType::BucketUpdated, &format!("{name}:{verb}"), &current).record(&mut tx).await?;

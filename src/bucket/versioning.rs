@@ -1,4 +1,5 @@
-//! GetBucketVersioning and PutBucketVersioning. A change writes `BUCKET_UPDATED`.
+//! GetBucketVersioning and PutBucketVersioning. A change writes `BUCKET_UPDATED`. A
+//! bucket with object lock stays `Enabled`.
 
 use http::{Response, StatusCode};
 use s3api::xml::{self, request::VersioningConfiguration};
@@ -39,6 +40,13 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket) -> Result
     let ctx = req.event_context(state);
     let mut tx = state.catalog.begin().await?;
     let mut bucket = tx.bucket(&bucket.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
+    if bucket.object_lock.is_some() && versioning != Versioning::Enabled {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidBucketState,
+            "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+        )
+        .into());
+    }
     if bucket.versioning != versioning {
         tx.set_bucket_versioning(bucket.id, versioning).await?;
         bucket.versioning = versioning;

@@ -14,6 +14,7 @@ fn setting_column(setting: BucketSetting) -> &'static str {
         BucketSetting::PublicAccessBlock => "public_access_block",
         BucketSetting::OwnershipControls => "object_ownership",
         BucketSetting::Lifecycle => "lifecycle",
+        BucketSetting::ObjectLock => "object_lock",
     }
 }
 

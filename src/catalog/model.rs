@@ -58,11 +58,14 @@ pub struct Bucket {
     pub object_ownership: Option<String>,
     /// The lifecycle rules, stored form (`s3api::lifecycle::LifecycleConfiguration`).
     pub lifecycle: Option<String>,
+    /// The object lock configuration, stored form
+    /// (`s3api::object_lock::ObjectLockConfiguration`); `None`: object lock is off.
+    pub object_lock: Option<String>,
 }
 
 impl Bucket {
     pub(super) const COLUMNS: &'static str =
-        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership, lifecycle";
+        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership, lifecycle, object_lock";
 
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         Ok(Bucket {
@@ -79,6 +82,7 @@ impl Bucket {
             public_access_block: row.try_get("public_access_block")?,
             object_ownership: row.try_get("object_ownership")?,
             lifecycle: row.try_get("lifecycle")?,
+            object_lock: row.try_get("object_lock")?,
         })
     }
 }
@@ -116,11 +120,29 @@ pub struct ObjectVersion {
     pub acl: Option<String>,
     /// Set for objects completed from a multipart upload.
     pub parts_count: Option<i64>,
+    /// Object lock: retention and legal hold.
+    pub lock: VersionLock,
+}
+
+/// A version's object lock (or what an upload asked for): retention mode
+/// (`GOVERNANCE`, `COMPLIANCE`) with its retain-until time, and the legal hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionLock {
+    pub mode: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub until: Option<i64>,
+    pub legal_hold: bool,
+}
+
+impl VersionLock {
+    pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        Ok(VersionLock { mode: row.try_get("lock_mode")?, until: row.try_get("lock_until")?, legal_hold: row.try_get::<i64, _>("legal_hold")? != 0 })
+    }
 }
 
 impl ObjectVersion {
     pub(super) const COLUMNS: &'static str = "id, bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, \
-        last_modified, owner_id, metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count";
+        last_modified, owner_id, metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, lock_mode, lock_until, legal_hold";
 
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         let metadata: String = row.try_get("metadata")?;
@@ -149,6 +171,7 @@ impl ObjectVersion {
             tags: decode_tags(row.try_get("tags")?)?.unwrap_or_default(),
             acl: row.try_get("acl")?,
             parts_count: row.try_get("parts_count")?,
+            lock: VersionLock::from_row(row)?,
         })
     }
 

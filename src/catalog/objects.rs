@@ -6,7 +6,7 @@ use s3api::headers::ObjectMetadata;
 use sqlx::Row;
 
 use super::model::encode_tags;
-use super::{Catalog, CatalogError, CatalogResult, ObjectVersion, Part, StoredChecksum, Tx, NULL_VERSION};
+use super::{Catalog, CatalogError, CatalogResult, ObjectVersion, Part, StoredChecksum, Tx, VersionLock, NULL_VERSION};
 
 /// The data of one part of a new version.
 #[derive(Debug, Clone)]
@@ -48,6 +48,8 @@ pub struct NewVersion {
     pub parts: Vec<PartData>,
     /// The multipart upload that made this version, when one did.
     pub upload_id: Option<String>,
+    /// Object lock: retention and legal hold.
+    pub lock: VersionLock,
 }
 
 /// Which version id a write takes.
@@ -107,6 +109,18 @@ impl Tx {
         row.as_ref().map(ObjectVersion::from_row).transpose()
     }
 
+    /// Sets a version's object lock (retention and legal hold).
+    pub async fn set_version_lock(&mut self, object_id: i64, lock: &VersionLock) -> CatalogResult<()> {
+        sqlx::query("UPDATE objects SET lock_mode = $1, lock_until = $2, legal_hold = $3 WHERE id = $4")
+            .bind(lock.mode.clone())
+            .bind(lock.until)
+            .bind(i64::from(lock.legal_hold))
+            .bind(object_id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(())
+    }
+
     /// Every version of `key` (delete markers included), newest first, read inside this
     /// transaction: what the lifecycle worker decides on again under the key's lock.
     pub async fn key_versions(&mut self, bucket_id: i64, key: &str) -> CatalogResult<Vec<ObjectVersion>> {
@@ -148,8 +162,9 @@ impl Tx {
         let checksum = new.checksum.as_ref();
         let sql = format!(
             "INSERT INTO objects (bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, \
-             metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, upload_id) \
-             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING {}",
+             metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, upload_id, \
+             lock_mode, lock_until, legal_hold) \
+             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING {}",
             ObjectVersion::COLUMNS
         );
         let row = sqlx::query(&sql)
@@ -170,6 +185,9 @@ impl Tx {
             .bind(new.acl.clone())
             .bind(new.parts_count)
             .bind(new.upload_id.clone())
+            .bind(new.lock.mode.clone())
+            .bind(new.lock.until)
+            .bind(i64::from(new.lock.legal_hold))
             .fetch_one(&mut *self.inner)
             .await
             .map_err(CatalogError::from_sqlx)?;

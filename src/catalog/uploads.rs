@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::model::{decode_tags, encode_tags};
 use super::paging::{Next, Pager};
-use super::{Catalog, CatalogError, CatalogResult, Tx};
+use super::{Catalog, CatalogError, CatalogResult, Tx, VersionLock};
 
 /// An in-progress multipart upload.
 #[derive(Debug, Clone)]
@@ -24,10 +24,12 @@ pub struct Upload {
     pub checksum_type: Option<String>,
     pub tags: Vec<(String, String)>,
     pub acl: Option<String>,
+    /// The object lock the completed version gets.
+    pub lock: VersionLock,
 }
 
 impl Upload {
-    const COLUMNS: &'static str = "upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl";
+    const COLUMNS: &'static str = "upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl, lock_mode, lock_until, legal_hold";
 
     fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         let metadata: String = row.try_get("metadata")?;
@@ -43,6 +45,7 @@ impl Upload {
             checksum_type: row.try_get("checksum_type")?,
             tags: decode_tags(row.try_get("tags")?)?.unwrap_or_default(),
             acl: row.try_get("acl")?,
+            lock: VersionLock::from_row(row)?,
         })
     }
 }
@@ -179,8 +182,8 @@ impl Tx {
     pub async fn create_upload(&mut self, upload: &Upload) -> CatalogResult<()> {
         let metadata = serde_json::to_string(&upload.metadata).map_err(|e| CatalogError::Corrupt(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO uploads (upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "INSERT INTO uploads (upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl, \
+             lock_mode, lock_until, legal_hold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&upload.upload_id)
         .bind(upload.bucket_id)
@@ -193,6 +196,9 @@ impl Tx {
         .bind(upload.checksum_type.clone())
         .bind(encode_tags(&upload.tags))
         .bind(upload.acl.clone())
+        .bind(upload.lock.mode.clone())
+        .bind(upload.lock.until)
+        .bind(i64::from(upload.lock.legal_hold))
         .execute(&mut *self.inner)
         .await
         .map_err(CatalogError::from_sqlx)?;

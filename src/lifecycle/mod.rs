@@ -27,10 +27,11 @@ use s3api::lifecycle::{Action, LifecycleConfiguration};
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::catalog::{now_ms, Bucket, Catalog, Tx};
+use crate::catalog::{now_ms, Bucket, Catalog, Tx, Versioning};
 use crate::error::Error;
 use crate::events::EventContext;
 use crate::object::delete::delete_one;
+use crate::object::lock;
 use crate::storage::gc::GcTrigger;
 use scan::{KeyScan, VersionFacts};
 
@@ -239,15 +240,22 @@ impl Worker {
         let mut tx = self.catalog.begin().await?;
         tx.lock_key(bucket.id, &due.key).await?;
         let Some(current) = same_rules(&mut tx, bucket, stored).await? else { return Ok(false) };
-        let versions: Vec<VersionFacts> = tx.key_versions(current.id, &due.key).await?.iter().map(VersionFacts::of).collect();
+        let rows = tx.key_versions(current.id, &due.key).await?;
+        let versions: Vec<VersionFacts> = rows.iter().map(VersionFacts::of).collect();
         if !KeyScan::whole_key(&versions, rules, now, self.day).contains(due) {
+            return Ok(false);
+        }
+        // Lifecycle never removes a locked version (expiring a current one only adds a
+        // delete marker, which object lock allows).
+        let removes = matches!(due.action, Action::DeleteNoncurrent | Action::DeleteExpiredDeleteMarker) || current.versioning == Versioning::Unversioned;
+        if removes && rows.iter().any(|r| r.id == due.row_id && !lock::removable(r)) {
             return Ok(false);
         }
         let version_id = match due.action {
             Action::ExpireCurrent => None,
             Action::DeleteNoncurrent | Action::DeleteExpiredDeleteMarker => Some(due.version_id.as_str()),
         };
-        let removal = delete_one(&mut tx, ctx, &current, &due.key, version_id, &current.owner_id).await?;
+        let removal = delete_one(&mut tx, ctx, &current, &due.key, version_id, &current.owner_id, false).await?;
         tx.commit().await?;
         if removal.changed {
             tracing::debug!(bucket = %current.name, key = %due.key, version_id = %due.version_id, action = ?due.action, "lifecycle action");

@@ -119,6 +119,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
         acl: upload.acl.clone(),
         parts_count: Some(chosen.len() as i64),
         upload_id: Some(upload_id.to_owned()),
+        lock: crate::object::lock::lock_for_completed_upload(&bucket, &upload.lock)?,
         parts: chosen
             .iter()
             .enumerate()

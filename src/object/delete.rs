@@ -35,11 +35,36 @@ pub struct Removal {
     pub changed: bool,
 }
 
+/// Why removing the version a delete of `key` (and `version_id`) would remove is refused
+/// by object lock, if it is: a delete with a version id, or of the null version of an
+/// unversioned bucket. A delete that adds a marker removes nothing and is never refused.
+pub async fn lock_refusal(tx: &mut Tx, bucket: &Bucket, key: &str, version_id: Option<&str>, bypass: bool) -> Result<Option<S3Error>, Error> {
+    let removed = match (version_id, bucket.versioning) {
+        (Some(v), _) => v,
+        (None, Versioning::Unversioned) => NULL_VERSION,
+        (None, _) => return Ok(None),
+    };
+    let Some(version) = tx.version(bucket.id, key, removed).await? else { return Ok(None) };
+    Ok(super::lock::check_removal(&version, bypass).err().map(Error::into_s3))
+}
+
 /// Deletes inside `tx` as a DeleteObject of `key` (and `version_id`) does, recording the
-/// event; a new delete marker belongs to `owner_id`. The lifecycle worker deletes
-/// through here too.
-pub async fn delete_one(tx: &mut Tx, ctx: &EventContext, bucket: &Bucket, key: &str, version_id: Option<&str>, owner_id: &str) -> Result<Removal, Error> {
+/// event; a new delete marker belongs to `owner_id`. A locked version is refused (see
+/// `object::lock`; `bypass`: GOVERNANCE retention may be bypassed). The lifecycle worker
+/// deletes through here too.
+pub async fn delete_one(
+    tx: &mut Tx,
+    ctx: &EventContext,
+    bucket: &Bucket,
+    key: &str,
+    version_id: Option<&str>,
+    owner_id: &str,
+    bypass: bool,
+) -> Result<Removal, Error> {
     tx.lock_key(bucket.id, key).await?;
+    if let Some(refusal) = lock_refusal(tx, bucket, key, version_id, bypass).await? {
+        return Err(refusal.into());
+    }
     let shown = |v: &str| (bucket.versioning != Versioning::Unversioned || v != NULL_VERSION).then(|| v.to_owned());
     let removal = match (version_id, bucket.versioning) {
         (Some(v), _) => match tx.delete_version(bucket.id, key, v).await? {
@@ -71,6 +96,7 @@ pub async fn delete_one(tx: &mut Tx, ctx: &EventContext, bucket: &Bucket, key: &
                 acl: None,
                 parts_count: None,
                 upload_id: None,
+                lock: Default::default(),
                 parts: Vec::new(),
             };
             let (created, _) = tx.put_version(bucket.id, &marker, &version_write(versioning)).await?;
@@ -89,7 +115,8 @@ pub async fn delete_object(state: &AppState, req: S3Request, bucket: Bucket, key
     let ctx = req.event_context(state);
     let mut tx = state.catalog.begin().await?;
     let bucket = tx.bucket(&bucket.name).await?.ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucket))?;
-    let removal = delete_one(&mut tx, &ctx, &bucket, key, version_id, &owner).await?;
+    let bypass = super::lock::bypass_allowed(&req.caller, &bucket, key, req.headers());
+    let removal = delete_one(&mut tx, &ctx, &bucket, key, version_id, &owner, bypass).await?;
     tx.commit().await?;
     if removal.changed {
         state.gc.poke();
@@ -131,7 +158,12 @@ pub async fn delete_objects(state: &AppState, mut req: S3Request, bucket: Bucket
             outcomes.push(DeleteOutcome::Error { key: object.key, version_id: object.version_id, code: e.code.to_string(), message: e.message.into_owned() });
             continue;
         }
-        let removal = delete_one(&mut tx, &ctx, &bucket, &object.key, object.version_id.as_deref(), &owner).await?;
+        let bypass = super::lock::bypass_allowed(&req.caller, &bucket, &object.key, req.headers());
+        if let Some(e) = lock_refusal(&mut tx, &bucket, &object.key, object.version_id.as_deref(), bypass).await? {
+            outcomes.push(DeleteOutcome::Error { key: object.key, version_id: object.version_id, code: e.code.to_string(), message: e.message.into_owned() });
+            continue;
+        }
+        let removal = delete_one(&mut tx, &ctx, &bucket, &object.key, object.version_id.as_deref(), &owner, bypass).await?;
         changed |= removal.changed;
         let (version_id, marker_version_id) = match (&object.version_id, removal.delete_marker) {
             (Some(v), _) => (Some(v.clone()), None),

@@ -10,6 +10,7 @@ pub mod copy;
 pub mod delete;
 pub mod get;
 pub mod list;
+pub mod lock;
 pub mod post;
 pub mod put;
 pub mod tagging;

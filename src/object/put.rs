@@ -139,6 +139,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     let tags = tagging::from_header(h)?.unwrap_or_default();
     let acl = requested_acl(state, h, Some(&bucket)).await?;
     let conditions = Conditions::from_headers(h);
+    let lock = super::lock::lock_for_new_version(&bucket, h)?;
     check_length(&req, state.config.max_object_size)?;
     let _slot = state.upload_slot()?;
 
@@ -166,6 +167,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
         acl: acl.map(|a| a.to_json()),
         parts_count: None,
         upload_id: None,
+        lock,
         parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value.clone(), copies }],
     };
     let ctx = req.event_context(state);

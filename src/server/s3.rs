@@ -190,6 +190,7 @@ fn grows_storage(op: &Operation) -> bool {
         | Operation::PutObject { .. }
         | Operation::CopyObject { .. }
         | Operation::PutObjectTagging { .. }
+        | Operation::PutObjectLock { .. }
         | Operation::PutObjectAcl { .. }
         | Operation::CreateMultipartUpload { .. }
         | Operation::UploadPart { .. }
@@ -220,6 +221,7 @@ fn grows_storage(op: &Operation) -> bool {
         | Operation::DeleteBucketTagging { .. }
         | Operation::ListObjectVersions { .. }
         | Operation::GetObjectTagging { .. }
+        | Operation::GetObjectLock { .. }
         | Operation::DeleteObjectTagging { .. }
         | Operation::GetBucketAcl { .. }
         | Operation::GetObjectAcl { .. }
@@ -313,6 +315,8 @@ async fn dispatch(state: &AppState, op: Operation, authorized: Option<Bucket>, r
         Operation::ListObjectVersions { params, .. } => object::versions::list_versions(state, b?, params).await,
         Operation::GetObjectTagging { key, version_id, .. } => object::tagging::get(state, req, b?, &key, version_id.as_deref()).await,
         Operation::PutObjectTagging { key, version_id, .. } => object::tagging::put(state, req, b?, &key, version_id.as_deref()).await,
+        Operation::GetObjectLock { key, version_id, setting, .. } => object::lock::get(state, req, b?, &key, version_id.as_deref(), setting).await,
+        Operation::PutObjectLock { key, version_id, setting, .. } => object::lock::put(state, req, b?, &key, version_id.as_deref(), setting).await,
         Operation::DeleteObjectTagging { key, version_id, .. } => object::tagging::delete(state, req, b?, &key, version_id.as_deref()).await,
         Operation::GetBucketAcl { .. } => bucket::acl::get_bucket_acl(state, b?).await,
         Operation::PutBucketAcl { .. } => bucket::acl::put_bucket_acl(state, req, b?).await,

@@ -31,6 +31,7 @@ mod integrity;
 mod lifecycle;
 mod listing;
 mod multipart;
+mod object_lock;
 mod objects;
 mod policies;
 mod post_upload;

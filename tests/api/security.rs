@@ -138,6 +138,14 @@ fn attempts(upload_id: &str, bob_upload: &str) -> Vec<Attempt> {
         attempt("PutObjectAcl (document)", "PUT", "/alice-bkt/doc.txt?acl").body(acl_doc),
         attempt("PutObjectTagging", "PUT", "/alice-bkt/doc.txt?tagging").body(tagging),
         attempt("DeleteObjectTagging", "DELETE", "/alice-bkt/doc.txt?tagging"),
+        attempt("GetObjectRetention", "GET", "/alice-bkt/doc.txt?retention"),
+        attempt("GetObjectLegalHold", "GET", "/alice-bkt/doc.txt?legal-hold"),
+        attempt("PutObjectRetention (a year of COMPLIANCE)", "PUT", "/alice-bkt/doc.txt?retention")
+            .body("<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>2099-01-01T00:00:00Z</RetainUntilDate></Retention>"),
+        attempt("PutObjectLegalHold", "PUT", "/alice-bkt/doc.txt?legal-hold").body("<LegalHold><Status>ON</Status></LegalHold>"),
+        attempt("GetObjectLockConfiguration", "GET", "/alice-bkt?object-lock"),
+        attempt("PutObjectLockConfiguration", "PUT", "/alice-bkt?object-lock")
+            .body("<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>"),
         // Copies: into someone else's bucket, and out of it.
         attempt("CopyObject into another's bucket", "PUT", "/alice-bkt/copied").header("x-amz-copy-source", "bob-bkt/bob.txt"),
         attempt("CopyObject out of another's bucket", "PUT", "/bob-bkt/stolen").header("x-amz-copy-source", "alice-bkt/doc.txt"),
@@ -231,11 +239,13 @@ fn variant_index(op: &Operation) -> usize {
         Operation::GetBucketPolicyStatus { .. } => 40,
         Operation::PostObject { .. } => 41,
         Operation::Preflight { .. } => 42,
+        Operation::GetObjectLock { .. } => 43,
+        Operation::PutObjectLock { .. } => 44,
     }
 }
 
 /// How many `Operation` variants there are.
-const ACCESS_TABLE_VARIANTS: usize = 43;
+const ACCESS_TABLE_VARIANTS: usize = 45;
 
 /// The operation an attempt is parsed into, as the server parses it.
 fn operation_of(a: &Attempt) -> Operation {

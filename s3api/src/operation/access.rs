@@ -100,6 +100,8 @@ impl Operation {
                 Object(O::Read)
             }
             Operation::PutObjectTagging { .. } | Operation::DeleteObjectTagging { .. } => Object(O::Tag),
+            // Object lock is the bucket owner's (and whom a bucket policy allows).
+            Operation::GetObjectLock { .. } | Operation::PutObjectLock { .. } => Bucket(B::Owner),
             Operation::GetObjectAcl { .. } => Object(O::AclRead),
             Operation::PutObjectAcl { .. } => Object(O::AclWrite),
             // Only a bucket's owner learns that a configuration is not implemented;
@@ -138,6 +140,7 @@ impl Operation {
                 S::PublicAccessBlock => "s3:GetBucketPublicAccessBlock",
                 S::OwnershipControls => "s3:GetBucketOwnershipControls",
                 S::Lifecycle => "s3:GetLifecycleConfiguration",
+                S::ObjectLock => "s3:GetBucketObjectLockConfiguration",
             },
             Operation::PutBucketSetting { setting, .. } => match setting {
                 S::Policy => "s3:PutBucketPolicy",
@@ -145,6 +148,7 @@ impl Operation {
                 S::PublicAccessBlock => "s3:PutBucketPublicAccessBlock",
                 S::OwnershipControls => "s3:PutBucketOwnershipControls",
                 S::Lifecycle => "s3:PutLifecycleConfiguration",
+                S::ObjectLock => "s3:PutBucketObjectLockConfiguration",
             },
             Operation::DeleteBucketSetting { setting, .. } => match setting {
                 S::Policy => "s3:DeleteBucketPolicy",
@@ -152,12 +156,12 @@ impl Operation {
                 S::PublicAccessBlock => "s3:PutBucketPublicAccessBlock",
                 S::OwnershipControls => "s3:PutBucketOwnershipControls",
                 S::Lifecycle => "s3:PutLifecycleConfiguration",
+                S::ObjectLock => "s3:PutBucketObjectLockConfiguration",
             },
             Operation::GetBucketPolicyStatus { .. } => "s3:GetBucketPolicyStatus",
             Operation::GetBucketUnsetConfig { config, .. } => match config {
                 super::UnsetConfig::Encryption => "s3:GetEncryptionConfiguration",
                 super::UnsetConfig::Website => "s3:GetBucketWebsite",
-                super::UnsetConfig::ObjectLock => "s3:GetBucketObjectLockConfiguration",
                 super::UnsetConfig::Replication => "s3:GetReplicationConfiguration",
                 super::UnsetConfig::Logging => "s3:GetBucketLogging",
                 super::UnsetConfig::Notification => "s3:GetBucketNotification",
@@ -177,6 +181,10 @@ impl Operation {
             Operation::DeleteObjects { .. } => "s3:DeleteObject",
             Operation::GetObjectTagging { version_id, .. } => versioned(version_id, "s3:GetObjectTagging", "s3:GetObjectVersionTagging"),
             Operation::PutObjectTagging { version_id, .. } => versioned(version_id, "s3:PutObjectTagging", "s3:PutObjectVersionTagging"),
+            Operation::GetObjectLock { setting: super::ObjectLockSetting::Retention, .. } => "s3:GetObjectRetention",
+            Operation::GetObjectLock { setting: super::ObjectLockSetting::LegalHold, .. } => "s3:GetObjectLegalHold",
+            Operation::PutObjectLock { setting: super::ObjectLockSetting::Retention, .. } => "s3:PutObjectRetention",
+            Operation::PutObjectLock { setting: super::ObjectLockSetting::LegalHold, .. } => "s3:PutObjectLegalHold",
             Operation::DeleteObjectTagging { version_id, .. } => versioned(version_id, "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
             Operation::GetObjectAcl { version_id, .. } => versioned(version_id, "s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
             Operation::PutObjectAcl { version_id, .. } => versioned(version_id, "s3:PutObjectAcl", "s3:PutObjectVersionAcl"),

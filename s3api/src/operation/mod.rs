@@ -140,6 +140,20 @@ pub enum Operation {
         key: String,
         version_id: Option<String>,
     },
+    /// GetObjectRetention, GetObjectLegalHold.
+    GetObjectLock {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+        setting: ObjectLockSetting,
+    },
+    /// PutObjectRetention, PutObjectLegalHold.
+    PutObjectLock {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+        setting: ObjectLockSetting,
+    },
     DeleteObjectTagging {
         bucket: String,
         key: String,
@@ -210,6 +224,17 @@ pub enum BucketSetting {
     OwnershipControls,
     /// The lifecycle rules (`?lifecycle`).
     Lifecycle,
+    /// The object lock configuration (`?object-lock`; never deleted).
+    ObjectLock,
+}
+
+/// An object version's lock settings, each its own subresource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectLockSetting {
+    /// `?retention`: mode and retain-until date.
+    Retention,
+    /// `?legal-hold`.
+    LegalHold,
 }
 
 /// Bucket configurations that are never set on a Depot bucket.
@@ -217,7 +242,6 @@ pub enum BucketSetting {
 pub enum UnsetConfig {
     Encryption,
     Website,
-    ObjectLock,
     Replication,
     Logging,
     Notification,
@@ -313,6 +337,10 @@ impl Operation {
             Operation::DeleteObject { .. } => "DeleteObject",
             Operation::GetObjectTagging { .. } => "GetObjectTagging",
             Operation::PutObjectTagging { .. } => "PutObjectTagging",
+            Operation::GetObjectLock { setting: ObjectLockSetting::Retention, .. } => "GetObjectRetention",
+            Operation::GetObjectLock { setting: ObjectLockSetting::LegalHold, .. } => "GetObjectLegalHold",
+            Operation::PutObjectLock { setting: ObjectLockSetting::Retention, .. } => "PutObjectRetention",
+            Operation::PutObjectLock { setting: ObjectLockSetting::LegalHold, .. } => "PutObjectLegalHold",
             Operation::DeleteObjectTagging { .. } => "DeleteObjectTagging",
             Operation::GetObjectAcl { .. } => "GetObjectAcl",
             Operation::PutObjectAcl { .. } => "PutObjectAcl",
@@ -362,6 +390,8 @@ impl Operation {
             | Operation::DeleteObject { bucket, .. }
             | Operation::GetObjectTagging { bucket, .. }
             | Operation::PutObjectTagging { bucket, .. }
+            | Operation::GetObjectLock { bucket, .. }
+            | Operation::PutObjectLock { bucket, .. }
             | Operation::DeleteObjectTagging { bucket, .. }
             | Operation::GetObjectAcl { bucket, .. }
             | Operation::PutObjectAcl { bucket, .. }
@@ -385,6 +415,8 @@ impl Operation {
             | Operation::DeleteObject { key, .. }
             | Operation::GetObjectTagging { key, .. }
             | Operation::PutObjectTagging { key, .. }
+            | Operation::GetObjectLock { key, .. }
+            | Operation::PutObjectLock { key, .. }
             | Operation::DeleteObjectTagging { key, .. }
             | Operation::GetObjectAcl { key, .. }
             | Operation::PutObjectAcl { key, .. }
@@ -408,6 +440,7 @@ fn get_name(setting: BucketSetting) -> &'static str {
         BucketSetting::PublicAccessBlock => "GetPublicAccessBlock",
         BucketSetting::OwnershipControls => "GetBucketOwnershipControls",
         BucketSetting::Lifecycle => "GetBucketLifecycleConfiguration",
+        BucketSetting::ObjectLock => "GetObjectLockConfiguration",
     }
 }
 
@@ -418,6 +451,7 @@ fn put_name(setting: BucketSetting) -> &'static str {
         BucketSetting::PublicAccessBlock => "PutPublicAccessBlock",
         BucketSetting::OwnershipControls => "PutBucketOwnershipControls",
         BucketSetting::Lifecycle => "PutBucketLifecycleConfiguration",
+        BucketSetting::ObjectLock => "PutObjectLockConfiguration",
     }
 }
 
@@ -428,6 +462,7 @@ fn delete_name(setting: BucketSetting) -> &'static str {
         BucketSetting::PublicAccessBlock => "DeletePublicAccessBlock",
         BucketSetting::OwnershipControls => "DeleteBucketOwnershipControls",
         BucketSetting::Lifecycle => "DeleteBucketLifecycle",
+        BucketSetting::ObjectLock => "DeleteObjectLockConfiguration",
     }
 }
 

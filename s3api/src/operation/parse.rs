@@ -12,7 +12,6 @@ use crate::route::{check_key, Query, Target};
 const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
     ("encryption", "BucketEncryption"),
     ("website", "BucketWebsite"),
-    ("object-lock", "ObjectLockConfiguration"),
     ("replication", "BucketReplication"),
     ("logging", "BucketLogging"),
     ("notification", "BucketNotification"),
@@ -23,8 +22,6 @@ const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
     ("inventory", "BucketInventory"),
     ("intelligent-tiering", "BucketIntelligentTiering"),
     ("metadataTable", "BucketMetadataTable"),
-    ("retention", "ObjectRetention"),
-    ("legal-hold", "ObjectLegalHold"),
     ("torrent", "ObjectTorrent"),
     ("restore", "RestoreObject"),
     ("select", "SelectObjectContent"),
@@ -48,6 +45,9 @@ const KNOWN_SUBRESOURCES: &[&str] = &[
     "publicAccessBlock",
     "ownershipControls",
     "lifecycle",
+    "object-lock",
+    "retention",
+    "legal-hold",
 ];
 
 /// The bucket settings and the subresource that names each.
@@ -57,6 +57,7 @@ const SETTINGS: &[(&str, BucketSetting)] = &[
     ("publicAccessBlock", BucketSetting::PublicAccessBlock),
     ("ownershipControls", BucketSetting::OwnershipControls),
     ("lifecycle", BucketSetting::Lifecycle),
+    ("object-lock", BucketSetting::ObjectLock),
 ];
 
 impl Operation {
@@ -94,7 +95,6 @@ fn unset_config(subresource: &str) -> Option<UnsetConfig> {
     Some(match subresource {
         "encryption" => UnsetConfig::Encryption,
         "website" => UnsetConfig::Website,
-        "object-lock" => UnsetConfig::ObjectLock,
         "replication" => UnsetConfig::Replication,
         "logging" => UnsetConfig::Logging,
         "notification" => UnsetConfig::Notification,
@@ -125,6 +125,8 @@ fn bucket_operation(method: &Method, bucket: String, query: &Query) -> S3Result<
         return match *method {
             Method::GET => Ok(Operation::GetBucketSetting { bucket, setting }),
             Method::PUT => Ok(Operation::PutBucketSetting { bucket, setting }),
+            // S3 has no DeleteObjectLockConfiguration: once on, object lock stays on.
+            Method::DELETE if setting == BucketSetting::ObjectLock => Err(method_not_allowed()),
             Method::DELETE => Ok(Operation::DeleteBucketSetting { bucket, setting }),
             _ => Err(method_not_allowed()),
         };
@@ -206,6 +208,8 @@ fn object_operation(method: &Method, bucket: String, key: String, query: &Query,
         Method::GET if query.has("tagging") => Operation::GetObjectTagging { bucket, key, version_id },
         Method::GET if query.has("acl") => Operation::GetObjectAcl { bucket, key, version_id },
         Method::GET if query.has("attributes") => Operation::GetObjectAttributes { bucket, key, version_id },
+        Method::GET if query.has("retention") => Operation::GetObjectLock { bucket, key, version_id, setting: ObjectLockSetting::Retention },
+        Method::GET if query.has("legal-hold") => Operation::GetObjectLock { bucket, key, version_id, setting: ObjectLockSetting::LegalHold },
         Method::GET if upload_id.is_some() => Operation::ListParts {
             bucket,
             key,
@@ -219,6 +223,8 @@ fn object_operation(method: &Method, bucket: String, key: String, query: &Query,
         Method::HEAD => Operation::HeadObject { bucket, key, version_id, part_number: part_number(query, false)? },
         Method::PUT if query.has("tagging") => Operation::PutObjectTagging { bucket, key, version_id },
         Method::PUT if query.has("acl") => Operation::PutObjectAcl { bucket, key, version_id },
+        Method::PUT if query.has("retention") => Operation::PutObjectLock { bucket, key, version_id, setting: ObjectLockSetting::Retention },
+        Method::PUT if query.has("legal-hold") => Operation::PutObjectLock { bucket, key, version_id, setting: ObjectLockSetting::LegalHold },
         Method::PUT if upload_id.is_some() || query.has("partNumber") => {
             let upload_id = required_upload_id(upload_id)?;
             let part_number = part_number(query, true)?.unwrap_or(0);

@@ -39,8 +39,12 @@ fn unimplemented_subresources_never_fall_through() {
     assert_eq!(op(Method::GET, Some("b"), None, "policyStatus").unwrap().name(), "GetBucketPolicyStatus");
     assert_eq!(op(Method::POST, Some("b"), None, "").unwrap().name(), "PostObject");
     assert_eq!(op(Method::OPTIONS, Some("b"), Some("k"), "").unwrap(), Operation::Preflight { bucket: "b".into(), key: Some("k".into()) });
-    let obj = op(Method::PUT, Some("b"), Some("k"), "retention").unwrap();
+    let obj = op(Method::POST, Some("b"), Some("k"), "restore").unwrap();
     assert!(matches!(obj, Operation::NotImplemented { .. }));
+    assert_eq!(op(Method::PUT, Some("b"), Some("k"), "retention").unwrap().name(), "PutObjectRetention");
+    assert_eq!(op(Method::GET, Some("b"), Some("k"), "legal-hold&versionId=v1").unwrap().name(), "GetObjectLegalHold");
+    assert_eq!(op(Method::PUT, Some("b"), None, "object-lock").unwrap().name(), "PutObjectLockConfiguration");
+    assert!(op(Method::DELETE, Some("b"), None, "object-lock").is_err(), "S3 has no DeleteObjectLockConfiguration");
 }
 
 #[test]

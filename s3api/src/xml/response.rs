@@ -280,7 +280,6 @@ pub fn unset_config(config: UnsetConfig) -> S3Result<String> {
     let code = match config {
         UnsetConfig::Encryption => S3ErrorCode::ServerSideEncryptionConfigurationNotFoundError,
         UnsetConfig::Website => S3ErrorCode::NoSuchWebsiteConfiguration,
-        UnsetConfig::ObjectLock => S3ErrorCode::ObjectLockConfigurationNotFoundError,
         UnsetConfig::Replication => S3ErrorCode::ReplicationConfigurationNotFoundError,
         UnsetConfig::Logging => return Ok(empty_root("BucketLoggingStatus")),
         UnsetConfig::Notification => return Ok(empty_root("NotificationConfiguration")),
