@@ -19,6 +19,7 @@ Every download is compared byte for byte (md5) with what was uploaded.
 
 import base64
 import concurrent.futures
+import datetime
 import hashlib
 import json
 import os
@@ -592,6 +593,34 @@ def bucket_lifecycle():
     check_eq(client_error(s3.get_bucket_lifecycle_configuration, Bucket=bucket)[:2], (404, "NoSuchLifecycleConfiguration"), "after delete")
 
 
+def object_lock():
+    bucket = "boto3-compat-lock"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    check_eq(s3.get_bucket_versioning(Bucket=bucket).get("Status"), "Enabled", "versioning of a lock bucket")
+    config = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=config)
+    check_eq(s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"], config, "get_object_lock_configuration")
+    until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)
+    put = s3.put_object(Bucket=bucket, Key="record.txt", Body=b"kept", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)
+    version = put["VersionId"]
+    head = s3.head_object(Bucket=bucket, Key="record.txt")
+    check_eq(head.get("ObjectLockMode"), "COMPLIANCE", "ObjectLockMode of head_object")
+    status, code, _ = client_error(s3.delete_object, Bucket=bucket, Key="record.txt", VersionId=version, BypassGovernanceRetention=True)
+    check_eq((status, code), (403, "AccessDenied"), "delete_object of a COMPLIANCE version")
+    s3.put_object_legal_hold(Bucket=bucket, Key="record.txt", VersionId=version, LegalHold={"Status": "ON"})
+    check_eq(s3.get_object_legal_hold(Bucket=bucket, Key="record.txt", VersionId=version)["LegalHold"], {"Status": "ON"}, "legal hold")
+    retention = s3.get_object_retention(Bucket=bucket, Key="record.txt", VersionId=version)["Retention"]
+    check_eq(retention["Mode"], "COMPLIANCE", "get_object_retention")
+    check_eq(s3.get_object(Bucket=bucket, Key="record.txt", VersionId=version)["Body"].read(), b"kept", "the locked bytes")
+    # The default retention: GOVERNANCE, which the owner may bypass.
+    plain = s3.put_object(Bucket=bucket, Key="draft.txt", Body=b"draft")["VersionId"]
+    check_eq(s3.get_object_retention(Bucket=bucket, Key="draft.txt")["Retention"]["Mode"], "GOVERNANCE", "the default retention")
+    status, code, _ = client_error(s3.delete_object, Bucket=bucket, Key="draft.txt", VersionId=plain)
+    check_eq((status, code), (403, "AccessDenied"), "delete_object of a GOVERNANCE version without bypass")
+    s3.delete_object(Bucket=bucket, Key="draft.txt", VersionId=plain, BypassGovernanceRetention=True)
+    # The COMPLIANCE version outlives the run: the bucket stays (each run uses a fresh data dir).
+
+
 def delete_settings_buckets():
     for bucket in SETTINGS_BUCKETS:
         keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket) for o in p.get("Contents", [])]
@@ -628,6 +657,7 @@ def main():
     steps.run("public access block refuses a public policy", public_access_block)
     steps.run("BucketOwnerEnforced refuses ACLs", ownership_controls)
     steps.run("lifecycle rules: put, get, Expiration header, transition refused, delete", bucket_lifecycle)
+    steps.run("object lock: COMPLIANCE, legal hold, default GOVERNANCE retention and its bypass", object_lock)
     steps.run("delete the settings buckets", delete_settings_buckets)
     steps.finish()
 
