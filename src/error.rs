@@ -103,6 +103,7 @@ impl Error {
         match self {
             Error::S3(e) => e,
             Error::Catalog(CatalogError::Conflict) => S3Error::new(S3ErrorCode::ConditionalRequestConflict),
+            Error::Catalog(CatalogError::Locked) => S3Error::with_message(S3ErrorCode::AccessDenied, "Access Denied because object protected by object lock."),
             full if full.is_disk_full() => {
                 tracing::error!(error = %full, "disk full");
                 S3Error::new(S3ErrorCode::InsufficientStorage)

@@ -22,8 +22,9 @@
 //! 9. Handlers, each below the next: [`bucket`], [`object`], [`multipart`], [`sts`]
 //!    (the S3 and STS operations, one family per file) and [`admin`] (the JSON API
 //!    under `/_depot/`).
-//!    Between `multipart` and `sts` sits [`lifecycle`]: the background worker that
-//!    applies bucket lifecycle rules through the same delete path as DeleteObject.
+//!    Between `multipart` and `sts` sit two background workers: [`lifecycle`], which
+//!    applies bucket lifecycle rules through the same delete path as DeleteObject, and
+//!    [`access_log`], which writes server access log objects through PutObject's path.
 //! 10. [`console`]: the web console's files, served under `/_depot/console/`.
 //! 11. [`server`]: listener, graceful shutdown, the per-request pipeline and the S3
 //!     path (route → rate limit → authenticate → authorize → dispatch).
@@ -33,6 +34,7 @@
 //! blob store nothing of keys. The order is [`LAYERS`]; a test reads the sources and
 //! fails on any import against it.
 
+pub mod access_log;
 pub mod admin;
 pub mod auth;
 pub mod bucket;
@@ -66,6 +68,7 @@ pub const LAYERS: &[&str] = &[
     "object",
     "multipart",
     "lifecycle",
+    "access_log",
     "sts",
     "admin",
     "console",

@@ -79,6 +79,7 @@ error_codes! {
     InvalidRange => StatusCode::RANGE_NOT_SATISFIABLE, "The requested range is not satisfiable";
     InvalidRequest => StatusCode::BAD_REQUEST, "Invalid Request";
     InvalidStorageClass => StatusCode::BAD_REQUEST, "The storage class you specified is not valid.";
+    InvalidTargetBucketForLogging => StatusCode::BAD_REQUEST, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group.";
     InvalidTag => StatusCode::BAD_REQUEST, "The tag provided was not a valid tag.";
     InvalidToken => StatusCode::BAD_REQUEST, "The provided token is malformed or otherwise invalid.";
     InvalidURI => StatusCode::BAD_REQUEST, "Couldn't parse the specified URI.";

@@ -5,6 +5,7 @@
 //! and writes XML responses and error documents. It never touches a disk, a database or
 //! a user table, and runs no async runtime: callers feed it bytes and lookups.
 
+pub mod access_log;
 pub mod acl;
 pub mod bucket_config;
 pub mod checksum;

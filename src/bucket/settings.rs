@@ -1,5 +1,5 @@
 //! The bucket settings kept as one document each: the bucket policy, CORS rules, public
-//! access block, ownership controls and lifecycle rules. Get, Put and Delete of each,
+//! access block, ownership controls, lifecycle rules, object lock and access logging. Get, Put and Delete of each,
 //! and GetBucketPolicyStatus. Every change writes `BUCKET_UPDATED`.
 //!
 //! The documents and their validation are `s3api` (`policy`, `bucket_config`,
@@ -8,6 +8,7 @@
 //! `x-amz-expiration` header), `bucket::cors` and the `lifecycle` worker.
 
 use http::{Response, StatusCode};
+use s3api::access_log::{logging_status_xml, LoggingConfiguration};
 use s3api::bucket_config::{policy_status_xml, CorsConfiguration, ObjectOwnership, PublicAccessBlock};
 use s3api::lifecycle::LifecycleConfiguration;
 use s3api::object_lock::ObjectLockConfiguration;
@@ -57,6 +58,11 @@ pub async fn get(bucket: Bucket, setting: BucketSetting) -> Result<Response<Body
             let stored = bucket.object_lock.as_deref().ok_or_else(|| not_found(S3ErrorCode::ObjectLockConfigurationNotFoundError))?;
             Ok(response::xml(ObjectLockConfiguration::from_json(stored)?.to_xml()))
         }
+        // Logging off reads as an empty status, not an error.
+        BucketSetting::Logging => {
+            let config = bucket.logging.as_deref().map(LoggingConfiguration::from_json).transpose()?;
+            Ok(response::xml(logging_status_xml(config.as_ref())))
+        }
     }
 }
 
@@ -66,15 +72,15 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, setting: 
         BucketSetting::Lifecycle => MAX_LIFECYCLE,
         _ => MAX_DOCUMENT,
     };
-    // AWS requires Content-MD5 (or a checksum) on PutBucketLifecycleConfiguration and
-    // PutObjectLockConfiguration.
-    let body =
-        req.read_verified(limit, matches!(setting, BucketSetting::Lifecycle | BucketSetting::ObjectLock)).await.map_err(|e| match (e.code, setting) {
-            (S3ErrorCode::MaxMessageLengthExceeded, BucketSetting::Policy) => {
-                S3Error::with_message(S3ErrorCode::MalformedPolicy, "Policy exceeds the maximum allowed document size.")
-            }
-            _ => e,
-        })?;
+    // AWS requires Content-MD5 (or a checksum) on PutBucketLifecycleConfiguration,
+    // PutObjectLockConfiguration and PutBucketLogging.
+    let required = matches!(setting, BucketSetting::Lifecycle | BucketSetting::ObjectLock | BucketSetting::Logging);
+    let body = req.read_verified(limit, required).await.map_err(|e| match (e.code, setting) {
+        (S3ErrorCode::MaxMessageLengthExceeded, BucketSetting::Policy) => {
+            S3Error::with_message(S3ErrorCode::MalformedPolicy, "Policy exceeds the maximum allowed document size.")
+        }
+        _ => e,
+    })?;
     let stored = match setting {
         BucketSetting::Policy => {
             let policy = BucketPolicy::parse(&body, &bucket.name)?;
@@ -82,21 +88,28 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, setting: 
             if access::public_access_block(&bucket).block_public_policy && policy.is_public() {
                 return Err(S3Error::new(S3ErrorCode::AccessDenied).resource(format!("/{}", bucket.name)).into());
             }
-            String::from_utf8(body.to_vec()).map_err(|_| S3Error::with_message(S3ErrorCode::MalformedPolicy, "This policy contains invalid Json"))?
+            Some(String::from_utf8(body.to_vec()).map_err(|_| S3Error::with_message(S3ErrorCode::MalformedPolicy, "This policy contains invalid Json"))?)
         }
-        BucketSetting::Cors => CorsConfiguration::from_xml(&body)?.to_json(),
-        BucketSetting::PublicAccessBlock => PublicAccessBlock::from_xml(&body)?.to_json(),
+        BucketSetting::Cors => Some(CorsConfiguration::from_xml(&body)?.to_json()),
+        BucketSetting::PublicAccessBlock => Some(PublicAccessBlock::from_xml(&body)?.to_json()),
         BucketSetting::OwnershipControls => {
             let ownership = ObjectOwnership::from_xml(&body)?;
             if ownership == ObjectOwnership::BucketOwnerEnforced && grants_to_others(&bucket) {
                 return Err(S3Error::new(S3ErrorCode::InvalidBucketAclWithObjectOwnership).into());
             }
-            ownership.as_str().to_owned()
+            Some(ownership.as_str().to_owned())
         }
-        BucketSetting::Lifecycle => LifecycleConfiguration::from_xml(&body)?.to_json(),
-        BucketSetting::ObjectLock => ObjectLockConfiguration::from_xml(&body)?.to_json(),
+        BucketSetting::Lifecycle => Some(LifecycleConfiguration::from_xml(&body)?.to_json()),
+        BucketSetting::ObjectLock => Some(ObjectLockConfiguration::from_xml(&body)?.to_json()),
+        BucketSetting::Logging => match LoggingConfiguration::from_xml(&body)? {
+            Some(config) => {
+                check_log_target(state, &bucket, &config).await?;
+                Some(config.to_json())
+            }
+            None => None,
+        },
     };
-    update(state, &req, &bucket, setting, Some(&stored), "Put").await?;
+    update(state, &req, &bucket, setting, stored.as_deref(), "Put").await?;
     Ok(empty(if setting == BucketSetting::Policy { StatusCode::NO_CONTENT } else { StatusCode::OK }))
 }
 
@@ -113,6 +126,19 @@ pub async fn policy_status(bucket: Bucket) -> Result<Response<Body>, Error> {
         .ok_or_else(|| S3Error::new(S3ErrorCode::NoSuchBucketPolicy).resource(format!("/{}", bucket.name)).extra("BucketName", bucket.name.clone()))?;
     let public = BucketPolicy::parse(text.as_bytes(), &bucket.name).map(|p| p.is_public())?;
     Ok(response::xml(policy_status_xml(public)))
+}
+
+/// Refuses a logging target that does not exist or has another owner: AWS requires the
+/// source and target buckets to belong to the same account (a Depot user here).
+async fn check_log_target(state: &AppState, bucket: &Bucket, config: &LoggingConfiguration) -> Result<(), Error> {
+    let refused = |message: &str| {
+        Error::from(S3Error::with_message(S3ErrorCode::InvalidTargetBucketForLogging, message.to_owned()).extra("TargetBucket", config.target_bucket.clone()))
+    };
+    match state.catalog.bucket(&config.target_bucket).await? {
+        None => Err(refused("The target bucket for logging does not exist")),
+        Some(target) if target.owner_id != bucket.owner_id => Err(refused("The owner for the bucket to be logged and the target bucket must be the same.")),
+        Some(_) => Ok(()),
+    }
 }
 
 /// Refuses a policy naming a user that does not exist, as AWS refuses an unknown
@@ -163,6 +189,10 @@ async fn update(state: &AppState, req: &S3Request, bucket: &Bucket, setting: Buc
         BucketSetting::Lifecycle => {
             current.lifecycle = value;
             "BucketLifecycle"
+        }
+        BucketSetting::Logging => {
+            current.logging = value;
+            "BucketLogging"
         }
         BucketSetting::ObjectLock => {
             // AWS turns object lock on for an existing bucket only when versioning is on.

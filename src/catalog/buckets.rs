@@ -15,6 +15,7 @@ fn setting_column(setting: BucketSetting) -> &'static str {
         BucketSetting::OwnershipControls => "object_ownership",
         BucketSetting::Lifecycle => "lifecycle",
         BucketSetting::ObjectLock => "object_lock",
+        BucketSetting::Logging => "logging",
     }
 }
 

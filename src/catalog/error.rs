@@ -12,6 +12,10 @@ pub enum CatalogError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("a row with the same unique key exists")]
     Conflict,
+    /// A write would have removed a version under object lock (a legal hold, or a
+    /// retention not yet over): the last guard, below every handler's own check.
+    #[error("the version is protected by object lock")]
+    Locked,
     #[error("corrupt catalog row: {0}")]
     Corrupt(String),
     #[error("unsupported database url: {0}")]
@@ -49,6 +53,7 @@ impl CatalogError {
             },
             CatalogError::Migrate(_)
             | CatalogError::Conflict
+            | CatalogError::Locked
             | CatalogError::Corrupt(_)
             | CatalogError::UnsupportedUrl(_)
             | CatalogError::CommitOutcomeUnknown(_)

@@ -61,11 +61,14 @@ pub struct Bucket {
     /// The object lock configuration, stored form
     /// (`s3api::object_lock::ObjectLockConfiguration`); `None`: object lock is off.
     pub object_lock: Option<String>,
+    /// Server access logging, stored form (`s3api::access_log::LoggingConfiguration`);
+    /// `None`: off.
+    pub logging: Option<String>,
 }
 
 impl Bucket {
     pub(super) const COLUMNS: &'static str =
-        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership, lifecycle, object_lock";
+        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership, lifecycle, object_lock, logging";
 
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         Ok(Bucket {
@@ -83,6 +86,7 @@ impl Bucket {
             object_ownership: row.try_get("object_ownership")?,
             lifecycle: row.try_get("lifecycle")?,
             object_lock: row.try_get("object_lock")?,
+            logging: row.try_get("logging")?,
         })
     }
 }

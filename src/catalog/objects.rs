@@ -6,7 +6,7 @@ use s3api::headers::ObjectMetadata;
 use sqlx::Row;
 
 use super::model::encode_tags;
-use super::{Catalog, CatalogError, CatalogResult, ObjectVersion, Part, StoredChecksum, Tx, VersionLock, NULL_VERSION};
+use super::{now_ms, Catalog, CatalogError, CatalogResult, ObjectVersion, Part, StoredChecksum, Tx, VersionLock, NULL_VERSION};
 
 /// The data of one part of a new version.
 #[derive(Debug, Clone)]
@@ -150,7 +150,16 @@ impl Tx {
     /// existing null version. Returns the new row and the version it replaced, if any.
     pub async fn put_version(&mut self, bucket_id: i64, new: &NewVersion, write: &VersionWrite) -> CatalogResult<(ObjectVersion, Option<ObjectVersion>)> {
         let replaced = match write {
-            VersionWrite::Null => self.remove_version_row(bucket_id, &new.key, NULL_VERSION).await?,
+            VersionWrite::Null => {
+                // Overwriting the null version removes it: never one under object lock
+                // (handlers keep lock buckets versioned; this is the last guard).
+                if let Some(current) = self.version(bucket_id, &new.key, NULL_VERSION).await? {
+                    if current.lock.legal_hold || current.lock.until.is_some_and(|until| until > now_ms()) {
+                        return Err(CatalogError::Locked);
+                    }
+                }
+                self.remove_version_row(bucket_id, &new.key, NULL_VERSION).await?
+            }
             VersionWrite::New(_) => None,
         };
         sqlx::query("UPDATE objects SET is_latest = 0 WHERE bucket_id = $1 AND key = $2 AND is_latest = 1")

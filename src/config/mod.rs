@@ -172,6 +172,11 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_LIFECYCLE_INTERVAL_SECS", default_value_t = 60, global = true)]
     pub lifecycle_interval_secs: u64,
 
+    /// Seconds between two deliveries of server access log objects (also when the
+    /// buffer fills, and at shutdown).
+    #[arg(long, env = "DEPOT_ACCESS_LOG_FLUSH_SECS", default_value_t = 300, global = true)]
+    pub access_log_flush_secs: u64,
+
     /// The web console at `/_depot/console/`: `on` (the default) or `off`.
     #[arg(long, env = "DEPOT_CONSOLE", default_value = "on", value_parser = parse_switch, global = true)]
     pub console: bool,
@@ -236,6 +241,11 @@ impl ServeConfig {
         Duration::from_secs(self.lifecycle_day_secs.max(1))
     }
 
+    /// The pause between access log deliveries (at least a second).
+    pub fn access_log_flush(&self) -> Duration {
+        Duration::from_secs(self.access_log_flush_secs.max(1))
+    }
+
     /// The pause between lifecycle passes (at least a second).
     pub fn lifecycle_interval(&self) -> Duration {
         Duration::from_secs(self.lifecycle_interval_secs.max(1))
@@ -286,6 +296,7 @@ impl ServeConfig {
             scrub_interval_secs: 7 * 24 * 3600,
             lifecycle_day_secs: 86_400,
             lifecycle_interval_secs: 60,
+            access_log_flush_secs: 300,
             console: true,
             console_dir: None,
             events: EventsConfig::default(),

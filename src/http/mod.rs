@@ -1,7 +1,8 @@
 //! The HTTP types the handlers work with: the shared [`AppState`], the [`Connection`] a
 //! request came on, the authenticated [`S3Request`], the request body adapter
 //! ([`body`]), response builders ([`response`]), the ACL request/response helpers
-//! ([`acl`]) and the request metrics ([`metrics`]).
+//! ([`acl`]), the request metrics ([`metrics`]) and the access log buffer
+//! ([`access_log`]).
 //!
 //! This layer sits below the handlers (`bucket`, `object`, `multipart`, `sts`, `admin`)
 //! and above the catalog, storage, events and auth; it never dispatches (that is
@@ -9,6 +10,7 @@
 //!
 //! Layer 8 of `crate::LAYERS`.
 
+pub mod access_log;
 pub mod acl;
 pub mod body;
 pub mod metrics;
@@ -52,6 +54,8 @@ pub struct AppState {
     pub uploads: Semaphore,
     /// Request counts, latencies and bytes (`GET /_depot/metrics`).
     pub metrics: metrics::RequestMetrics,
+    /// Server access log records waiting for the `access_log` writer.
+    pub access_log: access_log::AccessLogBuffer,
 }
 
 impl AppState {

@@ -247,7 +247,7 @@ impl Worker {
         }
         // Lifecycle never removes a locked version (expiring a current one only adds a
         // delete marker, which object lock allows).
-        let removes = matches!(due.action, Action::DeleteNoncurrent | Action::DeleteExpiredDeleteMarker) || current.versioning == Versioning::Unversioned;
+        let removes = matches!(due.action, Action::DeleteNoncurrent | Action::DeleteExpiredDeleteMarker) || current.versioning != Versioning::Enabled;
         if removes && rows.iter().any(|r| r.id == due.row_id && !lock::removable(r)) {
             return Ok(false);
         }

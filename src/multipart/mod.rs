@@ -87,7 +87,7 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
         checksum_type: checksum.map(|(_, t)| t.as_str().to_owned()),
         tags: tagging::from_header(h)?.unwrap_or_default(),
         acl: requested_acl(state, h, Some(&bucket)).await?.map(|a| a.to_json()),
-        lock: crate::object::lock::lock_for_upload(&bucket, h)?,
+        lock: crate::object::lock::lock_for_upload(&req.caller, &bucket, key, h)?,
     };
     let mut tx = state.catalog.begin().await?;
     tx.create_upload(&upload).await?;

@@ -99,7 +99,7 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
     }
     let tags = if replace_tags { tagging::from_header(h)?.unwrap_or_default() } else { source.tags.clone() };
     let acl = requested_acl(state, h, Some(dest)).await?.map(|a| a.to_json());
-    let lock = super::lock::lock_for_new_version(dest, h)?;
+    let lock = super::lock::lock_for_new_version(&req.caller, dest, key, h, false)?;
     let checksum = match checksum_algorithm {
         Some(alg) if changes_checksum => Some(StoredChecksum {
             algorithm: alg.as_str().to_owned(),

@@ -37,12 +37,14 @@ pub struct Removal {
 
 /// Why removing the version a delete of `key` (and `version_id`) would remove is refused
 /// by object lock, if it is: a delete with a version id, or of the null version of an
-/// unversioned bucket. A delete that adds a marker removes nothing and is never refused.
+/// unversioned or suspended bucket. A delete that adds a marker in a versioned bucket
+/// removes nothing and is never refused. Call with the key's lock held.
 pub async fn lock_refusal(tx: &mut Tx, bucket: &Bucket, key: &str, version_id: Option<&str>, bypass: bool) -> Result<Option<S3Error>, Error> {
     let removed = match (version_id, bucket.versioning) {
         (Some(v), _) => v,
-        (None, Versioning::Unversioned) => NULL_VERSION,
-        (None, _) => return Ok(None),
+        // Unversioned: the null version goes; suspended: a null marker replaces it.
+        (None, Versioning::Unversioned | Versioning::Suspended) => NULL_VERSION,
+        (None, Versioning::Enabled) => return Ok(None),
     };
     let Some(version) = tx.version(bucket.id, key, removed).await? else { return Ok(None) };
     Ok(super::lock::check_removal(&version, bypass).err().map(Error::into_s3))
@@ -159,6 +161,8 @@ pub async fn delete_objects(state: &AppState, mut req: S3Request, bucket: Bucket
             continue;
         }
         let bypass = super::lock::bypass_allowed(&req.caller, &bucket, &object.key, req.headers());
+        // The key's lock first, then its rows, as every writer of the key does.
+        tx.lock_key(bucket.id, &object.key).await?;
         if let Some(e) = lock_refusal(&mut tx, &bucket, &object.key, object.version_id.as_deref(), bypass).await? {
             outcomes.push(DeleteOutcome::Error { key: object.key, version_id: object.version_id, code: e.code.to_string(), message: e.message.into_owned() });
             continue;

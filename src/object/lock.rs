@@ -37,26 +37,40 @@ fn missing_configuration() -> Error {
 }
 
 /// The lock headers of a request (PutObject, CopyObject, CreateMultipartUpload) and the
-/// bucket's configuration. Lock headers on a bucket without object lock are refused.
-fn asked(bucket: &Bucket, headers: &HeaderMap) -> Result<(Option<ObjectLockConfiguration>, LockHeaders), Error> {
+/// bucket's configuration. Lock headers on a bucket without object lock are refused, and
+/// so are they from a caller without `s3:PutObjectRetention` (a retention) or
+/// `s3:PutObjectLegalHold` (a hold), as S3 requires: write access alone must not make
+/// versions nobody can delete.
+fn asked(caller: &Caller, bucket: &Bucket, key: &str, headers: &HeaderMap) -> Result<(Option<ObjectLockConfiguration>, LockHeaders), Error> {
     let asked = LockHeaders::from_headers(headers, now_ms())?;
     let config = configuration(bucket)?;
     if config.is_none() && !asked.is_empty() {
         return Err(missing_configuration());
     }
+    let mut needed = Vec::new();
+    if asked.retention.is_some() {
+        needed.push("s3:PutObjectRetention");
+    }
+    if asked.legal_hold.is_some() {
+        needed.push("s3:PutObjectLegalHold");
+    }
+    for action in needed {
+        access::check(caller, bucket, Ask { action, acl_action: Action::ManageBucket, key: Some(key), object: None })?;
+    }
     Ok((config, asked))
 }
 
-/// The lock of a version written now by a request with `headers` (PutObject,
-/// CopyObject): the headers' retention and legal hold, else the bucket's default
-/// retention. A retention or hold asked for needs Content-MD5 or a checksum, as S3
-/// requires.
-pub fn lock_for_new_version(bucket: &Bucket, headers: &HeaderMap) -> Result<VersionLock, Error> {
-    let (config, asked) = asked(bucket, headers)?;
+/// The lock of a version written now by a request with `headers` (PutObject with
+/// `with_body`, CopyObject): the headers' retention and legal hold, else the bucket's
+/// default retention. A PutObject asking for a retention or hold must carry Content-MD5
+/// or a checksum value, as S3 requires.
+pub fn lock_for_new_version(caller: &Caller, bucket: &Bucket, key: &str, headers: &HeaderMap, with_body: bool) -> Result<VersionLock, Error> {
+    let (config, asked) = asked(caller, bucket, key, headers)?;
     let Some(config) = config else { return Ok(VersionLock::default()) };
-    if !asked.is_empty() {
-        let has_digest = s3headers::content_md5(headers)?.is_some() || ChecksumRequest::from_headers(headers)?.algorithm.is_some();
-        if !has_digest {
+    if with_body && !asked.is_empty() {
+        let checksum = ChecksumRequest::from_headers(headers)?;
+        let has_value = !matches!(checksum.value, s3api::headers::ChecksumValue::None) && checksum.algorithm.is_some();
+        if s3headers::content_md5(headers)?.is_none() && !has_value {
             return Err(S3Error::with_message(
                 S3ErrorCode::InvalidRequest,
                 "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters",
@@ -64,14 +78,23 @@ pub fn lock_for_new_version(bucket: &Bucket, headers: &HeaderMap) -> Result<Vers
             .into());
         }
     }
+    Ok(default_or(&config, asked))
+}
+
+/// The lock a server-written version gets: the bucket's default retention.
+pub fn default_lock(bucket: &Bucket) -> Result<VersionLock, Error> {
+    Ok(configuration(bucket)?.map(|c| default_or(&c, LockHeaders::default())).unwrap_or_default())
+}
+
+fn default_or(config: &ObjectLockConfiguration, asked: LockHeaders) -> VersionLock {
     let now = now_ms();
     let retention = asked.retention.or_else(|| config.default_retention.map(|d| Retention { mode: d.mode, retain_until_ms: d.retain_until(now) }));
-    Ok(to_version_lock(retention.as_ref(), asked.legal_hold.unwrap_or(false)))
+    to_version_lock(retention.as_ref(), asked.legal_hold.unwrap_or(false))
 }
 
 /// The lock a CreateMultipartUpload asks for, kept with the upload until it completes.
-pub fn lock_for_upload(bucket: &Bucket, headers: &HeaderMap) -> Result<VersionLock, Error> {
-    let (_, asked) = asked(bucket, headers)?;
+pub fn lock_for_upload(caller: &Caller, bucket: &Bucket, key: &str, headers: &HeaderMap) -> Result<VersionLock, Error> {
+    let (_, asked) = asked(caller, bucket, key, headers)?;
     Ok(to_version_lock(asked.retention.as_ref(), asked.legal_hold.unwrap_or(false)))
 }
 
@@ -90,12 +113,12 @@ fn to_version_lock(retention: Option<&Retention>, legal_hold: bool) -> VersionLo
     VersionLock { mode: retention.map(|r| r.mode.as_str().to_owned()), until: retention.map(|r| r.retain_until_ms), legal_hold }
 }
 
-/// A version's retention, when it has one.
+/// A version's retention, when it has one. A mode this code does not know (never
+/// written by it) counts as COMPLIANCE: a lock fails closed.
 pub fn retention_of(lock: &VersionLock) -> Option<Retention> {
-    match (lock.mode.as_deref().and_then(RetentionMode::parse), lock.until) {
-        (Some(mode), Some(retain_until_ms)) => Some(Retention { mode, retain_until_ms }),
-        _ => None,
-    }
+    let until = lock.until?;
+    let mode = lock.mode.as_deref()?;
+    Some(Retention { mode: RetentionMode::parse(mode).unwrap_or(RetentionMode::Compliance), retain_until_ms: until })
 }
 
 /// The object lock headers of a GET or HEAD response.

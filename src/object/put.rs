@@ -16,8 +16,9 @@ use s3api::headers::{self, reject_encryption_headers, ChecksumRequest, Condition
 use s3api::{tagging, S3Error, S3ErrorCode};
 
 use super::commit_version;
-use crate::catalog::{now_ms, Bucket, NewVersion, PartData, StoredChecksum};
+use crate::catalog::{now_ms, Bucket, NewVersion, ObjectVersion, PartData, StoredChecksum};
 use crate::error::Error;
+use crate::events::EventContext;
 use crate::http::acl::requested_acl;
 use crate::http::body::RequestBody;
 use crate::http::response::{empty, set_header, Body};
@@ -139,7 +140,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     let tags = tagging::from_header(h)?.unwrap_or_default();
     let acl = requested_acl(state, h, Some(&bucket)).await?;
     let conditions = Conditions::from_headers(h);
-    let lock = super::lock::lock_for_new_version(&bucket, h)?;
+    let lock = super::lock::lock_for_new_version(&req.caller, &bucket, key, h, true)?;
     check_length(&req, state.config.max_object_size)?;
     let _slot = state.upload_slot()?;
 
@@ -193,4 +194,54 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
         set_header(&mut resp, "x-amz-checksum-type", "FULL_OBJECT");
     }
     Ok(resp)
+}
+
+/// Stores `data` as a new version of `key` in `bucket` for the server itself (access
+/// log objects): the same path as a PutObject, with the default checksum, the bucket's
+/// default object lock, and an `ObjectCreated:Put` event of `ctx`.
+pub async fn store_bytes(
+    state: &AppState,
+    ctx: &EventContext,
+    bucket: &Bucket,
+    key: &str,
+    data: bytes::Bytes,
+    content_type: &str,
+) -> Result<ObjectVersion, Error> {
+    let lock = super::lock::default_lock(bucket)?;
+    let chunk: crate::http::body::ByteStream = Box::pin(futures_util::stream::once(async move { Ok(data) }));
+    let mut body = RequestBody::from_stream(chunk, state.body_limits());
+    let received = receive_small_or_blob(state, &mut body, Hashes::of([DEFAULT_CHECKSUM])).await?;
+    let digests = received.digests();
+    let size = digests.size as i64;
+    let md5_hex = hex::encode(digests.md5);
+    let checksum_value = digests.checksum(DEFAULT_CHECKSUM).map(|c| c.to_base64());
+    let (blob, data) = received.store().await?;
+    let (blob_id, copies) = blob.map_or((None, Vec::new()), |b| (Some(b.id), b.drives));
+    let metadata = ObjectMetadata { content_type: Some(content_type.to_owned()), ..ObjectMetadata::default() };
+    let new = NewVersion {
+        key: key.to_owned(),
+        is_delete_marker: false,
+        size,
+        etag: format!("\"{md5_hex}\""),
+        last_modified: now_ms(),
+        owner_id: bucket.owner_id.clone(),
+        storage_class: "STANDARD".to_owned(),
+        metadata,
+        checksum: checksum_value.clone().map(|value| StoredChecksum { algorithm: DEFAULT_CHECKSUM.as_str().to_owned(), kind: "FULL_OBJECT".to_owned(), value }),
+        tags: Vec::new(),
+        acl: None,
+        parts_count: None,
+        upload_id: None,
+        lock,
+        parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value, copies }],
+    };
+    match commit_version(state, ctx, &bucket.name, new, &Conditions::default(), "ObjectCreated:Put").await {
+        Ok((_, version)) => Ok(version),
+        Err(e) => {
+            if let Some(blob_id) = &blob_id {
+                abandon_blob(state, blob_id, &e).await;
+            }
+            Err(e)
+        }
+    }
 }

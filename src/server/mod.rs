@@ -3,9 +3,10 @@
 //! panic guard, access log and request metrics; `s3.rs`: route → rate limit →
 //! authenticate → authorize at bucket level → dispatch to a handler).
 //!
-//! Layer 16 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
+//! Layer 17 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
 //! to, and nothing imports it but `cli` and `main`.
 
+mod access;
 pub mod s3;
 mod service;
 pub mod tls;
@@ -71,6 +72,11 @@ impl RunningServer {
         for task in self.tasks {
             let _ = task.await;
         }
+        // Every request has finished: what they left for the access log goes out now.
+        let report = crate::access_log::flush(&self.state).await;
+        if report.objects > 0 || report.dropped > 0 {
+            tracing::info!(?report, "access log delivered at shutdown");
+        }
         self.state.catalog.close().await;
     }
 }
@@ -129,6 +135,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
         events,
         uploads,
         metrics: Default::default(),
+        access_log: Default::default(),
     });
 
     let healer = Healer {
@@ -153,6 +160,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let mut tasks = vec![
         tokio::spawn(accept_loop(listener, state.clone(), tls.clone(), shutdown_rx.clone())),
         tokio::spawn(lifecycle.run(shutdown_rx.clone())),
+        tokio::spawn(crate::access_log::run(state.clone(), state.config.access_log_flush(), shutdown_rx.clone())),
         tokio::spawn(healer.run(shutdown_rx.clone())),
         tokio::spawn(scrubber.run(shutdown_rx.clone())),
         tokio::spawn(gc_worker.run(shutdown_rx)),

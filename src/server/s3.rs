@@ -23,6 +23,7 @@ use s3api::route::{self, Query};
 use s3api::sigv4::PayloadMode;
 use s3api::{Operation, S3Error, S3ErrorCode};
 
+use super::access::LogFacts;
 use crate::auth::access::{Caller, RequestFacts};
 use crate::auth::{self, rate_limit};
 use crate::catalog::Bucket;
@@ -41,7 +42,8 @@ pub async fn handle(state: &AppState, conn: Connection, req: Request<Incoming>, 
     let is_head = req.method() == Method::HEAD;
     let cors = bucket::cors::Asked::of(req.headers(), req.method());
     let mut addressed = None;
-    let mut resp = match handle_inner(state, conn, req, request_id, &mut addressed, record).await {
+    let mut facts = LogFacts::of(&req, conn.remote.ip());
+    let mut resp = match handle_inner(state, conn, req, request_id, &mut addressed, record, &mut facts).await {
         Ok(resp) => resp,
         Err(e) => {
             let err = e.into_s3();
@@ -57,6 +59,7 @@ pub async fn handle(state: &AppState, conn: Connection, req: Request<Incoming>, 
     if let (Some(asked), Some(bucket), false) = (cors, addressed, overloaded) {
         bucket::cors::decorate(state, &mut resp, &asked, &bucket).await;
     }
+    facts.finish(state, request_id, &resp, record.error_code).await;
     resp
 }
 
@@ -69,6 +72,7 @@ async fn handle_inner(
     request_id: &str,
     addressed: &mut Option<String>,
     record: &mut RequestRecord,
+    facts: &mut LogFacts,
 ) -> Result<Response<Body>, Error> {
     let remote = conn.remote;
     let (mut parts, incoming) = req.into_parts();
@@ -86,12 +90,16 @@ async fn handle_inner(
     if let Some(key) = op.key() {
         span.record("key", key);
     }
+    facts.operation = op.name();
+    facts.key = op.key().map(str::to_owned);
+    facts.bucket_name = op.bucket().map(str::to_owned);
+    facts.version_id = query.get("versionId").map(str::to_owned);
     if let Operation::Preflight { bucket, key } = &op {
         return bucket::cors::preflight(state, &parts.headers, bucket, key.is_some()).await;
     }
     *addressed = op.bucket().map(str::to_owned);
     if let Operation::PostObject { bucket } = op {
-        return post_object(state, conn, parts, incoming, &bucket, request_id).await;
+        return post_object(state, conn, parts, incoming, &bucket, request_id, facts).await;
     }
 
     let vhost_bucket = if target.virtual_host { target.bucket.as_deref() } else { None };
@@ -110,11 +118,15 @@ async fn handle_inner(
     rate_limit::admit_s3_verified(&state.limits, auth.as_ref().map(|a| &a.principal).map_err(|_| ()), remote.ip()).map_err(|e| rate_limited(state, e))?;
     let auth = auth.inspect_err(|e| count_auth_failure(state, e))?;
     span.record("principal", auth.principal.id_for_events());
-    let facts = RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: conn.secure, method: auth.method, now: chrono::Utc::now() };
-    let caller = Caller::new(auth.principal, facts);
+    facts.requester = auth.principal.user_id().map(str::to_owned);
+    facts.auth = Some(auth.method);
+    let request_facts =
+        RequestFacts { headers: &parts.headers, query: &query, remote: remote.ip(), secure: conn.secure, method: auth.method, now: chrono::Utc::now() };
+    let caller = Caller::new(auth.principal, request_facts);
     // Authorization: the bucket-level part of the operation's access, before the
     // handler runs and before the body is read.
     let bucket = auth::access::authorize(&state.catalog, &caller, &op, &parts.headers).await?;
+    facts.authorized(bucket.as_ref());
     let body = RequestBody::new(incoming, &parts.headers, &auth.payload, auth.chunk_signer, state.body_limits())?;
     if grows_storage(&op) {
         check_free_space(state, body.expected_len().unwrap_or(0)).await?;
@@ -133,6 +145,7 @@ async fn post_object(
     incoming: Incoming,
     bucket_name: &str,
     request_id: &str,
+    log: &mut LogFacts,
 ) -> Result<Response<Body>, Error> {
     rate_limit::admit_s3_claim(&state.limits, &auth::Claim::Anonymous, conn.remote.ip()).map_err(|e| rate_limited(state, e))?;
     if state.catalog.bucket(bucket_name).await?.is_none() {
@@ -145,6 +158,8 @@ async fn post_object(
     rate_limit::admit_s3_verified(&state.limits, form.as_ref().map(|f| &f.principal).map_err(|_| ()), conn.remote.ip()).map_err(|e| rate_limited(state, e))?;
     let form = form.inspect_err(|e| count_auth_failure(state, e))?;
     tracing::Span::current().record("principal", form.principal.id_for_events());
+    log.requester = form.principal.user_id().map(str::to_owned);
+    log.auth = Some(form.method);
     let query = Query::parse(parts.uri.query());
     // The form's fields stand in for a PutObject's headers, for the policy's `s3:` keys
     // too; `aws:Referer` and `aws:UserAgent` are the browser's own.
@@ -158,6 +173,8 @@ async fn post_object(
     let caller = Caller::new(form.principal, facts);
     let put = Operation::PutObject { bucket: bucket_name.to_owned(), key: upload.key.clone() };
     let bucket = auth::access::authorize(&state.catalog, &caller, &put, &parts.headers).await?.ok_or_else(|| Error::from(S3ErrorCode::InternalError))?;
+    log.authorized(Some(&bucket));
+    log.key = Some(upload.key.clone());
     check_free_space(state, 0).await?;
     let origin = object::post::Origin { request_id, remote: conn.remote, secure: conn.secure };
     object::post::store(state, &parts, caller, bucket, upload, form.length_range, origin).await

@@ -5,6 +5,7 @@
 // Test and benchmark code may unwrap: a failure there is the report.
 #![allow(clippy::unwrap_used)]
 
+mod access_log;
 mod accounts;
 mod acl;
 mod auth;

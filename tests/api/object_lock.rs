@@ -220,15 +220,45 @@ async fn governance_yields_only_to_bypass_and_legal_hold_to_nothing() {
     app.client.delete_object().bucket("gov").key("doc").version_id(&v1).bypass_governance_retention(true).send().await.expect("bypass deletes");
     assert!(app.client.list_object_versions().bucket("gov").send().await.unwrap().versions().is_empty());
 
-    // Another user may not set or bypass anything.
+    // Another user the bucket policy lets write and delete versions, but not bypass
+    // nor set retentions: a GOVERNANCE version stays, and lock headers are refused.
     let v2 = put_locked(&app, "gov", "doc2", b"second", ObjectLockMode::Governance, 30).await;
     let (key, secret) = app.create_user("mallory").await;
     let mallory = app.client_for(&key, &secret, None);
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:user/mallory"},"Action":["s3:PutObject","s3:GetObject","s3:DeleteObject","s3:DeleteObjectVersion"],"Resource":"arn:aws:s3:::gov/*"}]}"#;
+    app.client.put_bucket_policy().bucket("gov").policy(policy).send().await.expect("policy");
     let refused = mallory.delete_object().bucket("gov").key("doc2").version_id(&v2).bypass_governance_retention(true).send().await;
-    assert_eq!(s3_error(refused).0, 403);
+    assert_eq!(s3_error(refused), (403, "AccessDenied".to_owned()), "no s3:BypassGovernanceRetention");
     let refused = mallory.put_object_legal_hold().bucket("gov").key("doc2").legal_hold(hold(ObjectLockLegalHoldStatus::Off)).send().await;
     assert_eq!(s3_error(refused).0, 403);
+    let forever = mallory
+        .put_object()
+        .bucket("gov")
+        .key("mallorys")
+        .object_lock_mode(ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(in_days(36_000))
+        .body(ByteStream::from_static(b"undeletable?"))
+        .send()
+        .await;
+    assert_eq!(s3_error(forever), (403, "AccessDenied".to_owned()), "write access alone must not lock a version");
+    mallory.put_object().bucket("gov").key("mallorys").body(ByteStream::from_static(b"plain")).send().await.expect("a plain PUT is allowed");
     assert_eq!(read_version(&app, "gov", "doc2", &v2).await, b"second");
+
+    // CopyObject takes lock headers too (no body, so no digest is asked for).
+    let copied = app
+        .client
+        .copy_object()
+        .bucket("gov")
+        .key("copy")
+        .copy_source("gov/doc2")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(in_days(5))
+        .send()
+        .await
+        .expect("CopyObject with a retention");
+    let copy_version = copied.version_id().expect("version").to_owned();
+    let retention = app.client.get_object_retention().bucket("gov").key("copy").version_id(&copy_version).send().await.unwrap();
+    assert_eq!(retention.retention().and_then(|r| r.mode()), Some(&ObjectLockRetentionMode::Governance));
 
     // A retention date in the past is refused.
     let past = ObjectLockRetention::builder().mode(ObjectLockRetentionMode::Governance).retain_until_date(in_days(-1)).build();
@@ -273,8 +303,10 @@ async fn multipart_uploads_carry_their_lock_and_lifecycle_skips_locked_versions(
     assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Compliance));
 
     // A newer version makes v1 noncurrent; a rule that removes noncurrent versions at once
-    // still leaves it, locked, where it is.
+    // still leaves it, locked, where it is. "plain" has an unlocked noncurrent version.
     app.put("multi", "big", b"newer".to_vec()).await;
+    app.put("multi", "plain", b"first".to_vec()).await;
+    app.put("multi", "plain", b"second".to_vec()).await;
     let rule = LifecycleRule::builder()
         .id("history")
         .filter(LifecycleRuleFilter::builder().prefix("").build())
@@ -287,7 +319,12 @@ async fn multipart_uploads_carry_their_lock_and_lifecycle_skips_locked_versions(
     let state = app.state();
     let mut worker = Worker::new(state.catalog.clone(), state.gc.clone(), state.config.region.clone(), Duration::from_secs(86_400), Duration::from_secs(3600));
     let report = worker.pass_at((now_secs() + 5 * 86_400) * 1000).await;
-    assert_eq!((report.noncurrent_deleted, report.failed), (0, 0), "{report:?}");
+    // The unlocked noncurrent version of another key goes in the same pass; v1 is due
+    // too but locked, so it is skipped.
+    assert_eq!((report.noncurrent_deleted, report.skipped, report.failed), (1, 1, 0), "{report:?}");
     assert_eq!(read_version(&app, "multi", "big", &v1).await, vec![5u8; 1000]);
+    let left: Vec<String> =
+        app.client.list_object_versions().bucket("multi").send().await.unwrap().versions().iter().filter_map(|v| v.key().map(str::to_owned)).collect();
+    assert_eq!(left, ["big", "big", "plain"], "v1 and its successor stay; plain keeps only its current version");
     app.shutdown().await;
 }

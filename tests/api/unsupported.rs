@@ -20,10 +20,7 @@ async fn bucket_subresources_are_not_implemented() {
     for (method, path, body) in [
         ("PUT", "/conf?encryption", ENCRYPTION),
         ("PUT", "/conf?website", "<WebsiteConfiguration/>"),
-        ("PUT", "/conf?object-lock", "<ObjectLockConfiguration/>"),
         ("DELETE", "/conf?encryption", ""),
-        ("PUT", "/conf/k?retention", "<Retention/>"),
-        ("PUT", "/conf/k?legal-hold", "<LegalHold/>"),
         ("POST", "/conf/k?restore", "<RestoreRequest/>"),
     ] {
         let resp = app.send_signed(app.raw(method, path).body(body)).await;

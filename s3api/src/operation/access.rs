@@ -141,6 +141,7 @@ impl Operation {
                 S::OwnershipControls => "s3:GetBucketOwnershipControls",
                 S::Lifecycle => "s3:GetLifecycleConfiguration",
                 S::ObjectLock => "s3:GetBucketObjectLockConfiguration",
+                S::Logging => "s3:GetBucketLogging",
             },
             Operation::PutBucketSetting { setting, .. } => match setting {
                 S::Policy => "s3:PutBucketPolicy",
@@ -149,6 +150,7 @@ impl Operation {
                 S::OwnershipControls => "s3:PutBucketOwnershipControls",
                 S::Lifecycle => "s3:PutLifecycleConfiguration",
                 S::ObjectLock => "s3:PutBucketObjectLockConfiguration",
+                S::Logging => "s3:PutBucketLogging",
             },
             Operation::DeleteBucketSetting { setting, .. } => match setting {
                 S::Policy => "s3:DeleteBucketPolicy",
@@ -157,13 +159,13 @@ impl Operation {
                 S::OwnershipControls => "s3:PutBucketOwnershipControls",
                 S::Lifecycle => "s3:PutLifecycleConfiguration",
                 S::ObjectLock => "s3:PutBucketObjectLockConfiguration",
+                S::Logging => "s3:PutBucketLogging",
             },
             Operation::GetBucketPolicyStatus { .. } => "s3:GetBucketPolicyStatus",
             Operation::GetBucketUnsetConfig { config, .. } => match config {
                 super::UnsetConfig::Encryption => "s3:GetEncryptionConfiguration",
                 super::UnsetConfig::Website => "s3:GetBucketWebsite",
                 super::UnsetConfig::Replication => "s3:GetReplicationConfiguration",
-                super::UnsetConfig::Logging => "s3:GetBucketLogging",
                 super::UnsetConfig::Notification => "s3:GetBucketNotification",
                 super::UnsetConfig::Accelerate => "s3:GetAccelerateConfiguration",
                 super::UnsetConfig::RequestPayment => "s3:GetBucketRequestPayment",

@@ -226,6 +226,8 @@ pub enum BucketSetting {
     Lifecycle,
     /// The object lock configuration (`?object-lock`; never deleted).
     ObjectLock,
+    /// Server access logging (`?logging`; turned off by a Put without `LoggingEnabled`).
+    Logging,
 }
 
 /// An object version's lock settings, each its own subresource.
@@ -243,7 +245,6 @@ pub enum UnsetConfig {
     Encryption,
     Website,
     Replication,
-    Logging,
     Notification,
     Accelerate,
     RequestPayment,
@@ -441,6 +442,7 @@ fn get_name(setting: BucketSetting) -> &'static str {
         BucketSetting::OwnershipControls => "GetBucketOwnershipControls",
         BucketSetting::Lifecycle => "GetBucketLifecycleConfiguration",
         BucketSetting::ObjectLock => "GetObjectLockConfiguration",
+        BucketSetting::Logging => "GetBucketLogging",
     }
 }
 
@@ -452,6 +454,7 @@ fn put_name(setting: BucketSetting) -> &'static str {
         BucketSetting::OwnershipControls => "PutBucketOwnershipControls",
         BucketSetting::Lifecycle => "PutBucketLifecycleConfiguration",
         BucketSetting::ObjectLock => "PutObjectLockConfiguration",
+        BucketSetting::Logging => "PutBucketLogging",
     }
 }
 
@@ -463,6 +466,7 @@ fn delete_name(setting: BucketSetting) -> &'static str {
         BucketSetting::OwnershipControls => "DeleteBucketOwnershipControls",
         BucketSetting::Lifecycle => "DeleteBucketLifecycle",
         BucketSetting::ObjectLock => "DeleteObjectLockConfiguration",
+        BucketSetting::Logging => "DeleteBucketLogging",
     }
 }
 

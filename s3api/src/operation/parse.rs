@@ -13,7 +13,6 @@ const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
     ("encryption", "BucketEncryption"),
     ("website", "BucketWebsite"),
     ("replication", "BucketReplication"),
-    ("logging", "BucketLogging"),
     ("notification", "BucketNotification"),
     ("accelerate", "BucketAccelerate"),
     ("requestPayment", "BucketRequestPayment"),
@@ -48,6 +47,7 @@ const KNOWN_SUBRESOURCES: &[&str] = &[
     "object-lock",
     "retention",
     "legal-hold",
+    "logging",
 ];
 
 /// The bucket settings and the subresource that names each.
@@ -58,6 +58,7 @@ const SETTINGS: &[(&str, BucketSetting)] = &[
     ("ownershipControls", BucketSetting::OwnershipControls),
     ("lifecycle", BucketSetting::Lifecycle),
     ("object-lock", BucketSetting::ObjectLock),
+    ("logging", BucketSetting::Logging),
 ];
 
 impl Operation {
@@ -96,7 +97,6 @@ fn unset_config(subresource: &str) -> Option<UnsetConfig> {
         "encryption" => UnsetConfig::Encryption,
         "website" => UnsetConfig::Website,
         "replication" => UnsetConfig::Replication,
-        "logging" => UnsetConfig::Logging,
         "notification" => UnsetConfig::Notification,
         "accelerate" => UnsetConfig::Accelerate,
         "requestPayment" => UnsetConfig::RequestPayment,
@@ -125,8 +125,9 @@ fn bucket_operation(method: &Method, bucket: String, query: &Query) -> S3Result<
         return match *method {
             Method::GET => Ok(Operation::GetBucketSetting { bucket, setting }),
             Method::PUT => Ok(Operation::PutBucketSetting { bucket, setting }),
-            // S3 has no DeleteObjectLockConfiguration: once on, object lock stays on.
-            Method::DELETE if setting == BucketSetting::ObjectLock => Err(method_not_allowed()),
+            // S3 has no DeleteObjectLockConfiguration (once on, object lock stays on) and
+            // no DeleteBucketLogging (a PutBucketLogging without LoggingEnabled stops it).
+            Method::DELETE if matches!(setting, BucketSetting::ObjectLock | BucketSetting::Logging) => Err(method_not_allowed()),
             Method::DELETE => Ok(Operation::DeleteBucketSetting { bucket, setting }),
             _ => Err(method_not_allowed()),
         };

@@ -281,7 +281,6 @@ pub fn unset_config(config: UnsetConfig) -> S3Result<String> {
         UnsetConfig::Encryption => S3ErrorCode::ServerSideEncryptionConfigurationNotFoundError,
         UnsetConfig::Website => S3ErrorCode::NoSuchWebsiteConfiguration,
         UnsetConfig::Replication => S3ErrorCode::ReplicationConfigurationNotFoundError,
-        UnsetConfig::Logging => return Ok(empty_root("BucketLoggingStatus")),
         UnsetConfig::Notification => return Ok(empty_root("NotificationConfiguration")),
         UnsetConfig::Accelerate => return Ok(empty_root("AccelerateConfiguration")),
         UnsetConfig::RequestPayment => {

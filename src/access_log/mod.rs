@@ -1,0 +1,102 @@
+//! The server access log writer: takes the records S3 requests left in
+//! `http::access_log`, groups them by source bucket and logging configuration, and stores
+//! each group as one log object in its target bucket (AWS's line format and key names,
+//! `s3api::access_log`), every `--access-log-flush-secs`, when the buffer fills, and once
+//! more when the server stops.
+//!
+//! Owns delivery: a target bucket that no longer exists, or no longer belongs to the
+//! source bucket's owner (AWS requires one account for both), gets nothing (the records
+//! are dropped, logged and counted); a failed write is logged and its records dropped,
+//! never retried forever.
+//! Writes go through `object::put::store_bytes`, the path of a PutObject, with an
+//! `ObjectCreated:Put` event of the principal [`PRINCIPAL`]. Must not decide which
+//! requests are logged (that is `server::access`).
+//!
+//! Layer 13 of `crate::LAYERS`: may import `object` and what is below it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use s3api::access_log::{log_object_key, LoggingConfiguration};
+use tokio::sync::watch;
+
+use crate::catalog::now_ms;
+use crate::events::EventContext;
+use crate::http::access_log::PendingRecord;
+use crate::http::AppState;
+use crate::object::put::store_bytes;
+
+/// The principal log objects are written by.
+pub const PRINCIPAL: &str = "logging";
+/// The account id in partitioned log keys (Depot is one account).
+const ACCOUNT_ID: &str = "000000000000";
+
+/// What one flush did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FlushReport {
+    pub objects: usize,
+    pub records: usize,
+    /// Records dropped: the buffer was full, the target is gone or refused, or the
+    /// write failed.
+    pub dropped: u64,
+}
+
+/// Writes log objects every `interval` until `shutdown`, then once more.
+pub async fn run(state: Arc<AppState>, interval: Duration, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = state.access_log.full.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+        flush(&state).await;
+    }
+}
+
+/// Writes every waiting record now.
+pub async fn flush(state: &AppState) -> FlushReport {
+    let (records, dropped) = state.access_log.take();
+    let mut report = FlushReport { dropped, ..FlushReport::default() };
+    if dropped > 0 {
+        tracing::warn!(dropped, "access log records were dropped: the buffer was full");
+    }
+    let mut groups: BTreeMap<(String, String), Vec<PendingRecord>> = BTreeMap::new();
+    for record in records {
+        groups.entry((record.source_bucket.clone(), record.config.clone())).or_default().push(record);
+    }
+    for ((source, stored), group) in groups {
+        let count = group.len();
+        match deliver(state, &source, &stored, group).await {
+            Ok(()) => {
+                report.objects += 1;
+                report.records += count;
+            }
+            Err(reason) => {
+                tracing::warn!(bucket = %source, records = count, reason = %reason, "access log records could not be delivered and were dropped");
+                report.dropped += count as u64;
+            }
+        }
+    }
+    report
+}
+
+/// Stores one group as one log object.
+async fn deliver(state: &AppState, source: &str, stored: &str, group: Vec<PendingRecord>) -> Result<(), String> {
+    let config = LoggingConfiguration::from_json(stored).map_err(|e| format!("unreadable logging configuration: {e}"))?;
+    let target = state.catalog.bucket(&config.target_bucket).await.map_err(|e| format!("looking up the target bucket: {e}"))?;
+    let Some(target) = target else { return Err(format!("the target bucket {} does not exist", config.target_bucket)) };
+    let Some(first) = group.first() else { return Ok(()) };
+    // PutBucketLogging required one owner for both; a target recreated by someone else
+    // since gets nothing.
+    if target.owner_id != first.record.bucket_owner {
+        return Err(format!("the target bucket {} no longer belongs to the source bucket's owner", target.name));
+    }
+    let earliest = group.iter().map(|r| r.record.time_ms).min().unwrap_or_else(now_ms);
+    let body: String = group.iter().map(|r| r.record.to_line()).collect();
+    let unique = format!("{:016X}", rand::random::<u64>());
+    let key = log_object_key(&config, ACCOUNT_ID, &state.config.region, source, earliest, now_ms(), &unique);
+    let ctx = EventContext { principal: PRINCIPAL.to_owned(), request_id: unique, source_ip: String::new(), region: state.config.region.clone() };
+    store_bytes(state, &ctx, &target, &key, bytes::Bytes::from(body), "text/plain").await.map_err(|e| format!("writing {key}: {e}"))?;
+    Ok(())
+}

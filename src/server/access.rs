@@ -1,0 +1,148 @@
+//! Server access log records of S3 requests: the facts of a request gathered while the
+//! pipeline handles it (who asked, how it was signed, which bucket, key and version),
+//! turned into one record in AWS's format when the bucket has logging on, and left in
+//! the `http::access_log` buffer for the writer.
+//!
+//! Owns which requests are logged: every request the bucket's authorization let through
+//! (whatever its outcome), and requests refused for their credentials or permissions
+//! (401/403), for which the bucket is looked up by name. Must not write log objects
+//! (that is `access_log`) and must never fail or delay a request.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use http::{HeaderMap, HeaderValue, Method, Request, Response, Uri};
+use s3api::access_log::{rest_operation, LogRecord};
+use s3api::sigv4::AuthKind;
+
+use crate::auth::access::AuthMethod;
+use crate::catalog::{now_ms, Bucket};
+use crate::http::access_log::PendingRecord;
+use crate::http::response::Body;
+use crate::http::AppState;
+
+/// What is known of a request, for its access log record.
+#[derive(Debug)]
+pub struct LogFacts {
+    started: Instant,
+    time_ms: i64,
+    method: Method,
+    uri: Uri,
+    user_agent: Option<HeaderValue>,
+    referer: Option<HeaderValue>,
+    host: Option<HeaderValue>,
+    request_len: Option<u64>,
+    remote: IpAddr,
+    pub operation: &'static str,
+    pub key: Option<String>,
+    pub version_id: Option<String>,
+    /// The authorized bucket, kept only when its logging is on.
+    pub bucket: Option<Bucket>,
+    /// The bucket the request names, for a refused request's record.
+    pub bucket_name: Option<String>,
+    pub requester: Option<String>,
+    pub auth: Option<AuthMethod>,
+}
+
+impl LogFacts {
+    pub fn of<B>(req: &Request<B>, remote: IpAddr) -> LogFacts {
+        let header = |name: http::header::HeaderName| req.headers().get(name).cloned();
+        LogFacts {
+            started: Instant::now(),
+            time_ms: now_ms(),
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            user_agent: header(http::header::USER_AGENT),
+            referer: header(http::header::REFERER),
+            host: header(http::header::HOST),
+            request_len: content_length(req.headers()),
+            remote,
+            operation: "Unparsed",
+            key: None,
+            version_id: None,
+            bucket: None,
+            bucket_name: None,
+            requester: None,
+            auth: None,
+        }
+    }
+
+    /// Keeps the authorized bucket when its logging is on.
+    pub fn authorized(&mut self, bucket: Option<&Bucket>) {
+        self.bucket = bucket.filter(|b| b.logging.is_some()).cloned();
+    }
+
+    /// Leaves the request's record in the buffer when its bucket has logging on.
+    pub async fn finish(self, state: &AppState, request_id: &str, resp: &Response<Body>, error_code: Option<&str>) {
+        let status = resp.status();
+        let bucket = match (&self.bucket, &self.bucket_name) {
+            (Some(b), _) => Some(b.clone()),
+            (None, Some(name)) if status == http::StatusCode::FORBIDDEN || status == http::StatusCode::UNAUTHORIZED => match state.catalog.bucket(name).await {
+                Ok(found) => found.filter(|b| b.logging.is_some()),
+                Err(e) => {
+                    tracing::warn!(bucket = %name, error = %e, "looking up a bucket for its access log failed; the record is lost");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let Some(bucket) = bucket else { return };
+        let Some(config) = bucket.logging.clone() else { return };
+        let total = self.started.elapsed().as_millis() as u64;
+        let bytes_sent = http_body::Body::size_hint(resp.body()).exact();
+        let object_size = match self.operation {
+            "GetObject" | "HeadObject" => content_length(resp.headers()),
+            "PutObject" | "UploadPart" | "PostObject" => self.request_len,
+            _ => None,
+        };
+        let text = |v: &Option<HeaderValue>| v.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let record = LogRecord {
+            bucket_owner: bucket.owner_id.clone(),
+            bucket: bucket.name.clone(),
+            time_ms: self.time_ms,
+            remote_ip: self.remote.to_string(),
+            requester: self.requester.clone(),
+            request_id: request_id.to_owned(),
+            operation: rest_operation(self.method.as_str(), self.operation),
+            key: self.key.clone(),
+            request_uri: format!("{} {} HTTP/1.1", self.method, self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")),
+            http_status: status.as_u16(),
+            error_code: error_code.map(str::to_owned),
+            bytes_sent: bytes_sent.filter(|_| self.method != Method::HEAD),
+            object_size,
+            total_time_ms: total,
+            turn_around_time_ms: Some(total),
+            referer: text(&self.referer),
+            user_agent: text(&self.user_agent),
+            version_id: self.version_id.clone(),
+            host_id: request_id.to_owned(),
+            signature_version: self.auth.and_then(signature_version).map(str::to_owned),
+            cipher_suite: None,
+            authentication_type: self.auth.and_then(authentication_type).map(str::to_owned),
+            host_header: text(&self.host),
+            tls_version: None,
+        };
+        state.access_log.push(PendingRecord { source_bucket: bucket.name.clone(), config, record });
+    }
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
+}
+
+fn signature_version(method: AuthMethod) -> Option<&'static str> {
+    match method {
+        AuthMethod::Anonymous => None,
+        AuthMethod::Signed(AuthKind::V4Header | AuthKind::V4Presigned) | AuthMethod::PostForm { v4: true } => Some("SigV4"),
+        AuthMethod::Signed(AuthKind::V2Header | AuthKind::V2Query) | AuthMethod::PostForm { v4: false } => Some("SigV2"),
+    }
+}
+
+fn authentication_type(method: AuthMethod) -> Option<&'static str> {
+    match method {
+        AuthMethod::Anonymous => None,
+        AuthMethod::Signed(AuthKind::V4Header | AuthKind::V2Header) => Some("AuthHeader"),
+        AuthMethod::Signed(AuthKind::V4Presigned | AuthKind::V2Query) => Some("QueryString"),
+        AuthMethod::PostForm { .. } => Some("AuthHeader"),
+    }
+}
