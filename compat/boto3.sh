@@ -17,6 +17,8 @@ if ! "$COMPAT_PYTHON" -c 'import boto3, awscrt' 2>/dev/null; then
 fi
 
 compat_init boto3
+# Access log objects are delivered every second, so that the logging step sees them.
+export DEPOT_ACCESS_LOG_FLUSH_SECS=1
 start_server
 rc=0
 DEPOT_COMPAT_ENDPOINT="$ENDPOINT" DEPOT_COMPAT_WORK="$WORK" "$COMPAT_PYTHON" "$COMPAT_DIR/boto3_compat.py" || rc=$?

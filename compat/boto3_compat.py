@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -621,6 +622,42 @@ def object_lock():
     # The COMPLIANCE version outlives the run: the bucket stays (each run uses a fresh data dir).
 
 
+def bucket_logging():
+    source = settings_bucket("logged")
+    target = settings_bucket("access-logs")
+    check_eq(s3.get_bucket_logging(Bucket=source).get("LoggingEnabled"), None, "logging before any")
+    status, code, _ = client_error(
+        s3.put_bucket_logging, Bucket=source, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": "boto3-compat-no-such-bucket", "TargetPrefix": "x/"}}
+    )
+    check_eq((status, code), (400, "InvalidTargetBucketForLogging"), "a missing target")
+    s3.put_bucket_logging(Bucket=source, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": "logs/"}})
+    enabled = s3.get_bucket_logging(Bucket=source)["LoggingEnabled"]
+    check_eq((enabled["TargetBucket"], enabled["TargetPrefix"]), (target, "logs/"), "get_bucket_logging")
+    put = s3.put_object(Bucket=source, Key="logged.txt", Body=b"logged")
+    request_id = put["ResponseMetadata"]["RequestId"]
+    line = wait_for_log_line(target, request_id)
+    check(f" {source} [" in line and " REST.PUT.OBJECT logged.txt " in line and '" 200 - ' in line, f"the log line: {line}")
+    off = s3.put_bucket_logging(Bucket=source, BucketLoggingStatus={})
+    check_eq(s3.get_bucket_logging(Bucket=source).get("LoggingEnabled"), None, "logging after turning it off")
+    # The request that turned logging off is the last one logged: once its line is in,
+    # nothing more arrives and the target bucket can be emptied.
+    line = wait_for_log_line(target, off["ResponseMetadata"]["RequestId"])
+    check(" REST.PUT.LOGGING_STATUS " in line, f"the log line: {line}")
+
+
+def wait_for_log_line(target, request_id):
+    """The line of request_id in the log objects of target, once delivered (10 s at most)."""
+    text = ""
+    for _ in range(100):
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=target, Prefix="logs/").get("Contents", [])]
+        text = "".join(s3.get_object(Bucket=target, Key=k)["Body"].read().decode() for k in keys)
+        line = next((l for l in text.splitlines() if request_id in l), None)
+        if line is not None:
+            return line
+        time.sleep(0.1)
+    raise AssertionError(f"no log line for request {request_id} in {text!r}")
+
+
 def delete_settings_buckets():
     for bucket in SETTINGS_BUCKETS:
         keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket) for o in p.get("Contents", [])]
@@ -658,6 +695,7 @@ def main():
     steps.run("BucketOwnerEnforced refuses ACLs", ownership_controls)
     steps.run("lifecycle rules: put, get, Expiration header, transition refused, delete", bucket_lifecycle)
     steps.run("object lock: COMPLIANCE, legal hold, default GOVERNANCE retention and its bypass", object_lock)
+    steps.run("server access logging: put/get, a log line for a PUT", bucket_logging)
     steps.run("delete the settings buckets", delete_settings_buckets)
     steps.finish()
 
