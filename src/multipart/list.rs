@@ -46,7 +46,9 @@ pub async fn list_parts(state: &AppState, bucket: Bucket, key: &str, upload_id: 
             })
             .collect(),
     };
-    Ok(response::xml(xml::list::list_parts(&page)))
+    let mut resp = response::xml(xml::list::list_parts(&page));
+    super::set_abort_date(&mut resp, &bucket, key, upload.initiated, state.config.lifecycle_day());
+    Ok(resp)
 }
 
 pub async fn list_uploads(state: &AppState, bucket: Bucket, params: ListUploadsParams) -> Result<Response<Body>, Error> {

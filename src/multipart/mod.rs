@@ -101,8 +101,9 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
     Ok(resp)
 }
 
-/// `x-amz-abort-date` and `x-amz-abort-rule-id`: when a lifecycle rule of the bucket
-/// aborts the upload if it is still incomplete, and which rule.
+/// `x-amz-abort-date` and `x-amz-abort-rule-id` (CreateMultipartUpload, ListParts): when
+/// a lifecycle rule of the bucket aborts the upload if it is still incomplete, and which
+/// rule.
 fn set_abort_date(resp: &mut Response<Body>, bucket: &Bucket, key: &str, initiated_ms: i64, day: std::time::Duration) {
     let Some(rules) = bucket.lifecycle.as_deref().and_then(|stored| LifecycleConfiguration::from_json(stored).ok()) else { return };
     let Some((at, rule)) = rules.abort_deadline(key, initiated_ms, day) else { return };

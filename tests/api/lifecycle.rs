@@ -248,6 +248,8 @@ async fn put_get_and_head_tell_when_an_object_expires() {
     let created = app.client.create_multipart_upload().bucket("exp").key("big/file").send().await.expect("CreateMultipartUpload");
     assert_eq!(created.abort_rule_id(), Some("abort"));
     assert!(created.abort_date().is_some());
+    let parts = app.client.list_parts().bucket("exp").key("big/file").upload_id(created.upload_id().unwrap()).send().await.expect("ListParts");
+    assert_eq!((parts.abort_rule_id(), parts.abort_date()), (Some("abort"), created.abort_date()), "ListParts tells the same");
     let elsewhere = app.client.create_multipart_upload().bucket("exp").key("small/file").send().await.expect("CreateMultipartUpload");
     assert_eq!((elsewhere.abort_rule_id(), elsewhere.abort_date()), (None, None));
     app.shutdown().await;
