@@ -4,10 +4,12 @@
 //! `s3api::access_log`), every `--access-log-flush-secs`, when the buffer fills, and once
 //! more when the server stops.
 //!
-//! Owns delivery: a target bucket that no longer exists, or no longer belongs to the
-//! source bucket's owner (AWS requires one account for both), gets nothing (the records
-//! are dropped, logged and counted); a failed write is logged and its records dropped,
-//! never retried forever.
+//! Owns delivery: a target bucket that no longer exists, no longer belongs to the source
+//! bucket's owner (AWS requires one account for both) or has a default object lock
+//! retention since (AWS refuses such a target) gets nothing (the records are dropped,
+//! logged and counted); a failed write is logged and its records dropped, never retried
+//! forever. Log objects are written outside the request path, so they are not logged
+//! themselves, even when a bucket logs to itself.
 //! Writes go through `object::put::store_bytes`, the path of a PutObject, with an
 //! `ObjectCreated:Put` event of the principal [`PRINCIPAL`]. Must not decide which
 //! requests are logged (that is `server::access`).
@@ -61,9 +63,9 @@ pub async fn flush(state: &AppState) -> FlushReport {
     if dropped > 0 {
         tracing::warn!(dropped, "access log records were dropped: the buffer was full");
     }
-    let mut groups: BTreeMap<(String, String), Vec<PendingRecord>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, Arc<str>), Vec<PendingRecord>> = BTreeMap::new();
     for record in records {
-        groups.entry((record.source_bucket.clone(), record.config.clone())).or_default().push(record);
+        groups.entry((record.source_bucket.clone(), Arc::clone(&record.config))).or_default().push(record);
     }
     for ((source, stored), group) in groups {
         let count = group.len();
@@ -91,6 +93,10 @@ async fn deliver(state: &AppState, source: &str, stored: &str, group: Vec<Pendin
     // since gets nothing.
     if target.owner_id != first.record.bucket_owner {
         return Err(format!("the target bucket {} no longer belongs to the source bucket's owner", target.name));
+    }
+    // AWS refuses a target with a default retention: every log object would be locked.
+    if crate::bucket::settings::locks_by_default(&target) {
+        return Err(format!("the target bucket {} has a default object lock retention", target.name));
     }
     let earliest = group.iter().map(|r| r.record.time_ms).min().unwrap_or_else(now_ms);
     let body: String = group.iter().map(|r| r.record.to_line()).collect();

@@ -128,8 +128,14 @@ pub async fn policy_status(bucket: Bucket) -> Result<Response<Body>, Error> {
     Ok(response::xml(policy_status_xml(public)))
 }
 
-/// Refuses a logging target that does not exist or has another owner: AWS requires the
-/// source and target buckets to belong to the same account (a Depot user here).
+/// Whether `bucket` locks new objects by default (object lock with a default retention).
+pub fn locks_by_default(bucket: &Bucket) -> bool {
+    bucket.object_lock.as_deref().and_then(|stored| ObjectLockConfiguration::from_json(stored).ok()).is_some_and(|c| c.default_retention.is_some())
+}
+
+/// Refuses a logging target that does not exist or has another owner (AWS requires the
+/// source and target buckets to belong to the same account, a Depot user here), or one
+/// with a default object lock retention (every log object would be locked).
 async fn check_log_target(state: &AppState, bucket: &Bucket, config: &LoggingConfiguration) -> Result<(), Error> {
     let refused = |message: &str| {
         Error::from(S3Error::with_message(S3ErrorCode::InvalidTargetBucketForLogging, message.to_owned()).extra("TargetBucket", config.target_bucket.clone()))
@@ -137,6 +143,7 @@ async fn check_log_target(state: &AppState, bucket: &Bucket, config: &LoggingCon
     match state.catalog.bucket(&config.target_bucket).await? {
         None => Err(refused("The target bucket for logging does not exist")),
         Some(target) if target.owner_id != bucket.owner_id => Err(refused("The owner for the bucket to be logged and the target bucket must be the same.")),
+        Some(target) if locks_by_default(&target) => Err(refused("The target bucket for logging must not have a default object lock retention")),
         Some(_) => Ok(()),
     }
 }

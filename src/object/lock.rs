@@ -81,11 +81,6 @@ pub fn lock_for_new_version(caller: &Caller, bucket: &Bucket, key: &str, headers
     Ok(default_or(&config, asked))
 }
 
-/// The lock a server-written version gets: the bucket's default retention.
-pub fn default_lock(bucket: &Bucket) -> Result<VersionLock, Error> {
-    Ok(configuration(bucket)?.map(|c| default_or(&c, LockHeaders::default())).unwrap_or_default())
-}
-
 fn default_or(config: &ObjectLockConfiguration, asked: LockHeaders) -> VersionLock {
     let now = now_ms();
     let retention = asked.retention.or_else(|| config.default_retention.map(|d| Retention { mode: d.mode, retain_until_ms: d.retain_until(now) }));

@@ -197,8 +197,9 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
 }
 
 /// Stores `data` as a new version of `key` in `bucket` for the server itself (access
-/// log objects): the same path as a PutObject, with the default checksum, the bucket's
-/// default object lock, and an `ObjectCreated:Put` event of `ctx`.
+/// log objects): the same path as a PutObject, with the default checksum, no object lock
+/// (the caller refuses buckets with a default retention) and an `ObjectCreated:Put`
+/// event of `ctx`.
 pub async fn store_bytes(
     state: &AppState,
     ctx: &EventContext,
@@ -207,7 +208,6 @@ pub async fn store_bytes(
     data: bytes::Bytes,
     content_type: &str,
 ) -> Result<ObjectVersion, Error> {
-    let lock = super::lock::default_lock(bucket)?;
     let chunk: crate::http::body::ByteStream = Box::pin(futures_util::stream::once(async move { Ok(data) }));
     let mut body = RequestBody::from_stream(chunk, state.body_limits());
     let received = receive_small_or_blob(state, &mut body, Hashes::of([DEFAULT_CHECKSUM])).await?;
@@ -232,7 +232,7 @@ pub async fn store_bytes(
         acl: None,
         parts_count: None,
         upload_id: None,
-        lock,
+        lock: Default::default(),
         parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value, copies }],
     };
     match commit_version(state, ctx, &bucket.name, new, &Conditions::default(), "ObjectCreated:Put").await {

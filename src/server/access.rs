@@ -9,6 +9,7 @@
 //! (that is `access_log`) and must never fail or delay a request.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use http::{HeaderMap, HeaderValue, Method, Request, Response, Uri};
@@ -17,7 +18,7 @@ use s3api::sigv4::AuthKind;
 
 use crate::auth::access::AuthMethod;
 use crate::catalog::{now_ms, Bucket};
-use crate::http::access_log::PendingRecord;
+use crate::http::access_log::{PendingRecord, MAX_FIELD};
 use crate::http::response::Body;
 use crate::http::AppState;
 
@@ -36,8 +37,10 @@ pub struct LogFacts {
     pub operation: &'static str,
     pub key: Option<String>,
     pub version_id: Option<String>,
-    /// The authorized bucket, kept only when its logging is on.
-    pub bucket: Option<Bucket>,
+    /// The authorized bucket, when its logging is on.
+    source: Option<LogSource>,
+    /// Whether authorization read the bucket (then `source` says all: no second look).
+    checked: bool,
     /// The bucket the request names, for a refused request's record.
     pub bucket_name: Option<String>,
     pub requester: Option<String>,
@@ -55,63 +58,78 @@ impl LogFacts {
             user_agent: header(http::header::USER_AGENT),
             referer: header(http::header::REFERER),
             host: header(http::header::HOST),
-            request_len: content_length(req.headers()),
+            request_len: req
+                .headers()
+                .get("x-amz-decoded-content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .or_else(|| content_length(req.headers())),
             remote,
             operation: "Unparsed",
             key: None,
             version_id: None,
-            bucket: None,
+            source: None,
+            checked: false,
             bucket_name: None,
             requester: None,
             auth: None,
         }
     }
 
-    /// Keeps the authorized bucket when its logging is on.
+    /// Keeps what the record needs of the authorized bucket, when its logging is on.
     pub fn authorized(&mut self, bucket: Option<&Bucket>) {
-        self.bucket = bucket.filter(|b| b.logging.is_some()).cloned();
+        self.checked = bucket.is_some();
+        self.source = bucket.and_then(LogSource::of);
     }
 
-    /// Leaves the request's record in the buffer when its bucket has logging on.
+    /// Leaves the request's record in the buffer when its bucket has logging on. A request
+    /// refused before authorization read its bucket (401/403) costs one bucket lookup.
     pub async fn finish(self, state: &AppState, request_id: &str, resp: &Response<Body>, error_code: Option<&str>) {
         let status = resp.status();
-        let bucket = match (&self.bucket, &self.bucket_name) {
-            (Some(b), _) => Some(b.clone()),
-            (None, Some(name)) if status == http::StatusCode::FORBIDDEN || status == http::StatusCode::UNAUTHORIZED => match state.catalog.bucket(name).await {
-                Ok(found) => found.filter(|b| b.logging.is_some()),
+        let refused = status == http::StatusCode::FORBIDDEN || status == http::StatusCode::UNAUTHORIZED;
+        let source = match (self.source.clone(), &self.bucket_name) {
+            (Some(source), _) => source,
+            (None, Some(name)) if refused && !self.checked => match state.catalog.bucket(name).await {
+                Ok(Some(bucket)) => match LogSource::of(&bucket) {
+                    Some(source) => source,
+                    None => return,
+                },
+                Ok(None) => return,
                 Err(e) => {
-                    tracing::warn!(bucket = %name, error = %e, "looking up a bucket for its access log failed; the record is lost");
-                    None
+                    tracing::debug!(bucket = %name, error = %e, "looking up a bucket for its access log failed; the record is lost");
+                    return;
                 }
             },
-            _ => None,
+            _ => return,
         };
-        let Some(bucket) = bucket else { return };
-        let Some(config) = bucket.logging.clone() else { return };
         let total = self.started.elapsed().as_millis() as u64;
         let bytes_sent = http_body::Body::size_hint(resp.body()).exact();
         let object_size = match self.operation {
-            "GetObject" | "HeadObject" => content_length(resp.headers()),
-            "PutObject" | "UploadPart" | "PostObject" => self.request_len,
+            _ if !status.is_success() => None,
+            "GetObject" | "HeadObject" => object_size_of(resp.headers()),
+            "PutObject" | "UploadPart" => self.request_len,
             _ => None,
         };
-        let text = |v: &Option<HeaderValue>| v.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = |v: &Option<HeaderValue>| v.as_ref().and_then(|v| v.to_str().ok()).map(|t| cut(t).to_owned());
+        let request_line = format!("{} {} HTTP/1.1", self.method, self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
         let record = LogRecord {
-            bucket_owner: bucket.owner_id.clone(),
-            bucket: bucket.name.clone(),
+            bucket_owner: source.owner_id,
+            bucket: source.name.clone(),
             time_ms: self.time_ms,
             remote_ip: self.remote.to_string(),
             requester: self.requester.clone(),
             request_id: request_id.to_owned(),
             operation: rest_operation(self.method.as_str(), self.operation),
             key: self.key.clone(),
-            request_uri: format!("{} {} HTTP/1.1", self.method, self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")),
+            request_uri: cut(&request_line).to_owned(),
             http_status: status.as_u16(),
             error_code: error_code.map(str::to_owned),
             bytes_sent: bytes_sent.filter(|_| self.method != Method::HEAD),
             object_size,
             total_time_ms: total,
-            turn_around_time_ms: Some(total),
+            // Depot does not time the gap between the request's last byte and the
+            // answer's first apart from the whole.
+            turn_around_time_ms: None,
             referer: text(&self.referer),
             user_agent: text(&self.user_agent),
             version_id: self.version_id.clone(),
@@ -122,8 +140,42 @@ impl LogFacts {
             host_header: text(&self.host),
             tls_version: None,
         };
-        state.access_log.push(PendingRecord { source_bucket: bucket.name.clone(), config, record });
+        state.access_log.push(PendingRecord { source_bucket: source.name, config: source.config, record });
     }
+}
+
+/// What a record needs of its bucket.
+#[derive(Debug, Clone)]
+struct LogSource {
+    name: String,
+    owner_id: String,
+    config: Arc<str>,
+}
+
+impl LogSource {
+    fn of(bucket: &Bucket) -> Option<LogSource> {
+        let config = bucket.logging.as_deref()?;
+        Some(LogSource { name: bucket.name.clone(), owner_id: bucket.owner_id.clone(), config: Arc::from(config) })
+    }
+}
+
+/// `text` cut to [`MAX_FIELD`] bytes, at a character boundary.
+fn cut(text: &str) -> &str {
+    if text.len() <= MAX_FIELD {
+        return text;
+    }
+    let mut end = MAX_FIELD;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The object's whole size from a GET or HEAD answer: the total of a `Content-Range`, else
+/// the `Content-Length`.
+fn object_size_of(headers: &HeaderMap) -> Option<u64> {
+    let total = headers.get(http::header::CONTENT_RANGE).and_then(|v| v.to_str().ok()).and_then(|v| v.rsplit('/').next()).and_then(|t| t.parse().ok());
+    total.or_else(|| content_length(headers))
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

@@ -72,10 +72,12 @@ impl RunningServer {
         for task in self.tasks {
             let _ = task.await;
         }
-        // Every request has finished: what they left for the access log goes out now.
-        let report = crate::access_log::flush(&self.state).await;
-        if report.objects > 0 || report.dropped > 0 {
-            tracing::info!(?report, "access log delivered at shutdown");
+        // Requests have finished (or were cut off after the grace period): what they left
+        // for the access log goes out now, unless the catalog is too slow to take it.
+        match tokio::time::timeout(SHUTDOWN_GRACE, crate::access_log::flush(&self.state)).await {
+            Ok(report) if report.objects > 0 || report.dropped > 0 => tracing::info!(?report, "access log delivered at shutdown"),
+            Ok(_) => {}
+            Err(_) => tracing::warn!("delivering the access log at shutdown took too long; its records are lost"),
         }
         self.state.catalog.close().await;
     }

@@ -12,7 +12,8 @@
 //! Left to the server (S3's behaviour, so a caller knows): a target bucket that does not
 //! exist or is owned by another account is `InvalidTargetBucketForLogging`; S3 also wants
 //! the target in the source's region and without a default Object Lock retention; a bucket
-//! may log to itself (AWS advises against it, since each delivery is logged again).
+//! may log to itself (on AWS each delivery is then logged again; Depot writes log objects
+//! outside the request path, so they are not).
 //!
 //! Choices where AWS's documentation leaves room, each tested in `tests.rs`:
 //! - a `<Grantee>` without `xsi:type` is taken by its one field (`ID`, `URI` or
