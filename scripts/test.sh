@@ -14,7 +14,7 @@
 #               the sqlite3 CLI, rsync and pg_dump for the backup test
 #   tansu       a Kafka-protocol broker, `cargo install`ed once (scripts/kafka-broker.sh
 #               starts one for the tests that need it)
-#   clients     aws cli v2, rclone, s3cmd, kcat and docker-compose (to validate
+#   clients     aws cli v2, rclone, s3cmd, restic, kcat and docker-compose (to validate
 #               docker-compose.yml) from apt; boto3 (latest, with awscrt)
 #               in a virtualenv under target/compat-venv
 #   browser     chromium and chromium-driver from apt; selenium and pytest in that same
@@ -142,6 +142,7 @@ ensure_clients() {
     [[ "$("$AWS_CLI_V2" --version 2>/dev/null)" == aws-cli/2.* ]] || missing+=(awscli)
     command -v rclone >/dev/null || missing+=(rclone)
     command -v s3cmd >/dev/null || missing+=(s3cmd)
+    command -v restic >/dev/null || missing+=(restic)
     command -v kcat >/dev/null || missing+=(kcat)
     command -v curl >/dev/null || missing+=(curl ca-certificates)
     command -v python3 >/dev/null || missing+=(python3 python3-venv)
@@ -155,7 +156,7 @@ ensure_clients() {
     version=$("$AWS_CLI_V2" --version 2>&1)
     [[ "$version" == aws-cli/2.* ]] || die "$AWS_CLI_V2 is not aws cli v2: $version"
     echo "ok: $version"
-    echo "ok: $(rclone version | head -n 1), $(s3cmd --version), kcat $(kcat -V 2>&1 | grep -o 'Version [^ ]*' | head -n 1)"
+    echo "ok: $(rclone version | head -n 1), $(s3cmd --version), $(restic version | cut -d' ' -f1-2), kcat $(kcat -V 2>&1 | grep -o 'Version [^ ]*' | head -n 1)"
     ensure_boto3
 }
 
