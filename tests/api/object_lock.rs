@@ -328,3 +328,28 @@ async fn multipart_uploads_carry_their_lock_and_lifecycle_skips_locked_versions(
     assert_eq!(left, ["big", "big", "plain"], "v1 and its successor stay; plain keeps only its current version");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_collector_frees_other_blobs_but_never_a_locked_versions() {
+    let app = TestApp::start().await;
+    locked_bucket(&app, "blobs").await;
+    // 100 KiB bodies: blob files of their own (small bodies live in the catalog row).
+    let locked_body = vec![7u8; 100 * 1024];
+    let locked = put_locked(&app, "blobs", "kept", &locked_body, ObjectLockMode::Compliance, 30).await;
+    let free = app.client.put_object().bucket("blobs").key("free").body(ByteStream::from(vec![9u8; 100 * 1024])).send().await.unwrap();
+    let free_version = free.version_id().unwrap().to_owned();
+    assert_eq!(app.blob_files().len(), 2);
+
+    // Every way to remove the locked version is refused, a delete marker hides it, and
+    // the unlocked version is deleted for good.
+    let refused = app.client.delete_object().bucket("blobs").key("kept").version_id(&locked).bypass_governance_retention(true).send().await;
+    assert_eq!(s3_error(refused).0, 403);
+    app.client.delete_object().bucket("blobs").key("kept").send().await.expect("a delete marker");
+    app.client.delete_object().bucket("blobs").key("free").version_id(&free_version).send().await.expect("the unlocked version goes");
+
+    // The collector frees the unlocked version's blob (the positive control) and leaves
+    // the locked one's on disk, readable.
+    crate::common::wait_until("the unlocked version's blob is freed", || async { app.blob_files().len() == 1 }).await;
+    assert_eq!(read_version(&app, "blobs", "kept", &locked).await, locked_body);
+    app.shutdown().await;
+}
