@@ -33,12 +33,10 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
-use quick_xml::events::Event;
-use quick_xml::Reader;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{S3Error, S3ErrorCode, S3Result};
-use crate::xml::request::parse as parse_xml;
+use crate::xml::request::{check_root, parse as parse_xml};
 use crate::xml::{XmlWriter, S3_NS};
 
 #[cfg(test)]
@@ -183,21 +181,6 @@ fn malformed() -> S3Error {
     S3Error::new(S3ErrorCode::MalformedXML)
 }
 
-/// serde does not look at the root element's name; S3's schema does.
-fn check_root(body: &[u8]) -> S3Result<()> {
-    let text = std::str::from_utf8(body).map_err(|_| malformed())?;
-    let mut reader = Reader::from_str(text);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) => {
-                return if e.local_name().into_inner() == "BucketLoggingStatus" { Ok(()) } else { Err(malformed()) };
-            }
-            Ok(Event::Eof) | Err(_) => return Err(malformed()),
-            Ok(_) => {}
-        }
-    }
-}
-
 /// Text with its whitespace trimmed; `None` when nothing is left.
 fn text(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
@@ -265,7 +248,7 @@ impl LoggingConfiguration {
     /// whose fields do not match its `xsi:type` (see the module's comment).
     pub fn from_xml(body: &[u8]) -> S3Result<Option<LoggingConfiguration>> {
         let doc: BucketLoggingStatusXml = parse_xml(body)?;
-        check_root(body)?;
+        check_root(body, "BucketLoggingStatus")?;
         let Some(enabled) = doc.logging_enabled else { return Ok(None) };
         let target_bucket = text(&enabled.target_bucket).ok_or_else(malformed)?;
         let target_grants = match &enabled.target_grants {

@@ -54,8 +54,6 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate};
-use quick_xml::events::Event;
-use quick_xml::Reader;
 use serde::Deserialize;
 
 use super::{
@@ -63,7 +61,7 @@ use super::{
     MAX_NEWER_NONCURRENT_VERSIONS, MAX_RULES, TRANSITIONS_NOT_SUPPORTED,
 };
 use crate::error::{S3Error, S3ErrorCode, S3Result};
-use crate::xml::request::parse as parse_xml;
+use crate::xml::request::{check_root, parse as parse_xml};
 
 /// The classes S3's `Transition` and `NoncurrentVersionTransition` may name (its
 /// `TransitionStorageClass`). Any other value does not validate against the schema.
@@ -207,7 +205,7 @@ fn invalid_request(message: impl Into<String>) -> S3Error {
 /// See the module's comment for every check.
 pub(super) fn parse(body: &[u8]) -> S3Result<LifecycleConfiguration> {
     let doc: LifecycleConfigurationXml = parse_xml(body)?;
-    check_root(body)?;
+    check_root(body, "LifecycleConfiguration")?;
     if doc.rules.is_empty() {
         return Err(malformed());
     }
@@ -226,21 +224,6 @@ pub(super) fn parse(body: &[u8]) -> S3Result<LifecycleConfiguration> {
     }
     refuse_transitions(&doc.rules)?;
     Ok(LifecycleConfiguration { rules })
-}
-
-/// serde does not look at the root element's name; S3's schema does.
-fn check_root(body: &[u8]) -> S3Result<()> {
-    let text = std::str::from_utf8(body).map_err(|_| malformed())?;
-    let mut reader = Reader::from_str(text);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) => {
-                return if e.local_name().into_inner() == "LifecycleConfiguration" { Ok(()) } else { Err(malformed()) };
-            }
-            Ok(Event::Eof) | Err(_) => return Err(malformed()),
-            Ok(_) => {}
-        }
-    }
 }
 
 /// IDs: at most 255 characters, and no two rules with the same one. An empty `<ID/>` is

@@ -32,13 +32,11 @@
 
 use chrono::DateTime;
 use http::HeaderMap;
-use quick_xml::events::Event;
-use quick_xml::Reader;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{S3Error, S3ErrorCode, S3Result};
 use crate::headers::{format_iso8601, header_str};
-use crate::xml::request::parse as parse_xml;
+use crate::xml::request::{check_root, parse as parse_xml};
 use crate::xml::XmlWriter;
 
 #[cfg(test)]
@@ -207,21 +205,6 @@ fn malformed() -> S3Error {
 
 fn invalid_argument(message: &'static str) -> S3Error {
     S3Error::with_message(S3ErrorCode::InvalidArgument, message)
-}
-
-/// serde does not look at the root element's name; S3's schema does.
-fn check_root(body: &[u8], root: &str) -> S3Result<()> {
-    let text = std::str::from_utf8(body).map_err(|_| malformed())?;
-    let mut reader = Reader::from_str(text);
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e) | Event::Empty(e)) => {
-                return if e.local_name().into_inner() == root { Ok(()) } else { Err(malformed()) };
-            }
-            Ok(Event::Eof) | Err(_) => return Err(malformed()),
-            Ok(_) => {}
-        }
-    }
 }
 
 /// A time as S3 writes it: `2030-01-01T00:00:00.000Z`. Parsing bounds times to what chrono
