@@ -65,7 +65,7 @@ pub async fn get_object(
     let mut resp = empty(if partial { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK });
     write_object_headers(&mut resp, &bucket, &version);
     set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
-    super::lock::write_headers(&mut resp, &bucket, &version);
+    super::lock::write_headers(&mut resp, &req.caller, &bucket, &version);
     if partial {
         set_header(&mut resp, "content-range", &format!("bytes {start}-{end}/{size}"));
     }

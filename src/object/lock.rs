@@ -116,13 +116,17 @@ pub fn retention_of(lock: &VersionLock) -> Option<Retention> {
     Some(Retention { mode: RetentionMode::parse(mode).unwrap_or(RetentionMode::Compliance), retain_until_ms: until })
 }
 
-/// The object lock headers of a GET or HEAD response.
-pub fn write_headers(resp: &mut Response<Body>, bucket: &Bucket, version: &ObjectVersion) {
+/// The object lock headers of a GET or HEAD response, as S3 sends them: the retention
+/// only to a caller allowed `s3:GetObjectRetention`, the legal hold only to one allowed
+/// `s3:GetObjectLegalHold` (the bucket owner, or whom a bucket policy allows).
+pub fn write_headers(resp: &mut Response<Body>, caller: &Caller, bucket: &Bucket, version: &ObjectVersion) {
     if bucket.object_lock.is_none() && version.lock == VersionLock::default() {
         return;
     }
-    let retention = retention_of(&version.lock);
-    for (name, value) in object_lock::response_headers(retention.as_ref(), Some(version.lock.legal_hold)) {
+    let may = |action: &str| access::check(caller, bucket, Ask { action, acl_action: Action::ManageBucket, key: Some(&version.key), object: None }).is_ok();
+    let retention = retention_of(&version.lock).filter(|_| may("s3:GetObjectRetention"));
+    let legal_hold = Some(version.lock.legal_hold).filter(|_| may("s3:GetObjectLegalHold"));
+    for (name, value) in object_lock::response_headers(retention.as_ref(), legal_hold) {
         set_header(resp, name, &value);
     }
 }

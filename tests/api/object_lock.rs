@@ -229,6 +229,11 @@ async fn governance_yields_only_to_bypass_and_legal_hold_to_nothing() {
     app.client.put_bucket_policy().bucket("gov").policy(policy).send().await.expect("policy");
     let refused = mallory.delete_object().bucket("gov").key("doc2").version_id(&v2).bypass_governance_retention(true).send().await;
     assert_eq!(s3_error(refused), (403, "AccessDenied".to_owned()), "no s3:BypassGovernanceRetention");
+    // A reader without s3:GetObjectRetention / s3:GetObjectLegalHold sees no lock headers.
+    let head = mallory.head_object().bucket("gov").key("doc2").send().await.expect("mallory may read");
+    assert_eq!((head.object_lock_mode(), head.object_lock_legal_hold_status()), (None, None));
+    let head = app.client.head_object().bucket("gov").key("doc2").send().await.unwrap();
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance), "the owner sees them");
     let refused = mallory.put_object_legal_hold().bucket("gov").key("doc2").legal_hold(hold(ObjectLockLegalHoldStatus::Off)).send().await;
     assert_eq!(s3_error(refused).0, 403);
     let forever = mallory
