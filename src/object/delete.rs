@@ -134,7 +134,9 @@ pub async fn delete_object(state: &AppState, req: S3Request, bucket: Bucket, key
 }
 
 pub async fn delete_objects(state: &AppState, mut req: S3Request, bucket: Bucket) -> Result<Response<Body>, Error> {
-    let body = req.read_verified(xml::request::MAX_XML_BODY, false).await?;
+    // AWS requires Content-MD5 (or a checksum) on DeleteObjects; Depot asks it of a bucket
+    // with object lock, where a corrupted key list could remove the wrong versions.
+    let body = req.read_verified(xml::request::MAX_XML_BODY, bucket.object_lock.is_some()).await?;
     let request: DeleteRequest = xml::request::parse(&body)?;
     if request.objects.is_empty() || request.objects.len() > MAX_DELETE_KEYS {
         return Err(S3Error::with_message(S3ErrorCode::MalformedXML, "A DeleteObjects request names 1 to 1000 keys").into());

@@ -148,6 +148,10 @@ async fn a_compliance_version_cannot_be_removed_by_anyone_before_its_date() {
         .expect("DeleteObjects answers per key");
     assert_eq!(batch.errors().iter().map(|e| e.code().unwrap_or("")).collect::<Vec<_>>(), ["AccessDenied"]);
     assert!(batch.deleted().is_empty());
+    // On a bucket with object lock, DeleteObjects must carry Content-MD5 or a checksum.
+    let doc = format!("<Delete><Object><Key>records/2026.csv</Key><VersionId>{v1}</VersionId></Object></Delete>");
+    let resp = app.send_signed(app.raw("POST", "/vault?delete").body(doc)).await;
+    assert_eq!((resp.status, resp.error_code().as_deref()), (400, Some("InvalidRequest")), "{}", resp.text());
 
     // Shortening or removing the retention is refused; extending it is allowed.
     let shorter = ObjectLockRetention::builder().mode(ObjectLockRetentionMode::Compliance).retain_until_date(in_days(1)).build();
