@@ -19,8 +19,10 @@ s3api() {
     "$AWS_CLI" --endpoint-url "$ENDPOINT" --no-cli-pager --output json s3api "$@"
 }
 
+# Each command is bounded: restic retries a failing backend for minutes, which would
+# stall the suite instead of failing it.
 restic() {
-    command restic --no-cache --quiet "$@"
+    timeout 300 restic --no-cache --quiet "$@"
 }
 
 configure_restic() {

@@ -17,11 +17,13 @@
 //! Layer 13 of `crate::LAYERS`: may import `object` and what is below it.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use s3api::access_log::{log_object_key, LoggingConfiguration};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::catalog::now_ms;
 use crate::events::EventContext;
@@ -52,7 +54,7 @@ pub async fn run(state: Arc<AppState>, interval: Duration, mut shutdown: watch::
             _ = state.access_log.full.notified() => {}
             _ = shutdown.changed() => return,
         }
-        flush(&state).await;
+        flush(&state).instrument(tracing::info_span!("access_log_delivery")).await;
     }
 }
 
@@ -80,6 +82,10 @@ pub async fn flush(state: &AppState) -> FlushReport {
             }
         }
     }
+    let counters = &state.background;
+    counters.access_log_objects.fetch_add(report.objects as u64, Ordering::Relaxed);
+    counters.access_log_records.fetch_add(report.records as u64, Ordering::Relaxed);
+    counters.access_log_dropped.fetch_add(report.dropped, Ordering::Relaxed);
     report
 }
 

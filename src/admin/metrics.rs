@@ -143,6 +143,16 @@ pub async fn metrics(state: &AppState) -> Response<Body> {
     ] {
         registry.register(name, help, ConstCounter::new(EventMetrics::get(counter)));
     }
+    let b = &state.background;
+    for (name, help, counter) in [
+        ("lifecycle_actions", "Versions expired or removed and uploads aborted by lifecycle rules.", &b.lifecycle_actions),
+        ("lifecycle_failures", "Lifecycle actions or bucket passes that failed (retried at the next pass).", &b.lifecycle_failures),
+        ("access_log_objects", "Server access log objects delivered.", &b.access_log_objects),
+        ("access_log_records", "Server access log records delivered.", &b.access_log_records),
+        ("access_log_dropped", "Server access log records dropped (buffer full, target gone or refused, write failed).", &b.access_log_dropped),
+    ] {
+        registry.register(name, help, ConstCounter::new(counter.load(std::sync::atomic::Ordering::Relaxed)));
+    }
     let kafka_mode = i64::from(state.events.mode() == "kafka");
     registry.register("events_kafka_mode", "1 when events travel through Kafka, 0 in embedded mode.", ConstGauge::new(kafka_mode));
     register_catalog_metrics(state, &mut registry);

@@ -129,9 +129,21 @@ pub async fn policy_status(bucket: Bucket) -> Result<Response<Body>, Error> {
 }
 
 /// Whether `bucket` locks new objects by default (object lock with a default retention).
+/// An unreadable stored configuration counts as locking: this check fails closed.
 pub fn locks_by_default(bucket: &Bucket) -> bool {
-    bucket.object_lock.as_deref().and_then(|stored| ObjectLockConfiguration::from_json(stored).ok()).is_some_and(|c| c.default_retention.is_some())
+    match bucket.object_lock.as_deref().map(ObjectLockConfiguration::from_json) {
+        None => false,
+        Some(Ok(config)) => config.default_retention.is_some(),
+        Some(Err(e)) => {
+            tracing::warn!(bucket = %bucket.name, error = %e, "the stored object lock configuration is unreadable");
+            true
+        }
+    }
 }
+
+/// The longest `TargetPrefix` taken: a log object's key adds up to about 100 bytes to it,
+/// and a key is at most 1,024.
+const MAX_TARGET_PREFIX: usize = 512;
 
 /// Refuses a logging target that does not exist or has another owner (AWS requires the
 /// source and target buckets to belong to the same account, a Depot user here), or one
@@ -140,6 +152,9 @@ async fn check_log_target(state: &AppState, bucket: &Bucket, config: &LoggingCon
     let refused = |message: &str| {
         Error::from(S3Error::with_message(S3ErrorCode::InvalidTargetBucketForLogging, message.to_owned()).extra("TargetBucket", config.target_bucket.clone()))
     };
+    if config.target_prefix.len() > MAX_TARGET_PREFIX {
+        return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, format!("The target prefix must be at most {MAX_TARGET_PREFIX} bytes long")).into());
+    }
     match state.catalog.bucket(&config.target_bucket).await? {
         None => Err(refused("The target bucket for logging does not exist")),
         Some(target) if target.owner_id != bucket.owner_id => Err(refused("The owner for the bucket to be logged and the target bucket must be the same.")),

@@ -8,6 +8,7 @@
 //! operations and JSON API routes, error codes the closed set of S3 error codes; keys,
 //! buckets and user ids never become labels. Nothing here does I/O.
 
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -218,4 +219,15 @@ mod tests {
         assert_eq!(RequestRecord::for_path("/bucket/key", false).api, "s3");
         assert_eq!(RequestRecord::for_path("/_depot/anything", false).operation, "other");
     }
+}
+
+/// Counters of the background workers, read at each scrape: lifecycle actions taken and
+/// failed, and access log objects delivered, records delivered and records dropped.
+#[derive(Debug, Default)]
+pub struct BackgroundCounters {
+    pub lifecycle_actions: AtomicU64,
+    pub lifecycle_failures: AtomicU64,
+    pub access_log_objects: AtomicU64,
+    pub access_log_records: AtomicU64,
+    pub access_log_dropped: AtomicU64,
 }

@@ -56,6 +56,8 @@ pub struct AppState {
     pub metrics: metrics::RequestMetrics,
     /// Server access log records waiting for the `access_log` writer.
     pub access_log: access_log::AccessLogBuffer,
+    /// The lifecycle and access log workers' counters.
+    pub background: std::sync::Arc<metrics::BackgroundCounters>,
 }
 
 impl AppState {

@@ -21,6 +21,8 @@
 mod scan;
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use s3api::lifecycle::{Action, LifecycleConfiguration};
@@ -30,6 +32,7 @@ use tracing::Instrument;
 use crate::catalog::{now_ms, Bucket, Catalog, Tx, Versioning};
 use crate::error::Error;
 use crate::events::EventContext;
+use crate::http::metrics::BackgroundCounters;
 use crate::object::delete::delete_one;
 use crate::object::lock;
 use crate::storage::gc::GcTrigger;
@@ -94,6 +97,7 @@ pub struct Worker {
     page: usize,
     uploads_per_pass: usize,
     cursors: HashMap<i64, Cursor>,
+    counters: Arc<BackgroundCounters>,
 }
 
 impl Worker {
@@ -108,7 +112,14 @@ impl Worker {
             page: PAGE,
             uploads_per_pass: UPLOADS_PER_PASS,
             cursors: HashMap::new(),
+            counters: Arc::default(),
         }
+    }
+
+    /// Counts actions and failures in `counters` (the server's, for its metrics).
+    pub fn with_counters(mut self, counters: Arc<BackgroundCounters>) -> Worker {
+        self.counters = counters;
+        self
     }
 
     /// Smaller bounds per pass (versions, page size, uploads), for tests of a scan that
@@ -134,8 +145,11 @@ impl Worker {
                 report = self.pass().instrument(span.clone()) => report,
                 _ = shutdown.changed() => return,
             };
-            if report.acted() > 0 || report.skipped > 0 || report.failed > 0 {
+            // A locked version that is due is skipped at every pass: not worth a line.
+            if report.acted() > 0 || report.failed > 0 {
                 tracing::info!(parent: &span, ?report, "lifecycle pass");
+            } else if report.skipped > 0 {
+                tracing::debug!(parent: &span, ?report, "lifecycle pass");
             }
         }
     }
@@ -168,6 +182,8 @@ impl Worker {
         if report.acted() > 0 {
             self.gc.poke();
         }
+        self.counters.lifecycle_actions.fetch_add(report.acted() as u64, Ordering::Relaxed);
+        self.counters.lifecycle_failures.fetch_add(report.failed as u64, Ordering::Relaxed);
         report
     }
 

@@ -105,7 +105,11 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
 /// a lifecycle rule of the bucket aborts the upload if it is still incomplete, and which
 /// rule.
 fn set_abort_date(resp: &mut Response<Body>, bucket: &Bucket, key: &str, initiated_ms: i64, day: std::time::Duration) {
-    let Some(rules) = bucket.lifecycle.as_deref().and_then(|stored| LifecycleConfiguration::from_json(stored).ok()) else { return };
+    let Some(stored) = bucket.lifecycle.as_deref() else { return };
+    let rules = match LifecycleConfiguration::from_json(stored) {
+        Ok(rules) => rules,
+        Err(e) => return tracing::warn!(bucket = %bucket.name, error = %e, "the stored lifecycle configuration is unreadable"),
+    };
     let Some((at, rule)) = rules.abort_deadline(key, initiated_ms, day) else { return };
     // An HTTP date has four digits of year: a rule of millions of days gets no header.
     if let Some(date) = chrono::DateTime::from_timestamp_millis(at).filter(|d| (0..=9999).contains(&chrono::Datelike::year(d))) {

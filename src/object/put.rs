@@ -208,6 +208,7 @@ pub async fn store_bytes(
     data: bytes::Bytes,
     content_type: &str,
 ) -> Result<ObjectVersion, Error> {
+    s3api::route::check_key(key)?;
     let chunk: crate::http::body::ByteStream = Box::pin(futures_util::stream::once(async move { Ok(data) }));
     let mut body = RequestBody::from_stream(chunk, state.body_limits());
     let received = receive_small_or_blob(state, &mut body, Hashes::of([DEFAULT_CHECKSUM])).await?;

@@ -96,7 +96,8 @@ impl LogFacts {
                 },
                 Ok(None) => return,
                 Err(e) => {
-                    tracing::debug!(bucket = %name, error = %e, "looking up a bucket for its access log failed; the record is lost");
+                    tracing::warn!(bucket = %name, error = %e, "looking up a bucket for its access log failed; the record is lost");
+                    state.background.access_log_dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     return;
                 }
             },
@@ -111,7 +112,7 @@ impl LogFacts {
             _ => None,
         };
         let text = |v: &Option<HeaderValue>| v.as_ref().and_then(|v| v.to_str().ok()).map(|t| cut(t).to_owned());
-        let request_line = format!("{} {} HTTP/1.1", self.method, self.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+        let request_line = format!("{} {} HTTP/1.1", self.method, redacted(&self.uri));
         let record = LogRecord {
             bucket_owner: source.owner_id,
             bucket: source.name.clone(),
@@ -159,6 +160,24 @@ impl LogSource {
     }
 }
 
+/// Query parameters whose values are credentials: never written into a log object.
+const SECRET_PARAMETERS: &[&str] = &["X-Amz-Signature", "X-Amz-Security-Token", "Signature", "x-amz-security-token"];
+
+/// The request's path and query, with the values of [`SECRET_PARAMETERS`] replaced by
+/// `REDACTED` (a presigned URL's signature and session token).
+fn redacted(uri: &Uri) -> String {
+    let path = uri.path();
+    let Some(query) = uri.query() else { return path.to_owned() };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if SECRET_PARAMETERS.contains(&name) => format!("{name}=REDACTED"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", parts.join("&"))
+}
+
 /// `text` cut to [`MAX_FIELD`] bytes, at a character boundary.
 fn cut(text: &str) -> &str {
     if text.len() <= MAX_FIELD {
@@ -196,5 +215,25 @@ fn authentication_type(method: AuthMethod) -> Option<&'static str> {
         AuthMethod::Signed(AuthKind::V4Header | AuthKind::V2Header) => Some("AuthHeader"),
         AuthMethod::Signed(AuthKind::V4Presigned | AuthKind::V2Query) => Some("QueryString"),
         AuthMethod::PostForm { .. } => Some("AuthHeader"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_query_are_redacted() {
+        let uri: Uri = "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261127&X-Amz-Signature=abc123&X-Amz-Security-Token=tok&versionId=v1"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            redacted(&uri),
+            "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261127&X-Amz-Signature=REDACTED&X-Amz-Security-Token=REDACTED&versionId=v1"
+        );
+        let v2: Uri = "/b/k?AWSAccessKeyId=AKID&Expires=1&Signature=sig%3D".parse().unwrap();
+        assert_eq!(redacted(&v2), "/b/k?AWSAccessKeyId=AKID&Expires=1&Signature=REDACTED");
+        assert_eq!(redacted(&"/b/k".parse().unwrap()), "/b/k");
+        assert_eq!(cut(&"é".repeat(MAX_FIELD)).len(), MAX_FIELD);
     }
 }

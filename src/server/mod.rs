@@ -138,6 +138,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
         uploads,
         metrics: Default::default(),
         access_log: Default::default(),
+        background: Default::default(),
     });
 
     let healer = Healer {
@@ -158,7 +159,8 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
         state.config.region.clone(),
         state.config.lifecycle_day(),
         state.config.lifecycle_interval(),
-    );
+    )
+    .with_counters(state.background.clone());
     let mut tasks = vec![
         tokio::spawn(accept_loop(listener, state.clone(), tls.clone(), shutdown_rx.clone())),
         tokio::spawn(lifecycle.run(shutdown_rx.clone())),

@@ -83,6 +83,12 @@ async fn the_logging_status_is_set_read_and_refused_as_s3_does() {
         app.client.put_bucket_logging().bucket("source").bucket_logging_status(BucketLoggingStatus::builder().logging_enabled(enabled).build()).send().await;
     assert_eq!(s3_error(refused), (400, "InvalidTargetBucketForLogging".to_owned()));
 
+    // A prefix that would make log keys longer than S3 allows.
+    let enabled = LoggingEnabled::builder().target_bucket("logs").target_prefix("p".repeat(600)).build().unwrap();
+    let refused =
+        app.client.put_bucket_logging().bucket("source").bucket_logging_status(BucketLoggingStatus::builder().logging_enabled(enabled).build()).send().await;
+    assert_eq!(s3_error(refused), (400, "InvalidArgument".to_owned()));
+
     // Another user may not read or change it.
     assert_eq!(s3_error(bob.get_bucket_logging().bucket("source").send().await).0, 403);
     // An empty status turns it off.
