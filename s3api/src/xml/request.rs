@@ -156,6 +156,23 @@ pub struct GranteeEntry {
     pub email_address: Option<String>,
 }
 
+/// Checks that a document's root element is `root` (`MalformedXML` otherwise): serde does
+/// not look at the root element's name; S3's schema does.
+pub fn check_root(body: &[u8], root: &str) -> S3Result<()> {
+    let malformed = || S3Error::new(S3ErrorCode::MalformedXML);
+    let text = std::str::from_utf8(body).map_err(|_| malformed())?;
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                return if e.local_name().into_inner() == root { Ok(()) } else { Err(malformed()) };
+            }
+            Ok(quick_xml::events::Event::Eof) | Err(_) => return Err(malformed()),
+            Ok(_) => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,22 +228,5 @@ mod tests {
             </AccessControlList></AccessControlPolicy>"#).unwrap();
         assert_eq!(acl.access_control_list.grants[0].grantee.xsi_type.as_deref(), Some("Group"));
         assert_eq!(acl.access_control_list.grants[0].permission, "READ");
-    }
-}
-
-/// Checks that a document's root element is `root` (`MalformedXML` otherwise): serde does
-/// not look at the root element's name; S3's schema does.
-pub fn check_root(body: &[u8], root: &str) -> S3Result<()> {
-    let malformed = || S3Error::new(S3ErrorCode::MalformedXML);
-    let text = std::str::from_utf8(body).map_err(|_| malformed())?;
-    let mut reader = quick_xml::Reader::from_str(text);
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
-                return if e.local_name().into_inner() == root { Ok(()) } else { Err(malformed()) };
-            }
-            Ok(quick_xml::events::Event::Eof) | Err(_) => return Err(malformed()),
-            Ok(_) => {}
-        }
     }
 }
