@@ -496,3 +496,29 @@ async fn the_server_applies_rules_by_itself() {
     assert_eq!(app.keys("auto").await, ["new/b", "old/c"]);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_workers_on_one_catalog_never_act_twice() {
+    let app = start().await;
+    app.bucket("shared").await;
+    enable_versioning(&app, "shared").await;
+    for i in 0..40 {
+        app.put("shared", &format!("k{i:02}"), format!("body {i}").into_bytes()).await;
+    }
+    put_rules(&app.client, "shared", vec![rule("all", prefix("")).expiration(LifecycleExpiration::builder().date(past_midnight()).build()).build().unwrap()])
+        .await;
+    // Two nodes' workers (each its own connections to the catalog) passing at once: each
+    // expiry is decided again under the key's lock, so every key gets one delete marker.
+    let (mut a, mut b) = (worker(&app), worker(&app));
+    let now = now_ms();
+    let (ra, rb) = tokio::join!(a.pass_at(now), b.pass_at(now));
+    assert_eq!((ra.failed, rb.failed), (0, 0), "{ra:?} {rb:?}");
+    assert_eq!(ra.expired + rb.expired, 40, "{ra:?} {rb:?}");
+    // What one did and the other had also found due, the other skipped (how many depends
+    // on how the two interleave).
+    assert!(ra.skipped + rb.skipped <= 40, "{ra:?} {rb:?}");
+    let listed = versions(&app, "shared").await;
+    assert_eq!(listed.iter().filter(|v| v.2).count(), 40, "one delete marker per key");
+    assert_eq!(listed.len(), 80);
+    app.shutdown().await;
+}
