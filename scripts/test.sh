@@ -145,6 +145,7 @@ ensure_clients() {
     command -v restic >/dev/null || missing+=(restic)
     command -v kcat >/dev/null || missing+=(kcat)
     command -v curl >/dev/null || missing+=(curl ca-certificates)
+    command -v jq >/dev/null || missing+=(jq)
     command -v python3 >/dev/null || missing+=(python3 python3-venv)
     # Validates docker-compose.yml (tests/api/compose.rs); needs no Docker engine.
     docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || missing+=(docker-compose)
