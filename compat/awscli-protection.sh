@@ -9,11 +9,6 @@ set -euo pipefail
 # shellcheck source=compat/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-AWS_CLI="${AWS_CLI:-/usr/bin/aws}"
-
-s3api() {
-    "$AWS_CLI" --endpoint-url "$ENDPOINT" --no-cli-pager --output json s3api "$@"
-}
 
 # An ISO 8601 time DAYS days from now.
 in_days() {

@@ -9,7 +9,6 @@ set -euo pipefail
 # shellcheck source=compat/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-AWS_CLI="${AWS_CLI:-/usr/bin/aws}"
 BUCKET="sts-session"
 USERNAME="sts-user"
 PASSWORD="compat password 123"

@@ -10,12 +10,7 @@ set -euo pipefail
 # shellcheck source=compat/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-AWS_CLI="${AWS_CLI:-/usr/bin/aws}"
 BUCKET="versioned-compat"
-
-s3api() {
-    "$AWS_CLI" --endpoint-url "$ENDPOINT" --no-cli-pager --output json s3api "$@"
-}
 
 # put NAME: uploads $WORK/up/NAME as key "doc" and records its version id in $WORK/NAME.vid
 put() {

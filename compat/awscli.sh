@@ -18,7 +18,6 @@ set -euo pipefail
 # shellcheck source=compat/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-AWS_CLI="${AWS_CLI:-/usr/bin/aws}"
 BUCKET="awscli-compat"
 
 aws() {

@@ -9,7 +9,6 @@ set -euo pipefail
 # shellcheck source=compat/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-AWS_CLI="${AWS_CLI:-/usr/bin/aws}"
 COMPAT_PYTHON="${COMPAT_PYTHON:-$REPO_DIR/target/compat-venv/bin/python}"
 BUCKET="https-compat"
 

@@ -16,12 +16,14 @@
 # A new client workflow is one more compat/NAME.sh of that shape (rclone.sh is the
 # shortest example); ./scripts/test.sh runs every compat/*.sh but this file.
 #
-# Environment: DEPOT_BIN (default target/release/depot), DEPOT_COMPAT_KEEP=1 keeps the
+# Environment: DEPOT_BIN (default target/release/depot), AWS_CLI (default /usr/bin/aws,
+# the aws cli v2 the aws scripts and `s3api` use), DEPOT_COMPAT_KEEP=1 keeps the
 # work dir, DEPOT_COMPAT_DATABASE_URL runs the server on that (empty) catalog database.
 
 COMPAT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$COMPAT_DIR/.." && pwd)"
 DEPOT_BIN="${DEPOT_BIN:-$REPO_DIR/target/release/depot}"
+AWS_CLI="${AWS_CLI:-/usr/bin/aws}"
 
 ACCESS_KEY="DPCOMPATROOTKEY00001"
 SECRET_KEY="compat-root-secret-key-000000000000000000"
@@ -208,6 +210,11 @@ compat_finish() {
         echo "   failed: $s"
     done
     [[ $STEPS_FAILED -eq 0 ]]
+}
+
+# s3api ARGS...: `aws s3api` against the test server, JSON out.
+s3api() {
+    "$AWS_CLI" --endpoint-url "$ENDPOINT" --no-cli-pager --output json s3api "$@"
 }
 
 # ---------------------------------------------------------------------------- data

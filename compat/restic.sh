@@ -12,12 +12,7 @@ set -euo pipefail
 # shellcheck source=compat/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-AWS_CLI="${AWS_CLI:-/usr/bin/aws}"
 BUCKET="restic-compat"
-
-s3api() {
-    "$AWS_CLI" --endpoint-url "$ENDPOINT" --no-cli-pager --output json s3api "$@"
-}
 
 # Each command is bounded: restic retries a failing backend for minutes, which would
 # stall the suite instead of failing it.

@@ -67,7 +67,7 @@ pub async fn flush(state: &AppState) -> FlushReport {
     }
     let mut groups: BTreeMap<(String, Arc<str>), Vec<PendingRecord>> = BTreeMap::new();
     for record in records {
-        groups.entry((record.source_bucket.clone(), Arc::clone(&record.config))).or_default().push(record);
+        groups.entry((record.record.bucket.clone(), Arc::clone(&record.config))).or_default().push(record);
     }
     for ((source, stored), group) in groups {
         let count = group.len();

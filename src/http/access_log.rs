@@ -21,11 +21,10 @@ pub const MAX_PENDING_BYTES: usize = 64 * 1024 * 1024;
 /// The longest request line, user agent, referer or host kept in a record.
 pub const MAX_FIELD: usize = 1024;
 
-/// A record and where it goes: the source bucket and its logging configuration (stored
-/// form) as they were when the request ran.
+/// A record (of its source bucket, `record.bucket`) and where it goes: the bucket's
+/// logging configuration (stored form) as it was when the request ran.
 #[derive(Debug, Clone)]
 pub struct PendingRecord {
-    pub source_bucket: String,
     pub config: Arc<str>,
     pub record: LogRecord,
 }

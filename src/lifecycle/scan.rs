@@ -9,8 +9,6 @@
 
 use std::time::Duration;
 
-#[cfg(test)]
-use s3api::lifecycle::Action;
 use s3api::lifecycle::{LifecycleConfiguration, ObjectVersion};
 
 use super::Due;
@@ -125,12 +123,6 @@ fn decide(
         has_noncurrent_versions: has_noncurrent,
     };
     rules.action_for_version(&facts, now, day).map(|(action, _rule)| Due { action, key: v.key.clone(), version_id: v.version_id.clone(), row_id: v.row_id })
-}
-
-/// The action of a due item, for tests.
-#[cfg(test)]
-fn actions(due: &[Due]) -> Vec<(Action, &str, &str)> {
-    due.iter().map(|d| (d.action, d.key.as_str(), d.version_id.as_str())).collect()
 }
 
 #[cfg(test)]

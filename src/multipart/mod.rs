@@ -20,7 +20,6 @@ pub use part::{upload_part, upload_part_copy};
 use http::{Response, StatusCode};
 use s3api::checksum::{ChecksumAlgorithm, ChecksumType};
 use s3api::headers::{format_http_date, multipart_checksum, reject_encryption_headers, ObjectMetadata};
-use s3api::lifecycle::LifecycleConfiguration;
 use s3api::xml;
 use s3api::{tagging, S3Error, S3ErrorCode};
 
@@ -105,11 +104,7 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
 /// a lifecycle rule of the bucket aborts the upload if it is still incomplete, and which
 /// rule.
 fn set_abort_date(resp: &mut Response<Body>, bucket: &Bucket, key: &str, initiated_ms: i64, day: std::time::Duration) {
-    let Some(stored) = bucket.lifecycle.as_deref() else { return };
-    let rules = match LifecycleConfiguration::from_json(stored) {
-        Ok(rules) => rules,
-        Err(e) => return tracing::warn!(bucket = %bucket.name, error = %e, "the stored lifecycle configuration is unreadable"),
-    };
+    let Some(rules) = crate::object::lifecycle_rules(bucket) else { return };
     let Some((at, rule)) = rules.abort_deadline(key, initiated_ms, day) else { return };
     // An HTTP date has four digits of year: a rule of millions of days gets no header.
     if let Some(date) = chrono::DateTime::from_timestamp_millis(at).filter(|d| (0..=9999).contains(&chrono::Datelike::year(d))) {

@@ -152,6 +152,14 @@ pub fn removable(version: &ObjectVersion) -> bool {
     object_lock::may_delete(retention_of(&version.lock).as_ref(), version.lock.legal_hold, now_ms(), false)
 }
 
+/// The version a retention or legal hold request names, in a bucket with object lock.
+async fn version_of(state: &AppState, req: &S3Request, bucket: &Bucket, key: &str, version_id: Option<&str>) -> Result<ObjectVersion, Error> {
+    if bucket.object_lock.is_none() {
+        return Err(missing_configuration());
+    }
+    readable_version(state, &req.caller, bucket, key, version_id, ObjectAccess::Read, req.action).await
+}
+
 /// GetObjectRetention and GetObjectLegalHold.
 pub async fn get(
     state: &AppState,
@@ -161,10 +169,7 @@ pub async fn get(
     version_id: Option<&str>,
     setting: ObjectLockSetting,
 ) -> Result<Response<Body>, Error> {
-    if bucket.object_lock.is_none() {
-        return Err(missing_configuration());
-    }
-    let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Read, req.action).await?;
+    let version = version_of(state, &req, &bucket, key, version_id).await?;
     match setting {
         ObjectLockSetting::Retention => {
             let retention = retention_of(&version.lock).ok_or_else(|| {
@@ -187,10 +192,7 @@ pub async fn put(
     version_id: Option<&str>,
     setting: ObjectLockSetting,
 ) -> Result<Response<Body>, Error> {
-    if bucket.object_lock.is_none() {
-        return Err(missing_configuration());
-    }
-    let found = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Read, req.action).await?;
+    let found = version_of(state, &req, &bucket, key, version_id).await?;
     let body = req.read_verified(MAX_XML_BODY, true).await?;
     let bypass = bypass_allowed(&req.caller, &bucket, key, req.headers());
     let ctx = req.event_context(state);

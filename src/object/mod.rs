@@ -164,21 +164,23 @@ pub async fn commit_version(
     Ok((bucket, version))
 }
 
+/// The bucket's lifecycle rules, for the headers that announce them; `None` when it has
+/// none or they cannot be read (logged: the answer goes out without the header).
+pub fn lifecycle_rules(bucket: &Bucket) -> Option<LifecycleConfiguration> {
+    let stored = bucket.lifecycle.as_deref()?;
+    LifecycleConfiguration::from_json(stored)
+        .inspect_err(|e| tracing::warn!(bucket = %bucket.name, error = %e, "the stored lifecycle configuration is unreadable"))
+        .ok()
+}
+
 /// Sets `x-amz-expiration` (when the object expires, and under which rule) for a
 /// current object version under its bucket's lifecycle rules; nothing when no enabled
 /// rule expires it, or for a noncurrent version or a delete marker.
 pub fn set_expiration(resp: &mut Response<Body>, bucket: &Bucket, version: &ObjectVersion, day: std::time::Duration) {
-    let Some(stored) = bucket.lifecycle.as_deref() else { return };
     if !version.is_latest || version.is_delete_marker {
         return;
     }
-    let rules = match LifecycleConfiguration::from_json(stored) {
-        Ok(rules) => rules,
-        Err(e) => {
-            tracing::warn!(bucket = %bucket.name, error = %e, "the stored lifecycle configuration is unreadable");
-            return;
-        }
-    };
+    let Some(rules) = lifecycle_rules(bucket) else { return };
     let expiry = rules.expiry_of_current(&version.key, version.size.max(0) as u64, &version.tags, version.last_modified, day);
     if let Some(value) = expiry.and_then(|(at, rule)| expiration_header(at, rule)) {
         set_header(resp, "x-amz-expiration", &value);

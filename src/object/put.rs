@@ -148,41 +148,18 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     let received = receive_small_or_blob(state, &mut req.body, Hashes::of([algorithm])).await?;
     let digests = received.digests();
     verify_digests(digests, content_md5, &checksum, &req.body)?;
-    let size = digests.size as i64;
-    let md5_hex = hex::encode(digests.md5);
-    let checksum_value = digests.checksum(algorithm).map(|c| c.to_base64());
-    let (blob, data) = received.store().await?;
-    let (blob_id, copies) = blob.map_or((None, Vec::new()), |b| (Some(b.id), b.drives));
-
-    let new = NewVersion {
-        key: key.to_owned(),
-        is_delete_marker: false,
-        size,
-        etag: format!("\"{md5_hex}\""),
-        last_modified: now_ms(),
-        owner_id,
-        storage_class: metadata.storage_class.clone().unwrap_or_else(|| "STANDARD".to_owned()),
-        metadata,
-        checksum: checksum_value.clone().map(|value| StoredChecksum { algorithm: algorithm.as_str().to_owned(), kind: "FULL_OBJECT".to_owned(), value }),
-        tags,
-        acl: acl.map(|a| a.to_json()),
-        parts_count: None,
-        upload_id: None,
-        lock,
-        parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value.clone(), copies }],
-    };
+    let mut new = single_part_version(key, received, algorithm).await?;
+    let checksum_value = new.checksum.as_ref().map(|c| c.value.clone());
+    new.owner_id = owner_id;
+    new.storage_class = metadata.storage_class.clone().unwrap_or_else(|| "STANDARD".to_owned());
+    new.metadata = metadata;
+    new.tags = tags;
+    new.acl = acl.map(|a| a.to_json());
+    new.lock = lock;
     let ctx = req.event_context(state);
     // A browser POST upload comes here with its own method (see `post`).
     let event_name = if req.parts.method == http::Method::POST { "ObjectCreated:Post" } else { "ObjectCreated:Put" };
-    let (bucket, version) = match commit_version(state, &ctx, bucket_name, new, &conditions, event_name).await {
-        Ok(committed) => committed,
-        Err(e) => {
-            if let Some(blob_id) = &blob_id {
-                abandon_blob(state, blob_id, &e).await;
-            }
-            return Err(e);
-        }
-    };
+    let (bucket, version) = commit_or_abandon(state, &ctx, bucket_name, new, &conditions, event_name).await?;
     let mut resp = empty(StatusCode::OK);
     set_header(&mut resp, "etag", &version.etag);
     super::set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
@@ -212,37 +189,54 @@ pub async fn store_bytes(
     let chunk: crate::http::body::ByteStream = Box::pin(futures_util::stream::once(async move { Ok(data) }));
     let mut body = RequestBody::from_stream(chunk, state.body_limits());
     let received = receive_small_or_blob(state, &mut body, Hashes::of([DEFAULT_CHECKSUM])).await?;
+    let mut new = single_part_version(key, received, DEFAULT_CHECKSUM).await?;
+    new.owner_id = bucket.owner_id.clone();
+    new.metadata = ObjectMetadata { content_type: Some(content_type.to_owned()), ..ObjectMetadata::default() };
+    Ok(commit_or_abandon(state, ctx, &bucket.name, new, &Conditions::default(), "ObjectCreated:Put").await?.1)
+}
+
+/// Makes a received body durable and describes it as a single-part version of `key`
+/// (ETag, `algorithm`'s full-object checksum, its one part); owner, metadata, tags, ACL
+/// and lock are left for the caller to set.
+async fn single_part_version(key: &str, received: Received, algorithm: ChecksumAlgorithm) -> Result<NewVersion, Error> {
     let digests = received.digests();
     let size = digests.size as i64;
     let md5_hex = hex::encode(digests.md5);
-    let checksum_value = digests.checksum(DEFAULT_CHECKSUM).map(|c| c.to_base64());
+    let checksum = digests.checksum(algorithm).map(|c| c.to_base64());
     let (blob, data) = received.store().await?;
     let (blob_id, copies) = blob.map_or((None, Vec::new()), |b| (Some(b.id), b.drives));
-    let metadata = ObjectMetadata { content_type: Some(content_type.to_owned()), ..ObjectMetadata::default() };
-    let new = NewVersion {
+    Ok(NewVersion {
         key: key.to_owned(),
         is_delete_marker: false,
         size,
         etag: format!("\"{md5_hex}\""),
         last_modified: now_ms(),
-        owner_id: bucket.owner_id.clone(),
+        owner_id: String::new(),
         storage_class: "STANDARD".to_owned(),
-        metadata,
-        checksum: checksum_value.clone().map(|value| StoredChecksum { algorithm: DEFAULT_CHECKSUM.as_str().to_owned(), kind: "FULL_OBJECT".to_owned(), value }),
+        metadata: ObjectMetadata::default(),
+        checksum: checksum.clone().map(|value| StoredChecksum { algorithm: algorithm.as_str().to_owned(), kind: "FULL_OBJECT".to_owned(), value }),
         tags: Vec::new(),
         acl: None,
         parts_count: None,
         upload_id: None,
         lock: Default::default(),
-        parts: vec![PartData { part_number: 1, blob_id: blob_id.clone(), data, size, etag: md5_hex, checksum: checksum_value, copies }],
-    };
-    match commit_version(state, ctx, &bucket.name, new, &Conditions::default(), "ObjectCreated:Put").await {
-        Ok((_, version)) => Ok(version),
-        Err(e) => {
-            if let Some(blob_id) = &blob_id {
-                abandon_blob(state, blob_id, &e).await;
-            }
-            Err(e)
-        }
+        parts: vec![PartData { part_number: 1, blob_id, data, size, etag: md5_hex, checksum, copies }],
+    })
+}
+
+/// [`commit_version`], and the version's blob handed back when the commit fails.
+async fn commit_or_abandon(
+    state: &AppState,
+    ctx: &EventContext,
+    bucket_name: &str,
+    new: NewVersion,
+    conditions: &Conditions,
+    event_name: &str,
+) -> Result<(Bucket, ObjectVersion), Error> {
+    let blob_id = new.parts.first().and_then(|p| p.blob_id.clone());
+    let committed = commit_version(state, ctx, bucket_name, new, conditions, event_name).await;
+    if let (Err(e), Some(blob_id)) = (&committed, &blob_id) {
+        abandon_blob(state, blob_id, e).await;
     }
+    committed
 }

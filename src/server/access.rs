@@ -115,7 +115,7 @@ impl LogFacts {
         let request_line = format!("{} {} HTTP/1.1", self.method, redacted(&self.uri));
         let record = LogRecord {
             bucket_owner: source.owner_id,
-            bucket: source.name.clone(),
+            bucket: source.name,
             time_ms: self.time_ms,
             remote_ip: self.remote.to_string(),
             requester: self.requester.clone(),
@@ -141,7 +141,7 @@ impl LogFacts {
             host_header: text(&self.host),
             tls_version: None,
         };
-        state.access_log.push(PendingRecord { source_bucket: source.name, config: source.config, record });
+        state.access_log.push(PendingRecord { config: source.config, record });
     }
 }
 

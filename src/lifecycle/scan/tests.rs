@@ -6,7 +6,12 @@ use std::time::Duration;
 
 use s3api::lifecycle::{Action, LifecycleConfiguration};
 
-use super::{actions, KeyScan, VersionFacts};
+use super::{Due, KeyScan, VersionFacts};
+
+/// `(action, key, version id)` of each due item.
+fn actions(due: &[Due]) -> Vec<(Action, &str, &str)> {
+    due.iter().map(|d| (d.action, d.key.as_str(), d.version_id.as_str())).collect()
+}
 
 /// A 1-second day: deadlines are whole seconds.
 const DAY: Duration = Duration::from_secs(1);
