@@ -1,11 +1,13 @@
 //! The bucket settings kept as one document each: the bucket policy, CORS rules, public
-//! access block, ownership controls, lifecycle rules, object lock and access logging. Get, Put and Delete of each,
-//! and GetBucketPolicyStatus. Every change writes `BUCKET_UPDATED`.
+//! access block, ownership controls, lifecycle rules, object lock and access logging.
+//! Get, Put and Delete of each (S3 has no Delete for object lock and logging), and
+//! GetBucketPolicyStatus. Every change writes `BUCKET_UPDATED`.
 //!
 //! The documents and their validation are `s3api` (`policy`, `bucket_config`,
-//! `lifecycle`); how the settings take effect is `auth::access` (authorization),
-//! `http::acl` (ACLs a bucket refuses), `object` (ownership of new objects, the
-//! `x-amz-expiration` header), `bucket::cors` and the `lifecycle` worker.
+//! `lifecycle`, `object_lock`, `access_log`); how the settings take effect is
+//! `auth::access` (authorization), `http::acl` (ACLs a bucket refuses), `object`
+//! (ownership of new objects, the `x-amz-expiration` header, object lock),
+//! `bucket::cors`, and the `lifecycle` and `access_log` workers.
 
 use http::{Response, StatusCode};
 use s3api::access_log::{logging_status_xml, LoggingConfiguration};
