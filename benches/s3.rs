@@ -10,6 +10,7 @@
 //! ```text
 //! cargo bench --bench s3
 //! cargo bench --bench s3 -- --concurrency 32 --small-count 5000
+//! cargo bench --bench s3 -- --small-count 0 --large-count 8 --sse      # SSE-S3 uploads
 //! cargo bench --bench s3 -- --endpoint http://127.0.0.1:9000 --access-key … --secret-key …
 //! ```
 
@@ -54,6 +55,9 @@ struct Args {
     /// Number of 64 MiB objects.
     #[arg(long, default_value_t = 8)]
     large_count: usize,
+    /// Upload with SSE-S3 (`x-amz-server-side-encryption: AES256`); reads then decrypt.
+    #[arg(long)]
+    sse: bool,
     /// Passed by `cargo bench`; ignored.
     #[arg(long, hide = true)]
     bench: bool,
@@ -124,15 +128,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bucket = format!("depot-bench-{}", uuid::Uuid::new_v4().simple());
     client.create_bucket().bucket(&bucket).send().await?;
 
-    println!("endpoint {endpoint}{}, {concurrency} requests in flight", if server.is_some() { " (in-process, SQLite)" } else { "" });
+    println!(
+        "endpoint {endpoint}{}, {concurrency} requests in flight{}",
+        if server.is_some() { " (in-process, SQLite)" } else { "" },
+        if args.sse { ", SSE-S3" } else { "" }
+    );
+    let sse = args.sse.then_some(aws_sdk_s3::types::ServerSideEncryption::Aes256);
     println!("{:<10} {:>7} {:>6} {:>9} {:>9} {:>9} {:>9} {:>9}", "operation", "size", "count", "seconds", "ops/s", "MB/s", "p50 ms", "p99 ms");
     let small = Bytes::from(vec![b's'; 4 * KIB]);
     let large = Bytes::from((0..64 * MIB).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
     for (size, count, body) in [(4 * KIB, args.small_count, small), (64 * MIB, args.large_count, large)] {
         let keys: Vec<String> = (0..count).map(|i| format!("{size}/{i:06}")).collect();
         let put = run("PutObject", size, &keys, concurrency, |key| {
-            let (client, bucket, body) = (client.clone(), bucket.clone(), body.clone());
-            async move { client.put_object().bucket(bucket).key(key).body(ByteStream::from(body)).send().await.map(|_| ()).map_err(|e| format!("{e:?}")) }
+            let (client, bucket, body, sse) = (client.clone(), bucket.clone(), body.clone(), sse.clone());
+            async move {
+                let put = client.put_object().bucket(bucket).key(key).body(ByteStream::from(body)).set_server_side_encryption(sse);
+                put.send().await.map(|_| ()).map_err(|e| format!("{e:?}"))
+            }
         })
         .await?;
         put.print();

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# restic (Debian's) against a fresh Depot server, on a bucket with versioning on, as a
-# backup setup has it: init; two backups of a changing tree (a 300-file nested tree and a
+# restic (Debian's) against a fresh Depot server, on a bucket with versioning on and
+# SSE-S3 default encryption, as a backup setup has it: init; two backups of a changing tree (a 300-file nested tree and a
 # 24 MiB file, then files changed, deleted and added); snapshots; forget --keep-last 1
 # --prune (restic deletes and rewrites pack files); check --read-data (every pack is
 # downloaded and verified); restore of the latest snapshot, compared file by file (md5)
-# with the tree as it was backed up; the bucket's old versions are still there.
-#
-# Not yet: the SSE-S3 default encryption the backup setups also turn on (Depot has no
-# server-side encryption yet).
+# with the tree as it was backed up; the bucket's old versions are still there. Every
+# stored object answers `x-amz-server-side-encryption: AES256`, and no blob file on disk
+# holds the repository's plaintext config object.
 set -euo pipefail
 # shellcheck source=compat/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -33,6 +32,30 @@ step_versioned_bucket() {
     s3api create-bucket --bucket "$BUCKET" >/dev/null
     s3api put-bucket-versioning --bucket "$BUCKET" --versioning-configuration Status=Enabled
     assert_contains "$(s3api get-bucket-versioning --bucket "$BUCKET")" '"Enabled"' "versioning"
+    s3api put-bucket-encryption --bucket "$BUCKET" \
+        --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
+    assert_contains "$(s3api get-bucket-encryption --bucket "$BUCKET")" '"AES256"' "default encryption"
+}
+
+# What restic stored is encrypted at rest: HEAD says so (of up to 25 objects: each is an
+# aws cli run), and the bytes restic sent as its config object are in no file of the
+# data dir (blobs, catalog, WAL).
+step_encrypted_at_rest() {
+    local key
+    for key in $(s3api list-objects-v2 --bucket "$BUCKET" --prefix repo/ --query 'Contents[].Key' --output text | tr '\t' '\n' | head -25); do
+        assert_eq "$(s3api head-object --bucket "$BUCKET" --key "$key" --query ServerSideEncryption --output text)" AES256 "SSE of $key"
+    done
+    s3api get-object --bucket "$BUCKET" --key repo/config "$WORK/config.plain" >/dev/null
+    python3 - "$WORK/config.plain" "$WORK/data" <<'PY'
+import os, sys
+needle = open(sys.argv[1], "rb").read()[:64]
+assert len(needle) >= 32, "the config object is too short to look for"
+for root, _, files in os.walk(sys.argv[2]):
+    for name in files:
+        with open(os.path.join(root, name), "rb") as f:
+            if needle in f.read():
+                sys.exit(f"the config object's bytes are stored in the clear in {name}")
+PY
 }
 
 step_init() {
@@ -83,10 +106,11 @@ compat_init restic
 start_server
 configure_restic
 check "restic version" step_version
-check "a bucket with versioning on (aws cli)" step_versioned_bucket
+check "a bucket with versioning and SSE-S3 default encryption (aws cli)" step_versioned_bucket
 check "init" step_init
 check "two backups of a changing tree (300 files and 24 MiB)" step_backups
 check "forget --keep-last 1 --prune" step_forget_prune
 check "check --read-data" step_check_read_data
 check "restore latest, md5 of every file" step_restore
+check "stored encrypted (HEAD and on disk)" step_encrypted_at_rest
 compat_finish

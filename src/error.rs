@@ -20,11 +20,12 @@
 //! Sits above the catalog, storage, events and indexer (whose errors it wraps) and
 //! below auth, the HTTP types and the handlers.
 //!
-//! Layer 6 of `crate::LAYERS`.
+//! Layer 7 of `crate::LAYERS`.
 
 use s3api::{S3Error, S3ErrorCode};
 
 use crate::catalog::CatalogError;
+use crate::encryption::EncryptionError;
 use crate::indexer::IndexerError;
 use crate::storage::StorageError;
 
@@ -42,6 +43,8 @@ pub enum Error {
     Heal(#[from] crate::storage::heal::HealError),
     #[error("indexer: {0}")]
     Indexer(#[from] IndexerError),
+    #[error("encryption: {0}")]
+    Encryption(#[from] crate::encryption::EncryptionError),
     /// A file or socket of the server's own (data dir, listener, secrets) failed.
     #[error("{what}: {source}")]
     Io {
@@ -103,6 +106,10 @@ impl Error {
         match self {
             Error::S3(e) => e,
             Error::Catalog(CatalogError::Conflict) => S3Error::new(S3ErrorCode::ConditionalRequestConflict),
+            Error::Encryption(EncryptionError::NoSuchKey(id)) => s3api::sse::kms_key_not_found(&id),
+            Error::Encryption(EncryptionError::CustomerKeyRequired) => s3api::sse::customer_key_required(),
+            Error::Encryption(EncryptionError::WrongCustomerKey) => s3api::sse::wrong_customer_key(),
+            Error::Encryption(EncryptionError::CustomerKeyNotApplicable) => s3api::sse::customer_key_not_applicable(),
             Error::Catalog(CatalogError::Locked) => S3Error::with_message(S3ErrorCode::AccessDenied, "Access Denied because object protected by object lock."),
             full if full.is_disk_full() => {
                 tracing::error!(error = %full, "disk full");

@@ -8,7 +8,7 @@
 //! [`sts_error`]. Credentials are made by `accounts::issue_session`; the document
 //! shapes live in `s3api::sts`.
 //!
-//! Layer 14 of `crate::LAYERS`: a handler; may import `http`, `auth` and what is below
+//! Layer 15 of `crate::LAYERS`: a handler; may import `http`, `auth` and what is below
 //! them.
 
 use chrono::Utc;

@@ -11,8 +11,19 @@ use http::StatusCode;
 
 use crate::xml::XmlWriter;
 
+/// A code's `<Code>`: its variant's name, or the string given after `as` where S3's code
+/// is no Rust identifier (`KMS.NotFoundException`).
+macro_rules! code_str {
+    ($name:ident) => {
+        stringify!($name)
+    };
+    ($name:ident $code:literal) => {
+        $code
+    };
+}
+
 macro_rules! error_codes {
-    ($($name:ident => $status:expr, $default:expr;)*) => {
+    ($($name:ident $(as $code:literal)? => $status:expr, $default:expr;)*) => {
         /// Every S3 error code Depot answers with.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum S3ErrorCode {
@@ -23,7 +34,7 @@ macro_rules! error_codes {
             /// The code as it appears in `<Code>`.
             pub fn as_str(self) -> &'static str {
                 match self {
-                    $(S3ErrorCode::$name => stringify!($name),)*
+                    $(S3ErrorCode::$name => code_str!($name $($code)?),)*
                 }
             }
 
@@ -71,6 +82,7 @@ error_codes! {
     InvalidBucketAclWithObjectOwnership => StatusCode::BAD_REQUEST, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting";
     InvalidChunkSizeError => StatusCode::FORBIDDEN, "Only the last chunk is allowed to have a size less than 8192 bytes";
     InvalidDigest => StatusCode::BAD_REQUEST, "The Content-MD5 you specified is not valid.";
+    InvalidEncryptionAlgorithmError => StatusCode::BAD_REQUEST, "The encryption request that you specified is not valid. The valid value is AES256.";
     InvalidLocationConstraint => StatusCode::BAD_REQUEST, "The specified location-constraint is not valid.";
     InvalidObjectState => StatusCode::FORBIDDEN, "The operation is not valid for the current state of the object.";
     InvalidPolicyDocument => StatusCode::BAD_REQUEST, "The content of the form does not meet the conditions specified in the policy document.";
@@ -84,6 +96,7 @@ error_codes! {
     InvalidToken => StatusCode::BAD_REQUEST, "The provided token is malformed or otherwise invalid.";
     InvalidURI => StatusCode::BAD_REQUEST, "Couldn't parse the specified URI.";
     KeyTooLongError => StatusCode::BAD_REQUEST, "Your key is too long.";
+    KmsNotFound as "KMS.NotFoundException" => StatusCode::BAD_REQUEST, "The request was rejected because the specified entity or resource could not be found.";
     MalformedACLError => StatusCode::BAD_REQUEST, "The XML you provided was not well-formed or did not validate against our published schema.";
     MalformedPOSTRequest => StatusCode::BAD_REQUEST, "The body of your POST request is not well-formed multipart/form-data.";
     MalformedPolicy => StatusCode::BAD_REQUEST, "Policies must be valid JSON and the first byte must be '{'";
@@ -230,5 +243,16 @@ mod tests {
         assert_eq!(S3ErrorCode::SlowDown.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(S3ErrorCode::NotImplemented.status(), StatusCode::NOT_IMPLEMENTED);
         assert_eq!(S3ErrorCode::BucketNotEmpty.status(), StatusCode::CONFLICT);
+        assert_eq!(S3ErrorCode::InvalidEncryptionAlgorithmError.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(S3ErrorCode::KmsNotFound.status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn a_code_may_be_spelled_apart_from_its_variant() {
+        assert_eq!(S3ErrorCode::KmsNotFound.as_str(), "KMS.NotFoundException");
+        assert_eq!(S3ErrorCode::KmsNotFound.to_string(), "KMS.NotFoundException");
+        assert_eq!(S3ErrorCode::InvalidEncryptionAlgorithmError.as_str(), "InvalidEncryptionAlgorithmError");
+        let xml = S3Error::with_message(S3ErrorCode::KmsNotFound, "Invalid keyId 'k'").to_xml("R");
+        assert!(xml.contains("<Error><Code>KMS.NotFoundException</Code><Message>"), "{xml}");
     }
 }

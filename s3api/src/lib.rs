@@ -19,6 +19,7 @@ pub mod policy;
 pub mod post;
 pub mod route;
 pub mod sigv4;
+pub mod sse;
 pub mod sts;
 pub mod tagging;
 pub mod xml;

@@ -14,7 +14,7 @@
 //! `ObjectCreated:Put` event of the principal [`PRINCIPAL`]. Must not decide which
 //! requests are logged (that is `server::access`).
 //!
-//! Layer 13 of `crate::LAYERS`: may import `object` and what is below it.
+//! Layer 14 of `crate::LAYERS`: may import `object` and what is below it.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;

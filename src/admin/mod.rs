@@ -4,7 +4,7 @@
 //! (`stats.rs`); drives and integrity in health and metrics (`storage.rs`). Every error
 //! is `{"error":{"code","message"}}` (`error.rs`).
 //!
-//! Layer 15 of `crate::LAYERS`: the JSON handlers; may import every layer below it, never
+//! Layer 16 of `crate::LAYERS`: the JSON handlers; may import every layer below it, never
 //! `server` or `cli`.
 
 pub mod accounts;

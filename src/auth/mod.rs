@@ -9,7 +9,7 @@
 //! bucket-level access ([`access::authorize`]); object-level checks ask
 //! [`access::check`] where the version is known.
 //!
-//! Layer 7 of `crate::LAYERS`: may import the layers below it (catalog, config, error, …),
+//! Layer 8 of `crate::LAYERS`: may import the layers below it (catalog, config, error, …),
 //! never HTTP types or handlers.
 
 pub mod access;

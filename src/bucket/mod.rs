@@ -2,7 +2,7 @@
 //! Depot never sets. Bucket ACLs are in `acl.rs`. Every handler receives the bucket the
 //! pipeline found and authorized (`auth::access`).
 //!
-//! Layer 9 of `crate::LAYERS` (the first handler layer): may import `http` and what is
+//! Layer 10 of `crate::LAYERS` (the first handler layer): may import `http` and what is
 //! below it, never another handler module.
 
 pub mod acl;

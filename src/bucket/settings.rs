@@ -1,12 +1,14 @@
 //! The bucket settings kept as one document each: the bucket policy, CORS rules, public
-//! access block, ownership controls, lifecycle rules, object lock and access logging.
+//! access block, ownership controls, lifecycle rules, object lock, access logging and
+//! default encryption.
 //! Get, Put and Delete of each (S3 has no Delete for object lock and logging), and
 //! GetBucketPolicyStatus. Every change writes `BUCKET_UPDATED`.
 //!
 //! The documents and their validation are `s3api` (`policy`, `bucket_config`,
-//! `lifecycle`, `object_lock`, `access_log`); how the settings take effect is
+//! `lifecycle`, `object_lock`, `access_log`, `sse`); how the settings take effect is
 //! `auth::access` (authorization), `http::acl` (ACLs a bucket refuses), `object`
-//! (ownership of new objects, the `x-amz-expiration` header, object lock),
+//! (ownership of new objects, the `x-amz-expiration` header, object lock, default
+//! encryption),
 //! `bucket::cors`, and the `lifecycle` and `access_log` workers.
 
 use http::{Response, StatusCode};
@@ -16,6 +18,7 @@ use s3api::lifecycle::LifecycleConfiguration;
 use s3api::object_lock::ObjectLockConfiguration;
 use s3api::operation::BucketSetting;
 use s3api::policy::{BucketPolicy, NamedPrincipal};
+use s3api::sse::{config_xml, parse_config, EncryptionConfig};
 use s3api::{S3Error, S3ErrorCode};
 
 use crate::auth::access;
@@ -60,6 +63,10 @@ pub async fn get(bucket: Bucket, setting: BucketSetting) -> Result<Response<Body
             let stored = bucket.object_lock.as_deref().ok_or_else(|| not_found(S3ErrorCode::ObjectLockConfigurationNotFoundError))?;
             Ok(response::xml(ObjectLockConfiguration::from_json(stored)?.to_xml()))
         }
+        BucketSetting::Encryption => {
+            let stored = bucket.encryption.as_deref().ok_or_else(|| not_found(S3ErrorCode::ServerSideEncryptionConfigurationNotFoundError))?;
+            Ok(response::xml(config_xml(&EncryptionConfig::from_json(stored)?)))
+        }
         // Logging off reads as an empty status, not an error.
         BucketSetting::Logging => {
             let config = bucket.logging.as_deref().map(LoggingConfiguration::from_json).transpose()?;
@@ -102,6 +109,14 @@ pub async fn put(state: &AppState, mut req: S3Request, bucket: Bucket, setting: 
             Some(ownership.as_str().to_owned())
         }
         BucketSetting::Lifecycle => Some(LifecycleConfiguration::from_xml(&body)?.to_json()),
+        BucketSetting::Encryption => {
+            let config = parse_config(&body)?;
+            if let Some(id) = &config.kms_key_id {
+                // A default that names a key the ring lacks would fail every later write.
+                state.keys.kms_key(Some(id))?;
+            }
+            Some(config.to_json())
+        }
         BucketSetting::ObjectLock => Some(ObjectLockConfiguration::from_xml(&body)?.to_json()),
         BucketSetting::Logging => match LoggingConfiguration::from_xml(&body)? {
             Some(config) => {
@@ -217,6 +232,10 @@ async fn update(state: &AppState, req: &S3Request, bucket: &Bucket, setting: Buc
         BucketSetting::Logging => {
             current.logging = value;
             "BucketLogging"
+        }
+        BucketSetting::Encryption => {
+            current.encryption = value;
+            "BucketEncryption"
         }
         BucketSetting::ObjectLock => {
             // AWS turns object lock on for an existing bucket only when versioning is on.

@@ -67,9 +67,10 @@ impl Catalog {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobRef {
     pub blob_id: String,
-    /// The length of the blob's data.
+    /// The length of the blob's data (an encrypted part's stored length).
     pub size: i64,
-    /// The MD5 (hex) of the blob's data: the part's ETag.
+    /// The MD5 (hex) of the blob's data: the part's ETag; empty for an encrypted part,
+    /// whose ETag is its plaintext's.
     pub md5_hex: String,
     pub bucket: String,
     pub key: String,
@@ -109,11 +110,11 @@ fn referenced_sql(bucket_filter: bool, extra: &str) -> String {
     let filter = if bucket_filter { " AND b.name = $3" } else { "" };
     format!(
         "SELECT blob_id, size, etag, bucket, key, version_id FROM ( \
-         SELECT p.blob_id AS blob_id, p.size AS size, p.etag AS etag, b.name AS bucket, o.key AS key, o.version_id AS version_id \
+         SELECT p.blob_id AS blob_id, COALESCE(p.blob_size, p.size) AS size, CASE WHEN p.blob_size IS NULL THEN p.etag ELSE '' END AS etag, b.name AS bucket, o.key AS key, o.version_id AS version_id \
          FROM object_parts p JOIN objects o ON o.id = p.object_id JOIN buckets b ON b.id = o.bucket_id \
          WHERE p.blob_id IS NOT NULL AND p.blob_id > $1{filter} \
          UNION ALL \
-         SELECT u.blob_id AS blob_id, u.size AS size, u.etag AS etag, b.name AS bucket, up.key AS key, '' AS version_id \
+         SELECT u.blob_id AS blob_id, COALESCE(u.blob_size, u.size) AS size, CASE WHEN u.blob_size IS NULL THEN u.etag ELSE '' END AS etag, b.name AS bucket, up.key AS key, '' AS version_id \
          FROM upload_parts u JOIN uploads up ON up.upload_id = u.upload_id JOIN buckets b ON b.id = up.bucket_id \
          WHERE u.blob_id > $1{filter}) r WHERE 1 = 1{extra} ORDER BY blob_id LIMIT $2"
     )

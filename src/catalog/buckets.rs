@@ -16,6 +16,7 @@ fn setting_column(setting: BucketSetting) -> &'static str {
         BucketSetting::Lifecycle => "lifecycle",
         BucketSetting::ObjectLock => "object_lock",
         BucketSetting::Logging => "logging",
+        BucketSetting::Encryption => "encryption",
     }
 }
 

@@ -64,11 +64,13 @@ pub struct Bucket {
     /// Server access logging, stored form (`s3api::access_log::LoggingConfiguration`);
     /// `None`: off.
     pub logging: Option<String>,
+    /// Default encryption, stored form (`s3api::sse::EncryptionConfig`); `None`: none.
+    pub encryption: Option<String>,
 }
 
 impl Bucket {
     pub(super) const COLUMNS: &'static str =
-        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership, lifecycle, object_lock, logging";
+        "id, name, owner_id, region, created_at, versioning, acl, tags, policy, cors, public_access_block, object_ownership, lifecycle, object_lock, logging, encryption";
 
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         Ok(Bucket {
@@ -87,6 +89,7 @@ impl Bucket {
             lifecycle: row.try_get("lifecycle")?,
             object_lock: row.try_get("object_lock")?,
             logging: row.try_get("logging")?,
+            encryption: row.try_get("encryption")?,
         })
     }
 }
@@ -126,6 +129,8 @@ pub struct ObjectVersion {
     pub parts_count: Option<i64>,
     /// Object lock: retention and legal hold.
     pub lock: VersionLock,
+    /// Encryption at rest (`encryption::Sealed`, JSON); `None`: stored in the clear.
+    pub sse: Option<String>,
 }
 
 /// A version's object lock (or what an upload asked for): retention mode
@@ -146,7 +151,7 @@ impl VersionLock {
 
 impl ObjectVersion {
     pub(super) const COLUMNS: &'static str = "id, bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, \
-        last_modified, owner_id, metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, lock_mode, lock_until, legal_hold";
+        last_modified, owner_id, metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, lock_mode, lock_until, legal_hold, sse";
 
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         let metadata: String = row.try_get("metadata")?;
@@ -176,6 +181,7 @@ impl ObjectVersion {
             acl: row.try_get("acl")?,
             parts_count: row.try_get("parts_count")?,
             lock: VersionLock::from_row(row)?,
+            sse: row.try_get("sse")?,
         })
     }
 
@@ -199,6 +205,8 @@ pub struct Part {
     /// Unquoted hex MD5 of the part.
     pub etag: String,
     pub checksum: Option<String>,
+    /// The blob's stored length when it differs from `size` (an encrypted part).
+    pub blob_size: Option<i64>,
 }
 
 impl Part {
@@ -210,6 +218,7 @@ impl Part {
             size: row.try_get("size")?,
             etag: row.try_get("etag")?,
             checksum: row.try_get("checksum")?,
+            blob_size: row.try_get("blob_size")?,
         })
     }
 }

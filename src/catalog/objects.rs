@@ -18,6 +18,8 @@ pub struct PartData {
     /// Unquoted hex MD5.
     pub etag: String,
     pub checksum: Option<String>,
+    /// The blob's stored length when it differs from `size` (an encrypted part).
+    pub blob_size: Option<i64>,
     /// The drives holding a blob written for this version (recorded with it); empty
     /// for inline data and for blobs recorded before (an upload's parts, a copy's).
     pub copies: Vec<String>,
@@ -25,7 +27,16 @@ pub struct PartData {
 
 impl From<Part> for PartData {
     fn from(p: Part) -> Self {
-        PartData { part_number: p.part_number, blob_id: p.blob_id, data: p.data, size: p.size, etag: p.etag, checksum: p.checksum, copies: Vec::new() }
+        PartData {
+            part_number: p.part_number,
+            blob_id: p.blob_id,
+            data: p.data,
+            size: p.size,
+            etag: p.etag,
+            checksum: p.checksum,
+            blob_size: p.blob_size,
+            copies: Vec::new(),
+        }
     }
 }
 
@@ -50,6 +61,8 @@ pub struct NewVersion {
     pub upload_id: Option<String>,
     /// Object lock: retention and legal hold.
     pub lock: VersionLock,
+    /// Encryption at rest (`encryption::Sealed`, JSON); `None`: stored in the clear.
+    pub sse: Option<String>,
 }
 
 /// Which version id a write takes.
@@ -93,10 +106,11 @@ impl Catalog {
     }
 
     pub async fn parts(&self, object_id: i64) -> CatalogResult<Vec<Part>> {
-        let rows = sqlx::query("SELECT part_number, blob_id, data, size, etag, checksum FROM object_parts WHERE object_id = $1 ORDER BY part_number")
-            .bind(object_id)
-            .fetch_all(self.reader())
-            .await?;
+        let rows =
+            sqlx::query("SELECT part_number, blob_id, data, size, etag, checksum, blob_size FROM object_parts WHERE object_id = $1 ORDER BY part_number")
+                .bind(object_id)
+                .fetch_all(self.reader())
+                .await?;
         rows.iter().map(Part::from_row).collect()
     }
 }
@@ -139,10 +153,11 @@ impl Tx {
 
     /// The parts of a version, read inside this transaction.
     pub async fn parts(&mut self, object_id: i64) -> CatalogResult<Vec<Part>> {
-        let rows = sqlx::query("SELECT part_number, blob_id, data, size, etag, checksum FROM object_parts WHERE object_id = $1 ORDER BY part_number")
-            .bind(object_id)
-            .fetch_all(&mut *self.inner)
-            .await?;
+        let rows =
+            sqlx::query("SELECT part_number, blob_id, data, size, etag, checksum, blob_size FROM object_parts WHERE object_id = $1 ORDER BY part_number")
+                .bind(object_id)
+                .fetch_all(&mut *self.inner)
+                .await?;
         rows.iter().map(Part::from_row).collect()
     }
 
@@ -172,8 +187,8 @@ impl Tx {
         let sql = format!(
             "INSERT INTO objects (bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, last_modified, owner_id, \
              metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, upload_id, \
-             lock_mode, lock_until, legal_hold) \
-             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING {}",
+             lock_mode, lock_until, legal_hold, sse) \
+             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING {}",
             ObjectVersion::COLUMNS
         );
         let row = sqlx::query(&sql)
@@ -197,21 +212,25 @@ impl Tx {
             .bind(new.lock.mode.clone())
             .bind(new.lock.until)
             .bind(i64::from(new.lock.legal_hold))
+            .bind(new.sse.clone())
             .fetch_one(&mut *self.inner)
             .await
             .map_err(CatalogError::from_sqlx)?;
         let version = ObjectVersion::from_row(&row)?;
         for part in &new.parts {
-            sqlx::query("INSERT INTO object_parts (object_id, part_number, blob_id, data, size, etag, checksum) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(version.id)
-                .bind(part.part_number)
-                .bind(part.blob_id.clone())
-                .bind(part.data.clone())
-                .bind(part.size)
-                .bind(&part.etag)
-                .bind(part.checksum.clone())
-                .execute(&mut *self.inner)
-                .await?;
+            sqlx::query(
+                "INSERT INTO object_parts (object_id, part_number, blob_id, data, size, etag, checksum, blob_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(version.id)
+            .bind(part.part_number)
+            .bind(part.blob_id.clone())
+            .bind(part.data.clone())
+            .bind(part.size)
+            .bind(&part.etag)
+            .bind(part.checksum.clone())
+            .bind(part.blob_size)
+            .execute(&mut *self.inner)
+            .await?;
             if let Some(blob_id) = &part.blob_id {
                 self.record_blob_copies(blob_id, &part.copies).await?;
             }

@@ -26,10 +26,13 @@ pub struct Upload {
     pub acl: Option<String>,
     /// The object lock the completed version gets.
     pub lock: VersionLock,
+    /// Encryption at rest of its parts and of the completed version
+    /// (`encryption::Sealed`, JSON); `None`: in the clear.
+    pub sse: Option<String>,
 }
 
 impl Upload {
-    const COLUMNS: &'static str = "upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl, lock_mode, lock_until, legal_hold";
+    const COLUMNS: &'static str = "upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl, lock_mode, lock_until, legal_hold, sse";
 
     fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         let metadata: String = row.try_get("metadata")?;
@@ -46,6 +49,7 @@ impl Upload {
             tags: decode_tags(row.try_get("tags")?)?.unwrap_or_default(),
             acl: row.try_get("acl")?,
             lock: VersionLock::from_row(row)?,
+            sse: row.try_get("sse")?,
         })
     }
 }
@@ -61,13 +65,15 @@ pub struct UploadPart {
     /// Base64 checksum in the upload's algorithm.
     pub checksum: Option<String>,
     pub last_modified: i64,
+    /// The blob's stored length when it differs from `size` (an encrypted part).
+    pub blob_size: Option<i64>,
     /// The drives holding the part's blob when it was written (recorded with it; not
     /// read back: see `blob_copies`).
     pub copies: Vec<String>,
 }
 
 impl UploadPart {
-    const COLUMNS: &'static str = "part_number, blob_id, size, etag, checksum, last_modified";
+    const COLUMNS: &'static str = "part_number, blob_id, size, etag, checksum, last_modified, blob_size";
 
     fn from_row(row: &AnyRow) -> CatalogResult<Self> {
         Ok(UploadPart {
@@ -77,6 +83,7 @@ impl UploadPart {
             etag: row.try_get("etag")?,
             checksum: row.try_get("checksum")?,
             last_modified: row.try_get("last_modified")?,
+            blob_size: row.try_get("blob_size")?,
             copies: Vec::new(),
         })
     }
@@ -183,7 +190,7 @@ impl Tx {
         let metadata = serde_json::to_string(&upload.metadata).map_err(|e| CatalogError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO uploads (upload_id, bucket_id, key, owner_id, initiated, metadata, storage_class, checksum_algorithm, checksum_type, tags, acl, \
-             lock_mode, lock_until, legal_hold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             lock_mode, lock_until, legal_hold, sse) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(&upload.upload_id)
         .bind(upload.bucket_id)
@@ -199,6 +206,7 @@ impl Tx {
         .bind(upload.lock.mode.clone())
         .bind(upload.lock.until)
         .bind(i64::from(upload.lock.legal_hold))
+        .bind(upload.sse.clone())
         .execute(&mut *self.inner)
         .await
         .map_err(CatalogError::from_sqlx)?;
@@ -230,7 +238,9 @@ impl Tx {
             let blob_id: String = row.try_get("blob_id")?;
             self.queue_blob_gc(&blob_id).await?;
         }
-        sqlx::query("INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, last_modified) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        sqlx::query(
+            "INSERT INTO upload_parts (upload_id, part_number, blob_id, size, etag, checksum, last_modified, blob_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
             .bind(upload_id)
             .bind(part.part_number)
             .bind(&part.blob_id)
@@ -238,6 +248,7 @@ impl Tx {
             .bind(&part.etag)
             .bind(part.checksum.clone())
             .bind(part.last_modified)
+            .bind(part.blob_size)
             .execute(&mut *self.inner)
             .await?;
         self.record_blob_copies(&part.blob_id, &part.copies).await?;

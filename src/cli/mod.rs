@@ -5,7 +5,7 @@
 //! Nothing here serves requests; it drives either the server's JSON API or the catalog
 //! through the same account services the server uses.
 //!
-//! Layer 18 of `crate::LAYERS`, the last: may import anything below it.
+//! Layer 19 of `crate::LAYERS`, the last: may import anything below it.
 
 pub mod admin;
 pub mod client;

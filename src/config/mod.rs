@@ -177,6 +177,17 @@ pub struct ServeConfig {
     #[arg(long, env = "DEPOT_ACCESS_LOG_FLUSH_SECS", default_value_t = 300, global = true)]
     pub access_log_flush_secs: u64,
 
+    /// The key ring of server-side encryption (JSON: `{"default": id, "keys": {id:
+    /// base64 of 32 bytes}}`); unset: `kms-keys.json` in the data dir, generated at the
+    /// first start. Nodes sharing a catalog must share the ring.
+    #[arg(long, env = "DEPOT_KMS_KEYS", global = true)]
+    pub kms_keys: Option<PathBuf>,
+
+    /// Take SSE-C (customer-provided keys) over plain HTTP. AWS refuses it, since the key
+    /// travels in the request; for tests and trusted networks only.
+    #[arg(long, env = "DEPOT_ALLOW_INSECURE_SSE_C", global = true)]
+    pub allow_insecure_sse_c: bool,
+
     /// The web console at `/_depot/console/`: `on` (the default) or `off`.
     #[arg(long, env = "DEPOT_CONSOLE", default_value = "on", value_parser = parse_switch, global = true)]
     pub console: bool,
@@ -297,6 +308,8 @@ impl ServeConfig {
             lifecycle_day_secs: 86_400,
             lifecycle_interval_secs: 60,
             access_log_flush_secs: 300,
+            kms_keys: None,
+            allow_insecure_sse_c: false,
             console: true,
             console_dir: None,
             events: EventsConfig::default(),

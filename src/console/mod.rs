@@ -9,7 +9,7 @@
 //! are cached for a year and a new build gets new URLs. The page names its assets
 //! through the `{{ASSETS}}` placeholder, and learns the region from `{{REGION}}`.
 //!
-//! Layer 16 of `crate::LAYERS`: may import `http` and `config`; nothing of the handlers.
+//! Layer 17 of `crate::LAYERS`: may import `http` and `config`; nothing of the handlers.
 
 pub mod assets;
 

@@ -15,7 +15,7 @@
 //! The in-process transport and the Kafka consumer belong to the indexer, which sits
 //! above this module: events never import the indexer.
 //!
-//! Layer 4 of `crate::LAYERS`: may import only `config`, `catalog` and `storage`.
+//! Layer 5 of `crate::LAYERS`: may import only `config`, `catalog` and `storage`.
 
 pub mod kafka;
 pub mod metrics;

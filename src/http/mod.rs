@@ -8,7 +8,7 @@
 //! and above the catalog, storage, events and auth; it never dispatches (that is
 //! `server`) and never decides what an operation does.
 //!
-//! Layer 8 of `crate::LAYERS`.
+//! Layer 9 of `crate::LAYERS`.
 
 pub mod access_log;
 pub mod acl;
@@ -46,6 +46,8 @@ pub struct AppState {
     pub gc: gc::GcTrigger,
     /// Login-token keys (accounts, STS).
     pub jwt: JwtKeys,
+    /// The key ring of server-side encryption.
+    pub keys: crate::encryption::KeyRing,
     /// Request and login rate limits.
     pub limits: RateLimits,
     pub events: EventsHandle,
@@ -93,6 +95,8 @@ pub struct S3Request {
     pub action: &'static str,
     pub request_id: String,
     pub remote: SocketAddr,
+    /// The request arrived over TLS (SSE-C keys need it).
+    pub secure: bool,
 }
 
 impl S3Request {

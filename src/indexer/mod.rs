@@ -14,7 +14,7 @@
 //! [`start`] starts the event flow: the outbox relay with its transport, and with Kafka
 //! the consumer.
 //!
-//! Layer 5 of `crate::LAYERS`: may import only the layers below it (`config`, `catalog`,
+//! Layer 6 of `crate::LAYERS`: may import only the layers below it (`config`, `catalog`,
 //! `storage`, `events`).
 
 pub mod apply;

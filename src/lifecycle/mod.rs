@@ -16,7 +16,7 @@
 //! nodes sharing a catalog may run passes at once without deleting twice.
 //! Must not hold a transaction across versions, and must not decide what a rule means.
 //!
-//! Layer 12 of `crate::LAYERS`: may import `multipart`, `object` and what is below them.
+//! Layer 13 of `crate::LAYERS`: may import `multipart`, `object` and what is below them.
 
 mod scan;
 

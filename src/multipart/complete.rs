@@ -120,6 +120,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
         parts_count: Some(chosen.len() as i64),
         upload_id: Some(upload_id.to_owned()),
         lock: crate::object::lock::lock_for_completed_upload(&bucket, &upload.lock)?,
+        sse: upload.sse.clone(),
         parts: chosen
             .iter()
             .enumerate()
@@ -130,6 +131,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
                 size: p.size,
                 etag: p.etag.clone(),
                 checksum: p.checksum.clone(),
+                blob_size: p.blob_size,
                 copies: Vec::new(),
             })
             .collect(),
@@ -145,6 +147,7 @@ pub async fn complete(state: &AppState, mut req: S3Request, bucket: Bucket, key:
     let doc = xml::response::complete_multipart_upload(&location, &bucket.name, key, &version.etag, Some(shown_checksum), Some(checksum.kind.as_str()));
     let mut resp = response::xml(doc);
     crate::object::set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
+    crate::object::sse::write_headers(&mut resp, crate::object::sse::sealed_of(version.sse.as_deref())?.as_ref(), None);
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }

@@ -6,7 +6,7 @@
 //! client asked for at creation, or CRC64NVME full-object when it asked for none, as S3
 //! does for new objects. Each part's checksum in that algorithm is kept with the part.
 //!
-//! Layer 11 of `crate::LAYERS`: may import `object`, `bucket`, `http` and what is below
+//! Layer 12 of `crate::LAYERS`: may import `object`, `bucket`, `http` and what is below
 //! them.
 
 mod complete;
@@ -19,7 +19,7 @@ pub use part::{upload_part, upload_part_copy};
 
 use http::{Response, StatusCode};
 use s3api::checksum::{ChecksumAlgorithm, ChecksumType};
-use s3api::headers::{format_http_date, multipart_checksum, reject_encryption_headers, ObjectMetadata};
+use s3api::headers::{format_http_date, multipart_checksum, ObjectMetadata};
 use s3api::xml;
 use s3api::{tagging, S3Error, S3ErrorCode};
 
@@ -70,8 +70,11 @@ fn new_upload_id() -> String {
 }
 
 pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str) -> Result<Response<Body>, Error> {
+    let setting = crate::object::sse::write_setting(state, &req, &bucket)?;
+    // One data key for the whole upload: each part is a blob of its own, with its own
+    // nonces, bound to its blob id.
+    let sealed = setting.as_ref().map(|s| state.keys.seal(s)).transpose()?.map(|(_, sealed)| sealed);
     let h = req.headers();
-    reject_encryption_headers(h)?;
     let metadata = ObjectMetadata::from_headers(h)?;
     let checksum = multipart_checksum(h)?;
     let upload = Upload {
@@ -87,12 +90,14 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
         tags: tagging::from_header(h)?.unwrap_or_default(),
         acl: requested_acl(state, h, Some(&bucket)).await?.map(|a| a.to_json()),
         lock: crate::object::lock::lock_for_upload(&req.caller, &bucket, key, h)?,
+        sse: sealed.as_ref().map(crate::encryption::Sealed::to_json),
     };
     let mut tx = state.catalog.begin().await?;
     tx.create_upload(&upload).await?;
     tx.commit().await?;
     let mut resp = response::xml(xml::response::initiate_multipart_upload(&bucket.name, key, &upload.upload_id));
     set_abort_date(&mut resp, &bucket, key, upload.initiated, state.config.lifecycle_day());
+    crate::object::sse::write_headers(&mut resp, sealed.as_ref(), crate::object::sse::sent_customer_key(&req).as_ref());
     if let Some((alg, kind)) = checksum {
         set_header(&mut resp, "x-amz-checksum-algorithm", alg.as_str());
         set_header(&mut resp, "x-amz-checksum-type", kind.as_str());

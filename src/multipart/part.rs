@@ -14,7 +14,8 @@ use crate::http::{AppState, S3Request};
 use crate::object::copy::copy_source;
 use crate::object::put::{abandon_blob, check_length, receive, verify_digests};
 use crate::object::read_segments;
-use crate::storage::{Hashes, StagedBlob};
+use crate::object::sse;
+use crate::storage::{Digests, Hashes, StagedBlob};
 
 pub async fn upload_part(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
     let upload = find_upload(state, &bucket, key, upload_id).await?;
@@ -32,16 +33,27 @@ pub async fn upload_part(state: &AppState, mut req: S3Request, bucket: Bucket, k
         )
         .into());
     }
+    let sealed = sse::sealed_of(upload.sse.as_deref())?;
+    let customer = sse::request_customer_key(state, &req)?;
+    let data_key = sse::open_upload(state, sealed.as_ref(), customer.as_ref())?;
     check_length(&req, state.config.max_object_size)?;
     let _slot = state.upload_slot()?;
     let hashes = Hashes::of([upload_checksum.algorithm].into_iter().chain(checksum.algorithm));
-    let staged = receive(state, &mut req.body, hashes).await?;
-    verify_digests(&staged.digests, content_md5, &checksum, &req.body)?;
-    let client_checksum = checksum.algorithm.and_then(|a| staged.digests.checksum(a)).map(|c| (c.algorithm, c.to_base64()));
-    let part = record_part(state, &bucket, key, upload_id, part_number, staged, upload_checksum).await?;
+    let (staged, digests) = match &data_key {
+        Some(data_key) => sse::receive_encrypted(state, &mut req.body, &hashes, data_key).await?,
+        None => {
+            let staged = receive(state, &mut req.body, hashes).await?;
+            let digests = staged.digests.clone();
+            (staged, digests)
+        }
+    };
+    verify_digests(&digests, content_md5, &checksum, &req.body)?;
+    let client_checksum = checksum.algorithm.and_then(|a| digests.checksum(a)).map(|c| (c.algorithm, c.to_base64()));
+    let part = record_part(state, &bucket, key, upload_id, part_number, staged, &digests, data_key.is_some(), upload_checksum).await?;
 
     let mut resp = empty(http::StatusCode::OK);
     set_header(&mut resp, "etag", &format!("\"{}\"", part.etag));
+    sse::write_headers(&mut resp, sealed.as_ref(), customer.as_ref());
     if let Some((alg, value)) = client_checksum {
         set_header(&mut resp, alg.header_name(), &value);
     }
@@ -51,6 +63,10 @@ pub async fn upload_part(state: &AppState, mut req: S3Request, bucket: Bucket, k
 pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, key: &str, upload_id: &str, part_number: u32) -> Result<Response<Body>, Error> {
     let upload = find_upload(state, &bucket, key, upload_id).await?;
     let (source_bucket, source) = copy_source(state, &req).await?;
+    let source_key = sse::open(state, sse::sealed_of(source.sse.as_deref())?.as_ref(), sse::copy_source_customer_key(state, &req)?.as_ref())?;
+    let sealed = sse::sealed_of(upload.sse.as_deref())?;
+    let customer = sse::request_customer_key(state, &req)?;
+    let data_key = sse::open_upload(state, sealed.as_ref(), customer.as_ref())?;
     let size = source.size as u64;
     let (start, len) = match header_str(req.headers(), "x-amz-copy-source-range") {
         Some(range) => {
@@ -67,9 +83,25 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, 
         return Err(S3Error::new(S3ErrorCode::NoSuchKey).into());
     }
     let upload_checksum = UploadChecksum::of(&upload);
-    let staged = state.blobs.copy(read_segments(&parts, start, len), Hashes::of([upload_checksum.algorithm])).await?;
-    let checksum = staged.digests.checksum(upload_checksum.algorithm).map(|c| c.to_base64());
-    let part = record_part(state, &bucket, key, upload_id, part_number, staged, upload_checksum).await?;
+    let hashes = Hashes::of([upload_checksum.algorithm]);
+    let mut source_bytes = match &source_key {
+        Some(source_key) => sse::read_decrypted(state, &parts, source_key, start, len),
+        None => state.blobs.read(read_segments(&parts, start, len)),
+    };
+    let (staged, digests) = match &data_key {
+        Some(data_key) => sse::store_encrypted(state, &mut source_bytes, &hashes, data_key).await?,
+        None => {
+            let mut writer = state.blobs.writer(hashes);
+            while let Some(chunk) = source_bytes.recv().await {
+                writer.write(chunk.map_err(|e| Error::io("reading the copy source", e))?).await?;
+            }
+            let staged = writer.finish().await?;
+            let digests = staged.digests.clone();
+            (staged, digests)
+        }
+    };
+    let checksum = digests.checksum(upload_checksum.algorithm).map(|c| c.to_base64());
+    let part = record_part(state, &bucket, key, upload_id, part_number, staged, &digests, data_key.is_some(), upload_checksum).await?;
 
     let element = upload_checksum.requested.then(|| headers::checksum_element(upload_checksum.algorithm));
     let doc = xml::response::copy_result("CopyPartResult", &format!("\"{}\"", part.etag), ms_to_datetime(part.last_modified), element.zip(checksum.as_deref()));
@@ -77,10 +109,12 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, 
     if let Some(v) = source.shown_version_id(source_bucket.versioning) {
         set_header(&mut resp, "x-amz-copy-source-version-id", v);
     }
+    sse::write_headers(&mut resp, sealed.as_ref(), customer.as_ref());
     Ok(resp)
 }
 
-/// Persists a staged part and records it, unless the upload is gone by then (the blob
+/// Persists a staged part (`digests` of its plaintext; `encrypted`: the blob holds
+/// ciphertext) and records it, unless the upload is gone by then (the blob
 /// is removed again and the client gets `NoSuchUpload`). A failed commit of unknown
 /// outcome leaves the blob to the collector ([`abandon_blob`]).
 async fn record_part(
@@ -90,14 +124,25 @@ async fn record_part(
     upload_id: &str,
     part_number: u32,
     staged: StagedBlob,
+    digests: &Digests,
+    encrypted: bool,
     checksum: UploadChecksum,
 ) -> Result<UploadPart, Error> {
-    let part_checksum = staged.digests.checksum(checksum.algorithm).map(|c| c.to_base64());
-    let (size, etag) = (staged.digests.size as i64, hex::encode(staged.digests.md5));
+    let part_checksum = digests.checksum(checksum.algorithm).map(|c| c.to_base64());
+    let (size, etag) = (digests.size as i64, hex::encode(digests.md5));
+    let blob_size = encrypted.then_some(staged.digests.size as i64);
     let blob = staged.persist().await?;
     let blob_id = blob.id.clone();
-    let part =
-        UploadPart { part_number: i64::from(part_number), blob_id: blob.id, size, etag, checksum: part_checksum, last_modified: now_ms(), copies: blob.drives };
+    let part = UploadPart {
+        part_number: i64::from(part_number),
+        blob_id: blob.id,
+        size,
+        etag,
+        checksum: part_checksum,
+        last_modified: now_ms(),
+        blob_size,
+        copies: blob.drives,
+    };
     let recorded = async {
         let mut tx = state.catalog.begin().await?;
         tx.lock_key(bucket.id, key).await?;

@@ -99,6 +99,7 @@ pub async fn delete_one(
                 parts_count: None,
                 upload_id: None,
                 lock: Default::default(),
+                sse: None,
                 parts: Vec::new(),
             };
             let (created, _) = tx.put_version(bucket.id, &marker, &version_write(versioning)).await?;

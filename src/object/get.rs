@@ -7,7 +7,7 @@ use s3api::headers::{self, format_http_date, header_str, Conditions};
 use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
-use super::{read_segments, readable_version, set_expiration, write_object_headers};
+use super::{read_segments, readable_version, set_expiration, sse, write_object_headers};
 use crate::catalog::{ms_to_datetime, Bucket, Part};
 use crate::error::Error;
 use crate::http::response::{channel_body_after, empty, set_header, Body};
@@ -33,6 +33,10 @@ pub async fn get_object(
     head: bool,
 ) -> Result<Response<Body>, Error> {
     let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Read, req.action).await?;
+    // An SSE-C object answers nothing, not even a HEAD, without its key.
+    let sealed = sse::sealed_of(version.sse.as_deref())?;
+    let customer = sse::request_customer_key(state, &req)?;
+    let data_key = sse::open(state, sealed.as_ref(), customer.as_ref())?;
 
     let last_modified = ms_to_datetime(version.last_modified);
     if let Err(e) = Conditions::from_headers(req.headers()).check_read(&version.etag, last_modified) {
@@ -66,6 +70,7 @@ pub async fn get_object(
     write_object_headers(&mut resp, &bucket, &version);
     set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
     super::lock::write_headers(&mut resp, &req.caller, &bucket, &version);
+    sse::write_headers(&mut resp, sealed.as_ref(), customer.as_ref());
     if partial {
         set_header(&mut resp, "content-range", &format!("bytes {start}-{end}/{size}"));
     }
@@ -94,7 +99,10 @@ pub async fn get_object(
     if !head && len > 0 {
         // The reader logs damage it meets with the request's bucket and key and this version.
         let span = tracing::info_span!("read", version_id = %version.version_id);
-        let mut rx = span.in_scope(|| state.blobs.read(read_segments(&parts, start, len)));
+        let mut rx = span.in_scope(|| match &data_key {
+            Some(data_key) => sse::read_decrypted(state, &parts, data_key, start, len),
+            None => state.blobs.read(read_segments(&parts, start, len)),
+        });
         // The first chunk is read before the headers go out: when no copy of it is
         // good the client gets a 500, not a 200 with a body cut short.
         match rx.recv().await {
@@ -129,7 +137,7 @@ mod tests {
     use crate::storage::ReadSegment;
 
     fn part(n: i64, size: i64) -> Part {
-        Part { part_number: n, blob_id: Some(format!("b{n}")), data: None, size, etag: String::new(), checksum: None }
+        Part { part_number: n, blob_id: Some(format!("b{n}")), data: None, size, etag: String::new(), checksum: None, blob_size: None }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! request means (with S3's delete-marker answers), committing a new version with its
 //! event, and writing an object's headers into a response.
 //!
-//! Layer 10 of `crate::LAYERS`: may import `bucket`, `http` and what is below them.
+//! Layer 11 of `crate::LAYERS`: may import `bucket`, `http` and what is below them.
 
 pub mod acl;
 pub mod attributes;
@@ -13,6 +13,7 @@ pub mod list;
 pub mod lock;
 pub mod post;
 pub mod put;
+pub mod sse;
 pub mod tagging;
 pub mod versions;
 

@@ -122,7 +122,7 @@ pub async fn store(
     parts.method = Method::POST;
     parts.uri = request.uri.clone();
     parts.headers = headers;
-    let req = S3Request { parts, query: Query::parse(None), body, caller, action: "s3:PutObject", request_id: request_id.to_owned(), remote };
+    let req = S3Request { parts, query: Query::parse(None), body, caller, action: "s3:PutObject", request_id: request_id.to_owned(), remote, secure };
     let bucket_name = bucket.name.clone();
     let stored = super::put::put_object(state, req, bucket, &key).await?;
     let etag = stored.headers().get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();

@@ -12,7 +12,7 @@
 
 use http::{Response, StatusCode};
 use s3api::checksum::ChecksumAlgorithm;
-use s3api::headers::{self, reject_encryption_headers, ChecksumRequest, Conditions, ObjectMetadata};
+use s3api::headers::{self, ChecksumRequest, Conditions, ObjectMetadata};
 use s3api::{tagging, S3Error, S3ErrorCode};
 
 use super::commit_version;
@@ -42,8 +42,16 @@ pub async fn receive(state: &AppState, body: &mut RequestBody, hashes: Hashes) -
 
 /// A received PutObject body: in memory when small, else in a staged blob.
 pub enum Received {
-    Inline { data: bytes::Bytes, digests: Digests },
+    Inline {
+        data: bytes::Bytes,
+        digests: Digests,
+    },
     Blob(StagedBlob),
+    /// Encrypted into a staged blob; `digests` are the plaintext's.
+    Sealed {
+        staged: StagedBlob,
+        digests: Digests,
+    },
 }
 
 impl Received {
@@ -51,16 +59,36 @@ impl Received {
         match self {
             Received::Inline { digests, .. } => digests,
             Received::Blob(staged) => &staged.digests,
+            Received::Sealed { digests, .. } => digests,
         }
     }
 
-    /// Makes the body durable: persists a blob, or hands over the inline bytes.
-    async fn store(self) -> Result<(Option<Persisted>, Option<Vec<u8>>), Error> {
+    /// Makes the body durable: persists a blob, or hands over the inline bytes. Also
+    /// the stored length of an encrypted blob.
+    async fn store(self) -> Result<(Option<Persisted>, Option<Vec<u8>>, Option<i64>), Error> {
         match self {
-            Received::Inline { data, .. } => Ok((None, Some(data.to_vec()))),
-            Received::Blob(staged) => Ok((Some(staged.persist().await?), None)),
+            Received::Inline { data, .. } => Ok((None, Some(data.to_vec()), None)),
+            Received::Blob(staged) => Ok((Some(staged.persist().await?), None, None)),
+            Received::Sealed { staged, .. } => {
+                let stored = staged.digests.size as i64;
+                Ok((Some(staged.persist().await?), None, Some(stored)))
+            }
         }
     }
+}
+
+/// Receives a body encrypted with `setting` when it has one (always into a blob), else
+/// as [`receive_small_or_blob`] does; with the encryption record of the new version.
+pub async fn receive_body(
+    state: &AppState,
+    body: &mut RequestBody,
+    hashes: Hashes,
+    setting: Option<&crate::encryption::Setting>,
+) -> Result<(Received, Option<crate::encryption::Sealed>), Error> {
+    let Some(setting) = setting else { return Ok((receive_small_or_blob(state, body, hashes).await?, None)) };
+    let (data_key, sealed) = state.keys.seal(setting)?;
+    let (staged, digests) = super::sse::receive_encrypted(state, body, &hashes, &data_key).await?;
+    Ok((Received::Sealed { staged, digests }, Some(sealed)))
 }
 
 /// Receives a body, keeping it in memory while it fits [`INLINE_LIMIT`] and spilling to a
@@ -132,8 +160,8 @@ pub fn verify_digests(digests: &Digests, content_md5: Option<[u8; 16]>, checksum
 pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, key: &str) -> Result<Response<Body>, Error> {
     let bucket_name = bucket.name.as_str();
     let owner_id = super::new_object_owner(&req.caller.principal, &bucket, req.headers());
+    let setting = super::sse::write_setting(state, &req, &bucket)?;
     let h = req.headers();
-    reject_encryption_headers(h)?;
     let metadata = ObjectMetadata::from_headers(h)?;
     let content_md5 = headers::content_md5(h)?;
     let checksum = ChecksumRequest::from_headers(h)?;
@@ -145,10 +173,11 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     let _slot = state.upload_slot()?;
 
     let algorithm = checksum.algorithm.unwrap_or(DEFAULT_CHECKSUM);
-    let received = receive_small_or_blob(state, &mut req.body, Hashes::of([algorithm])).await?;
+    let (received, sealed) = receive_body(state, &mut req.body, Hashes::of([algorithm]), setting.as_ref()).await?;
     let digests = received.digests();
     verify_digests(digests, content_md5, &checksum, &req.body)?;
     let mut new = single_part_version(key, received, algorithm).await?;
+    new.sse = sealed.as_ref().map(crate::encryption::Sealed::to_json);
     let checksum_value = new.checksum.as_ref().map(|c| c.value.clone());
     new.owner_id = owner_id;
     new.storage_class = metadata.storage_class.clone().unwrap_or_else(|| "STANDARD".to_owned());
@@ -163,6 +192,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     let mut resp = empty(StatusCode::OK);
     set_header(&mut resp, "etag", &version.etag);
     super::set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
+    super::sse::write_headers(&mut resp, sealed.as_ref(), super::sse::sent_customer_key(&req).as_ref());
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }
@@ -188,8 +218,10 @@ pub async fn store_bytes(
     s3api::route::check_key(key)?;
     let chunk: crate::http::body::ByteStream = Box::pin(futures_util::stream::once(async move { Ok(data) }));
     let mut body = RequestBody::from_stream(chunk, state.body_limits());
-    let received = receive_small_or_blob(state, &mut body, Hashes::of([DEFAULT_CHECKSUM])).await?;
+    let setting = super::sse::default_setting(state, bucket)?;
+    let (received, sealed) = receive_body(state, &mut body, Hashes::of([DEFAULT_CHECKSUM]), setting.as_ref()).await?;
     let mut new = single_part_version(key, received, DEFAULT_CHECKSUM).await?;
+    new.sse = sealed.as_ref().map(crate::encryption::Sealed::to_json);
     new.owner_id = bucket.owner_id.clone();
     new.metadata = ObjectMetadata { content_type: Some(content_type.to_owned()), ..ObjectMetadata::default() };
     Ok(commit_or_abandon(state, ctx, &bucket.name, new, &Conditions::default(), "ObjectCreated:Put").await?.1)
@@ -203,7 +235,7 @@ async fn single_part_version(key: &str, received: Received, algorithm: ChecksumA
     let size = digests.size as i64;
     let md5_hex = hex::encode(digests.md5);
     let checksum = digests.checksum(algorithm).map(|c| c.to_base64());
-    let (blob, data) = received.store().await?;
+    let (blob, data, blob_size) = received.store().await?;
     let (blob_id, copies) = blob.map_or((None, Vec::new()), |b| (Some(b.id), b.drives));
     Ok(NewVersion {
         key: key.to_owned(),
@@ -220,7 +252,8 @@ async fn single_part_version(key: &str, received: Received, algorithm: ChecksumA
         parts_count: None,
         upload_id: None,
         lock: Default::default(),
-        parts: vec![PartData { part_number: 1, blob_id, data, size, etag: md5_hex, checksum, copies }],
+        sse: None,
+        parts: vec![PartData { part_number: 1, blob_id, data, size, etag: md5_hex, checksum, blob_size, copies }],
     })
 }
 

@@ -3,7 +3,7 @@
 //! panic guard, access log and request metrics; `s3.rs`: route → rate limit →
 //! authenticate → authorize at bucket level → dispatch to a handler).
 //!
-//! Layer 17 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
+//! Layer 18 of `crate::LAYERS`: the top of the library; may import whatever it dispatches
 //! to, and nothing imports it but `cli` and `main`.
 
 mod access;
@@ -98,6 +98,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
     let catalog = Catalog::open(config.database_url.as_ref().map(|s| s.expose()), &config.data_dir).await?;
     warn_of_new_drives(&blobs, &catalog).await;
     let (root, root_source) = ensure_root(&catalog, &config.data_dir, root_from_env).await?;
+    let keys = crate::encryption::KeyRing::load(config.kms_keys.as_deref(), &config.data_dir)?;
     let jwt = JwtKeys::load_or_create(&config.data_dir, config.jwt_secret.as_ref(), config.jwt_ttl_secs)?;
     let limits = RateLimits::new(config.rate_limit.0, config.rate_burst, config.login_rate_limit, config.login_rate_burst);
     let tls = match (&config.tls_cert, &config.tls_key) {
@@ -133,6 +134,7 @@ pub async fn start(config: ServeConfig, root_from_env: Option<RootCredentials>) 
         blobs,
         gc: gc_trigger,
         jwt,
+        keys,
         limits,
         events,
         uploads,

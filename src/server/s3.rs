@@ -131,7 +131,7 @@ async fn handle_inner(
     if grows_storage(&op) {
         check_free_space(state, body.expected_len().unwrap_or(0)).await?;
     }
-    let req = S3Request { parts, query, body, caller, action: op.iam_action(), request_id: request_id.to_owned(), remote };
+    let req = S3Request { parts, query, body, caller, action: op.iam_action(), request_id: request_id.to_owned(), remote, secure: conn.secure };
     dispatch(state, op, bucket, req).await
 }
 

@@ -335,6 +335,11 @@ impl Drop for Guard {
 }
 
 impl BlobWriter {
+    /// The id the blob will have (what encryption binds its chunks to).
+    pub fn blob_id(&self) -> &str {
+        self.guard.as_ref().map_or("", |g| g.blob_id.as_str())
+    }
+
     /// Adds bytes to the blob. Once a batch is gathered it is written in the background
     /// while more arrives; a failure of an earlier write is returned here.
     pub async fn write(&mut self, data: Bytes) -> Result<(), StorageError> {

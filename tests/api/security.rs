@@ -84,6 +84,9 @@ async fn setup(app: &TestApp) -> (TestUser, TestUser, String, String) {
 const EXPIRE_ALL: &str =
     "<LifecycleConfiguration><Rule><ID>all</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>";
 
+/// A bucket default encryption (SSE-S3).
+const SSE_S3_DEFAULT: &str = "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>";
+
 fn attempts(upload_id: &str, bob_upload: &str) -> Vec<Attempt> {
     let complete = format!("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"{}\"</ETag></Part></CompleteMultipartUpload>", "0".repeat(32));
     let acl_doc = "<AccessControlPolicy><AccessControlList><Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>";
@@ -98,7 +101,9 @@ fn attempts(upload_id: &str, bob_upload: &str) -> Vec<Attempt> {
         attempt("GetBucketLocation", "GET", "/alice-bkt?location"),
         attempt("GetBucketPolicy", "GET", "/alice-bkt?policy"),
         attempt("GetBucketPolicyStatus", "GET", "/alice-bkt?policyStatus"),
-        attempt("GetBucketEncryption (never set)", "GET", "/alice-bkt?encryption"),
+        attempt("GetBucketEncryption", "GET", "/alice-bkt?encryption"),
+        attempt("PutBucketEncryption", "PUT", "/alice-bkt?encryption").body(SSE_S3_DEFAULT),
+        attempt("DeleteBucketEncryption", "DELETE", "/alice-bkt?encryption"),
         attempt("GetBucketLifecycleConfiguration", "GET", "/alice-bkt?lifecycle"),
         attempt("PutBucketLifecycleConfiguration (expire everything)", "PUT", "/alice-bkt?lifecycle").body(EXPIRE_ALL),
         attempt("DeleteBucketLifecycle", "DELETE", "/alice-bkt?lifecycle"),
@@ -272,8 +277,7 @@ async fn the_access_table_denies_every_operation_to_others() {
     covered[variant_index(&Operation::CreateBucket { bucket: String::new() })] = true;
     // A CORS preflight is never signed and answers from the CORS rules (tests/api/cors.rs).
     covered[variant_index(&Operation::Preflight { bucket: String::new(), key: None })] = true;
-    let mut all = attempts(&upload_id, &bob_upload);
-    all.push(attempt("PutBucketEncryption (not implemented)", "PUT", "/alice-bkt?encryption").body("<ServerSideEncryptionConfiguration/>"));
+    let all = attempts(&upload_id, &bob_upload);
     for a in &all {
         let op = operation_of(a);
         covered[variant_index(&op)] = true;

@@ -1,10 +1,8 @@
 //! What Depot does not implement is refused with 501 NotImplemented, never answered with
-//! a wrong success: a `PUT /bucket?encryption` creates no bucket, a `DELETE
-//! /bucket?encryption` deletes nothing. A query parameter S3 does not define is ignored, as
+//! a wrong success: a `PUT /bucket?website` creates no bucket, a `DELETE
+//! /bucket?replication` deletes nothing. A query parameter S3 does not define is ignored, as
 //! AWS ignores it. Reading a configuration that cannot be set answers
 //! as S3 does for an unset one (e.g. NoSuchBucketPolicy).
-
-use aws_sdk_s3::types::{ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule};
 
 use crate::common::{s3_error, TestApp};
 
@@ -18,9 +16,9 @@ async fn bucket_subresources_are_not_implemented() {
     let before = app.snapshot("conf").await;
 
     for (method, path, body) in [
-        ("PUT", "/conf?encryption", ENCRYPTION),
         ("PUT", "/conf?website", "<WebsiteConfiguration/>"),
-        ("DELETE", "/conf?encryption", ""),
+        ("DELETE", "/conf?website", ""),
+        ("DELETE", "/conf?replication", ""),
         ("POST", "/conf/k?restore", "<RestoreRequest/>"),
     ] {
         let resp = app.send_signed(app.raw(method, path).body(body)).await;
@@ -39,12 +37,7 @@ async fn bucket_subresources_are_not_implemented() {
     assert!(listed.text().contains("<ListBucketResult"), "{}", listed.text());
 
     // The same through the SDK.
-    let by_default = ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256).build().unwrap();
-    let encryption = ServerSideEncryptionConfiguration::builder()
-        .rules(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build())
-        .build()
-        .unwrap();
-    let result = app.client.put_bucket_encryption().bucket("conf").server_side_encryption_configuration(encryption).send().await;
+    let result = app.client.delete_bucket_website().bucket("conf").send().await;
     assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
     assert_eq!(app.snapshot("conf").await, before);
     app.shutdown().await;

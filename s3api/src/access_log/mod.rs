@@ -450,7 +450,7 @@ impl LogRecord {
 
 /// The resource part of AWS's operation names, for the S3 operations named; the method is
 /// the request's.
-const RESOURCES: [(&str, &[&str]); 24] = [
+const RESOURCES: [(&str, &[&str]); 25] = [
     ("OBJECT", &["GetObject", "PutObject", "HeadObject", "DeleteObject", "PostObject"]),
     ("BUCKET", &["ListObjects", "ListObjectsV2", "HeadBucket", "CreateBucket", "DeleteBucket"]),
     ("BUCKETVERSIONS", &["ListObjectVersions"]),
@@ -466,6 +466,7 @@ const RESOURCES: [(&str, &[&str]); 24] = [
     ("CORS", &["GetBucketCors", "PutBucketCors", "DeleteBucketCors"]),
     ("PREFLIGHT", &["Preflight"]),
     ("LIFECYCLE", &["GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration", "DeleteBucketLifecycle"]),
+    ("ENCRYPTION", &["GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"]),
     ("LOGGING_STATUS", &["GetBucketLogging", "PutBucketLogging", "DeleteBucketLogging"]),
     ("MULTI_OBJECT_DELETE", &["DeleteObjects"]),
     ("LOCATION", &["GetBucketLocation"]),

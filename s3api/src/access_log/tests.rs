@@ -362,7 +362,7 @@ fn operation_names() {
         ("POST", "PostObject", "REST.POST.OBJECT"),
         ("GET", "ListBuckets", "REST.GET.SERVICE"),
         ("GET", "GetObjectAttributes", "REST.GET.GETOBJECTATTRIBUTES"),
-        ("PUT", "PutBucketEncryption", "REST.PUT.PUTBUCKETENCRYPTION"),
+        ("PUT", "PutBucketEncryption", "REST.PUT.ENCRYPTION"),
     ];
     for (method, name, expected) in cases {
         assert_eq!(rest_operation(method, name), expected, "{method} {name}");

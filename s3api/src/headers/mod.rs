@@ -11,7 +11,7 @@ mod rfc2047;
 pub use checksum::{checksum_element, completed_part_checksum, multipart_checksum, ChecksumRequest, ChecksumValue};
 pub use conditional::{etag_list_matches, Conditions};
 pub use http_date::{format_http_date, format_iso8601, parse_http_date};
-pub use object::{content_md5, directive_is_replace, reject_encryption_headers, CopySource, ObjectMetadata, DEFAULT_CONTENT_TYPE, MAX_USER_METADATA};
+pub use object::{content_md5, directive_is_replace, CopySource, ObjectMetadata, DEFAULT_CONTENT_TYPE, MAX_USER_METADATA};
 pub use range::{parse_copy_source_range, RangeSpec};
 pub use rfc2047::decode_rfc2047;
 

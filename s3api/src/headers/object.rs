@@ -102,17 +102,6 @@ impl ObjectMetadata {
     }
 }
 
-/// Rejects server-side-encryption requests: Depot does not encrypt at rest, and
-/// pretending to would be a wrong success.
-pub fn reject_encryption_headers(headers: &HeaderMap) -> S3Result<()> {
-    for name in ["x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm", "x-amz-server-side-encryption-aws-kms-key-id"] {
-        if headers.contains_key(name) {
-            return Err(S3Error::with_message(S3ErrorCode::NotImplemented, format!("Server-side encryption ({name}) is not supported")));
-        }
-    }
-    Ok(())
-}
-
 /// `Content-MD5`: base64 of 16 bytes, else `InvalidDigest`.
 pub fn content_md5(headers: &HeaderMap) -> S3Result<Option<[u8; 16]>> {
     let Some(value) = headers.get("content-md5") else { return Ok(None) };

@@ -142,6 +142,7 @@ impl Operation {
                 S::Lifecycle => "s3:GetLifecycleConfiguration",
                 S::ObjectLock => "s3:GetBucketObjectLockConfiguration",
                 S::Logging => "s3:GetBucketLogging",
+                S::Encryption => "s3:GetEncryptionConfiguration",
             },
             Operation::PutBucketSetting { setting, .. } => match setting {
                 S::Policy => "s3:PutBucketPolicy",
@@ -151,6 +152,7 @@ impl Operation {
                 S::Lifecycle => "s3:PutLifecycleConfiguration",
                 S::ObjectLock => "s3:PutBucketObjectLockConfiguration",
                 S::Logging => "s3:PutBucketLogging",
+                S::Encryption => "s3:PutEncryptionConfiguration",
             },
             Operation::DeleteBucketSetting { setting, .. } => match setting {
                 S::Policy => "s3:DeleteBucketPolicy",
@@ -160,6 +162,7 @@ impl Operation {
                 S::Lifecycle => "s3:PutLifecycleConfiguration",
                 S::ObjectLock => "s3:PutBucketObjectLockConfiguration",
                 S::Logging => "s3:PutBucketLogging",
+                S::Encryption => "s3:PutEncryptionConfiguration",
             },
             Operation::GetBucketPolicyStatus { .. } => "s3:GetBucketPolicyStatus",
             Operation::GetBucketUnsetConfig { config, .. } => match config {

@@ -52,7 +52,8 @@ pub enum Operation {
     PutBucketAcl {
         bucket: String,
     },
-    /// A bucket's policy, CORS rules, public access block or ownership controls.
+    /// A bucket's policy, CORS rules, public access block, ownership controls, lifecycle,
+    /// object lock, logging or default encryption.
     GetBucketSetting {
         bucket: String,
         setting: BucketSetting,
@@ -68,8 +69,8 @@ pub enum Operation {
     GetBucketPolicyStatus {
         bucket: String,
     },
-    /// A configuration Depot never holds (policy, CORS, lifecycle, …): the answer is
-    /// S3's "not configured" response once the bucket is found and readable.
+    /// A configuration Depot never holds (website, replication, …): the answer is S3's
+    /// "not configured" response once the bucket is found and readable.
     GetBucketUnsetConfig {
         bucket: String,
         config: UnsetConfig,
@@ -228,6 +229,8 @@ pub enum BucketSetting {
     ObjectLock,
     /// Server access logging (`?logging`; turned off by a Put without `LoggingEnabled`).
     Logging,
+    /// The default server-side encryption (`?encryption`).
+    Encryption,
 }
 
 /// An object version's lock settings, each its own subresource.
@@ -242,6 +245,8 @@ pub enum ObjectLockSetting {
 /// Bucket configurations that are never set on a Depot bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnsetConfig {
+    /// No longer parsed (`?encryption` is [`BucketSetting::Encryption`]); kept while
+    /// `xml::response::unset_config` still answers it.
     Encryption,
     Website,
     Replication,
@@ -443,6 +448,7 @@ fn get_name(setting: BucketSetting) -> &'static str {
         BucketSetting::Lifecycle => "GetBucketLifecycleConfiguration",
         BucketSetting::ObjectLock => "GetObjectLockConfiguration",
         BucketSetting::Logging => "GetBucketLogging",
+        BucketSetting::Encryption => "GetBucketEncryption",
     }
 }
 
@@ -455,6 +461,7 @@ fn put_name(setting: BucketSetting) -> &'static str {
         BucketSetting::Lifecycle => "PutBucketLifecycleConfiguration",
         BucketSetting::ObjectLock => "PutObjectLockConfiguration",
         BucketSetting::Logging => "PutBucketLogging",
+        BucketSetting::Encryption => "PutBucketEncryption",
     }
 }
 
@@ -467,6 +474,7 @@ fn delete_name(setting: BucketSetting) -> &'static str {
         BucketSetting::Lifecycle => "DeleteBucketLifecycle",
         BucketSetting::ObjectLock => "DeleteObjectLockConfiguration",
         BucketSetting::Logging => "DeleteBucketLogging",
+        BucketSetting::Encryption => "DeleteBucketEncryption",
     }
 }
 

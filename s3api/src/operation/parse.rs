@@ -10,7 +10,6 @@ use crate::route::{check_key, Query, Target};
 
 /// Bucket subresources that Depot does not implement for writes.
 const UNIMPLEMENTED_SUBRESOURCES: &[(&str, &str)] = &[
-    ("encryption", "BucketEncryption"),
     ("website", "BucketWebsite"),
     ("replication", "BucketReplication"),
     ("notification", "BucketNotification"),
@@ -48,6 +47,7 @@ const KNOWN_SUBRESOURCES: &[&str] = &[
     "retention",
     "legal-hold",
     "logging",
+    "encryption",
 ];
 
 /// The bucket settings and the subresource that names each.
@@ -59,6 +59,7 @@ const SETTINGS: &[(&str, BucketSetting)] = &[
     ("lifecycle", BucketSetting::Lifecycle),
     ("object-lock", BucketSetting::ObjectLock),
     ("logging", BucketSetting::Logging),
+    ("encryption", BucketSetting::Encryption),
 ];
 
 impl Operation {
@@ -94,7 +95,6 @@ impl Operation {
 
 fn unset_config(subresource: &str) -> Option<UnsetConfig> {
     Some(match subresource {
-        "encryption" => UnsetConfig::Encryption,
         "website" => UnsetConfig::Website,
         "replication" => UnsetConfig::Replication,
         "notification" => UnsetConfig::Notification,
@@ -235,6 +235,8 @@ fn object_operation(method: &Method, bucket: String, key: String, query: &Query,
                 Operation::UploadPart { bucket, key, upload_id, part_number }
             }
         }
+        // `?encryption` on an object is UpdateObjectEncryption (re-keying to SSE-KMS).
+        Method::PUT if query.has("encryption") => Operation::NotImplemented { name: "UpdateObjectEncryption", bucket: Some(bucket) },
         Method::PUT if has_any(query, KNOWN_SUBRESOURCES) => return Err(method_not_allowed()),
         Method::PUT if has_copy_source => Operation::CopyObject { bucket, key },
         Method::PUT => Operation::PutObject { bucket, key },

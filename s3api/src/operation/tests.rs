@@ -23,10 +23,10 @@ fn bucket_routes() {
 
 #[test]
 fn unimplemented_subresources_never_fall_through() {
-    let put = op(Method::PUT, Some("b"), None, "encryption").unwrap();
-    assert!(matches!(put, Operation::NotImplemented { name: "BucketEncryption", .. }));
-    let get = op(Method::GET, Some("b"), None, "encryption").unwrap();
-    assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Encryption, .. }));
+    let put = op(Method::PUT, Some("b"), None, "website").unwrap();
+    assert!(matches!(put, Operation::NotImplemented { name: "BucketWebsite", .. }));
+    let get = op(Method::GET, Some("b"), None, "website").unwrap();
+    assert!(matches!(get, Operation::GetBucketUnsetConfig { config: UnsetConfig::Website, .. }));
     let lifecycle = op(Method::PUT, Some("b"), None, "lifecycle").unwrap();
     assert_eq!(lifecycle, Operation::PutBucketSetting { bucket: "b".into(), setting: BucketSetting::Lifecycle });
     assert_eq!(lifecycle.name(), "PutBucketLifecycleConfiguration");
@@ -45,6 +45,34 @@ fn unimplemented_subresources_never_fall_through() {
     assert_eq!(op(Method::GET, Some("b"), Some("k"), "legal-hold&versionId=v1").unwrap().name(), "GetObjectLegalHold");
     assert_eq!(op(Method::PUT, Some("b"), None, "object-lock").unwrap().name(), "PutObjectLockConfiguration");
     assert!(op(Method::DELETE, Some("b"), None, "object-lock").is_err(), "S3 has no DeleteObjectLockConfiguration");
+}
+
+#[test]
+fn bucket_encryption_is_a_setting() {
+    let cases = [
+        (Method::PUT, "PutBucketEncryption", "s3:PutEncryptionConfiguration"),
+        (Method::GET, "GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+        (Method::DELETE, "DeleteBucketEncryption", "s3:PutEncryptionConfiguration"),
+    ];
+    for (method, name, action) in cases {
+        let o = op(method.clone(), Some("b"), None, "encryption").unwrap();
+        let setting = BucketSetting::Encryption;
+        let bucket = "b".to_owned();
+        let expected = match method {
+            Method::PUT => Operation::PutBucketSetting { bucket, setting },
+            Method::GET => Operation::GetBucketSetting { bucket, setting },
+            _ => Operation::DeleteBucketSetting { bucket, setting },
+        };
+        assert_eq!(o, expected);
+        assert_eq!(o.name(), name);
+        assert_eq!(o.iam_action(), action);
+        assert_eq!(o.access(), Access::Bucket(BucketAccess::Owner));
+    }
+    assert_eq!(op(Method::POST, Some("b"), None, "encryption").unwrap_err().code, S3ErrorCode::MethodNotAllowed);
+    // On an object, `?encryption` is UpdateObjectEncryption, which Depot does not implement.
+    let update = op(Method::PUT, Some("b"), Some("k"), "encryption").unwrap();
+    assert_eq!(update, Operation::NotImplemented { name: "UpdateObjectEncryption", bucket: Some("b".into()) });
+    assert_eq!(op(Method::DELETE, Some("b"), Some("k"), "encryption").unwrap_err().code, S3ErrorCode::MethodNotAllowed);
 }
 
 #[test]

@@ -1,0 +1,295 @@
+//! Server-side encryption of object bytes, as the object and multipart handlers use it:
+//! which setting a write gets (its headers, else the bucket's default), encrypting a
+//! body while it streams into a blob (hashing the plaintext for the ETag and checksums),
+//! reading ranges of an encrypted object back as plaintext, and the encryption headers
+//! of responses. The cryptography and the key ring are `crate::encryption`; the header
+//! rules are `s3api::sse`.
+//!
+//! It never logs, stores or answers a data key or a customer key.
+
+use bytes::Bytes;
+use http::Response;
+use md5::{Digest, Md5};
+use s3api::checksum::Checksummer;
+use s3api::sse::{self as proto, CustomerKey, EncryptionConfig, SseRequest};
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use crate::catalog::{Bucket, Part};
+use crate::encryption::chunks::{self, Decryptor, Encryptor};
+use crate::encryption::{DataKey, Mode, Sealed, Setting};
+use crate::error::Error;
+use crate::http::body::RequestBody;
+use crate::http::response::{set_header, Body};
+use crate::http::{AppState, S3Request};
+use crate::storage::{Digests, Hashes, ReadSegment, StagedBlob};
+
+/// An object's encryption as the catalog keeps it, read back.
+pub fn sealed_of(stored: Option<&str>) -> Result<Option<Sealed>, Error> {
+    Ok(stored.map(Sealed::from_json).transpose()?)
+}
+
+/// Refuses SSE-C keys over plain HTTP unless the server was told to take them.
+fn check_transport(state: &AppState, secure: bool) -> Result<(), Error> {
+    if secure || state.config.allow_insecure_sse_c {
+        Ok(())
+    } else {
+        Err(proto::customer_key_needs_tls().into())
+    }
+}
+
+/// The setting of a new object or upload: its headers', else the bucket's default;
+/// `None`: stored in the clear.
+pub fn write_setting(state: &AppState, req: &S3Request, bucket: &Bucket) -> Result<Option<Setting>, Error> {
+    let request = SseRequest::from_headers(req.headers())?;
+    setting_of(state, with_default(request, bucket)?, req.secure)
+}
+
+/// The setting of an object the server writes itself (access logs): the bucket's default.
+pub fn default_setting(state: &AppState, bucket: &Bucket) -> Result<Option<Setting>, Error> {
+    setting_of(state, with_default(SseRequest::None, bucket)?, true)
+}
+
+fn with_default(request: SseRequest, bucket: &Bucket) -> Result<SseRequest, Error> {
+    let default = bucket.encryption.as_deref().map(EncryptionConfig::from_json).transpose()?;
+    Ok(request.or_default(default.as_ref()))
+}
+
+/// The SSE-C key a write sent, for the response to echo its MD5.
+pub fn sent_customer_key(req: &S3Request) -> Option<CustomerKey> {
+    proto::customer_key(req.headers()).ok().flatten()
+}
+
+/// The setting a parsed request names (`secure`: it came over TLS).
+fn setting_of(state: &AppState, request: SseRequest, secure: bool) -> Result<Option<Setting>, Error> {
+    Ok(match request {
+        SseRequest::None => None,
+        SseRequest::S3 => Some(Setting::S3),
+        SseRequest::Kms { key_id, context, bucket_key } => {
+            Some(Setting::Kms { key_id: state.keys.kms_key(key_id.as_deref())?, context, bucket_key: bucket_key.unwrap_or(false) })
+        }
+        SseRequest::Customer(key) => {
+            check_transport(state, secure)?;
+            Some(Setting::Customer { key: key.key })
+        }
+    })
+}
+
+/// The SSE-C key a read (or UploadPart) sends, checked for transport; S3 takes no other
+/// encryption header there.
+pub fn request_customer_key(state: &AppState, req: &S3Request) -> Result<Option<CustomerKey>, Error> {
+    proto::reject_write_only_headers(req.headers())?;
+    let key = proto::customer_key(req.headers())?;
+    if key.is_some() {
+        check_transport(state, req.secure)?;
+    }
+    Ok(key)
+}
+
+/// The SSE-C key of a copy's source (`x-amz-copy-source-server-side-encryption-customer-*`).
+pub fn copy_source_customer_key(state: &AppState, req: &S3Request) -> Result<Option<CustomerKey>, Error> {
+    let key = proto::copy_source_customer_key(req.headers())?;
+    if key.is_some() {
+        check_transport(state, req.secure)?;
+    }
+    Ok(key)
+}
+
+/// The data key of a stored object (`None` when it is in the clear), given the
+/// customer's key where it is SSE-C; a customer key for an object without SSE-C is
+/// refused, as S3 refuses it.
+pub fn open(state: &AppState, sealed: Option<&Sealed>, customer: Option<&CustomerKey>) -> Result<Option<DataKey>, Error> {
+    match sealed {
+        Some(sealed) => Ok(Some(state.keys.open(sealed, customer.map(|c| &c.key))?)),
+        None if customer.is_some() => Err(proto::customer_key_not_applicable().into()),
+        None => Ok(None),
+    }
+}
+
+/// The data key of a multipart upload for an UploadPart or UploadPartCopy, which must
+/// send the upload's SSE-C key if it has one, and none otherwise.
+pub fn open_upload(state: &AppState, sealed: Option<&Sealed>, customer: Option<&CustomerKey>) -> Result<Option<DataKey>, Error> {
+    use crate::encryption::EncryptionError as E;
+    open(state, sealed, customer).map_err(|e| match e {
+        Error::Encryption(E::CustomerKeyRequired | E::CustomerKeyNotApplicable) => proto::upload_encryption_mismatch().into(),
+        Error::S3(s) if s.code == s3api::S3ErrorCode::InvalidRequest => proto::upload_encryption_mismatch().into(),
+        Error::Encryption(E::WrongCustomerKey) => proto::upload_key_mismatch().into(),
+        other => other,
+    })
+}
+
+/// Writes the encryption headers of an object stored with `sealed`; `customer` is the
+/// request's SSE-C key (its MD5 is echoed, as S3 does).
+pub fn write_headers(resp: &mut Response<Body>, sealed: Option<&Sealed>, customer: Option<&CustomerKey>) {
+    let Some(sealed) = sealed else { return };
+    match sealed.mode {
+        Mode::S3 => set_header(resp, proto::SSE_HEADER, proto::AES256),
+        Mode::Kms => {
+            set_header(resp, proto::SSE_HEADER, proto::AWS_KMS);
+            if let Some(id) = &sealed.key_id {
+                set_header(resp, proto::KMS_KEY_ID_HEADER, id);
+            }
+            if sealed.bucket_key {
+                set_header(resp, proto::BUCKET_KEY_HEADER, "true");
+            }
+        }
+        Mode::Customer => {
+            set_header(resp, proto::CUSTOMER_ALGORITHM_HEADER, proto::AES256);
+            if let Some(key) = customer {
+                set_header(resp, proto::CUSTOMER_KEY_MD5_HEADER, &key.key_md5);
+            }
+        }
+    }
+}
+
+/// Streams a request body into a staged blob encrypted under `key`,
+/// returning the plaintext's digests (size, MD5, checksums).
+pub async fn receive_encrypted(state: &AppState, body: &mut RequestBody, hashes: &Hashes, key: &DataKey) -> Result<(StagedBlob, Digests), Error> {
+    let mut plain = PlainDigests::new(hashes);
+    let mut writer = state.blobs.writer(Hashes::default());
+    let mut encryptor = Encryptor::new(key, writer.blob_id());
+    while let Some(chunk) = body.next().await? {
+        plain.update(&chunk);
+        let stored = encryptor.update(&chunk)?;
+        if !stored.is_empty() {
+            writer.write(stored).await?;
+        }
+    }
+    writer.write(encryptor.finish()?).await?;
+    Ok((writer.finish().await?, plain.finish()))
+}
+
+/// Encrypts bytes already read (a copy's source) into a staged blob.
+pub async fn store_encrypted(
+    state: &AppState,
+    source: &mut mpsc::Receiver<std::io::Result<Bytes>>,
+    hashes: &Hashes,
+    key: &DataKey,
+) -> Result<(StagedBlob, Digests), Error> {
+    let mut plain = PlainDigests::new(hashes);
+    let mut writer = state.blobs.writer(Hashes::default());
+    let mut encryptor = Encryptor::new(key, writer.blob_id());
+    while let Some(chunk) = source.recv().await {
+        let chunk = chunk.map_err(|e| Error::io("reading the copy source", e))?;
+        plain.update(&chunk);
+        let stored = encryptor.update(&chunk)?;
+        if !stored.is_empty() {
+            writer.write(stored).await?;
+        }
+    }
+    writer.write(encryptor.finish()?).await?;
+    Ok((writer.finish().await?, plain.finish()))
+}
+
+/// MD5 and checksums of plaintext as it passes.
+struct PlainDigests {
+    size: u64,
+    md5: Md5,
+    sums: Vec<Checksummer>,
+}
+
+impl PlainDigests {
+    fn new(hashes: &Hashes) -> Self {
+        PlainDigests { size: 0, md5: Md5::new(), sums: hashes.checksums.iter().map(|a| Checksummer::new(*a)).collect() }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        self.size += data.len() as u64;
+        self.md5.update(data);
+        for s in &mut self.sums {
+            s.update(data);
+        }
+    }
+
+    fn finish(self) -> Digests {
+        Digests { size: self.size, md5: self.md5.finalize().into(), checksums: self.sums.into_iter().map(Checksummer::finalize).collect() }
+    }
+}
+
+/// One part's share of an encrypted read: how many stored bytes it takes from the
+/// stream, and how to decrypt them.
+struct PartRead {
+    stored: u64,
+    decryptor: Decryptor,
+}
+
+/// Plaintext `[start, start + len)` of an object whose parts are encrypted under `key`:
+/// reads each touched part's header and the chunks the range needs, checks and
+/// decrypts them. A chunk that fails authentication ends the stream with an error (the
+/// response is cut, or is a 500 before its headers), never with wrong bytes.
+pub fn read_decrypted(state: &AppState, parts: &[Part], key: &DataKey, start: u64, len: u64) -> mpsc::Receiver<std::io::Result<Bytes>> {
+    let (mut segments, mut plan, mut inline) = (Vec::new(), Vec::new(), false);
+    let (mut offset, end) = (0u64, start + len);
+    for part in parts {
+        let size = part.size as u64;
+        let (part_start, part_end) = (offset, offset + size);
+        offset = part_end;
+        if part_end <= start || part_start >= end {
+            continue;
+        }
+        let (from, to) = (start.max(part_start) - part_start, end.min(part_end) - part_start);
+        let span = chunks::span(size, from, to - from);
+        let Some(blob_id) = &part.blob_id else {
+            // Encrypted parts are always blobs.
+            inline = true;
+            continue;
+        };
+        let blob_len = part.blob_size.map_or_else(|| chunks::sealed_len(size), |b| b as u64);
+        segments.push(ReadSegment::Blob { blob_id: blob_id.clone(), blob_len, offset: 0, len: chunks::HEADER });
+        segments.push(ReadSegment::Blob { blob_id: blob_id.clone(), blob_len, offset: span.offset, len: span.len });
+        plan.push(PartRead { stored: chunks::HEADER + span.len, decryptor: Decryptor::new(key, blob_id, size, &span) });
+    }
+    let mut source = state.blobs.read(segments);
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(
+        async move {
+            let result = if inline {
+                Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "an encrypted object has a part without a blob"))
+            } else {
+                decrypt_stream(&mut source, plan, &tx).await
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, "an encrypted object failed to decrypt: damaged or altered ciphertext");
+                let _ = tx.send(Err(e)).await;
+            }
+        }
+        .instrument(tracing::Span::current()),
+    );
+    rx
+}
+
+async fn decrypt_stream(
+    source: &mut mpsc::Receiver<std::io::Result<Bytes>>,
+    plan: Vec<PartRead>,
+    tx: &mpsc::Sender<std::io::Result<Bytes>>,
+) -> std::io::Result<()> {
+    let damaged = |e: crate::encryption::EncryptionError| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let mut parts = plan.into_iter();
+    let Some(mut current) = parts.next() else { return Ok(()) };
+    let mut left = current.stored;
+    while let Some(chunk) = source.recv().await {
+        let mut chunk = chunk?;
+        while !chunk.is_empty() {
+            let take = (left.min(chunk.len() as u64)) as usize;
+            let piece = chunk.split_to(take);
+            left -= take as u64;
+            if let Some(plain) = current.decryptor.update(&piece).map_err(damaged)? {
+                if tx.send(Ok(plain)).await.is_err() {
+                    return Ok(());
+                }
+            }
+            if left == 0 {
+                current.decryptor.finish().map_err(damaged)?;
+                match parts.next() {
+                    Some(next) => {
+                        left = next.stored;
+                        current = next;
+                    }
+                    None if chunk.is_empty() => return Ok(()),
+                    None => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "more stored bytes than the read asked for")),
+                }
+            }
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "an encrypted part ended early"))
+}
