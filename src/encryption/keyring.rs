@@ -74,7 +74,10 @@ impl KeyRing {
     fn read(path: &Path) -> Result<KeyRing, EncryptionError> {
         let invalid = |why: String| EncryptionError::KeyRing(format!("{}: {why}", path.display()));
         let text = std::fs::read(path).map_err(|source| EncryptionError::KeyRingIo { path: PathBuf::from(path), source })?;
-        let file: RingFile = serde_json::from_slice(&text).map_err(|e| invalid(e.to_string()))?;
+        // serde_json's messages quote the values they trip on, which may be keys: only
+        // where, and what kind of fault.
+        let file: RingFile = serde_json::from_slice(&text)
+            .map_err(|e| invalid(format!("not a key ring document ({:?} at line {}, column {})", e.classify(), e.line(), e.column())))?;
         let mut keys = BTreeMap::new();
         for (id, b64) in file.keys {
             let bytes = STANDARD.decode(b64.trim()).map_err(|_| invalid(format!("key {id:?} is not base64")))?;
@@ -89,11 +92,17 @@ impl KeyRing {
         &self.default
     }
 
-    /// The id a request names (`id`, `alias/id` or a KMS key ARN ending in `key/id`),
-    /// if the ring has it.
+    /// The id a request names (`id`, `alias/id`, or a KMS key or alias ARN ending in
+    /// `key/id` or `alias/id`), if the ring has it. `alias/aws/s3`, AWS's managed key for
+    /// S3, is the default key.
     pub fn resolve(&self, requested: &str) -> Option<&str> {
-        let id = requested.rsplit_once(":key/").map_or(requested, |(_, id)| id);
-        let id = id.strip_prefix("alias/").unwrap_or(id);
+        let id = match requested.rsplit_once(":key/").or_else(|| requested.rsplit_once(":alias/")) {
+            Some((_, id)) => id,
+            None => requested.strip_prefix("alias/").unwrap_or(requested),
+        };
+        if id == "aws/s3" {
+            return Some(self.default.as_str());
+        }
         self.keys.get_key_value(id).map(|(k, _)| k.as_str())
     }
 
@@ -130,6 +139,11 @@ mod tests {
         assert_eq!(ring.resolve("old"), Some("old"));
         assert_eq!(ring.resolve("alias/old"), Some("old"));
         assert_eq!(ring.resolve("arn:aws:kms:us-east-1:123:key/old"), Some("old"));
+        assert_eq!(ring.resolve("arn:aws:kms:us-east-1:123:alias/old"), Some("old"));
+        assert_eq!(ring.resolve("alias/aws/s3"), Some("new"));
+        // A malformed ring's error quotes no key.
+        std::fs::write(&path, format!(r#"{{"default":"x","keys":"{k}"}}"#)).unwrap();
+        assert!(!KeyRing::load(Some(&path), dir.path()).unwrap_err().to_string().contains(&k));
         assert_eq!(ring.resolve("nope"), None);
         std::fs::write(&path, r#"{"default":"x","keys":{"y":"AAAA"}}"#).unwrap();
         assert!(KeyRing::load(Some(&path), dir.path()).is_err());

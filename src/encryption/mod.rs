@@ -185,6 +185,22 @@ fn unwrap_key(kek: &[u8; 32], wrapped: &str, aad: &[u8]) -> Result<DataKey, Encr
     <[u8; 32]>::try_from(plain.as_slice()).map(DataKey).map_err(|_| EncryptionError::Unwrap)
 }
 
+/// The MD5 an encrypted object's (or part's) ETag shows: the plaintext's, except for
+/// SSE-C, whose ETag is a digest of it keyed by the data key. AWS's SSE-C ETags are no
+/// MD5 of the plaintext either; this way someone without the key (a lister, an event
+/// consumer) cannot confirm a guessed plaintext by its ETag.
+pub fn shown_md5(plain_md5: [u8; 16], data_key: &DataKey, sealed: &Sealed) -> [u8; 16] {
+    if sealed.mode != Mode::Customer {
+        return plain_md5;
+    }
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&data_key.0) else { return plain_md5 };
+    mac.update(b"depot-sse-etag-v1");
+    mac.update(&plain_md5);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&mac.finalize().into_bytes()[..16]);
+    out
+}
+
 impl KeyRing {
     /// A fresh data key for a new object, and its record.
     pub fn seal(&self, setting: &Setting) -> Result<(DataKey, Sealed), EncryptionError> {
@@ -300,6 +316,11 @@ mod tests {
         assert!(matches!(ring.open(&sealed, Some(&[6; 32])), Err(EncryptionError::WrongCustomerKey)));
         assert!(matches!(ring.open(&sealed, None), Err(EncryptionError::CustomerKeyRequired)));
         assert!(sealed.same_setting(&Setting::Customer { key: customer }));
+        let md5 = [3u8; 16];
+        assert_ne!(shown_md5(md5, &key, &sealed), md5, "an SSE-C ETag is keyed");
+        assert_eq!(shown_md5(md5, &key, &sealed), shown_md5(md5, &key, &sealed));
+        let (s3_key, s3_sealed) = ring.seal(&Setting::S3).unwrap();
+        assert_eq!(shown_md5(md5, &s3_key, &s3_sealed), md5, "other ETags are the plaintext's MD5");
         assert!(!sealed.same_setting(&Setting::Customer { key: [6; 32] }));
         assert!(!sealed.same_setting(&Setting::S3));
     }

@@ -183,6 +183,7 @@ async fn completed_before(
         xml::response::complete_multipart_upload(&location, &bucket.name, key, &version.etag, checksum.map(|(e, v, _)| (e, v)), checksum.map(|(_, _, k)| k));
     let mut resp = response::xml(doc);
     crate::object::set_expiration(&mut resp, bucket, &version, state.config.lifecycle_day());
+    crate::object::sse::write_headers(&mut resp, crate::object::sse::sealed_of(version.sse.as_deref())?.as_ref(), None);
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }

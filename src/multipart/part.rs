@@ -49,7 +49,8 @@ pub async fn upload_part(state: &AppState, mut req: S3Request, bucket: Bucket, k
     };
     verify_digests(&digests, content_md5, &checksum, &req.body)?;
     let client_checksum = checksum.algorithm.and_then(|a| digests.checksum(a)).map(|c| (c.algorithm, c.to_base64()));
-    let part = record_part(state, &bucket, key, upload_id, part_number, staged, &digests, data_key.is_some(), upload_checksum).await?;
+    let etag_md5 = etag_md5(&digests, data_key.as_ref(), sealed.as_ref());
+    let part = record_part(state, &bucket, key, upload_id, part_number, staged, &digests, etag_md5, data_key.is_some(), upload_checksum).await?;
 
     let mut resp = empty(http::StatusCode::OK);
     set_header(&mut resp, "etag", &format!("\"{}\"", part.etag));
@@ -101,7 +102,8 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, 
         }
     };
     let checksum = digests.checksum(upload_checksum.algorithm).map(|c| c.to_base64());
-    let part = record_part(state, &bucket, key, upload_id, part_number, staged, &digests, data_key.is_some(), upload_checksum).await?;
+    let etag_md5 = etag_md5(&digests, data_key.as_ref(), sealed.as_ref());
+    let part = record_part(state, &bucket, key, upload_id, part_number, staged, &digests, etag_md5, data_key.is_some(), upload_checksum).await?;
 
     let element = upload_checksum.requested.then(|| headers::checksum_element(upload_checksum.algorithm));
     let doc = xml::response::copy_result("CopyPartResult", &format!("\"{}\"", part.etag), ms_to_datetime(part.last_modified), element.zip(checksum.as_deref()));
@@ -113,10 +115,19 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, 
     Ok(resp)
 }
 
-/// Persists a staged part (`digests` of its plaintext; `encrypted`: the blob holds
-/// ciphertext) and records it, unless the upload is gone by then (the blob
+/// The MD5 a part's ETag shows: its plaintext's, keyed for SSE-C.
+fn etag_md5(digests: &Digests, data_key: Option<&crate::encryption::DataKey>, sealed: Option<&crate::encryption::Sealed>) -> [u8; 16] {
+    match (data_key, sealed) {
+        (Some(key), Some(sealed)) => crate::encryption::shown_md5(digests.md5, key, sealed),
+        _ => digests.md5,
+    }
+}
+
+/// Persists a staged part (`digests` of its plaintext, `etag_md5` what its ETag shows;
+/// `encrypted`: the blob holds ciphertext) and records it, unless the upload is gone by then (the blob
 /// is removed again and the client gets `NoSuchUpload`). A failed commit of unknown
 /// outcome leaves the blob to the collector ([`abandon_blob`]).
+#[allow(clippy::too_many_arguments)]
 async fn record_part(
     state: &AppState,
     bucket: &Bucket,
@@ -125,11 +136,12 @@ async fn record_part(
     part_number: u32,
     staged: StagedBlob,
     digests: &Digests,
+    etag_md5: [u8; 16],
     encrypted: bool,
     checksum: UploadChecksum,
 ) -> Result<UploadPart, Error> {
     let part_checksum = digests.checksum(checksum.algorithm).map(|c| c.to_base64());
-    let (size, etag) = (digests.size as i64, hex::encode(digests.md5));
+    let (size, etag) = (digests.size as i64, hex::encode(etag_md5));
     let blob_size = encrypted.then_some(staged.digests.size as i64);
     let blob = staged.persist().await?;
     let blob_id = blob.id.clone();

@@ -16,6 +16,8 @@ use crate::http::{AppState, S3Request};
 
 pub async fn get_object_attributes(state: &AppState, req: S3Request, bucket: Bucket, key: &str, version_id: Option<&str>) -> Result<Response<Body>, Error> {
     let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Read, req.action).await?;
+    // An SSE-C object's attributes are read with its key, as its HEAD is.
+    super::sse::open(state, super::sse::sealed_of(version.sse.as_deref())?.as_ref(), super::sse::request_customer_key(state, &req)?.as_ref())?;
     let wanted = headers::object_attributes(req.headers())?;
     let wants = |name: &str| wanted.iter().any(|w| w == name);
     let number = |name: &str, default: u32| -> Result<u32, Error> {

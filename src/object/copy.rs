@@ -104,7 +104,8 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
     // A copy of a named version onto its own key is how S3 restores an older version:
     // only an unchanged copy of the current object onto itself is refused.
     let names_version = CopySource::parse(header_str(h, "x-amz-copy-source").unwrap_or_default())?.version_id.is_some();
-    if onto_itself && !names_version && !replace_metadata && storage_class == source.storage_class && !changes_checksum && !names_encryption {
+    if onto_itself && !names_version && !replace_metadata && storage_class == source.storage_class && !changes_checksum && !names_encryption && same_encryption
+    {
         return Err(S3Error::with_message(
             S3ErrorCode::InvalidRequest,
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -124,13 +125,23 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
     };
     let ctx = req.event_context(state);
     // Another encryption: new blobs, written before the transaction like a PutObject's.
-    let rewritten = match same_encryption {
-        true => None,
-        false => Some(rewrite(state, &source, source_key.as_ref(), setting.as_ref()).await?),
+    // The same: the source's blobs and record (with the bucket-key flag asked for now).
+    let data = match same_encryption {
+        true => {
+            let mut sealed = source_sealed;
+            if let (Some(sealed), Some(Setting::Kms { bucket_key, .. })) = (sealed.as_mut(), &setting) {
+                sealed.bucket_key = *bucket_key;
+            }
+            CopyData::Shared(sealed)
+        }
+        false => rewrite(state, &source, source_key.as_ref(), setting.as_ref()).await?,
     };
-    let new_blobs: Vec<String> = rewritten.iter().flat_map(|(parts, _)| parts.iter().filter_map(|p| p.blob_id.clone())).collect();
+    let new_blobs: Vec<String> = match &data {
+        CopyData::Rewritten { parts, .. } => parts.iter().filter_map(|p| p.blob_id.clone()).collect(),
+        CopyData::Shared(_) => Vec::new(),
+    };
     let committed =
-        commit_copy(state, req, &ctx, dest, key, &source_bucket, &source, onto_itself, rewritten, metadata, storage_class, checksum, tags, acl, lock).await;
+        commit_copy(state, req, &ctx, dest, key, &source_bucket, &source, onto_itself, data, metadata, storage_class, checksum, tags, acl, lock).await;
     // New blobs nothing refers to (the source changed, or the commit failed) go again.
     let not_written = Error::from(S3ErrorCode::SlowDown);
     let failure = match &committed {
@@ -163,16 +174,21 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
     Ok(Some(resp))
 }
 
+/// The bytes of a copy: the source's blobs, or new ones.
+enum CopyData {
+    /// The source's parts, read in the copy's transaction, with this record.
+    Shared(Option<Sealed>),
+    /// Parts written again under another encryption, with the ETag (an SSE-C ETag is
+    /// keyed by its data key) and the record they have now.
+    Rewritten { parts: Vec<PartData>, etag: String, sealed: Option<Sealed> },
+}
+
 /// The source's parts written again under `setting` (`source_key`: the source's data
-/// key, when it is encrypted), each a new blob; with the new version's record.
-async fn rewrite(
-    state: &AppState,
-    source: &ObjectVersion,
-    source_key: Option<&DataKey>,
-    setting: Option<&Setting>,
-) -> Result<(Vec<PartData>, Option<Sealed>), Error> {
+/// key, when it is encrypted), each a new blob, with the new version's ETag and record.
+async fn rewrite(state: &AppState, source: &ObjectVersion, source_key: Option<&DataKey>, setting: Option<&Setting>) -> Result<CopyData, Error> {
     let sealing = setting.map(|s| state.keys.seal(s)).transpose()?;
     let mut out: Vec<PartData> = Vec::new();
+    let mut md5s: Vec<[u8; 16]> = Vec::new();
     for part in state.catalog.parts(source.id).await? {
         let size = part.size as u64;
         let mut bytes = match source_key {
@@ -181,22 +197,24 @@ async fn rewrite(
         };
         let written = async {
             Ok::<_, Error>(match &sealing {
-                Some((data_key, _)) => {
-                    let (staged, _) = sse::store_encrypted(state, &mut bytes, &Hashes::default(), data_key).await?;
+                Some((data_key, sealed)) => {
+                    let (staged, digests) = sse::store_encrypted(state, &mut bytes, &Hashes::default(), data_key).await?;
                     let stored = staged.digests.size as i64;
-                    (staged.persist().await?, Some(stored))
+                    (staged.persist().await?, Some(stored), crate::encryption::shown_md5(digests.md5, data_key, sealed))
                 }
                 None => {
                     let mut writer = state.blobs.writer(Hashes::default());
                     while let Some(chunk) = bytes.recv().await {
                         writer.write(chunk.map_err(|e| Error::io("reading the copy source", e))?).await?;
                     }
-                    (writer.finish().await?.persist().await?, None)
+                    let staged = writer.finish().await?;
+                    let md5 = staged.digests.md5;
+                    (staged.persist().await?, None, md5)
                 }
             })
         }
         .await;
-        let (blob, blob_size) = match written {
+        let (blob, blob_size, md5) = match written {
             Ok(w) => w,
             Err(e) => {
                 for done in out.iter().filter_map(|p| p.blob_id.as_deref()) {
@@ -210,13 +228,20 @@ async fn rewrite(
             blob_id: Some(blob.id),
             data: None,
             size: part.size,
-            etag: part.etag,
+            etag: hex::encode(md5),
             checksum: part.checksum,
             blob_size,
             copies: blob.drives,
         });
+        md5s.push(md5);
     }
-    Ok((out, sealing.map(|(_, sealed)| sealed)))
+    // The ETag a PutObject or CompleteMultipartUpload of these bytes would have had.
+    let etag = match (source.parts_count, md5s.as_slice()) {
+        (None, [md5]) => format!("\"{}\"", hex::encode(md5)),
+        (None, []) => format!("\"{}\"", hex::encode(<md5::Md5 as md5::Digest>::digest(b""))),
+        _ => format!("\"{}\"", s3api::checksum::multipart_etag(&md5s)),
+    };
+    Ok(CopyData::Rewritten { parts: out, etag, sealed: sealing.map(|(_, sealed)| sealed) })
 }
 
 /// The copy's transaction: `None` when the source changed since it was read.
@@ -230,7 +255,7 @@ async fn commit_copy(
     source_bucket: &Bucket,
     source: &ObjectVersion,
     onto_itself: bool,
-    rewritten: Option<(Vec<PartData>, Option<Sealed>)>,
+    data: CopyData,
     metadata: ObjectMetadata,
     storage_class: String,
     checksum: Option<StoredChecksum>,
@@ -248,15 +273,15 @@ async fn commit_copy(
         // Overwritten since it was read: what was prepared may belong to the old version.
         return Ok(None);
     }
-    let (parts, sealed) = match rewritten {
-        Some((parts, sealed)) => (parts, sealed),
-        None => (tx.parts(source.id).await?.into_iter().map(PartData::from).collect(), sse::sealed_of(source.sse.as_deref())?),
+    let (parts, etag, sealed) = match data {
+        CopyData::Rewritten { parts, etag, sealed } => (parts, etag, sealed),
+        CopyData::Shared(sealed) => (tx.parts(source.id).await?.into_iter().map(PartData::from).collect(), source.etag.clone(), sealed),
     };
     let new = NewVersion {
         key: key.to_owned(),
         is_delete_marker: false,
         size: source.size,
-        etag: source.etag.clone(),
+        etag,
         last_modified: now_ms(),
         owner_id: super::new_object_owner(&req.caller.principal, &dest, req.headers()),
         metadata,

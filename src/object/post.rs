@@ -134,7 +134,15 @@ pub async fn store(
         None => response::empty(status),
     };
     set_header(&mut resp, "location", answer.location_header.as_deref().unwrap_or(&location));
-    for name in ["etag", "x-amz-version-id"] {
+    for name in [
+        "etag",
+        "x-amz-version-id",
+        s3api::sse::SSE_HEADER,
+        s3api::sse::KMS_KEY_ID_HEADER,
+        s3api::sse::BUCKET_KEY_HEADER,
+        s3api::sse::CUSTOMER_ALGORITHM_HEADER,
+        s3api::sse::CUSTOMER_KEY_MD5_HEADER,
+    ] {
         if let Some(v) = stored.headers().get(name).and_then(|v| v.to_str().ok()) {
             set_header(&mut resp, name, v);
         }

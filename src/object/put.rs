@@ -47,10 +47,12 @@ pub enum Received {
         digests: Digests,
     },
     Blob(StagedBlob),
-    /// Encrypted into a staged blob; `digests` are the plaintext's.
+    /// Encrypted into a staged blob; `digests` are the plaintext's, `etag_md5` what its
+    /// ETag shows (`encryption::shown_md5`).
     Sealed {
         staged: StagedBlob,
         digests: Digests,
+        etag_md5: [u8; 16],
     },
 }
 
@@ -88,7 +90,8 @@ pub async fn receive_body(
     let Some(setting) = setting else { return Ok((receive_small_or_blob(state, body, hashes).await?, None)) };
     let (data_key, sealed) = state.keys.seal(setting)?;
     let (staged, digests) = super::sse::receive_encrypted(state, body, &hashes, &data_key).await?;
-    Ok((Received::Sealed { staged, digests }, Some(sealed)))
+    let etag_md5 = crate::encryption::shown_md5(digests.md5, &data_key, &sealed);
+    Ok((Received::Sealed { staged, digests, etag_md5 }, Some(sealed)))
 }
 
 /// Receives a body, keeping it in memory while it fits [`INLINE_LIMIT`] and spilling to a
@@ -233,7 +236,10 @@ pub async fn store_bytes(
 async fn single_part_version(key: &str, received: Received, algorithm: ChecksumAlgorithm) -> Result<NewVersion, Error> {
     let digests = received.digests();
     let size = digests.size as i64;
-    let md5_hex = hex::encode(digests.md5);
+    let md5_hex = hex::encode(match &received {
+        Received::Sealed { etag_md5, .. } => *etag_md5,
+        _ => digests.md5,
+    });
     let checksum = digests.checksum(algorithm).map(|c| c.to_base64());
     let (blob, data, blob_size) = received.store().await?;
     let (blob_id, copies) = blob.map_or((None, Vec::new()), |b| (Some(b.id), b.drives));
