@@ -42,6 +42,7 @@ mod search;
 mod security;
 mod sigv2;
 mod smoke;
+mod sse;
 mod sts;
 mod tagging;
 #[path = "../shared/tansu.rs"]
