@@ -43,6 +43,8 @@ mod security;
 mod sigv2;
 mod smoke;
 mod sse;
+mod sse_customer;
+mod sse_kms;
 mod sts;
 mod tagging;
 #[path = "../shared/tansu.rs"]
