@@ -150,6 +150,7 @@ pub async fn metrics(state: &AppState) -> Response<Body> {
         ("access_log_objects", "Server access log objects delivered.", &b.access_log_objects),
         ("access_log_records", "Server access log records delivered.", &b.access_log_records),
         ("access_log_dropped", "Server access log records dropped (buffer full, target gone or refused, write failed).", &b.access_log_dropped),
+        ("sse_decrypt_failures", "Reads of encrypted objects cut short because a chunk failed to decrypt (damaged or altered).", &b.sse_decrypt_failures),
     ] {
         registry.register(name, help, ConstCounter::new(counter.load(std::sync::atomic::Ordering::Relaxed)));
     }

@@ -222,7 +222,8 @@ mod tests {
 }
 
 /// Counters of the background workers, read at each scrape: lifecycle actions taken and
-/// failed, and access log objects delivered, records delivered and records dropped.
+/// failed, and access log objects delivered, records delivered and records dropped;
+/// and reads of encrypted objects that failed to decrypt (damaged or altered ciphertext).
 #[derive(Debug, Default)]
 pub struct BackgroundCounters {
     pub lifecycle_actions: AtomicU64,
@@ -230,4 +231,5 @@ pub struct BackgroundCounters {
     pub access_log_objects: AtomicU64,
     pub access_log_records: AtomicU64,
     pub access_log_dropped: AtomicU64,
+    pub sse_decrypt_failures: AtomicU64,
 }

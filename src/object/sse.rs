@@ -241,6 +241,7 @@ pub fn read_decrypted(state: &AppState, parts: &[Part], key: &DataKey, start: u6
     }
     let mut source = state.blobs.read(segments);
     let (tx, rx) = mpsc::channel(4);
+    let counters = state.background.clone();
     tokio::spawn(
         async move {
             let result = if inline {
@@ -249,7 +250,12 @@ pub fn read_decrypted(state: &AppState, parts: &[Part], key: &DataKey, start: u6
                 decrypt_stream(&mut source, plan, &tx).await
             };
             if let Err(e) = result {
-                tracing::error!(error = %e, "an encrypted object failed to decrypt: damaged or altered ciphertext");
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    counters.sse_decrypt_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::error!(error = %e, "an encrypted object failed to decrypt: damaged or altered ciphertext");
+                } else {
+                    tracing::error!(error = %e, "reading an encrypted object failed");
+                }
                 let _ = tx.send(Err(e)).await;
             }
         }
