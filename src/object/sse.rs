@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::http::body::RequestBody;
 use crate::http::response::{set_header, Body};
 use crate::http::{AppState, S3Request};
-use crate::storage::{Digests, Hashes, ReadSegment, StagedBlob};
+use crate::storage::{BlobWriter, Digests, Hashes, ReadSegment, StagedBlob};
 
 /// An object's encryption as the catalog keeps it, read back.
 pub fn sealed_of(stored: Option<&str>) -> Result<Option<Sealed>, Error> {
@@ -142,21 +142,43 @@ pub fn write_headers(resp: &mut Response<Body>, sealed: Option<&Sealed>, custome
     }
 }
 
-/// Streams a request body into a staged blob encrypted under `key`,
-/// returning the plaintext's digests (size, MD5, checksums).
-pub async fn receive_encrypted(state: &AppState, body: &mut RequestBody, hashes: &Hashes, key: &DataKey) -> Result<(StagedBlob, Digests), Error> {
-    let mut plain = PlainDigests::new(hashes);
-    let mut writer = state.blobs.writer(Hashes::default());
-    let mut encryptor = Encryptor::new(key, writer.blob_id());
-    while let Some(chunk) = body.next().await? {
-        plain.update(&chunk);
-        let stored = encryptor.update(&chunk)?;
-        if !stored.is_empty() {
-            writer.write(stored).await?;
-        }
+/// A blob being written encrypted under a data key, with the plaintext's digests.
+struct SealingWriter {
+    plain: PlainDigests,
+    writer: BlobWriter,
+    encryptor: Encryptor,
+}
+
+impl SealingWriter {
+    fn new(state: &AppState, hashes: &Hashes, key: &DataKey) -> Self {
+        let writer = state.blobs.writer(Hashes::default());
+        let encryptor = Encryptor::new(key, writer.blob_id());
+        SealingWriter { plain: PlainDigests::new(hashes), writer, encryptor }
     }
-    writer.write(encryptor.finish()?).await?;
-    Ok((writer.finish().await?, plain.finish()))
+
+    async fn write(&mut self, plain: &[u8]) -> Result<(), Error> {
+        self.plain.update(plain);
+        let stored = self.encryptor.update(plain)?;
+        if !stored.is_empty() {
+            self.writer.write(stored).await?;
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<(StagedBlob, Digests), Error> {
+        self.writer.write(self.encryptor.finish()?).await?;
+        Ok((self.writer.finish().await?, self.plain.finish()))
+    }
+}
+
+/// Streams a request body into a staged blob encrypted under `key`, returning the
+/// plaintext's digests (size, MD5, checksums).
+pub async fn receive_encrypted(state: &AppState, body: &mut RequestBody, hashes: &Hashes, key: &DataKey) -> Result<(StagedBlob, Digests), Error> {
+    let mut sealing = SealingWriter::new(state, hashes, key);
+    while let Some(chunk) = body.next().await? {
+        sealing.write(&chunk).await?;
+    }
+    sealing.finish().await
 }
 
 /// Encrypts bytes already read (a copy's source) into a staged blob.
@@ -166,19 +188,11 @@ pub async fn store_encrypted(
     hashes: &Hashes,
     key: &DataKey,
 ) -> Result<(StagedBlob, Digests), Error> {
-    let mut plain = PlainDigests::new(hashes);
-    let mut writer = state.blobs.writer(Hashes::default());
-    let mut encryptor = Encryptor::new(key, writer.blob_id());
+    let mut sealing = SealingWriter::new(state, hashes, key);
     while let Some(chunk) = source.recv().await {
-        let chunk = chunk.map_err(|e| Error::io("reading the copy source", e))?;
-        plain.update(&chunk);
-        let stored = encryptor.update(&chunk)?;
-        if !stored.is_empty() {
-            writer.write(stored).await?;
-        }
+        sealing.write(&chunk.map_err(|e| Error::io("reading the copy source", e))?).await?;
     }
-    writer.write(encryptor.finish()?).await?;
-    Ok((writer.finish().await?, plain.finish()))
+    sealing.finish().await
 }
 
 /// MD5 and checksums of plaintext as it passes.

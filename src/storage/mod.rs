@@ -27,7 +27,7 @@ mod write;
 
 pub use fs::{delete_copy, probe, BlobPin, BlobStore, IntegrityCounters, Redundancy, Repair, RepairQueue};
 pub use read::{inline_intact, ReadSegment};
-pub use write::{Digests, Hashes, Persisted, StagedBlob};
+pub use write::{BlobWriter, Digests, Hashes, Persisted, StagedBlob};
 
 /// Failures of the blob store.
 #[derive(Debug, thiserror::Error)]

@@ -240,7 +240,8 @@ pub struct Snapshot {
     pub blobs: BTreeSet<PathBuf>,
 }
 
-fn files_under(root: &Path) -> Vec<PathBuf> {
+/// Every file under `root`, recursively, in order.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -647,4 +648,29 @@ pub fn parse_response_head(head: &[u8]) -> Option<(u16, reqwest::header::HeaderM
 pub fn blob_body(seed: &[u8]) -> Vec<u8> {
     let seed = if seed.is_empty() { b"x".as_slice() } else { seed };
     seed.iter().copied().cycle().take(depot::object::put::INLINE_LIMIT + 1 + seed.len()).collect()
+}
+
+/// A signed GET on a raw socket, read until the server closes it: (status,
+/// Content-Length if any, the body bytes that arrived).
+pub async fn get_until_closed(app: &TestApp, path: &str, range: Option<&str>) -> (u16, Option<usize>, Vec<u8>) {
+    let mut request = app.raw("GET", path);
+    if let Some(range) = range {
+        request = request.header("range", range);
+    }
+    let bytes = request.sign(&app.root.access_key_id, &app.root.secret_access_key).to_http1_bytes();
+    let mut socket = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
+    tokio::io::AsyncWriteExt::write_all(&mut socket, &bytes).await.expect("send the request");
+    let mut received = Vec::new();
+    loop {
+        let mut chunk = [0u8; 64 * 1024];
+        match tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read(&mut socket, &mut chunk)).await.expect("the server ends the response")
+        {
+            Ok(0) | Err(_) => break,
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let head_end = received.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head") + 4;
+    let (status, headers, _) = parse_response_head(&received[..head_end]).expect("a parsable head");
+    let len = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    (status, len, received[head_end..].to_vec())
 }

@@ -16,7 +16,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
@@ -27,9 +26,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use md5::{Digest, Md5};
 use sqlx::Row;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{content_md5, etag_of, parse_response_head, s3_error, TestApp};
+use crate::common::{content_md5, etag_of, get_until_closed, s3_error, TestApp};
 
 pub(crate) const KIB: usize = 1024;
 pub(crate) const MIB: usize = 1024 * KIB;
@@ -126,23 +124,6 @@ pub(crate) fn ring_file(dir: &Path, name: &str, default: &str, ids: &[&str]) -> 
     path
 }
 
-/// Every file under `root`, recursively.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            if entry.path().is_dir() {
-                stack.push(entry.path());
-            } else {
-                out.push(entry.path());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -150,7 +131,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// The files of the data dir (blobs, temp files, the SQLite catalog and its WAL, …)
 /// that contain `marker`.
 fn files_with(app: &TestApp, marker: &[u8]) -> Vec<PathBuf> {
-    let mut files = files_under(app.data_dir.path());
+    let mut files = crate::common::files_under(app.data_dir.path());
     files.extend(app.blob_files());
     files.sort();
     files.dedup();
@@ -181,30 +162,6 @@ pub(crate) fn multipart_etag(parts: &[&[u8]]) -> String {
         all.extend_from_slice(&Md5::digest(p));
     }
     format!("\"{}-{}\"", hex::encode(Md5::digest(&all)), parts.len())
-}
-
-/// A signed GET on a raw socket, read until the server closes it: (status,
-/// Content-Length if any, the body bytes that arrived).
-async fn get_until_closed(app: &TestApp, path: &str, range: Option<&str>) -> (u16, Option<usize>, Vec<u8>) {
-    let mut request = app.raw("GET", path);
-    if let Some(range) = range {
-        request = request.header("range", range);
-    }
-    let bytes = request.sign(&app.root.access_key_id, &app.root.secret_access_key).to_http1_bytes();
-    let mut socket = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
-    socket.write_all(&bytes).await.expect("send the request");
-    let mut received = Vec::new();
-    loop {
-        let mut chunk = [0u8; 64 * KIB];
-        match tokio::time::timeout(Duration::from_secs(10), socket.read(&mut chunk)).await.expect("the server ends the response") {
-            Ok(0) | Err(_) => break,
-            Ok(n) => received.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let head_end = received.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head") + 4;
-    let (status, headers, _) = parse_response_head(&received[..head_end]).expect("a parsable head");
-    let len = headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-    (status, len, received[head_end..].to_vec())
 }
 
 #[tokio::test]
