@@ -126,6 +126,6 @@ check "bucket default encryption (put, get, an upload under it, delete)" step_bu
 check "SSE-S3 multipart and SSE-KMS uploads, whole and ranged reads, an unknown key" step_sse_s3_and_kms
 check "SSE-C: read only with the key" step_sse_c
 check "copies between encryption settings" step_copies
-check "no upload's plaintext in a blob file" step_nothing_in_the_clear
+check "no upload's plaintext in any file of the data dir" step_nothing_in_the_clear
 check "no customer key in the server's log" step_no_key_in_the_log
 compat_finish

@@ -184,12 +184,12 @@ impl Decryptor {
     }
 
     /// Takes stored bytes (the header, then the span's chunks); returns the plaintext
-    /// they complete, if any.
-    pub fn update(&mut self, stored: &[u8]) -> Result<Option<Bytes>, EncryptionError> {
+    /// they complete, chunk by chunk (decrypted in place, not copied again).
+    pub fn update(&mut self, stored: &[u8]) -> Result<Vec<Bytes>, EncryptionError> {
         self.buf.extend_from_slice(stored);
         if self.prefix.is_none() {
             if (self.buf.len() as u64) < HEADER {
-                return Ok(None);
+                return Ok(Vec::new());
             }
             let header = self.buf.split_to(HEADER as usize);
             if &header[..4] != MAGIC {
@@ -199,7 +199,7 @@ impl Decryptor {
             prefix.copy_from_slice(&header[4..]);
             self.prefix = Some(prefix);
         }
-        let mut out = BytesMut::new();
+        let mut out = Vec::new();
         while self.remaining > 0 || self.needs_one {
             let len = self.chunk_len();
             if (self.buf.len() as u64) < len {
@@ -218,10 +218,12 @@ impl Decryptor {
             self.skip = 0;
             let to = (from as u64 + self.remaining).min(chunk.len() as u64) as usize;
             self.remaining -= (to - from) as u64;
-            out.extend_from_slice(&chunk[from..to]);
+            if to > from {
+                out.push(chunk.freeze().slice(from..to));
+            }
             self.needs_one = false;
         }
-        Ok((!out.is_empty()).then(|| out.freeze()))
+        Ok(out)
     }
 
     /// Whether everything asked for has been handed on.
@@ -265,7 +267,7 @@ mod tests {
         input.extend_from_slice(&stored[s.offset as usize..(s.offset + s.len) as usize]);
         let mut out = Vec::new();
         for p in input.chunks(piece.max(1)) {
-            if let Some(b) = d.update(p)? {
+            for b in d.update(p)? {
                 out.extend_from_slice(&b);
             }
         }
@@ -336,7 +338,7 @@ mod tests {
         assert!(open(&empty, "b1", 0, 0, 0, 1).is_ok());
         let s = span(0, 0, 0);
         let mut d = Decryptor::new(&key(), "b1", 0, &s);
-        assert!(d.update(&empty[..HEADER as usize]).unwrap().is_none());
+        assert!(d.update(&empty[..HEADER as usize]).unwrap().is_empty());
         assert!(d.finish().is_err());
     }
 

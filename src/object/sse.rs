@@ -151,7 +151,7 @@ struct SealingWriter {
 
 impl SealingWriter {
     fn new(state: &AppState, hashes: &Hashes, key: &DataKey) -> Self {
-        let writer = state.blobs.writer(Hashes::default());
+        let writer = state.blobs.writer(Hashes::none());
         let encryptor = Encryptor::new(key, writer.blob_id());
         SealingWriter { plain: PlainDigests::new(hashes), writer, encryptor }
     }
@@ -293,7 +293,7 @@ async fn decrypt_stream(
             let take = (left.min(chunk.len() as u64)) as usize;
             let piece = chunk.split_to(take);
             left -= take as u64;
-            if let Some(plain) = current.decryptor.update(&piece).map_err(damaged)? {
+            for plain in current.decryptor.update(&piece).map_err(damaged)? {
                 if tx.send(Ok(plain)).await.is_err() {
                     return Ok(());
                 }

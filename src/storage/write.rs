@@ -35,10 +35,14 @@ pub(super) const WRITE_BATCH: usize = 1024 * 1024;
 /// older ones).
 const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Which checksums to compute while writing, beside MD5 (always: it is the ETag).
+/// Which checksums to compute while writing, beside MD5 (the ETag: always, unless the
+/// caller hashes the bytes itself).
 #[derive(Debug, Clone, Default)]
 pub struct Hashes {
     pub checksums: Vec<ChecksumAlgorithm>,
+    /// No MD5: the bytes written are not what the ETag describes (an encrypted blob,
+    /// whose plaintext the caller hashes); `Digests::md5` is then all zeros.
+    pub skip_md5: bool,
 }
 
 impl Hashes {
@@ -50,7 +54,12 @@ impl Hashes {
                 checksums.push(alg);
             }
         }
-        Hashes { checksums }
+        Hashes { checksums, skip_md5: false }
+    }
+
+    /// Neither MD5 nor checksums: only the blob's block checksums.
+    pub fn none() -> Self {
+        Hashes { checksums: Vec::new(), skip_md5: true }
     }
 }
 
@@ -164,7 +173,7 @@ impl Copies {
 /// The temp files and the hashes of what was written to them.
 struct Sink {
     copies: Copies,
-    md5: Md5,
+    md5: Option<Md5>,
     checksums: Vec<Checksummer>,
     sums: BlockSums,
     size: u64,
@@ -174,7 +183,9 @@ struct Sink {
 
 impl Sink {
     fn append(&mut self, batch: &[u8]) -> io::Result<()> {
-        self.md5.update(batch);
+        if let Some(md5) = self.md5.as_mut() {
+            md5.update(batch);
+        }
         for c in self.checksums.iter_mut() {
             c.update(batch);
         }
@@ -283,7 +294,7 @@ impl Plan {
         }
         Ok(Sink {
             copies,
-            md5: Md5::new(),
+            md5: (!hashes.skip_md5).then(Md5::new),
             checksums: hashes.checksums.into_iter().map(Checksummer::new).collect(),
             sums: BlockSums::default(),
             size: 0,
@@ -399,7 +410,11 @@ fn finish_sink(mut sink: Sink, batch: &[u8], store: &BlobStore) -> io::Result<(C
         }
         return Err(e);
     }
-    let digests = Digests { size: sink.size, md5: sink.md5.finalize().into(), checksums: sink.checksums.into_iter().map(Checksummer::finalize).collect() };
+    let digests = Digests {
+        size: sink.size,
+        md5: sink.md5.map_or([0; 16], |m| m.finalize().into()),
+        checksums: sink.checksums.into_iter().map(Checksummer::finalize).collect(),
+    };
     Ok((copies, digests))
 }
 
