@@ -246,6 +246,7 @@ async fn unusual_keys_round_trip_as_plain_keys() {
             || rel.starts_with("tmp/")
             || rel == "root-credentials.json"
             || rel == "jwt-secret"
+            || rel == "kms-keys.json"
             || rel == "drive-id"
             || is_blob_path(&rel);
         assert!(known, "unexpected file in the data dir: {rel}");

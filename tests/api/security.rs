@@ -102,6 +102,8 @@ fn attempts(upload_id: &str, bob_upload: &str) -> Vec<Attempt> {
         attempt("GetBucketPolicy", "GET", "/alice-bkt?policy"),
         attempt("GetBucketPolicyStatus", "GET", "/alice-bkt?policyStatus"),
         attempt("GetBucketEncryption", "GET", "/alice-bkt?encryption"),
+        attempt("GetBucketWebsite (never set)", "GET", "/alice-bkt?website"),
+        attempt("PutBucketWebsite (not implemented)", "PUT", "/alice-bkt?website").body("<WebsiteConfiguration/>"),
         attempt("PutBucketEncryption", "PUT", "/alice-bkt?encryption").body(SSE_S3_DEFAULT),
         attempt("DeleteBucketEncryption", "DELETE", "/alice-bkt?encryption"),
         attempt("GetBucketLifecycleConfiguration", "GET", "/alice-bkt?lifecycle"),

@@ -74,7 +74,7 @@ async fn unset_configurations_read_as_s3_answers_them() {
 }
 
 #[tokio::test]
-async fn server_side_encryption_is_refused_not_ignored() {
+async fn dual_layer_kms_encryption_is_refused_not_ignored() {
     let app = TestApp::start().await;
     app.bucket("conf").await;
     let result = app
@@ -82,8 +82,8 @@ async fn server_side_encryption_is_refused_not_ignored() {
         .put_object()
         .bucket("conf")
         .key("k")
-        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::Aes256)
-        .body(b"would not be encrypted".to_vec().into())
+        .server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::AwsKmsDsse)
+        .body(b"would not be encrypted twice".to_vec().into())
         .send()
         .await;
     assert_eq!(s3_error(result), (501, "NotImplemented".to_owned()));
