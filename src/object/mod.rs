@@ -227,19 +227,26 @@ pub fn write_object_headers(resp: &mut Response<Body>, bucket: &Bucket, version:
     set_header(resp, "accept-ranges", "bytes");
 }
 
+/// The parts that hold `len` bytes from `start` of an object, each with the range
+/// `[from, to)` of its own bytes the read takes.
+pub fn part_ranges(parts: &[Part], start: u64, len: u64) -> impl Iterator<Item = (&Part, u64, u64)> {
+    let end = start + len;
+    parts
+        .iter()
+        .scan(0u64, |offset, part| {
+            let part_start = *offset;
+            *offset += part.size as u64;
+            Some((part, part_start, *offset))
+        })
+        .filter(move |(_, part_start, part_end)| *part_end > start && *part_start < end)
+        .map(move |(part, part_start, part_end)| (part, start.max(part_start) - part_start, end.min(part_end) - part_start))
+}
+
 /// The pieces of `parts` covering `len` bytes from `start`.
 pub fn read_segments(parts: &[Part], start: u64, len: u64) -> Vec<ReadSegment> {
     let mut out = Vec::new();
-    let (mut offset, end) = (0u64, start + len);
-    for part in parts {
+    for (part, from, to) in part_ranges(parts, start, len) {
         let size = part.size as u64;
-        let (part_start, part_end) = (offset, offset + size);
-        offset = part_end;
-        if part_end <= start || part_start >= end {
-            continue;
-        }
-        let from = start.max(part_start) - part_start;
-        let to = end.min(part_end) - part_start;
         match (&part.blob_id, &part.data) {
             (Some(blob_id), _) => out.push(ReadSegment::Blob { blob_id: blob_id.clone(), blob_len: size, offset: from, len: to - from }),
             (None, Some(data)) => {

@@ -233,15 +233,8 @@ struct PartRead {
 /// response is cut, or is a 500 before its headers), never with wrong bytes.
 pub fn read_decrypted(state: &AppState, parts: &[Part], key: &DataKey, start: u64, len: u64) -> mpsc::Receiver<std::io::Result<Bytes>> {
     let (mut segments, mut plan, mut inline) = (Vec::new(), Vec::new(), false);
-    let (mut offset, end) = (0u64, start + len);
-    for part in parts {
+    for (part, from, to) in super::part_ranges(parts, start, len) {
         let size = part.size as u64;
-        let (part_start, part_end) = (offset, offset + size);
-        offset = part_end;
-        if part_end <= start || part_start >= end {
-            continue;
-        }
-        let (from, to) = (start.max(part_start) - part_start, end.min(part_end) - part_start);
         let span = chunks::span(size, from, to - from);
         let Some(blob_id) = &part.blob_id else {
             // Encrypted parts are always blobs.
