@@ -168,12 +168,14 @@ impl Tx {
             VersionWrite::Null => {
                 // Overwriting the null version removes it: never one under object lock
                 // (handlers keep lock buckets versioned; this is the last guard).
-                if let Some(current) = self.version(bucket_id, &new.key, NULL_VERSION).await? {
-                    if current.lock.legal_hold || current.lock.until.is_some_and(|until| until > now_ms()) {
+                match self.version(bucket_id, &new.key, NULL_VERSION).await? {
+                    Some(current) if current.lock.legal_hold || current.lock.until.is_some_and(|until| until > now_ms()) => {
                         return Err(CatalogError::Locked);
                     }
+                    Some(_) => self.remove_version_row(bucket_id, &new.key, NULL_VERSION).await?,
+                    // No null version: nothing to remove (the usual first write of a key).
+                    None => None,
                 }
-                self.remove_version_row(bucket_id, &new.key, NULL_VERSION).await?
             }
             VersionWrite::New(_) => None,
         };

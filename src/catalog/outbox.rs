@@ -76,14 +76,19 @@ impl Tx {
         Ok(())
     }
 
-    /// Marks an event as applied to the index (a no-op for events no longer, or never,
+    /// Marks events as applied to the index (a no-op for events no longer, or never,
     /// in this outbox).
-    pub async fn mark_indexed(&mut self, event_id: &str) -> CatalogResult<()> {
-        sqlx::query("UPDATE outbox SET indexed_at = $1 WHERE event_id = $2 AND indexed_at IS NULL")
-            .bind(now_ms())
-            .bind(event_id)
-            .execute(&mut *self.inner)
-            .await?;
+    pub async fn mark_indexed(&mut self, event_ids: &[impl AsRef<str>]) -> CatalogResult<()> {
+        // Well under every engine's limit of bound values per statement.
+        for ids in event_ids.chunks(1000) {
+            let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!("UPDATE outbox SET indexed_at = $1 WHERE indexed_at IS NULL AND event_id IN ({})", placeholders.join(", "));
+            let mut query = sqlx::query(&sql).bind(now_ms());
+            for id in ids {
+                query = query.bind(id.as_ref());
+            }
+            query.execute(&mut *self.inner).await?;
+        }
         Ok(())
     }
 }

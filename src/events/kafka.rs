@@ -148,9 +148,8 @@ impl Transport for KafkaRelay {
         let mut done = published.acked.clone();
         done.extend(published.unreadable.iter().map(|(id, _)| *id));
         tx.mark_sent(&done).await?;
-        for (_, event_id) in &published.unreadable {
-            tx.mark_indexed(event_id).await?;
-        }
+        let unreadable: Vec<&str> = published.unreadable.iter().map(|(_, event_id)| event_id.as_str()).collect();
+        tx.mark_indexed(&unreadable).await?;
         tx.commit().await?;
         self.metrics.published(published.acked.len() as u64);
         match published.first_error {

@@ -16,7 +16,7 @@
 //! - Statistics change by the difference of the key's counts before and after, so they
 //!   follow from the rows and cannot drift by replays.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::{AnyConnection, Row};
 
@@ -90,8 +90,38 @@ impl StatsDelta {
     }
 }
 
+/// What a batch of events carries from one event to the next inside its transaction:
+/// the statistics changes, what it learnt of buckets' versioning, and the events to
+/// mark indexed in the outbox (one statement at the end instead of one per event).
+#[derive(Debug, Default)]
+pub struct Batch {
+    deltas: StatsDelta,
+    /// Whether the index knows a bucket as versioned, read once per batch; forgotten
+    /// when an event of the bucket itself is applied.
+    versioned: HashMap<String, bool>,
+    applied: Vec<String>,
+}
+
+impl Batch {
+    /// Writes the statistics changes and marks the applied events indexed.
+    pub async fn finish(self, tx: &mut Tx) -> Result<(), IndexerError> {
+        self.deltas.write(tx).await?;
+        tx.mark_indexed(&self.applied).await?;
+        Ok(())
+    }
+
+    async fn bucket_was_versioned(&mut self, conn: &mut AnyConnection, bucket: &str) -> Result<bool, IndexerError> {
+        if let Some(known) = self.versioned.get(bucket) {
+            return Ok(*known);
+        }
+        let versioned = bucket_was_versioned(conn, bucket).await?;
+        self.versioned.insert(bucket.to_owned(), versioned);
+        Ok(versioned)
+    }
+}
+
 /// Applies one (validated) event.
-pub async fn apply_event(tx: &mut Tx, event: &Event, deltas: &mut StatsDelta) -> Result<Outcome, IndexerError> {
+pub async fn apply_event(tx: &mut Tx, event: &Event, batch: &mut Batch) -> Result<Outcome, IndexerError> {
     let recorded = sqlx::query("INSERT INTO processed_events (event_id, sequencer, processed_at) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING")
         .bind(&event.event_id)
         .bind(&event.sequencer)
@@ -103,10 +133,13 @@ pub async fn apply_event(tx: &mut Tx, event: &Event, deltas: &mut StatsDelta) ->
         return Ok(Outcome::Duplicate);
     }
     match &event.object {
-        Some(object) => apply_object(tx, event, object, deltas).await?,
-        None => apply_bucket(tx, event, deltas).await?,
+        Some(object) => apply_object(tx, event, object, batch).await?,
+        None => {
+            batch.versioned.remove(&event.bucket);
+            apply_bucket(tx, event, &mut batch.deltas).await?
+        }
     }
-    tx.mark_indexed(&event.event_id).await?;
+    batch.applied.push(event.event_id.clone());
     Ok(Outcome::Applied)
 }
 
@@ -142,14 +175,14 @@ async fn apply_bucket(tx: &mut Tx, event: &Event, deltas: &mut StatsDelta) -> Re
     Ok(())
 }
 
-async fn apply_object(tx: &mut Tx, event: &Event, object: &ObjectState, deltas: &mut StatsDelta) -> Result<(), IndexerError> {
+async fn apply_object(tx: &mut Tx, event: &Event, object: &ObjectState, batch: &mut Batch) -> Result<(), IndexerError> {
     let (bucket, key) = (event.bucket.as_str(), object.key.as_str());
     // Indexers working on the same key take turns, so that each sees the other's rows
     // when it counts before and after.
     tx.lock(lock_id(&[b"index\0", bucket.as_bytes(), b"\0", key.as_bytes()])).await?;
-    let before = key_counts(tx.connection(), bucket, key).await?;
+    let before = key_rows(tx.connection(), bucket, key, object.version_seq).await?;
     let shown_null;
-    let object = if object.version_id.is_none() && bucket_was_versioned(tx.connection(), bucket).await? {
+    let object = if object.version_id.is_none() && batch.bucket_was_versioned(tx.connection(), bucket).await? {
         // Written before versioning was turned on, applied after: shown as "null" now.
         shown_null = ObjectState { version_id: Some(crate::catalog::NULL_VERSION.to_owned()), ..object.clone() };
         &shown_null
@@ -158,21 +191,25 @@ async fn apply_object(tx: &mut Tx, event: &Event, object: &ObjectState, deltas: 
     };
     let is_null = object.version_id.as_deref().is_none_or(|v| v == crate::catalog::NULL_VERSION);
     if event.removes_version() {
-        write_tombstone(tx.connection(), event, object).await?;
+        write_tombstone(tx.connection(), event, object, before.known).await?;
     } else {
-        let superseded = is_null && newer_null_exists(tx.connection(), bucket, key, object.version_seq).await?;
-        if is_null {
+        let superseded = is_null && before.newer_nulls;
+        if is_null && before.older_live_nulls {
             remove_older_nulls(tx.connection(), bucket, key, object.version_seq).await?;
         }
         if superseded {
-            write_tombstone(tx.connection(), event, object).await?;
+            write_tombstone(tx.connection(), event, object, before.known).await?;
         } else if write_state(tx.connection(), event, object).await? {
-            write_tags(tx.connection(), object).await?;
+            // A version the index did not know has no tags yet.
+            if before.known {
+                delete_tags(tx.connection(), object.version_seq).await?;
+            }
+            insert_tags(tx.connection(), object).await?;
         }
     }
     refresh_latest(tx.connection(), bucket, key).await?;
     let after = key_counts(tx.connection(), bucket, key).await?;
-    deltas.add(bucket, after.minus(before));
+    batch.deltas.add(bucket, after.minus(before.counts));
     Ok(())
 }
 
@@ -186,11 +223,6 @@ async fn bucket_was_versioned(conn: &mut AnyConnection, bucket: &str) -> Result<
 }
 
 const NULL_LIKE: &str = "(version_id IS NULL OR version_id = 'null')";
-
-async fn newer_null_exists(conn: &mut AnyConnection, bucket: &str, key: &str, version_seq: i64) -> Result<bool, IndexerError> {
-    let sql = format!("SELECT 1 AS one FROM index_versions WHERE bucket = $1 AND key = $2 AND version_seq > $3 AND {NULL_LIKE} LIMIT 1");
-    Ok(sqlx::query(&sql).bind(bucket).bind(key).bind(version_seq).fetch_optional(conn).await?.is_some())
-}
 
 async fn remove_older_nulls(conn: &mut AnyConnection, bucket: &str, key: &str, version_seq: i64) -> Result<(), IndexerError> {
     let matching = format!("bucket = $1 AND key = $2 AND version_seq < $3 AND removed = 0 AND {NULL_LIKE}");
@@ -233,14 +265,17 @@ fn insert_version<'q>(
         .bind(event.position())
 }
 
-/// Marks the event's version removed for good, whether or not it was known.
-async fn write_tombstone(conn: &mut AnyConnection, event: &Event, object: &ObjectState) -> Result<(), IndexerError> {
+/// Marks the event's version removed for good, whether or not it was known (`known`:
+/// the index has a row for it, whose tags go).
+async fn write_tombstone(conn: &mut AnyConnection, event: &Event, object: &ObjectState, known: bool) -> Result<(), IndexerError> {
     let sql = format!(
         "INSERT INTO index_versions ({VERSION_COLUMNS}) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          ON CONFLICT (version_seq) DO UPDATE SET removed = 1, is_latest = 0"
     );
     insert_version(&sql, event, object, true).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM index_tags WHERE version_seq = $1").bind(object.version_seq).execute(conn).await?;
+    if known {
+        delete_tags(conn, object.version_seq).await?;
+    }
     Ok(())
 }
 
@@ -259,8 +294,18 @@ pub(super) async fn write_state(conn: &mut AnyConnection, event: &Event, object:
     Ok(written > 0)
 }
 
+/// Replaces the tags of the event's version.
 pub(super) async fn write_tags(conn: &mut AnyConnection, object: &ObjectState) -> Result<(), IndexerError> {
-    sqlx::query("DELETE FROM index_tags WHERE version_seq = $1").bind(object.version_seq).execute(&mut *conn).await?;
+    delete_tags(conn, object.version_seq).await?;
+    insert_tags(conn, object).await
+}
+
+async fn delete_tags(conn: &mut AnyConnection, version_seq: i64) -> Result<(), IndexerError> {
+    sqlx::query("DELETE FROM index_tags WHERE version_seq = $1").bind(version_seq).execute(conn).await?;
+    Ok(())
+}
+
+async fn insert_tags(conn: &mut AnyConnection, object: &ObjectState) -> Result<(), IndexerError> {
     for (tag_key, value) in &object.tags {
         let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
         sqlx::query("INSERT INTO index_tags (version_seq, tag_key, tag_value) VALUES ($1, $2, $3)")
@@ -273,18 +318,54 @@ pub(super) async fn write_tags(conn: &mut AnyConnection, object: &ObjectState) -
     Ok(())
 }
 
-/// Makes the newest row of the key that is not removed its only latest row.
+/// Makes the newest row of the key that is not removed its only latest row, in one
+/// statement: it touches the rows marked latest and the newest one.
 pub(super) async fn refresh_latest(conn: &mut AnyConnection, bucket: &str, key: &str) -> Result<(), IndexerError> {
-    sqlx::query("UPDATE index_versions SET is_latest = 0 WHERE bucket = $1 AND key = $2 AND is_latest = 1").bind(bucket).bind(key).execute(&mut *conn).await?;
-    sqlx::query(
-        "UPDATE index_versions SET is_latest = 1 WHERE version_seq = \
-         (SELECT MAX(version_seq) FROM index_versions WHERE bucket = $1 AND key = $2 AND removed = 0)",
-    )
-    .bind(bucket)
-    .bind(key)
-    .execute(conn)
-    .await?;
+    let newest = "(SELECT MAX(version_seq) FROM index_versions WHERE bucket = $1 AND key = $2 AND removed = 0)";
+    let sql = format!(
+        "UPDATE index_versions SET is_latest = CASE WHEN version_seq = {newest} THEN 1 ELSE 0 END \
+         WHERE bucket = $1 AND key = $2 AND (is_latest = 1 OR version_seq = {newest})"
+    );
+    sqlx::query(&sql).bind(bucket).bind(key).execute(conn).await?;
     Ok(())
+}
+
+/// What the index holds for a key before an event of its version `version_seq` is
+/// applied, read in one statement.
+struct KeyRows {
+    counts: Counts,
+    /// A null version newer than this one exists (removed or not): this one arrives
+    /// superseded.
+    newer_nulls: bool,
+    /// Null versions older than this one are still live: they are removed.
+    older_live_nulls: bool,
+    /// The index has a row for this very version.
+    known: bool,
+}
+
+async fn key_rows(conn: &mut AnyConnection, bucket: &str, key: &str, version_seq: i64) -> Result<KeyRows, IndexerError> {
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN removed = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS versions, \
+         CAST(COALESCE(SUM(CASE WHEN removed = 0 THEN size ELSE 0 END), 0) AS BIGINT) AS version_bytes, \
+         CAST(COALESCE(SUM(CASE WHEN removed = 0 AND is_latest = 1 AND is_delete_marker = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS objects, \
+         CAST(COALESCE(SUM(CASE WHEN removed = 0 AND is_latest = 1 AND is_delete_marker = 0 THEN size ELSE 0 END), 0) AS BIGINT) AS bytes, \
+         CAST(COALESCE(SUM(CASE WHEN version_seq > $3 AND {NULL_LIKE} THEN 1 ELSE 0 END), 0) AS BIGINT) AS newer_nulls, \
+         CAST(COALESCE(SUM(CASE WHEN version_seq < $3 AND removed = 0 AND {NULL_LIKE} THEN 1 ELSE 0 END), 0) AS BIGINT) AS older_live_nulls, \
+         CAST(COALESCE(SUM(CASE WHEN version_seq = $3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS known \
+         FROM index_versions WHERE bucket = $1 AND key = $2"
+    );
+    let row = sqlx::query(&sql).bind(bucket).bind(key).bind(version_seq).fetch_one(conn).await?;
+    Ok(KeyRows {
+        counts: Counts {
+            objects: row.try_get("objects")?,
+            bytes: row.try_get("bytes")?,
+            versions: row.try_get("versions")?,
+            version_bytes: row.try_get("version_bytes")?,
+        },
+        newer_nulls: row.try_get::<i64, _>("newer_nulls")? > 0,
+        older_live_nulls: row.try_get::<i64, _>("older_live_nulls")? > 0,
+        known: row.try_get::<i64, _>("known")? > 0,
+    })
 }
 
 /// What one key contributes to its bucket's statistics.

@@ -38,7 +38,7 @@ impl Transport for Embedded {
                     // Never indexable: count it as handled so that it neither blocks
                     // the outbox nor counts as lag.
                     self.indexer.rejected(&reason);
-                    tx.mark_indexed(&row.event_id).await?;
+                    tx.mark_indexed(&[&row.event_id]).await?;
                 }
             }
         }

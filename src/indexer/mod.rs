@@ -83,15 +83,15 @@ impl Indexer {
     /// marks the outbox rows sent in the same one). Call [`Indexer::committed`] after
     /// the commit.
     pub async fn apply_in(&self, tx: &mut Tx, events: &[Event]) -> Result<BatchReport, IndexerError> {
-        let mut deltas = apply::StatsDelta::default();
+        let mut batch = apply::Batch::default();
         let mut report = BatchReport::default();
         for event in events {
-            match apply::apply_event(tx, event, &mut deltas).await? {
+            match apply::apply_event(tx, event, &mut batch).await? {
                 Outcome::Applied => report.applied += 1,
                 Outcome::Duplicate => report.duplicates += 1,
             }
         }
-        deltas.write(tx).await?;
+        batch.finish(tx).await?;
         Ok(report)
     }
 
