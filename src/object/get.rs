@@ -8,7 +8,7 @@ use s3api::operation::ObjectAccess;
 use s3api::{S3Error, S3ErrorCode};
 
 use super::{read_segments, readable_version, set_expiration, sse, write_object_headers};
-use crate::catalog::{ms_to_datetime, Bucket, Part};
+use crate::catalog::{ms_to_datetime, Bucket, ObjectVersion, Part};
 use crate::error::Error;
 use crate::http::response::{channel_body_after, empty, set_header, Body};
 use crate::http::{AppState, S3Request};
@@ -23,6 +23,35 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("response-content-encoding", "content-encoding"),
 ];
 
+/// How often a read looks the version up again when its parts went away in between.
+const READ_ATTEMPTS: u32 = 3;
+
+/// The version a GET or HEAD reads, and its parts. The two are separate catalog reads:
+/// when the version was replaced or deleted between them (its parts are gone), the
+/// version is looked up again, so that a read racing an overwrite gets the new object,
+/// never a 404, and one racing a delete gets the delete's answer.
+async fn version_and_parts(
+    state: &AppState,
+    req: &S3Request,
+    bucket: &Bucket,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<(ObjectVersion, Vec<Part>), Error> {
+    let mut attempt = 1;
+    loop {
+        let version = readable_version(state, &req.caller, bucket, key, version_id, ObjectAccess::Read, req.action).await?;
+        let parts = state.catalog.parts(version.id).await?;
+        if !parts.is_empty() || version.size == 0 {
+            return Ok((version, parts));
+        }
+        if attempt >= READ_ATTEMPTS {
+            // Replaced again and again while we looked: answered as a missing key.
+            return Err(S3Error::new(S3ErrorCode::NoSuchKey).into());
+        }
+        attempt += 1;
+    }
+}
+
 pub async fn get_object(
     state: &AppState,
     req: S3Request,
@@ -32,7 +61,7 @@ pub async fn get_object(
     part_number: Option<u32>,
     head: bool,
 ) -> Result<Response<Body>, Error> {
-    let version = readable_version(state, &req.caller, &bucket, key, version_id, ObjectAccess::Read, req.action).await?;
+    let (version, parts) = version_and_parts(state, &req, &bucket, key, version_id).await?;
     // An SSE-C object answers nothing, not even a HEAD, without its key.
     let sealed = sse::sealed_of(version.sse.as_deref())?;
     let customer = sse::request_customer_key(state, &req)?;
@@ -44,11 +73,6 @@ pub async fn get_object(
         return Err(e.header("etag", version.etag.clone()).header("last-modified", format_http_date(last_modified)).into());
     }
 
-    let parts = state.catalog.parts(version.id).await?;
-    if parts.is_empty() && version.size > 0 {
-        // Deleted between the two reads.
-        return Err(S3Error::new(S3ErrorCode::NoSuchKey).into());
-    }
     let size = version.size as u64;
     let (start, end, partial) = match (part_number, headers::range(req.headers())) {
         (Some(_), Some(_)) => {

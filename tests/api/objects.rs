@@ -1,6 +1,6 @@
 //! PutObject, GetObject and HeadObject: ETags, Content-MD5, stored headers and user
 //! metadata (non-ASCII bytes included, byte for byte), key rules and unusual keys, a
-//! large streamed body, and the read errors.
+//! large streamed body, reads racing overwrites, and the read errors.
 //! Every refused write leaves the stored objects as they were.
 
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
@@ -43,6 +43,47 @@ async fn overwriting_replaces_the_object() {
     assert_eq!(etag, etag_of(b"second version"));
     assert_eq!(app.get("bkt", "k").await, b"second version");
     assert_eq!(app.keys("bkt").await, ["k"]);
+    app.shutdown().await;
+}
+
+/// S3 reads are strongly consistent: a GET racing overwrites of its key gets one of
+/// the written objects, whole, never a 404 (the version it found being replaced before
+/// its parts were read).
+#[tokio::test]
+async fn reads_racing_overwrites_always_find_the_object() {
+    let app = TestApp::start().await;
+    app.bucket("bkt").await;
+    let body = |i: usize| format!("version {i:05} ").repeat(64).into_bytes();
+    app.put("bkt", "hot", body(0)).await;
+    let writer = {
+        let client = app.client.clone();
+        tokio::spawn(async move {
+            for i in 1..=300 {
+                client.put_object().bucket("bkt").key("hot").body(ByteStream::from(body(i))).send().await.unwrap();
+            }
+        })
+    };
+    let readers: Vec<_> = (0..6)
+        .map(|_| {
+            let client = app.client.clone();
+            tokio::spawn(async move {
+                let mut reads = 0;
+                while reads < 150 {
+                    let got = client.get_object().bucket("bkt").key("hot").send().await.map_err(|e| format!("{:?}", e.into_service_error()));
+                    let bytes = got.unwrap().body.collect().await.unwrap().into_bytes();
+                    let text = String::from_utf8(bytes.to_vec()).unwrap();
+                    assert_eq!(bytes.len(), 14 * 64, "a whole object");
+                    assert_eq!(text, text[..14].repeat(64), "one version's bytes only");
+                    reads += 1;
+                }
+            })
+        })
+        .collect();
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    writer.await.unwrap();
+    assert_eq!(app.get("bkt", "hot").await, body(300));
     app.shutdown().await;
 }
 
