@@ -353,31 +353,23 @@ impl BlobWriter {
 
     /// Adds bytes to the blob. Once a batch is gathered it is written in the background
     /// while more arrives; a failure of an earlier write is returned here.
-    pub async fn write(&mut self, mut data: Bytes) -> Result<(), StorageError> {
+    pub async fn write(&mut self, data: Bytes) -> Result<(), StorageError> {
         if self.sink.is_none() {
             return Err(StorageError::WriterGone);
         }
-        loop {
-            if self.pending.capacity() == 0 {
-                self.pending.reserve_exact(WRITE_BATCH);
-            }
-            // A batch never outgrows its buffer: the rest of the chunk starts the next
-            // one, so a request holds two buffers of WRITE_BATCH bytes, never more.
-            let room = WRITE_BATCH.saturating_sub(self.pending.len());
-            let head = data.split_to(room.min(data.len()));
-            self.pending.extend_from_slice(&head);
-            if self.pending.len() >= WRITE_BATCH || (data.is_empty() && self.flushed_at.elapsed() >= FLUSH_INTERVAL) {
-                // Two buffers take turns: this batch's, and the one the last write gave back.
-                let mut sink = self.take_sink().await?;
-                let next = std::mem::take(&mut sink.spare);
-                let batch = std::mem::replace(&mut self.pending, next);
-                self.sink = Some(tokio::task::spawn_blocking(move || sink.append_batch(batch)));
-                self.flushed_at = Instant::now();
-            }
-            if data.is_empty() {
-                return Ok(());
-            }
+        if self.pending.capacity() == 0 {
+            self.pending.reserve(WRITE_BATCH);
         }
+        self.pending.extend_from_slice(&data);
+        if self.pending.len() >= WRITE_BATCH || self.flushed_at.elapsed() >= FLUSH_INTERVAL {
+            // Two buffers take turns: this batch's, and the one the last write gave back.
+            let mut sink = self.take_sink().await?;
+            let next = std::mem::take(&mut sink.spare);
+            let batch = std::mem::replace(&mut self.pending, next);
+            self.sink = Some(tokio::task::spawn_blocking(move || sink.append_batch(batch)));
+            self.flushed_at = Instant::now();
+        }
+        Ok(())
     }
 
     /// Ends the body: the temp files are complete with their block table and fsynced,
