@@ -144,6 +144,12 @@ impl Catalog {
                     .max_connections(max)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
+                    // sqlx pings a connection at every acquire by default: for SQLite a
+                    // round trip to the connection's worker thread per statement run
+                    // outside a transaction and per transaction, for nothing (a local
+                    // file has no peer to lose; a failed statement still marks the
+                    // writer for replacement, see `writer_suspect`).
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
