@@ -181,16 +181,34 @@ struct Sink {
     spare: Vec<u8>,
 }
 
+/// Batches at least this large have their MD5 computed on a thread of its own.
+const PARALLEL_MD5_MIN: usize = 256 * 1024;
+
 impl Sink {
     fn append(&mut self, batch: &[u8]) -> io::Result<()> {
-        if let Some(md5) = self.md5.as_mut() {
-            md5.update(batch);
-        }
-        for c in self.checksums.iter_mut() {
-            c.update(batch);
-        }
-        self.sums.update(batch);
-        self.copies.each("blob write", |f| f.write_all(batch));
+        let Sink { copies, md5, checksums, sums, .. } = self;
+        std::thread::scope(|scope| {
+            // MD5 is the slowest digest by far (well under 1 GB/s a core): on a thread
+            // of its own it overlaps the checksums and the write instead of adding to
+            // them, so one large upload is not bound by one core.
+            let md5_thread = match md5.as_mut() {
+                Some(md5) if batch.len() >= PARALLEL_MD5_MIN => Some(scope.spawn(move || md5.update(batch))),
+                Some(md5) => {
+                    md5.update(batch);
+                    None
+                }
+                None => None,
+            };
+            for c in checksums.iter_mut() {
+                c.update(batch);
+            }
+            sums.update(batch);
+            copies.each("blob write", |f| f.write_all(batch));
+            match md5_thread.map(|t| t.join()) {
+                Some(Err(_)) => Err(io::Error::other("the MD5 thread of a blob write panicked")),
+                _ => Ok(()),
+            }
+        })?;
         self.size += batch.len() as u64;
         if self.copies.live.is_empty() {
             return Err(self.copies.too_few(1));
