@@ -1,8 +1,9 @@
 //! The indexer's ordering rules, with events delivered out of order, as several relays
 //! or a redelivery can: an older event never overwrites a newer state, removal is final,
 //! a null-version overwrite leaves one null version, delete markers hide a key and
-//! removing them brings it back. Events are built as documents and applied through the
-//! same indexer the transports use.
+//! removing them brings it back, tags follow the newest state and go with their
+//! version. Events are built as documents and applied through the same indexer the
+//! transports use.
 
 use depot::events::Event;
 use depot::indexer::search::{search, SearchQuery};
@@ -130,5 +131,40 @@ async fn delete_markers_hide_a_key_and_removing_them_brings_it_back() {
     indexer(&app).apply(&batch).await.unwrap();
     assert_eq!(live(&app).await, vec![("hist".to_owned(), 1, json!({}))]);
     assert_eq!(counts(&app).await, (1, 1, 1, 1));
+    app.shutdown().await;
+}
+
+/// The tag rows search reads, `(key, tag, value)` sorted.
+async fn tag_rows(app: &TestApp) -> Vec<(String, String, String)> {
+    let rows =
+        sqlx::query("SELECT v.key, t.tag_key, t.tag_value FROM index_tags t JOIN index_versions v ON v.version_seq = t.version_seq ORDER BY v.key, t.tag_key")
+            .fetch_all(app.state().catalog.reader())
+            .await
+            .unwrap();
+    rows.iter().map(|r| (r.get("key"), r.get("tag_key"), r.get("tag_value"))).collect()
+}
+
+#[tokio::test]
+async fn tags_follow_the_newest_state_and_go_with_the_version() {
+    let app = TestApp::start().await;
+    let v = |key, seq, tags: Value| Version { key, seq, version_id: None, size: 3, marker: false, tags };
+    // In order and in one batch: created, then retagged (a version the index already
+    // knows has its tags replaced, not added to), and a second key.
+    let batch = [
+        event("ObjectCreated:Put", 10, &v("t", 40, json!({"state": "old", "team": "a"}))),
+        event("ObjectTagging:Put", 20, &v("t", 40, json!({"state": "new"}))),
+        event("ObjectCreated:Put", 30, &v("u", 41, json!({"team": "b"}))),
+    ];
+    indexer(&app).apply(&batch).await.expect("apply");
+    let pair = |k: &str, t: &str, value: &str| (k.to_owned(), t.to_owned(), value.to_owned());
+    assert_eq!(tag_rows(&app).await, vec![pair("t", "state", "new"), pair("u", "team", "b")]);
+    assert_eq!(counts(&app).await, (2, 6, 2, 6));
+
+    // Removing a version takes its tags along; a redelivered event changes nothing.
+    let removed = event("ObjectRemoved:Delete", 40, &v("t", 40, json!({})));
+    apply_each(&app, &[removed.clone(), removed]).await;
+    assert_eq!(tag_rows(&app).await, vec![pair("u", "team", "b")]);
+    assert_eq!(live(&app).await, vec![("u".to_owned(), 3, json!({"team": "b"}))]);
+    assert_eq!(counts(&app).await, (1, 3, 1, 3));
     app.shutdown().await;
 }
