@@ -230,6 +230,7 @@ impl Catalog {
         self.metrics.begin_wait_seconds.observe((begun - started).as_secs_f64());
         Ok(Tx {
             inner,
+            write: self.write.clone(),
             dialect: self.dialect,
             wal_sync: self.wal_sync.clone(),
             outbox_signal: self.outbox_signal.clone(),
@@ -250,16 +251,7 @@ impl Catalog {
     /// lock is held for good); `BEGIN IMMEDIATE` is refused. Such a connection, and the
     /// one a commit failed on, is closed, and a fresh one opened.
     async fn writer(&self) -> CatalogResult<PoolConnection<Any>> {
-        loop {
-            let mut conn = self.write.acquire().await?;
-            let in_transaction = conn.is_in_transaction();
-            let failed_commit = self.dialect == Dialect::Sqlite && self.writer_suspect.swap(false, Ordering::SeqCst);
-            if !in_transaction && !failed_commit {
-                return Ok(conn);
-            }
-            tracing::error!(in_transaction, failed_commit, "closing a catalog writer connection left in an unknown state by a failed write; opening a new one");
-            conn.close_on_drop();
-        }
+        checked_writer(&self.write, self.dialect, &self.writer_suspect).await
     }
 
     /// Fails with [`CatalogError::ReadOnly`] once an fsync of the catalog failed.
@@ -310,9 +302,26 @@ impl Catalog {
     }
 }
 
+/// What [`Catalog::writer`] does: a connection of the write pool, after closing any that a
+/// failed write left in an unknown state (`suspect`: a commit failed on SQLite).
+async fn checked_writer(write: &AnyPool, dialect: Dialect, suspect: &AtomicBool) -> CatalogResult<PoolConnection<Any>> {
+    loop {
+        let mut conn = write.acquire().await?;
+        let in_transaction = conn.is_in_transaction();
+        let failed_commit = dialect == Dialect::Sqlite && suspect.swap(false, Ordering::SeqCst);
+        if !in_transaction && !failed_commit {
+            return Ok(conn);
+        }
+        tracing::error!(in_transaction, failed_commit, "closing a catalog writer connection left in an unknown state by a failed write; opening a new one");
+        conn.close_on_drop();
+    }
+}
+
 /// A write transaction. Dropping it without [`commit`](Self::commit) rolls back.
 pub struct Tx {
     inner: Transaction<'static, Any>,
+    /// The pool `inner`'s connection came from (to replace it after a failed commit).
+    write: AnyPool,
     dialect: Dialect,
     wal_sync: Option<durability::WalSync>,
     outbox_signal: Arc<Notify>,
@@ -333,7 +342,7 @@ impl Tx {
     /// durable; writes are off from then on). Every other error of a transaction comes
     /// before its commit: nothing of it was written.
     pub async fn commit(self) -> CatalogResult<()> {
-        let Tx { inner, dialect, wal_sync, outbox_signal, writer_suspect, failpoints, metrics, begun, appended_events } = self;
+        let Tx { inner, write, dialect, wal_sync, outbox_signal, writer_suspect, failpoints, metrics, begun, appended_events } = self;
         let committing = Instant::now();
         if let Some(failure) = wal_sync.as_ref().and_then(durability::WalSync::failure) {
             // An fsync failed since this transaction began: roll it back (on drop).
@@ -347,6 +356,12 @@ impl Tx {
         if let Err(e) = inner.commit().await {
             if dialect == Dialect::Sqlite {
                 writer_suspect.store(true, Ordering::SeqCst);
+                // The connection may still sit in its transaction, holding SQLite's write
+                // lock: replace it now, not when the next write comes (an idle server,
+                // or one whose writes all back off, must not keep other processes out).
+                if let Err(replace) = checked_writer(&write, dialect, &writer_suspect).await {
+                    tracing::warn!(error = %replace, "could not replace the catalog writer connection after a failed commit; the next write will");
+                }
             }
             return Err(CatalogError::CommitOutcomeUnknown(e));
         }
