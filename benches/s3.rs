@@ -256,24 +256,41 @@ impl Bench {
         failed.map_or(Ok(()), |e| Err(e.into()))
     }
 
-    async fn put_small(&mut self, target: &Target) -> Result<(), Error> {
-        let (count, payload) = (self.args.small_count, Payload::new(SMALL));
-        for concurrency in self.args.concurrency.clone() {
+    /// PutObject of `count` objects of `size` bytes at each of `levels`, the bucket
+    /// emptied after each level.
+    async fn put_rows(
+        &mut self,
+        target: &Target,
+        scenario: &'static str,
+        (count, size): (usize, usize),
+        levels: Vec<usize>,
+        key: fn(usize) -> String,
+    ) -> Result<(), Error> {
+        let payload = Payload::new(size);
+        for concurrency in levels {
             let (t, p) = (target.clone(), payload.clone());
-            let (timed, usage) = self.measure(count, concurrency, move |i| t.clone().put(small_key(i), p.body(i))).await;
-            self.report(Row::new("put-small", SMALL, concurrency, &timed, usage))?;
+            let (timed, usage) = self.measure(count, concurrency, move |i| t.clone().put(key(i), p.body(i))).await;
+            self.report(Row::new(scenario, size, concurrency, &timed, usage))?;
             target.empty().await?;
         }
         Ok(())
     }
 
-    async fn get_small(&mut self, target: &Target) -> Result<(), Error> {
-        let count = self.args.small_count;
-        target.fill(count, FILL_CONCURRENCY, small_key, &Payload::new(SMALL)).await?;
-        for concurrency in self.args.concurrency.clone() {
+    /// GetObject of `count` objects of `size` bytes, written once (`fill` in flight),
+    /// at each of `levels`.
+    async fn get_rows(
+        &mut self,
+        target: &Target,
+        scenario: &'static str,
+        (count, size): (usize, usize),
+        (levels, fill): (Vec<usize>, usize),
+        key: fn(usize) -> String,
+    ) -> Result<(), Error> {
+        target.fill(count, fill, key, &Payload::new(size)).await?;
+        for concurrency in levels {
             let t = target.clone();
-            let (timed, usage) = self.measure(count, concurrency, move |i| t.clone().get(small_key(i), SMALL)).await;
-            self.report(Row::new("get-small", SMALL, concurrency, &timed, usage))?;
+            let (timed, usage) = self.measure(count, concurrency, move |i| t.clone().get(key(i), size)).await;
+            self.report(Row::new(scenario, size, concurrency, &timed, usage))?;
         }
         Ok(())
     }
@@ -317,29 +334,6 @@ impl Bench {
                 };
                 part.print();
             }
-        }
-        Ok(())
-    }
-
-    async fn put_large(&mut self, target: &Target) -> Result<(), Error> {
-        let (count, size) = (self.args.large_count, self.args.large_size_mib * MIB);
-        let payload = Payload::new(size);
-        for concurrency in self.args.large_concurrency.clone() {
-            let (t, p) = (target.clone(), payload.clone());
-            let (timed, usage) = self.measure(count, concurrency, move |i| t.clone().put(large_key(i), p.body(i))).await;
-            self.report(Row::new("put-large", size, concurrency, &timed, usage))?;
-            target.empty().await?;
-        }
-        Ok(())
-    }
-
-    async fn get_large(&mut self, target: &Target) -> Result<(), Error> {
-        let (count, size) = (self.args.large_count, self.args.large_size_mib * MIB);
-        target.fill(count, FILL_LARGE_CONCURRENCY, large_key, &Payload::new(size)).await?;
-        for concurrency in self.args.large_concurrency.clone() {
-            let t = target.clone();
-            let (timed, usage) = self.measure(count, concurrency, move |i| t.clone().get(large_key(i), size)).await;
-            self.report(Row::new("get-large", size, concurrency, &timed, usage))?;
         }
         Ok(())
     }
@@ -407,12 +401,15 @@ impl Bench {
             return self.disk().await;
         }
         let target = self.bucket(scenario).await?;
+        let name = scenario.name();
+        let (small, large) = ((self.args.small_count, SMALL), (self.args.large_count, self.args.large_size_mib * MIB));
+        let (small_levels, large_levels) = (self.args.concurrency.clone(), self.args.large_concurrency.clone());
         let result = match scenario {
-            Scenario::PutSmall => self.put_small(&target).await,
-            Scenario::GetSmall => self.get_small(&target).await,
+            Scenario::PutSmall => self.put_rows(&target, name, small, small_levels, small_key).await,
+            Scenario::GetSmall => self.get_rows(&target, name, small, (small_levels, FILL_CONCURRENCY), small_key).await,
             Scenario::Mixed => self.mixed(&target).await,
-            Scenario::PutLarge => self.put_large(&target).await,
-            Scenario::GetLarge => self.get_large(&target).await,
+            Scenario::PutLarge => self.put_rows(&target, name, large, large_levels, large_key).await,
+            Scenario::GetLarge => self.get_rows(&target, name, large, (large_levels, FILL_LARGE_CONCURRENCY), large_key).await,
             Scenario::Multipart => self.multipart(&target).await,
             Scenario::List => self.list(&target).await,
             Scenario::Disk => unreachable!(),
