@@ -9,11 +9,10 @@
 //! A ranged read needs only the header and the chunks its range touches ([`span`]).
 //! It knows nothing of keys' origins, blobs or objects: it turns bytes into bytes.
 
-use aes_gcm::aead::AeadInPlace;
-use aes_gcm::{Aes256Gcm, KeyInit, Nonce, Tag};
 use bytes::{Bytes, BytesMut};
+use ring::aead::{Aad, LessSafeKey, Nonce, Tag};
 
-use super::{DataKey, EncryptionError};
+use super::{cipher, DataKey, EncryptionError};
 
 /// Plaintext bytes per chunk.
 pub const CHUNK: u64 = 64 * 1024;
@@ -61,12 +60,12 @@ pub fn span(plain_len: u64, start: u64, len: u64) -> Span {
     Span { first_chunk: first, offset, len: end - offset, skip: start - first * CHUNK, take: len }
 }
 
-fn nonce(prefix: &[u8; 8], index: u64) -> Result<Nonce<aes_gcm::aead::consts::U12>, EncryptionError> {
+fn nonce(prefix: &[u8; 8], index: u64) -> Result<Nonce, EncryptionError> {
     let index = u32::try_from(index).map_err(|_| EncryptionError::TooLarge)?;
     let mut n = [0u8; 12];
     n[..8].copy_from_slice(prefix);
     n[8..].copy_from_slice(&index.to_be_bytes());
-    Ok(Nonce::from(n))
+    Ok(Nonce::assume_unique_for_key(n))
 }
 
 fn aad(blob_id: &str, index: u64, last: bool) -> Vec<u8> {
@@ -80,26 +79,25 @@ fn aad(blob_id: &str, index: u64, last: bool) -> Vec<u8> {
 
 /// Encrypts one part as it streams in.
 pub struct Encryptor {
-    cipher: Aes256Gcm,
+    cipher: LessSafeKey,
     prefix: [u8; 8],
     blob_id: String,
     index: u64,
-    pending: BytesMut,
+    /// Plaintext of a chunk not sealed yet: less than a chunk, or the last whole chunk
+    /// seen, held until more follows (or [`Encryptor::finish`]) tells whether it is last.
+    pending: Vec<u8>,
     header_sent: bool,
 }
 
 impl Encryptor {
     /// An encryptor for the blob `blob_id` under `key`, with a fresh random nonce
     /// prefix: a part written again never reuses a nonce.
-    pub fn new(key: &DataKey, blob_id: &str) -> Self {
-        Encryptor {
-            cipher: Aes256Gcm::new(&key.0.into()),
-            prefix: rand::random(),
-            blob_id: blob_id.to_owned(),
-            index: 0,
-            pending: BytesMut::new(),
-            header_sent: false,
-        }
+    pub fn new(key: &DataKey, blob_id: &str) -> Result<Self, EncryptionError> {
+        Self::with_prefix(key, blob_id, rand::random())
+    }
+
+    fn with_prefix(key: &DataKey, blob_id: &str, prefix: [u8; 8]) -> Result<Self, EncryptionError> {
+        Ok(Encryptor { cipher: cipher(&key.0)?, prefix, blob_id: blob_id.to_owned(), index: 0, pending: Vec::new(), header_sent: false })
     }
 
     fn header(&mut self, out: &mut BytesMut) {
@@ -110,34 +108,48 @@ impl Encryptor {
         }
     }
 
+    /// Appends `plain` sealed, and its tag, to `out` (one copy: the cipher works in place).
     fn seal(&mut self, plain: &[u8], last: bool, out: &mut BytesMut) -> Result<(), EncryptionError> {
         let start = out.len();
         out.extend_from_slice(plain);
         let tag = self
             .cipher
-            .encrypt_in_place_detached(&nonce(&self.prefix, self.index)?, &aad(&self.blob_id, self.index, last), &mut out[start..])
-            .map_err(|_| EncryptionError::TooLarge)?;
-        out.extend_from_slice(&tag);
+            .seal_in_place_separate_tag(nonce(&self.prefix, self.index)?, Aad::from(aad(&self.blob_id, self.index, last)), &mut out[start..])
+            .map_err(|_| EncryptionError::Cipher)?;
+        out.extend_from_slice(tag.as_ref());
         self.index += 1;
         Ok(())
     }
 
     /// Takes plaintext; returns the stored bytes that are ready (the header first). The
-    /// last chunk is held back until [`Encryptor::finish`] marks it.
-    pub fn update(&mut self, plain: &[u8]) -> Result<Bytes, EncryptionError> {
-        let mut out = BytesMut::new();
+    /// last chunk is held back until [`Encryptor::finish`] marks it. Whole chunks are
+    /// sealed straight from `plain`; only a chunk's unfinished end is kept.
+    pub fn update(&mut self, mut plain: &[u8]) -> Result<Bytes, EncryptionError> {
+        let chunk = CHUNK as usize;
+        let mut out = BytesMut::with_capacity(HEADER as usize + plain.len() + (plain.len() / chunk + 2) * TAG as usize);
         self.header(&mut out);
-        self.pending.extend_from_slice(plain);
-        while self.pending.len() as u64 > CHUNK {
-            let chunk = self.pending.split_to(CHUNK as usize);
-            self.seal(&chunk, false, &mut out)?;
+        if !self.pending.is_empty() {
+            let take = (chunk - self.pending.len()).min(plain.len());
+            self.pending.extend_from_slice(&plain[..take]);
+            plain = &plain[take..];
+            if plain.is_empty() {
+                return Ok(out.freeze());
+            }
+            let held = std::mem::take(&mut self.pending);
+            self.seal(&held, false, &mut out)?;
         }
+        while plain.len() > chunk {
+            let (whole, rest) = plain.split_at(chunk);
+            self.seal(whole, false, &mut out)?;
+            plain = rest;
+        }
+        self.pending.extend_from_slice(plain);
         Ok(out.freeze())
     }
 
     /// The last chunk (and the header, for an empty part).
     pub fn finish(mut self) -> Result<Bytes, EncryptionError> {
-        let mut out = BytesMut::new();
+        let mut out = BytesMut::with_capacity(HEADER as usize + self.pending.len() + TAG as usize);
         self.header(&mut out);
         let rest = std::mem::take(&mut self.pending);
         self.seal(&rest, true, &mut out)?;
@@ -148,10 +160,12 @@ impl Encryptor {
 /// Decrypts one part's header and the chunks of a [`Span`], handing on only the
 /// plaintext the span asks for.
 pub struct Decryptor {
-    cipher: Aes256Gcm,
+    cipher: LessSafeKey,
     blob_id: String,
     plain_len: u64,
     prefix: Option<[u8; 8]>,
+    /// A header or chunk whose bytes came split over two inputs, and stored bytes past
+    /// the span (which [`Decryptor::finish`] reports).
     buf: BytesMut,
     index: u64,
     last_index: u64,
@@ -162,9 +176,9 @@ pub struct Decryptor {
 }
 
 impl Decryptor {
-    pub fn new(key: &DataKey, blob_id: &str, plain_len: u64, span: &Span) -> Self {
-        Decryptor {
-            cipher: Aes256Gcm::new(&key.0.into()),
+    pub fn new(key: &DataKey, blob_id: &str, plain_len: u64, span: &Span) -> Result<Self, EncryptionError> {
+        Ok(Decryptor {
+            cipher: cipher(&key.0)?,
             blob_id: blob_id.to_owned(),
             plain_len,
             prefix: None,
@@ -174,7 +188,7 @@ impl Decryptor {
             skip: span.skip,
             remaining: span.take,
             needs_one: span.take == 0,
-        }
+        })
     }
 
     /// Stored bytes of the chunk being read (its plaintext and tag).
@@ -183,15 +197,25 @@ impl Decryptor {
         plain + TAG
     }
 
+    /// `want` bytes: straight from `stored` when nothing is held over (no copy), else
+    /// completed from it in `buf`; None while they are not all there.
+    fn next_piece(&mut self, stored: &mut BytesMut, want: usize) -> Option<BytesMut> {
+        if self.buf.is_empty() && stored.len() >= want {
+            return Some(stored.split_to(want));
+        }
+        let take = (want - self.buf.len()).min(stored.len());
+        self.buf.extend_from_slice(&stored.split_to(take));
+        (self.buf.len() == want).then(|| self.buf.split())
+    }
+
     /// Takes stored bytes (the header, then the span's chunks); returns the plaintext
-    /// they complete, chunk by chunk (decrypted in place, not copied again).
-    pub fn update(&mut self, stored: &[u8]) -> Result<Vec<Bytes>, EncryptionError> {
-        self.buf.extend_from_slice(stored);
+    /// they complete, chunk by chunk. Each chunk is decrypted where it lies: the
+    /// plaintext shares `stored`'s buffer, and only a chunk split between two inputs
+    /// is copied.
+    pub fn update(&mut self, mut stored: BytesMut) -> Result<Vec<Bytes>, EncryptionError> {
+        let mut out = Vec::new();
         if self.prefix.is_none() {
-            if (self.buf.len() as u64) < HEADER {
-                return Ok(Vec::new());
-            }
-            let header = self.buf.split_to(HEADER as usize);
+            let Some(header) = self.next_piece(&mut stored, HEADER as usize) else { return Ok(out) };
             if &header[..4] != MAGIC {
                 return Err(EncryptionError::Damaged { chunk: None });
             }
@@ -199,19 +223,15 @@ impl Decryptor {
             prefix.copy_from_slice(&header[4..]);
             self.prefix = Some(prefix);
         }
-        let mut out = Vec::new();
         while self.remaining > 0 || self.needs_one {
-            let len = self.chunk_len();
-            if (self.buf.len() as u64) < len {
-                break;
-            }
-            let mut chunk = self.buf.split_to(len as usize);
-            let tag = Tag::clone_from_slice(&chunk[(len - TAG) as usize..]);
-            chunk.truncate((len - TAG) as usize);
+            let len = self.chunk_len() as usize;
+            let Some(mut chunk) = self.next_piece(&mut stored, len) else { break };
+            let tag: [u8; TAG as usize] = chunk[len - TAG as usize..].try_into().map_err(|_| EncryptionError::Damaged { chunk: Some(self.index) })?;
+            chunk.truncate(len - TAG as usize);
             let prefix = self.prefix.as_ref().ok_or(EncryptionError::Damaged { chunk: None })?;
             let last = self.index == self.last_index;
             self.cipher
-                .decrypt_in_place_detached(&nonce(prefix, self.index)?, &aad(&self.blob_id, self.index, last), &mut chunk, &tag)
+                .open_in_place_separate_tag(nonce(prefix, self.index)?, Aad::from(aad(&self.blob_id, self.index, last)), Tag::from(tag), &mut chunk, 0..)
                 .map_err(|_| EncryptionError::Damaged { chunk: Some(self.index) })?;
             self.index += 1;
             let from = self.skip.min(chunk.len() as u64) as usize;
@@ -223,6 +243,7 @@ impl Decryptor {
             }
             self.needs_one = false;
         }
+        self.buf.extend_from_slice(&stored);
         Ok(out)
     }
 
@@ -250,7 +271,7 @@ mod tests {
     }
 
     fn seal(plain: &[u8], part: &str, piece: usize) -> Vec<u8> {
-        let mut e = Encryptor::new(&key(), part);
+        let mut e = Encryptor::new(&key(), part).unwrap();
         let mut out = Vec::new();
         for p in plain.chunks(piece.max(1)) {
             out.extend_from_slice(&e.update(p).unwrap());
@@ -262,12 +283,12 @@ mod tests {
     /// Reads `[start, start+len)` the way a ranged GET does: the header, then the span.
     fn open(stored: &[u8], part: &str, plain_len: u64, start: u64, len: u64, piece: usize) -> Result<Vec<u8>, EncryptionError> {
         let s = span(plain_len, start, len);
-        let mut d = Decryptor::new(&key(), part, plain_len, &s);
+        let mut d = Decryptor::new(&key(), part, plain_len, &s).unwrap();
         let mut input = stored[..HEADER as usize].to_vec();
         input.extend_from_slice(&stored[s.offset as usize..(s.offset + s.len) as usize]);
         let mut out = Vec::new();
         for p in input.chunks(piece.max(1)) {
-            for b in d.update(p)? {
+            for b in d.update(BytesMut::from(p))? {
                 out.extend_from_slice(&b);
             }
         }
@@ -325,21 +346,36 @@ mod tests {
         // Another blob's id (a blob put in its place), another key.
         assert!(open(&stored, "b2", n as u64, 0, n as u64, 4096).is_err());
         let s = span(n as u64, 0, n as u64);
-        let mut other = Decryptor::new(&DataKey([8u8; 32]), "b1", n as u64, &s);
-        assert!(other.update(&stored).is_err());
+        let mut other = Decryptor::new(&DataKey([8u8; 32]), "b1", n as u64, &s).unwrap();
+        assert!(other.update(BytesMut::from(&stored[..])).is_err());
         // Cut after a whole chunk: the chunk now read as last fails.
         let cut = &stored[..h + cl];
         let short = CHUNK;
         let s = span(short, 0, short);
-        let mut d = Decryptor::new(&key(), "b1", short, &s);
-        assert!(d.update(cut).is_err());
+        let mut d = Decryptor::new(&key(), "b1", short, &s).unwrap();
+        assert!(d.update(BytesMut::from(cut)).is_err());
         // An empty part cut to its header.
         let empty = seal(&[], "b1", 1);
         assert!(open(&empty, "b1", 0, 0, 0, 1).is_ok());
         let s = span(0, 0, 0);
-        let mut d = Decryptor::new(&key(), "b1", 0, &s);
-        assert!(d.update(&empty[..HEADER as usize]).unwrap().is_empty());
+        let mut d = Decryptor::new(&key(), "b1", 0, &s).unwrap();
+        assert!(d.update(BytesMut::from(&empty[..HEADER as usize])).unwrap().is_empty());
         assert!(d.finish().is_err());
+    }
+
+    /// The stored format is AES-256-GCM as written since the first encrypted blob: a
+    /// part sealed with a fixed nonce prefix has these exact bytes, and they open.
+    #[test]
+    fn the_stored_format_does_not_change() {
+        use sha2::{Digest, Sha256};
+        let n = 2 * CHUNK as usize + 100;
+        let plain = data(n);
+        let mut e = Encryptor::with_prefix(&key(), "fixture", [1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+        let mut stored = e.update(&plain).unwrap().to_vec();
+        stored.extend_from_slice(&e.finish().unwrap());
+        let digest: String = Sha256::digest(&stored).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(digest, "3e5dd7ca1dcd13694c9783dc75039172cf9e41087080169a63c7128b0324a6ba");
+        assert_eq!(open(&stored, "fixture", n as u64, 0, n as u64, 5000).unwrap(), plain);
     }
 
     #[test]

@@ -15,11 +15,10 @@
 pub mod chunks;
 pub mod keyring;
 
-use aes_gcm::aead::{Aead, Payload};
-use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -58,6 +57,10 @@ pub enum EncryptionError {
     Damaged { chunk: Option<u64> },
     #[error("a part is too large to encrypt")]
     TooLarge,
+    /// The cipher refused a key or an input (it does not for the 256-bit keys and the
+    /// chunk sizes used here).
+    #[error("the cipher refused its input")]
+    Cipher,
     #[error("the stored encryption record is unreadable: {0}")]
     Record(#[from] serde_json::Error),
 }
@@ -167,22 +170,32 @@ fn wrap_aad(mode: Mode, context: Option<&str>) -> Vec<u8> {
     format!("depot-sse-v1|{mode}|{}", context.unwrap_or("")).into_bytes()
 }
 
+/// AES-256-GCM under a 256-bit key (`ring`'s, which uses AES-NI, CLMUL and, where the
+/// CPU has them, VAES and AVX2).
+fn cipher(key: &[u8; 32]) -> Result<LessSafeKey, EncryptionError> {
+    UnboundKey::new(&AES_256_GCM, key).map(LessSafeKey::new).map_err(|_| EncryptionError::Cipher)
+}
+
+/// The wrapped form: a random 96-bit nonce, the sealed data key and its tag, in base64.
 fn wrap(kek: &[u8; 32], data_key: &DataKey, aad: &[u8]) -> Result<String, EncryptionError> {
     let nonce: [u8; 12] = rand::random();
-    let sealed = Aes256Gcm::new(&(*kek).into()).encrypt(Nonce::from_slice(&nonce), Payload { msg: &data_key.0, aad }).map_err(|_| EncryptionError::TooLarge)?;
     let mut out = nonce.to_vec();
-    out.extend_from_slice(&sealed);
+    out.extend_from_slice(&data_key.0);
+    let tag =
+        cipher(kek)?.seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[12..]).map_err(|_| EncryptionError::Cipher)?;
+    out.extend_from_slice(tag.as_ref());
     Ok(STANDARD.encode(out))
 }
 
 fn unwrap_key(kek: &[u8; 32], wrapped: &str, aad: &[u8]) -> Result<DataKey, EncryptionError> {
-    let bytes = STANDARD.decode(wrapped).map_err(|_| EncryptionError::Unwrap)?;
+    let mut bytes = STANDARD.decode(wrapped).map_err(|_| EncryptionError::Unwrap)?;
     if bytes.len() < 12 {
         return Err(EncryptionError::Unwrap);
     }
-    let (nonce, sealed) = bytes.split_at(12);
-    let plain = Aes256Gcm::new(&(*kek).into()).decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad }).map_err(|_| EncryptionError::Unwrap)?;
-    <[u8; 32]>::try_from(plain.as_slice()).map(DataKey).map_err(|_| EncryptionError::Unwrap)
+    let (nonce, sealed) = bytes.split_at_mut(12);
+    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| EncryptionError::Unwrap)?;
+    let plain = cipher(kek)?.open_in_place(nonce, Aad::from(aad), sealed).map_err(|_| EncryptionError::Unwrap)?;
+    <[u8; 32]>::try_from(&*plain).map(DataKey).map_err(|_| EncryptionError::Unwrap)
 }
 
 /// The MD5 an encrypted object's (or part's) ETag shows: the plaintext's, except for
@@ -279,6 +292,17 @@ mod tests {
 
     fn ring() -> KeyRing {
         KeyRing::new(BTreeMap::from([("a".to_owned(), [1u8; 32]), ("b".to_owned(), [2u8; 32])]), "a").unwrap()
+    }
+
+    /// A data key wrapped when encryption was first written still unwraps.
+    #[test]
+    fn wrapped_keys_of_the_first_format_unwrap() {
+        let aad = wrap_aad(Mode::S3, None);
+        let fresh = wrap(&[9u8; 32], &DataKey([3u8; 32]), &aad).unwrap();
+        for wrapped in [fresh.as_str(), "iTZnScmJ6by9XHUxirDiE2loOIwayg59gIBzHkfz56vx3o9NfVdbQdYTLSDmy64bjtclf5kGP+mepzAo"] {
+            assert_eq!(unwrap_key(&[9u8; 32], wrapped, &aad).unwrap().0, [3u8; 32]);
+            assert!(unwrap_key(&[9u8; 32], wrapped, &wrap_aad(Mode::Kms, None)).is_err());
+        }
     }
 
     #[test]

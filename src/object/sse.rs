@@ -7,7 +7,7 @@
 //!
 //! It never logs, stores or answers a data key or a customer key.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::Response;
 use md5::{Digest, Md5};
 use s3api::checksum::Checksummer;
@@ -150,10 +150,10 @@ struct SealingWriter {
 }
 
 impl SealingWriter {
-    fn new(state: &AppState, hashes: &Hashes, key: &DataKey) -> Self {
+    fn new(state: &AppState, hashes: &Hashes, key: &DataKey) -> Result<Self, Error> {
         let writer = state.blobs.writer(Hashes::none());
-        let encryptor = Encryptor::new(key, writer.blob_id());
-        SealingWriter { plain: PlainDigests::new(hashes), writer, encryptor }
+        let encryptor = Encryptor::new(key, writer.blob_id())?;
+        Ok(SealingWriter { plain: PlainDigests::new(hashes), writer, encryptor })
     }
 
     async fn write(&mut self, plain: &[u8]) -> Result<(), Error> {
@@ -174,7 +174,7 @@ impl SealingWriter {
 /// Streams a request body into a staged blob encrypted under `key`, returning the
 /// plaintext's digests (size, MD5, checksums).
 pub async fn receive_encrypted(state: &AppState, body: &mut RequestBody, hashes: &Hashes, key: &DataKey) -> Result<(StagedBlob, Digests), Error> {
-    let mut sealing = SealingWriter::new(state, hashes, key);
+    let mut sealing = SealingWriter::new(state, hashes, key)?;
     while let Some(chunk) = body.next().await? {
         sealing.write(&chunk).await?;
     }
@@ -188,7 +188,7 @@ pub async fn store_encrypted(
     hashes: &Hashes,
     key: &DataKey,
 ) -> Result<(StagedBlob, Digests), Error> {
-    let mut sealing = SealingWriter::new(state, hashes, key);
+    let mut sealing = SealingWriter::new(state, hashes, key)?;
     while let Some(chunk) = source.recv().await {
         sealing.write(&chunk.map_err(|e| Error::io("reading the copy source", e))?).await?;
     }
@@ -232,27 +232,30 @@ struct PartRead {
 /// decrypts them. A chunk that fails authentication ends the stream with an error (the
 /// response is cut, or is a 500 before its headers), never with wrong bytes.
 pub fn read_decrypted(state: &AppState, parts: &[Part], key: &DataKey, start: u64, len: u64) -> mpsc::Receiver<std::io::Result<Bytes>> {
-    let (mut segments, mut plan, mut inline) = (Vec::new(), Vec::new(), false);
+    let (mut segments, mut plan, mut unreadable) = (Vec::new(), Vec::new(), None);
     for (part, from, to) in super::part_ranges(parts, start, len) {
         let size = part.size as u64;
         let span = chunks::span(size, from, to - from);
         let Some(blob_id) = &part.blob_id else {
             // Encrypted parts are always blobs.
-            inline = true;
+            unreadable = Some("an encrypted object has a part without a blob".to_owned());
             continue;
         };
         let blob_len = part.blob_size.map_or_else(|| chunks::sealed_len(size), |b| b as u64);
         segments.push(ReadSegment::Blob { blob_id: blob_id.clone(), blob_len, offset: 0, len: chunks::HEADER });
         segments.push(ReadSegment::Blob { blob_id: blob_id.clone(), blob_len, offset: span.offset, len: span.len });
-        plan.push(PartRead { stored: chunks::HEADER + span.len, decryptor: Decryptor::new(key, blob_id, size, &span) });
+        match Decryptor::new(key, blob_id, size, &span) {
+            Ok(decryptor) => plan.push(PartRead { stored: chunks::HEADER + span.len, decryptor }),
+            Err(e) => unreadable = Some(e.to_string()),
+        }
     }
     let mut source = state.blobs.read(segments);
     let (tx, rx) = mpsc::channel(4);
     let counters = state.background.clone();
     tokio::spawn(
         async move {
-            let result = if inline {
-                Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "an encrypted object has a part without a blob"))
+            let result = if let Some(why) = unreadable {
+                Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why))
             } else {
                 decrypt_stream(&mut source, plan, &tx).await
             };
@@ -281,12 +284,13 @@ async fn decrypt_stream(
     let Some(mut current) = parts.next() else { return Ok(()) };
     let mut left = current.stored;
     while let Some(chunk) = source.recv().await {
-        let mut chunk = chunk?;
+        // The blob reader's buffers are its own: decrypted where they lie, not copied.
+        let mut chunk = BytesMut::from(chunk?);
         while !chunk.is_empty() {
             let take = (left.min(chunk.len() as u64)) as usize;
             let piece = chunk.split_to(take);
             left -= take as u64;
-            for plain in current.decryptor.update(&piece).map_err(damaged)? {
+            for plain in current.decryptor.update(piece).map_err(damaged)? {
                 if tx.send(Ok(plain)).await.is_err() {
                     return Ok(());
                 }
