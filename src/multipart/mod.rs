@@ -98,6 +98,7 @@ pub async fn create(state: &AppState, req: S3Request, bucket: Bucket, key: &str)
     let mut resp = response::xml(xml::response::initiate_multipart_upload(&bucket.name, key, &upload.upload_id));
     set_abort_date(&mut resp, &bucket, key, upload.initiated, state.config.lifecycle_day());
     crate::object::sse::write_headers(&mut resp, sealed.as_ref(), crate::object::sse::sent_customer_key(&req).as_ref());
+    crate::object::sse::write_context(&mut resp, sealed.as_ref());
     if let Some((alg, kind)) = checksum {
         set_header(&mut resp, "x-amz-checksum-algorithm", alg.as_str());
         set_header(&mut resp, "x-amz-checksum-type", kind.as_str());

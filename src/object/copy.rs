@@ -164,6 +164,7 @@ async fn try_copy(state: &AppState, req: &S3Request, dest: &Bucket, key: &str) -
     let mut resp = response::xml(xml::response::copy_result("CopyObjectResult", &version.etag, ms_to_datetime(version.last_modified), shown_checksum));
     super::set_expiration(&mut resp, &dest, &version, state.config.lifecycle_day());
     sse::write_headers(&mut resp, sealed.as_ref(), sse::sent_customer_key(req).as_ref());
+    sse::write_context(&mut resp, sealed.as_ref());
     if let Some(v) = version.shown_version_id(dest.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }

@@ -196,6 +196,7 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
     set_header(&mut resp, "etag", &version.etag);
     super::set_expiration(&mut resp, &bucket, &version, state.config.lifecycle_day());
     super::sse::write_headers(&mut resp, sealed.as_ref(), super::sse::sent_customer_key(&req).as_ref());
+    super::sse::write_context(&mut resp, sealed.as_ref());
     if let Some(v) = version.shown_version_id(bucket.versioning) {
         set_header(&mut resp, "x-amz-version-id", v);
     }

@@ -142,6 +142,14 @@ pub fn write_headers(resp: &mut Response<Body>, sealed: Option<&Sealed>, custome
     }
 }
 
+/// The encryption context of an SSE-KMS object, which AWS answers on the writes that
+/// set it (PutObject, CopyObject, CreateMultipartUpload), never on reads.
+pub fn write_context(resp: &mut Response<Body>, sealed: Option<&Sealed>) {
+    if let Some(context) = sealed.filter(|s| s.mode == Mode::Kms).and_then(|s| s.context.as_deref()) {
+        set_header(resp, proto::CONTEXT_HEADER, context);
+    }
+}
+
 /// A blob being written encrypted under a data key, with the plaintext's digests.
 struct SealingWriter {
     plain: PlainDigests,

@@ -2,7 +2,8 @@
 //! alias or ARN, the bucket-key flag, an unknown key refused with nothing stored, a
 //! bucket default naming a key; a ring generated when none is given (mode 0600, kept
 //! across restarts); a rotated ring that still reads old objects, and one that lost a
-//! key answering 500 for the objects that key wrapped.
+//! key answering 500 for the objects that key wrapped; the encryption context answered
+//! on the writes that set it and not on reads.
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ServerSideEncryption, ServerSideEncryptionByDefault};
@@ -111,6 +112,71 @@ async fn sse_kms_uses_the_default_or_the_named_key_of_the_ring() {
     app.put("kms-default", "obj", b"defaulted to k2".to_vec()).await;
     assert_eq!(head_sse(&app, "kms-default", "obj").await, (Some(ServerSideEncryption::AwsKms), Some("k2".to_owned())));
     assert_eq!(app.get("kms-default", "obj").await, b"defaulted to k2");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_encryption_context_is_answered_on_writes_not_reads() {
+    let rings = tempfile::tempdir().unwrap();
+    let ring = ring_file(rings.path(), "ring.json", "k1", &["k1"]);
+    let app = TestApp::start_with(|c| c.kms_keys = Some(ring.clone())).await;
+    app.bucket("ctx").await;
+    let context = STANDARD.encode(r#"{"project":"depot","team":"storage"}"#);
+    let put = app
+        .client
+        .put_object()
+        .bucket("ctx")
+        .key("with-context")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_encryption_context(&context)
+        .body(ByteStream::from_static(b"bound to a context"))
+        .send()
+        .await
+        .expect("PUT with a context");
+    assert_eq!(put.ssekms_encryption_context(), Some(context.as_str()));
+    let head = app.client.head_object().bucket("ctx").key("with-context").send().await.expect("HEAD");
+    assert_eq!((head.server_side_encryption(), head.ssekms_key_id()), (Some(&ServerSideEncryption::AwsKms), Some("k1")));
+    assert_eq!(app.get("ctx", "with-context").await, b"bound to a context");
+
+    // Without a context, none is answered.
+    let plain = app
+        .client
+        .put_object()
+        .bucket("ctx")
+        .key("without")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .body(ByteStream::from_static(b"no context"))
+        .send()
+        .await
+        .expect("PUT without a context");
+    assert_eq!(plain.ssekms_encryption_context(), None);
+
+    // CopyObject and CreateMultipartUpload answer the context they were given.
+    let copy = app
+        .client
+        .copy_object()
+        .bucket("ctx")
+        .key("copied")
+        .copy_source("ctx/without")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_encryption_context(&context)
+        .send()
+        .await
+        .expect("CopyObject with a context");
+    assert_eq!(copy.ssekms_encryption_context(), Some(context.as_str()));
+    assert_eq!(app.get("ctx", "copied").await, b"no context");
+    let upload = app
+        .client
+        .create_multipart_upload()
+        .bucket("ctx")
+        .key("multipart")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_encryption_context(&context)
+        .send()
+        .await
+        .expect("CreateMultipartUpload with a context");
+    assert_eq!(upload.ssekms_encryption_context(), Some(context.as_str()));
+    assert_eq!(upload.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
     app.shutdown().await;
 }
 
