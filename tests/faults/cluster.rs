@@ -324,22 +324,39 @@ fn hits(results: &Value) -> Vec<(String, u64, String)> {
         .unwrap_or_default()
 }
 
-/// Waits until a search on node `n` gives exactly `want`.
+/// Waits until a search on node `n` gives exactly `want`; if it never does, the panic
+/// names the missing and unexpected results, the indexer's health on every node and
+/// the nodes' last log lines (a lagging partition and a lost event look alike in a
+/// bare listing).
 async fn search_until(cluster: &Cluster, n: usize, query: &str, want: &[(String, u64, String)]) {
     let path = format!("/_depot/search?{query}");
-    eventually(&format!("search {query} on node {n} to give {want:?}"), CONVERGE, || async {
+    let end = Instant::now() + CONVERGE;
+    loop {
         let resp = cluster.root_api(n, "GET", &path).await;
         if resp.status != 200 {
             panic!("search on node {n}: {} {}", resp.status, resp.text);
         }
         let got = hits(&resp.body);
         if got == want {
-            Ok(())
-        } else {
-            Err(format!("{got:?}"))
+            return;
         }
-    })
-    .await
+        if Instant::now() > end {
+            let missing: Vec<_> = want.iter().filter(|w| !got.contains(w)).collect();
+            let unexpected: Vec<_> = got.iter().filter(|g| !want.contains(g)).collect();
+            let mut health = String::new();
+            for m in 1..=3 {
+                let (_, h) = cluster.node(m).health().await;
+                health.push_str(&format!("node {m}: {}\n", h["checks"]["indexer"]));
+            }
+            panic!(
+                "search {query} on node {n} still differs after {CONVERGE:?}: {} of {} results missing {missing:?}, unexpected {unexpected:?}\nindexer health:\n{health}{}",
+                missing.len(),
+                want.len(),
+                cluster.logs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits until the statistics on node `n` give `bucket` `objects` objects of `bytes`.
