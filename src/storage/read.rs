@@ -98,7 +98,7 @@ impl Copy {
             Damage::Unreadable(e.to_string())
         };
         if self.layout == Layout::Legacy {
-            return read_exact_at(&self.file, (to - from) as usize, from).map_err(unreadable);
+            return read_fresh_at(&self.file, (to - from) as usize, from).map_err(unreadable);
         }
         let first = from / BLOCK_SIZE;
         let last = to.div_ceil(BLOCK_SIZE);
@@ -106,7 +106,7 @@ impl Copy {
         let end = (last * BLOCK_SIZE).min(self.blob_len);
         let mut sums = vec![0u8; ((last - first) * 4) as usize];
         self.file.read_exact_at(&mut sums, self.blob_len + first * 4).map_err(unreadable)?;
-        let data = read_exact_at(&self.file, (end - start) as usize, start).map_err(unreadable)?;
+        let data = read_fresh_at(&self.file, (end - start) as usize, start).map_err(unreadable)?;
         check_blocks(&data, first, &sums)?;
         if start == from && end == to {
             return Ok(data);
@@ -273,7 +273,7 @@ impl BlobStore {
 /// `len` bytes of `file` from `offset`, read into a buffer that is not zeroed first:
 /// filling 256 KiB with zeros before `pread` overwrites them was 9% of the server's CPU
 /// in a profile of large GETs. A file shorter than that is an `UnexpectedEof`.
-fn read_exact_at(file: &File, len: usize, offset: u64) -> io::Result<Vec<u8>> {
+fn read_fresh_at(file: &File, len: usize, offset: u64) -> io::Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(len);
     while buf.len() < len {
         let at = offset + buf.len() as u64;

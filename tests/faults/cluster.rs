@@ -297,7 +297,17 @@ async fn multipart_across_nodes(cluster: &Cluster) {
 const SEARCH_BUCKET: &str = "cluster-search";
 
 /// Polls `check` until it gives a value; panics after `deadline` with what it last saw.
-async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+async fn eventually<T, F, Fut>(what: &str, deadline: Duration, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    within(deadline, check).await.unwrap_or_else(|last| panic!("timed out after {deadline:?} waiting for {what}; last seen: {last}"))
+}
+
+/// Polls `check` every 100 ms until it gives a value, or until `deadline` has passed;
+/// then `Err` with what it last saw.
+async fn within<T, F, Fut>(deadline: Duration, mut check: F) -> Result<T, String>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, String>>,
@@ -305,8 +315,8 @@ where
     let end = Instant::now() + deadline;
     loop {
         match check().await {
-            Ok(value) => return value,
-            Err(last) if Instant::now() > end => panic!("timed out after {deadline:?} waiting for {what}; last seen: {last}"),
+            Ok(value) => return Ok(value),
+            Err(last) if Instant::now() > end => return Err(last),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
@@ -330,32 +340,27 @@ fn hits(results: &Value) -> Vec<(String, u64, String)> {
 /// bare listing).
 async fn search_until(cluster: &Cluster, n: usize, query: &str, want: &[(String, u64, String)]) {
     let path = format!("/_depot/search?{query}");
-    let end = Instant::now() + CONVERGE;
-    loop {
+    let differs = within(CONVERGE, || async {
         let resp = cluster.root_api(n, "GET", &path).await;
         if resp.status != 200 {
             panic!("search on node {n}: {} {}", resp.status, resp.text);
         }
         let got = hits(&resp.body);
         if got == want {
-            return;
+            return Ok(());
         }
-        if Instant::now() > end {
-            let missing: Vec<_> = want.iter().filter(|w| !got.contains(w)).collect();
-            let unexpected: Vec<_> = got.iter().filter(|g| !want.contains(g)).collect();
-            let mut health = String::new();
-            for m in 1..=3 {
-                let (_, h) = cluster.node(m).health().await;
-                health.push_str(&format!("node {m}: {}\n", h["checks"]["indexer"]));
-            }
-            panic!(
-                "search {query} on node {n} still differs after {CONVERGE:?}: {} of {} results missing {missing:?}, unexpected {unexpected:?}\nindexer health:\n{health}{}",
-                missing.len(),
-                want.len(),
-                cluster.logs()
-            );
+        let missing: Vec<_> = want.iter().filter(|w| !got.contains(w)).collect();
+        let unexpected: Vec<_> = got.iter().filter(|g| !want.contains(g)).collect();
+        Err(format!("{} of {} results missing {missing:?}, unexpected {unexpected:?}", missing.len(), want.len()))
+    })
+    .await;
+    if let Err(diff) = differs {
+        let mut health = String::new();
+        for m in 1..=3 {
+            let (_, h) = cluster.node(m).health().await;
+            health.push_str(&format!("node {m}: {}\n", h["checks"]["indexer"]));
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        panic!("search {query} on node {n} still differs after {CONVERGE:?}: {diff}\nindexer health:\n{health}{}", cluster.logs());
     }
 }
 
