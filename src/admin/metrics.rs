@@ -140,6 +140,7 @@ pub async fn metrics(state: &AppState) -> Response<Body> {
         ("events_rejected", "Events skipped because they are not readable events.", &m.rejected),
         ("relay_errors", "Relay rounds that failed.", &m.relay_errors),
         ("indexer_errors", "Indexing transactions that failed (retried).", &m.indexer_errors),
+        ("indexer_catchup_events", "Events published to Kafka that the consumer group left unindexed, applied straight from the outbox.", &m.caught_up),
     ] {
         registry.register(name, help, ConstCounter::new(EventMetrics::get(counter)));
     }

@@ -33,6 +33,12 @@ pub struct OutboxLag {
     pub oldest_unindexed_ms: Option<i64>,
 }
 
+/// Rows published before `$1` and still not indexed, in position order (the indexer's
+/// catch-up; served by the `outbox_unindexed` partial index).
+fn stale_sql(suffix: &str) -> String {
+    format!("SELECT id, event_id, payload FROM outbox WHERE indexed_at IS NULL AND sent_at IS NOT NULL AND sent_at < $1 ORDER BY id LIMIT $2{suffix}")
+}
+
 /// The pending rows in position order: one query for both engines (the suffix locks
 /// the claimed rows on PostgreSQL so that concurrent relays skip them).
 fn pending_sql(suffix: &str) -> String {
@@ -58,6 +64,13 @@ impl Tx {
     /// on PostgreSQL they are locked and other relays skip them.
     pub async fn claim_events(&mut self, limit: i64) -> CatalogResult<Vec<OutboxRow>> {
         let rows = sqlx::query(&pending_sql(self.dialect.skip_locked())).bind(limit).fetch_all(&mut *self.inner).await?;
+        rows.iter().map(OutboxRow::from_row).collect()
+    }
+
+    /// Claims up to `limit` rows published before `sent_before_ms` and still not
+    /// indexed, until this transaction ends (skipped by other claimers on PostgreSQL).
+    pub async fn claim_stale_events(&mut self, sent_before_ms: i64, limit: i64) -> CatalogResult<Vec<OutboxRow>> {
+        let rows = sqlx::query(&stale_sql(self.dialect.skip_locked())).bind(sent_before_ms).bind(limit).fetch_all(&mut *self.inner).await?;
         rows.iter().map(OutboxRow::from_row).collect()
     }
 
@@ -99,6 +112,13 @@ impl Catalog {
     pub async fn pending_events(&self, limit: i64) -> CatalogResult<Vec<OutboxRow>> {
         let rows = sqlx::query(&pending_sql("")).bind(limit).fetch_all(self.reader()).await?;
         rows.iter().map(OutboxRow::from_row).collect()
+    }
+
+    /// Whether any row was published before `sent_before_ms` and is still not indexed
+    /// (read without claiming, so that an idle check never takes the writer).
+    pub async fn has_stale_events(&self, sent_before_ms: i64) -> CatalogResult<bool> {
+        let rows = sqlx::query(&stale_sql("")).bind(sent_before_ms).bind(1i64).fetch_all(self.reader()).await?;
+        Ok(!rows.is_empty())
     }
 
     /// The outbox backlog and the indexer's lag behind it.

@@ -48,6 +48,11 @@ pub struct EventsConfig {
     /// Health fails when more events than this wait to be indexed.
     #[arg(long, env = "DEPOT_INDEXER_MAX_LAG_EVENTS", default_value_t = 100_000, global = true)]
     pub indexer_max_lag_events: u64,
+
+    /// With Kafka: events published this many seconds ago and still not indexed by the
+    /// consumer group are indexed straight from the outbox.
+    #[arg(long, env = "DEPOT_INDEXER_CATCHUP_SECS", default_value_t = 30, global = true)]
+    pub indexer_catchup_secs: u64,
 }
 
 impl Default for EventsConfig {
@@ -63,6 +68,7 @@ impl Default for EventsConfig {
             outbox_retention_secs: 24 * 3600,
             indexer_max_lag_seconds: 300,
             indexer_max_lag_events: 100_000,
+            indexer_catchup_secs: 30,
         }
     }
 }
@@ -83,5 +89,9 @@ impl EventsConfig {
 
     pub fn outbox_retention(&self) -> Duration {
         Duration::from_secs(self.outbox_retention_secs)
+    }
+
+    pub fn indexer_catchup(&self) -> Duration {
+        Duration::from_secs(self.indexer_catchup_secs)
     }
 }

@@ -19,6 +19,8 @@ pub struct EventMetrics {
     pub rejected: AtomicU64,
     pub relay_errors: AtomicU64,
     pub indexer_errors: AtomicU64,
+    /// Events the indexer applied straight from the outbox (Kafka mode's catch-up).
+    pub caught_up: AtomicU64,
 }
 
 impl EventMetrics {
@@ -45,6 +47,10 @@ impl EventMetrics {
 
     pub fn indexer_error(&self) {
         self.indexer_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn caught_up(&self, n: u64) {
+        self.caught_up.fetch_add(n, Ordering::Relaxed);
     }
 
     pub fn get(counter: &AtomicU64) -> u64 {

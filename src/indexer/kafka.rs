@@ -9,8 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use tokio::sync::watch;
@@ -21,9 +22,29 @@ use crate::config::EventsConfig;
 use crate::events::relay::Backoff;
 use crate::events::EventMetrics;
 
+/// The indexer's consumer client context: logs the partitions the group gives this
+/// node (the first thing to look at when one partition's events are not indexed).
+pub struct GroupLog;
+
+impl ClientContext for GroupLog {}
+
+impl ConsumerContext for GroupLog {
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let partitions = |list: &rdkafka::TopicPartitionList| list.elements().iter().map(|e| e.partition()).collect::<Vec<_>>();
+        match rebalance {
+            Rebalance::Assign(list) => tracing::info!(partitions = ?partitions(list), "the consumer group assigned partitions to this indexer"),
+            Rebalance::Revoke(list) => tracing::info!(partitions = ?partitions(list), "the consumer group revoked partitions from this indexer"),
+            Rebalance::Error(e) => tracing::warn!(error = %e, "the consumer group's rebalance failed"),
+        }
+    }
+}
+
+/// The indexer's consumer.
+pub type IndexerConsumer = StreamConsumer<GroupLog>;
+
 /// The indexer's consumer: offsets are stored by hand after indexing and committed in
 /// the background.
-pub fn consumer(config: &EventsConfig, brokers: &str) -> Result<StreamConsumer, KafkaError> {
+pub fn consumer(config: &EventsConfig, brokers: &str) -> Result<IndexerConsumer, KafkaError> {
     ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .set("client.id", "depot-indexer")
@@ -37,7 +58,7 @@ pub fn consumer(config: &EventsConfig, brokers: &str) -> Result<StreamConsumer, 
         .set("session.timeout.ms", "10000")
         .set("fetch.wait.max.ms", "100")
         .set("reconnect.backoff.max.ms", "5000")
-        .create()
+        .create_with_context(GroupLog)
 }
 
 /// A consumed message, detached from the consumer.
@@ -52,7 +73,7 @@ struct Received {
 /// the offsets for the background commit. Runs until `shutdown`; commits what it
 /// stored before it returns.
 pub async fn run_consumer(
-    consumer: StreamConsumer,
+    consumer: IndexerConsumer,
     indexer: Indexer,
     topic: String,
     batch: usize,

@@ -18,6 +18,7 @@
 //! `storage`, `events`).
 
 pub mod apply;
+pub mod catchup;
 pub mod embedded;
 pub mod kafka;
 pub mod rebuild;
@@ -109,7 +110,8 @@ impl Indexer {
 
 /// Starts the event flow as background tasks that stop on `shutdown`: the outbox relay
 /// (in-process into the indexer, or publishing to Kafka) and, with Kafka, the indexer's
-/// consumer. Nothing here waits for Kafka: an unreachable broker only delays delivery.
+/// consumer and its catch-up from the outbox ([`catchup`]). Nothing here waits for
+/// Kafka: an unreachable broker only delays delivery.
 pub fn start(
     config: &EventsConfig,
     catalog: &Catalog,
@@ -126,9 +128,11 @@ pub fn start(
     let producer = Arc::new(crate::events::kafka::producer(config, brokers)?);
     let consumer = kafka::consumer(config, brokers)?;
     let transport = crate::events::kafka::KafkaRelay::new(producer.clone(), config.clone(), brokers.to_owned(), metrics.clone());
+    let catch_up = catchup::CatchUp { indexer: indexer.clone(), metrics: metrics.clone(), after: config.indexer_catchup(), batch: config.batch() };
     let tasks = vec![
         tokio::spawn(relay.run(transport, shutdown.clone())),
         tokio::spawn(kafka::run_consumer(consumer, indexer, config.kafka_topic.clone(), config.batch(), metrics.clone(), shutdown.clone())),
+        tokio::spawn(catch_up.run(shutdown.clone())),
     ];
     Ok((EventsHandle::new(config.clone(), metrics, Some(producer)), tasks))
 }

@@ -1,12 +1,15 @@
 //! Events end to end: what lands on the Kafka topic (the documented schema, one JSON
 //! document per message, keyed by bucket/key), redelivery and replay changing nothing,
-//! and a broker stopped during a write burst.
+//! a broker stopped during a write burst, and a consumer-group member that never indexes
+//! what it reads.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use depot::events::Event;
 use depot::indexer::parse_event;
 use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::Value;
 
@@ -264,6 +267,74 @@ async fn a_stopped_broker_loses_no_write_and_the_index_converges() {
     assert_eq!(stats["total_objects"], 41);
     let (status, health) = api_get(&app, "/_depot/health").await;
     assert_eq!((status, health["checks"]["kafka"]["status"].as_str()), (200, Some("ok")), "{health}");
+    app.shutdown().await;
+}
+
+/// A member of the indexer's consumer group that takes partitions and never indexes
+/// what it reads (a node killed without leaving the group, a broker that keeps a dead
+/// member): the events on its partitions are in Kafka but not in the index until the
+/// catch-up applies them from the outbox, and nothing is indexed twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_member_that_never_indexes_strands_no_event() {
+    let broker = Broker::start().await;
+    let app = TestApp::start_with(|c| {
+        broker.configure(c);
+        c.events.indexer_catchup_secs = 2;
+    })
+    .await;
+    app.bucket("stranded").await;
+    app.put("stranded", "first", b"1".to_vec()).await;
+    wait_indexed(&app).await;
+    let before = index_snapshot(&app).await;
+
+    // The idle member joins the group, takes its share of the partitions, reads their
+    // messages and drops them, committing nothing.
+    let config = app.state().events.config.clone();
+    let idle: Arc<StreamConsumer> = Arc::new(
+        ClientConfig::new()
+            .set("bootstrap.servers", broker.addr())
+            .set("group.id", &config.kafka_group)
+            .set("enable.auto.commit", "false")
+            .set("session.timeout.ms", "30000")
+            .create()
+            .expect("idle group member"),
+    );
+    idle.subscribe(&[config.kafka_topic.as_str()]).expect("subscribe");
+    let reader = idle.clone();
+    let dropping = tokio::spawn(async move {
+        loop {
+            let _ = reader.recv().await;
+        }
+    });
+    eventually("the idle member to hold a partition", Duration::from_secs(60), || async { idle.assignment().ok().filter(|a| a.count() > 0).map(|_| ()) }).await;
+
+    for i in 0..30 {
+        app.put("stranded", &format!("k{i:02}"), vec![b'z'; i + 1]).await;
+    }
+    wait_indexed(&app).await;
+    let page = eventually("every write to be searchable", Duration::from_secs(30), || async {
+        let (_, page) = api_get(&app, "/_depot/search?bucket=stranded&limit=1000").await;
+        (keys(&page).len() == 31).then_some(page)
+    })
+    .await;
+    assert_eq!(keys(&page)[1..], (0..30).map(|i| format!("k{i:02}")).collect::<Vec<_>>()[..]);
+    let (_, stats) = api_get(&app, "/_depot/stats").await;
+    assert_eq!((&stats["total_objects"], &stats["total_bytes"]), (&Value::from(31), &Value::from(1 + 465)), "{stats}");
+
+    // Some events went to the idle member's partitions: the catch-up indexed them, each
+    // once, and says so in the metrics.
+    let metrics = &app.state().events.metrics;
+    let caught_up = depot::events::EventMetrics::get(&metrics.caught_up);
+    assert!(caught_up > 0, "no event was indexed from the outbox, so the idle member read none");
+    let text = app.raw("GET", "/_depot/metrics").send().await.text();
+    let exported = text.lines().find_map(|l| l.strip_prefix("depot_indexer_catchup_events_total ")).and_then(|v| v.parse::<u64>().ok());
+    assert!(exported >= Some(caught_up), "{text}");
+    let indexed = depot::events::EventMetrics::get(&metrics.indexed);
+    assert_eq!(indexed, 32, "the bucket, the first object and 30 writes, each applied once");
+    assert!(before.len() < index_snapshot(&app).await.len());
+
+    dropping.abort();
+    tokio::task::spawn_blocking(move || drop(idle)).await.expect("drop the idle member");
     app.shutdown().await;
 }
 
