@@ -42,7 +42,7 @@ struct Seen {
 }
 
 /// A chunk being read and checked on the blocking pool.
-type ChunkRead = JoinHandle<Result<Vec<u8>, Damage>>;
+type ChunkRead = JoinHandle<Result<Bytes, Damage>>;
 
 /// A piece of an object to read: a range of a blob, or of a part kept inline in the
 /// catalog.
@@ -91,27 +91,36 @@ impl Copy {
         Ok(Copy { drive: drive.clone(), file, layout, blob_len })
     }
 
-    /// Reads data `[from, to)`, checking every block it touches.
-    pub(super) fn read(&self, from: u64, to: u64) -> Result<Vec<u8>, Damage> {
+    /// How many bytes [`Copy::read`] reads from disk for data `[from, to)`: whole
+    /// blocks, unless the copy has none.
+    pub(super) fn span(&self, from: u64, to: u64) -> usize {
+        match self.layout {
+            Layout::Legacy => (to - from) as usize,
+            Layout::Checked => ((to.div_ceil(BLOCK_SIZE) * BLOCK_SIZE).min(self.blob_len) - (from / BLOCK_SIZE) * BLOCK_SIZE) as usize,
+        }
+    }
+
+    /// Reads data `[from, to)` into `buf` (emptied first; give it [`Copy::span`] bytes
+    /// of capacity and nothing is allocated here), checking every block it touches.
+    pub(super) fn read(&self, buf: Vec<u8>, from: u64, to: u64) -> Result<Bytes, Damage> {
         let unreadable = |e: io::Error| {
             self.drive.failed("reading a blob", &e, false);
             Damage::Unreadable(e.to_string())
         };
         if self.layout == Layout::Legacy {
-            return read_fresh_at(&self.file, (to - from) as usize, from).map_err(unreadable);
+            return read_fresh_at(&self.file, buf, (to - from) as usize, from).map(Bytes::from).map_err(unreadable);
         }
         let first = from / BLOCK_SIZE;
         let last = to.div_ceil(BLOCK_SIZE);
         let start = first * BLOCK_SIZE;
-        let end = (last * BLOCK_SIZE).min(self.blob_len);
-        let mut sums = vec![0u8; ((last - first) * 4) as usize];
-        self.file.read_exact_at(&mut sums, self.blob_len + first * 4).map_err(unreadable)?;
-        let data = read_fresh_at(&self.file, (end - start) as usize, start).map_err(unreadable)?;
-        check_blocks(&data, first, &sums)?;
-        if start == from && end == to {
-            return Ok(data);
-        }
-        Ok(data[(from - start) as usize..(to - start) as usize].to_vec())
+        let mut sums = [0u8; 4 * (READ_CHUNK / BLOCK_SIZE) as usize];
+        let sums =
+            sums.get_mut(..((last - first) * 4) as usize).ok_or_else(|| Damage::Unreadable(format!("a read of {from}..{to} spans more than one chunk")))?;
+        self.file.read_exact_at(sums, self.blob_len + first * 4).map_err(unreadable)?;
+        let data = read_fresh_at(&self.file, buf, self.span(from, to), start).map_err(unreadable)?;
+        check_blocks(&data, first, sums)?;
+        // A range that starts or ends inside a block: the checked blocks, sliced.
+        Ok(Bytes::from(data).slice((from - start) as usize..(to - start) as usize))
     }
 
     /// Reads and checks the whole blob, block by block, passing each piece to `each`.
@@ -119,7 +128,7 @@ impl Copy {
         let mut pos = 0;
         while pos < self.blob_len {
             let to = (pos + READ_CHUNK).min(self.blob_len);
-            each(&self.read(pos, to)?);
+            each(&self.read(Vec::new(), pos, to)?);
             pos = to;
         }
         Ok(())
@@ -189,14 +198,18 @@ impl BlobStore {
                 while in_flight.len() < READ_AHEAD && next < end {
                     let (from, to) = (next, ((next / BLOCK_SIZE) * BLOCK_SIZE + READ_CHUNK).min(end));
                     let reader = copy.clone();
-                    in_flight.push_back((to, tokio::task::spawn_blocking(move || reader.read(from, to))));
+                    // Allocated here, on a runtime worker, not on a blocking thread: glibc
+                    // gives each thread that allocates an arena of its own (up to 8 per
+                    // core), and chunks freed into many arenas stay resident.
+                    let buf = Vec::with_capacity(copy.span(from, to));
+                    in_flight.push_back((to, tokio::task::spawn_blocking(move || reader.read(buf, from, to))));
                     next = to;
                 }
                 let Some((to, task)) = in_flight.pop_front() else { break 'copies };
                 match task.await {
                     Ok(Ok(buf)) => {
                         pos = to;
-                        if tx.send(Ok(Bytes::from(buf))).await.is_err() {
+                        if tx.send(Ok(buf)).await.is_err() {
                             return false;
                         }
                     }
@@ -273,8 +286,9 @@ impl BlobStore {
 /// `len` bytes of `file` from `offset`, read into a buffer that is not zeroed first:
 /// filling 256 KiB with zeros before `pread` overwrites them was 9% of the server's CPU
 /// in a profile of large GETs. A file shorter than that is an `UnexpectedEof`.
-fn read_fresh_at(file: &File, len: usize, offset: u64) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(len);
+fn read_fresh_at(file: &File, mut buf: Vec<u8>, len: usize, offset: u64) -> io::Result<Vec<u8>> {
+    buf.clear();
+    buf.reserve_exact(len);
     while buf.len() < len {
         let at = offset + buf.len() as u64;
         match rustix::io::pread(file, rustix::buffer::spare_capacity(&mut buf), at) {
