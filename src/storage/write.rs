@@ -371,22 +371,36 @@ impl BlobWriter {
 
     /// Adds bytes to the blob. Once a batch is gathered it is written in the background
     /// while more arrives; a failure of an earlier write is returned here.
-    pub async fn write(&mut self, data: Bytes) -> Result<(), StorageError> {
+    pub async fn write(&mut self, mut data: Bytes) -> Result<(), StorageError> {
         if self.sink.is_none() {
             return Err(StorageError::WriterGone);
         }
-        if self.pending.capacity() == 0 {
-            self.pending.reserve(WRITE_BATCH);
+        // A batch never grows past `WRITE_BATCH`: a chunk that crosses the mark is split,
+        // so the buffer is never reallocated (and doubled) on the way.
+        while !data.is_empty() {
+            if self.pending.capacity() == 0 {
+                self.pending.reserve_exact(WRITE_BATCH);
+            }
+            let take = data.len().min(WRITE_BATCH.saturating_sub(self.pending.len()));
+            self.pending.extend_from_slice(&data.split_to(take));
+            if self.pending.len() >= WRITE_BATCH {
+                self.hand_off().await?;
+            }
         }
-        self.pending.extend_from_slice(&data);
-        if self.pending.len() >= WRITE_BATCH || self.flushed_at.elapsed() >= FLUSH_INTERVAL {
-            // Two buffers take turns: this batch's, and the one the last write gave back.
-            let mut sink = self.take_sink().await?;
-            let next = std::mem::take(&mut sink.spare);
-            let batch = std::mem::replace(&mut self.pending, next);
-            self.sink = Some(tokio::task::spawn_blocking(move || sink.append_batch(batch)));
-            self.flushed_at = Instant::now();
+        if !self.pending.is_empty() && self.flushed_at.elapsed() >= FLUSH_INTERVAL {
+            self.hand_off().await?;
         }
+        Ok(())
+    }
+
+    /// Hands the gathered batch to a blocking write, once the previous one is done.
+    async fn hand_off(&mut self) -> Result<(), StorageError> {
+        // Two buffers take turns: this batch's, and the one the last write gave back.
+        let mut sink = self.take_sink().await?;
+        let next = std::mem::take(&mut sink.spare);
+        let batch = std::mem::replace(&mut self.pending, next);
+        self.sink = Some(tokio::task::spawn_blocking(move || sink.append_batch(batch)));
+        self.flushed_at = Instant::now();
         Ok(())
     }
 
