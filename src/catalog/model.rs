@@ -140,12 +140,35 @@ pub struct VersionLock {
     pub mode: Option<String>,
     /// Milliseconds since the Unix epoch.
     pub until: Option<i64>,
-    pub legal_hold: bool,
+    /// `None` while no legal hold was ever set on the version: S3 then answers no
+    /// legal-hold header, and GetObjectLegalHold `NoSuchObjectLockConfiguration`.
+    pub legal_hold: Option<bool>,
 }
 
 impl VersionLock {
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
-        Ok(VersionLock { mode: row.try_get("lock_mode")?, until: row.try_get("lock_until")?, legal_hold: row.try_get::<i64, _>("legal_hold")? != 0 })
+        // Stored as 0 (never set), 1 (on) or 2 (off). Any other value counts as on: a
+        // lock fails closed.
+        let legal_hold = match row.try_get::<i64, _>("legal_hold")? {
+            0 => None,
+            2 => Some(false),
+            _ => Some(true),
+        };
+        Ok(VersionLock { mode: row.try_get("lock_mode")?, until: row.try_get("lock_until")?, legal_hold })
+    }
+
+    /// The stored form of the legal hold (see [`VersionLock::from_row`]).
+    pub(super) fn legal_hold_column(&self) -> i64 {
+        match self.legal_hold {
+            None => 0,
+            Some(true) => 1,
+            Some(false) => 2,
+        }
+    }
+
+    /// Whether a legal hold is on.
+    pub fn held(&self) -> bool {
+        self.legal_hold == Some(true)
     }
 }
 

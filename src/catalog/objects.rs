@@ -128,7 +128,7 @@ impl Tx {
         sqlx::query("UPDATE objects SET lock_mode = $1, lock_until = $2, legal_hold = $3 WHERE id = $4")
             .bind(lock.mode.clone())
             .bind(lock.until)
-            .bind(i64::from(lock.legal_hold))
+            .bind(lock.legal_hold_column())
             .bind(object_id)
             .execute(&mut *self.inner)
             .await?;
@@ -169,7 +169,7 @@ impl Tx {
                 // Overwriting the null version removes it: never one under object lock
                 // (handlers keep lock buckets versioned; this is the last guard).
                 match self.version(bucket_id, &new.key, NULL_VERSION).await? {
-                    Some(current) if current.lock.legal_hold || current.lock.until.is_some_and(|until| until > now_ms()) => {
+                    Some(current) if current.lock.held() || current.lock.until.is_some_and(|until| until > now_ms()) => {
                         return Err(CatalogError::Locked);
                     }
                     Some(_) => self.remove_version_row(bucket_id, &new.key, NULL_VERSION).await?,
@@ -213,7 +213,7 @@ impl Tx {
             .bind(new.upload_id.clone())
             .bind(new.lock.mode.clone())
             .bind(new.lock.until)
-            .bind(i64::from(new.lock.legal_hold))
+            .bind(new.lock.legal_hold_column())
             .bind(new.sse.clone())
             .fetch_one(&mut *self.inner)
             .await

@@ -205,7 +205,7 @@ impl Tx {
         .bind(upload.acl.clone())
         .bind(upload.lock.mode.clone())
         .bind(upload.lock.until)
-        .bind(i64::from(upload.lock.legal_hold))
+        .bind(upload.lock.legal_hold_column())
         .bind(upload.sse.clone())
         .execute(&mut *self.inner)
         .await

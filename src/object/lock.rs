@@ -84,13 +84,13 @@ pub fn lock_for_new_version(caller: &Caller, bucket: &Bucket, key: &str, headers
 fn default_or(config: &ObjectLockConfiguration, asked: LockHeaders) -> VersionLock {
     let now = now_ms();
     let retention = asked.retention.or_else(|| config.default_retention.map(|d| Retention { mode: d.mode, retain_until_ms: d.retain_until(now) }));
-    to_version_lock(retention.as_ref(), asked.legal_hold.unwrap_or(false))
+    to_version_lock(retention.as_ref(), asked.legal_hold)
 }
 
 /// The lock a CreateMultipartUpload asks for, kept with the upload until it completes.
 pub fn lock_for_upload(caller: &Caller, bucket: &Bucket, key: &str, headers: &HeaderMap) -> Result<VersionLock, Error> {
     let (_, asked) = asked(caller, bucket, key, headers)?;
-    Ok(to_version_lock(asked.retention.as_ref(), asked.legal_hold.unwrap_or(false)))
+    Ok(to_version_lock(asked.retention.as_ref(), asked.legal_hold))
 }
 
 /// The lock of a version completed from an upload: what the upload asked for, else the
@@ -104,7 +104,7 @@ pub fn lock_for_completed_upload(bucket: &Bucket, asked: &VersionLock) -> Result
     Ok(to_version_lock(retention.as_ref(), asked.legal_hold))
 }
 
-fn to_version_lock(retention: Option<&Retention>, legal_hold: bool) -> VersionLock {
+fn to_version_lock(retention: Option<&Retention>, legal_hold: Option<bool>) -> VersionLock {
     VersionLock { mode: retention.map(|r| r.mode.as_str().to_owned()), until: retention.map(|r| r.retain_until_ms), legal_hold }
 }
 
@@ -125,7 +125,7 @@ pub fn write_headers(resp: &mut Response<Body>, caller: &Caller, bucket: &Bucket
     }
     let may = |action: &str| access::check(caller, bucket, Ask { action, acl_action: Action::ManageBucket, key: Some(&version.key), object: None }).is_ok();
     let retention = retention_of(&version.lock).filter(|_| may("s3:GetObjectRetention"));
-    let legal_hold = Some(version.lock.legal_hold).filter(|_| may("s3:GetObjectLegalHold"));
+    let legal_hold = version.lock.legal_hold.filter(|_| may("s3:GetObjectLegalHold"));
     for (name, value) in object_lock::response_headers(retention.as_ref(), legal_hold) {
         set_header(resp, name, &value);
     }
@@ -140,7 +140,7 @@ pub fn bypass_allowed(caller: &Caller, bucket: &Bucket, key: &str, headers: &Hea
 
 /// Refuses the removal of a locked version (`403 AccessDenied`, as S3 answers).
 pub fn check_removal(version: &ObjectVersion, bypass: bool) -> Result<(), Error> {
-    if object_lock::may_delete(retention_of(&version.lock).as_ref(), version.lock.legal_hold, now_ms(), bypass) {
+    if object_lock::may_delete(retention_of(&version.lock).as_ref(), version.lock.held(), now_ms(), bypass) {
         Ok(())
     } else {
         Err(S3Error::with_message(S3ErrorCode::AccessDenied, "Access Denied because object protected by object lock.").into())
@@ -149,7 +149,7 @@ pub fn check_removal(version: &ObjectVersion, bypass: bool) -> Result<(), Error>
 
 /// Whether a version may be removed now without bypassing anything (the lifecycle).
 pub fn removable(version: &ObjectVersion) -> bool {
-    object_lock::may_delete(retention_of(&version.lock).as_ref(), version.lock.legal_hold, now_ms(), false)
+    object_lock::may_delete(retention_of(&version.lock).as_ref(), version.lock.held(), now_ms(), false)
 }
 
 /// The version a retention or legal hold request names, in a bucket with object lock.
@@ -158,6 +158,12 @@ async fn version_of(state: &AppState, req: &S3Request, bucket: &Bucket, key: &st
         return Err(missing_configuration());
     }
     readable_version(state, &req.caller, bucket, key, version_id, ObjectAccess::Read, req.action).await
+}
+
+/// The answer to GetObjectRetention or GetObjectLegalHold for a version that has no
+/// retention, or never had a legal hold.
+fn no_lock_of_its_own() -> S3Error {
+    S3Error::with_message(S3ErrorCode::NoSuchObjectLockConfiguration, "The specified object does not have a ObjectLock configuration")
 }
 
 /// GetObjectRetention and GetObjectLegalHold.
@@ -172,12 +178,14 @@ pub async fn get(
     let version = version_of(state, &req, &bucket, key, version_id).await?;
     match setting {
         ObjectLockSetting::Retention => {
-            let retention = retention_of(&version.lock).ok_or_else(|| {
-                S3Error::with_message(S3ErrorCode::NoSuchObjectLockConfiguration, "The specified object does not have a ObjectLock configuration")
-            })?;
+            let retention = retention_of(&version.lock).ok_or_else(no_lock_of_its_own)?;
             Ok(response::xml(retention.to_xml()))
         }
-        ObjectLockSetting::LegalHold => Ok(response::xml(object_lock::legal_hold_xml(version.lock.legal_hold))),
+        // A version whose legal hold was never set has none to answer, as in S3.
+        ObjectLockSetting::LegalHold => {
+            let on = version.lock.legal_hold.ok_or_else(no_lock_of_its_own)?;
+            Ok(response::xml(object_lock::legal_hold_xml(on)))
+        }
     }
 }
 
@@ -216,7 +224,7 @@ pub async fn put(
             }
             lock = to_version_lock(new.as_ref(), lock.legal_hold);
         }
-        ObjectLockSetting::LegalHold => lock.legal_hold = object_lock::legal_hold_from_xml(&body)?,
+        ObjectLockSetting::LegalHold => lock.legal_hold = Some(object_lock::legal_hold_from_xml(&body)?),
     }
     tx.set_version_lock(version.id, &lock).await?;
     let updated = ObjectVersion { lock, ..version };

@@ -131,7 +131,10 @@ async fn a_compliance_version_cannot_be_removed_by_anyone_before_its_date() {
     let head = app.client.head_object().bucket("vault").key("records/2026.csv").send().await.unwrap();
     assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Compliance));
     assert!(head.object_lock_retain_until_date().is_some());
-    assert_eq!(head.object_lock_legal_hold_status(), Some(&ObjectLockLegalHoldStatus::Off));
+    // No legal hold was ever set: no header, and none to get (as S3 answers).
+    assert_eq!(head.object_lock_legal_hold_status(), None);
+    let never_held = app.client.get_object_legal_hold().bucket("vault").key("records/2026.csv").version_id(&v1).send().await;
+    assert_eq!(s3_error(never_held), (404, "NoSuchObjectLockConfiguration".to_owned()));
 
     // Root, with or without the bypass header: refused, and the bytes stay.
     let refused = app.client.delete_object().bucket("vault").key("records/2026.csv").version_id(&v1).send().await;
@@ -221,6 +224,10 @@ async fn governance_yields_only_to_bypass_and_legal_hold_to_nothing() {
 
     // Released, the bypass deletes it.
     app.client.put_object_legal_hold().bucket("gov").key("doc").version_id(&v1).legal_hold(hold(ObjectLockLegalHoldStatus::Off)).send().await.expect("release");
+    let got = app.client.get_object_legal_hold().bucket("gov").key("doc").version_id(&v1).send().await.unwrap();
+    assert_eq!(got.legal_hold().and_then(|h| h.status()), Some(&ObjectLockLegalHoldStatus::Off), "a released hold reads OFF");
+    let head = app.client.head_object().bucket("gov").key("doc").version_id(&v1).send().await.unwrap();
+    assert_eq!(head.object_lock_legal_hold_status(), Some(&ObjectLockLegalHoldStatus::Off));
     app.client.delete_object().bucket("gov").key("doc").version_id(&v1).bypass_governance_retention(true).send().await.expect("bypass deletes");
     assert!(app.client.list_object_versions().bucket("gov").send().await.unwrap().versions().is_empty());
 
@@ -234,10 +241,15 @@ async fn governance_yields_only_to_bypass_and_legal_hold_to_nothing() {
     let refused = mallory.delete_object().bucket("gov").key("doc2").version_id(&v2).bypass_governance_retention(true).send().await;
     assert_eq!(s3_error(refused), (403, "AccessDenied".to_owned()), "no s3:BypassGovernanceRetention");
     // A reader without s3:GetObjectRetention / s3:GetObjectLegalHold sees no lock headers.
+    app.client.put_object_legal_hold().bucket("gov").key("doc2").legal_hold(hold(ObjectLockLegalHoldStatus::Off)).send().await.expect("hold set OFF");
     let head = mallory.head_object().bucket("gov").key("doc2").send().await.expect("mallory may read");
     assert_eq!((head.object_lock_mode(), head.object_lock_legal_hold_status()), (None, None));
     let head = app.client.head_object().bucket("gov").key("doc2").send().await.unwrap();
-    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance), "the owner sees them");
+    assert_eq!(
+        (head.object_lock_mode(), head.object_lock_legal_hold_status()),
+        (Some(&ObjectLockMode::Governance), Some(&ObjectLockLegalHoldStatus::Off)),
+        "the owner sees them"
+    );
     let refused = mallory.put_object_legal_hold().bucket("gov").key("doc2").legal_hold(hold(ObjectLockLegalHoldStatus::Off)).send().await;
     assert_eq!(s3_error(refused).0, 403);
     let forever = mallory
