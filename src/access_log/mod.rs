@@ -25,6 +25,7 @@ use s3api::access_log::{log_object_key, LoggingConfiguration};
 use tokio::sync::watch;
 use tracing::Instrument;
 
+use crate::auth::acl::Acl;
 use crate::catalog::now_ms;
 use crate::events::EventContext;
 use crate::http::access_log::PendingRecord;
@@ -109,6 +110,11 @@ async fn deliver(state: &AppState, source: &str, stored: &str, group: Vec<Pendin
     let unique = format!("{:016X}", rand::random::<u64>());
     let key = log_object_key(&config, ACCOUNT_ID, &state.config.region, source, earliest, now_ms(), &unique);
     let ctx = EventContext { principal: PRINCIPAL.to_owned(), request_id: unique, source_ip: String::new(), region: state.config.region.clone() };
-    store_bytes(state, &ctx, &target, &key, bytes::Bytes::from(body), "text/plain").await.map_err(|e| format!("writing {key}: {e}"))?;
+    // `TargetGrants`: who else may read (or manage) the log objects.
+    let acl = config
+        .acl_grants()
+        .and_then(|grants| Acl::from_grants(&grants, &target.owner_id))
+        .map_err(|e| format!("the logging configuration's target grants: {e}"))?;
+    store_bytes(state, &ctx, &target, &key, bytes::Bytes::from(body), "text/plain", &acl).await.map_err(|e| format!("writing {key}: {e}"))?;
     Ok(())
 }

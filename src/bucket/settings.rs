@@ -26,6 +26,7 @@ use crate::auth::acl::{Acl, Grantee};
 use crate::catalog::{Bucket, Versioning};
 use crate::error::Error;
 use crate::events::{Event, EventType};
+use crate::http::acl::{check_bucket_allows, check_grantees};
 use crate::http::response::{self, empty, Body};
 use crate::http::{AppState, S3Request};
 
@@ -164,7 +165,8 @@ const MAX_TARGET_PREFIX: usize = 512;
 
 /// Refuses a logging target that does not exist or has another owner (AWS requires the
 /// source and target buckets to belong to the same account, a Depot user here), or one
-/// with a default object lock retention (every log object would be locked).
+/// with a default object lock retention (every log object would be locked), and
+/// `TargetGrants` that the log objects' ACL could not hold (as PutObjectAcl refuses them).
 async fn check_log_target(state: &AppState, bucket: &Bucket, config: &LoggingConfiguration) -> Result<(), Error> {
     let refused = |message: &str| {
         Error::from(S3Error::with_message(S3ErrorCode::InvalidTargetBucketForLogging, message.to_owned()).extra("TargetBucket", config.target_bucket.clone()))
@@ -172,12 +174,18 @@ async fn check_log_target(state: &AppState, bucket: &Bucket, config: &LoggingCon
     if config.target_prefix.len() > MAX_TARGET_PREFIX {
         return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, format!("The target prefix must be at most {MAX_TARGET_PREFIX} bytes long")).into());
     }
-    match state.catalog.bucket(&config.target_bucket).await? {
-        None => Err(refused("The target bucket for logging does not exist")),
-        Some(target) if target.owner_id != bucket.owner_id => Err(refused("The owner for the bucket to be logged and the target bucket must be the same.")),
-        Some(target) if locks_by_default(&target) => Err(refused("The target bucket for logging must not have a default object lock retention")),
-        Some(_) => Ok(()),
-    }
+    let target = match state.catalog.bucket(&config.target_bucket).await? {
+        None => return Err(refused("The target bucket for logging does not exist")),
+        Some(target) if target.owner_id != bucket.owner_id => {
+            return Err(refused("The owner for the bucket to be logged and the target bucket must be the same."))
+        }
+        Some(target) if locks_by_default(&target) => return Err(refused("The target bucket for logging must not have a default object lock retention")),
+        Some(target) => target,
+    };
+    // The grants become each log object's ACL: refused now, as that ACL would be.
+    let acl = Acl::from_grants(&config.acl_grants()?, &target.owner_id)?;
+    check_grantees(state, &acl).await?;
+    check_bucket_allows(&target, &acl, &target.owner_id)
 }
 
 /// Refuses a policy naming a user that does not exist, as AWS refuses an unknown

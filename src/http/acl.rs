@@ -90,7 +90,7 @@ pub async fn acl_from_request(state: &AppState, headers: &HeaderMap, body: &[u8]
 }
 
 /// `InvalidArgument` for a grant to a user id that does not exist.
-async fn check_grantees(state: &AppState, acl: &Acl) -> Result<(), Error> {
+pub async fn check_grantees(state: &AppState, acl: &Acl) -> Result<(), Error> {
     for id in acl.user_ids() {
         if state.catalog.user_by_id(id).await?.is_none() {
             return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "Invalid id")

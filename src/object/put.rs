@@ -16,6 +16,7 @@ use s3api::headers::{self, ChecksumRequest, Conditions, ObjectMetadata};
 use s3api::{tagging, S3Error, S3ErrorCode};
 
 use super::commit_version;
+use crate::auth::acl::Acl;
 use crate::catalog::{now_ms, Bucket, NewVersion, ObjectVersion, PartData, StoredChecksum};
 use crate::error::Error;
 use crate::events::EventContext;
@@ -209,8 +210,8 @@ pub async fn put_object(state: &AppState, mut req: S3Request, bucket: Bucket, ke
 
 /// Stores `data` as a new version of `key` in `bucket` for the server itself (access
 /// log objects): the same path as a PutObject, with the default checksum, no object lock
-/// (the caller refuses buckets with a default retention) and an `ObjectCreated:Put`
-/// event of `ctx`.
+/// (the caller refuses buckets with a default retention), `acl` (the bucket owner's
+/// full control beside) and an `ObjectCreated:Put` event of `ctx`.
 pub async fn store_bytes(
     state: &AppState,
     ctx: &EventContext,
@@ -218,6 +219,7 @@ pub async fn store_bytes(
     key: &str,
     data: bytes::Bytes,
     content_type: &str,
+    acl: &Acl,
 ) -> Result<ObjectVersion, Error> {
     s3api::route::check_key(key)?;
     let chunk: crate::http::body::ByteStream = Box::pin(futures_util::stream::once(async move { Ok(data) }));
@@ -227,6 +229,7 @@ pub async fn store_bytes(
     let mut new = single_part_version(key, received, DEFAULT_CHECKSUM).await?;
     new.sse = sealed.as_ref().map(crate::encryption::Sealed::to_json);
     new.owner_id = bucket.owner_id.clone();
+    new.acl = Some(acl.to_json());
     new.metadata = ObjectMetadata { content_type: Some(content_type.to_owned()), ..ObjectMetadata::default() };
     Ok(commit_or_abandon(state, ctx, &bucket.name, new, &Conditions::default(), "ObjectCreated:Put").await?.1)
 }

@@ -3,11 +3,15 @@
 //! request to a logged bucket (a success, a 404, another user's 403) becomes one line in
 //! AWS's format in a log object under the target prefix, with the simple and the
 //! partitioned key formats, written by the server's writer on its own, when asked, and
-//! at shutdown; a bucket without logging leaves nothing behind.
+//! at shutdown; a bucket without logging leaves nothing behind; `TargetGrants` applied
+//! to the log objects.
 
 use aws_sdk_s3::operation::RequestId;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLoggingStatus, LoggingEnabled, PartitionDateSource, PartitionedPrefix, TargetObjectKeyFormat};
+use aws_sdk_s3::types::{
+    BucketLoggingStatus, BucketLogsPermission, Grantee, LoggingEnabled, PartitionDateSource, PartitionedPrefix, Permission, TargetGrant, TargetObjectKeyFormat,
+    Type,
+};
 use aws_sdk_s3::Client;
 
 use crate::common::{s3_error, wait_until, TestApp};
@@ -195,5 +199,56 @@ async fn partitioned_keys_and_delivery_by_the_writer_and_at_shutdown() {
     let after = log_objects(&app, "logs", "p/").await;
     assert_eq!(after.len(), before + 1, "{after:?}");
     assert!(after.iter().any(|(_, text)| text.contains(" REST.PUT.OBJECT two ")), "{after:?}");
+    app.shutdown().await;
+}
+
+/// `TargetGrants` become the ACL of every log object: a grantee reads the logs, nobody
+/// else does; grants an ACL could not hold are refused when logging is turned on.
+#[tokio::test]
+async fn target_grants_let_their_grantees_read_the_log_objects() {
+    let app = TestApp::start().await;
+    app.bucket("source").await;
+    app.bucket("logs").await;
+    let (key, secret) = app.create_user("auditor").await;
+    let auditor = app.client_for(&key, &secret, None);
+    let auditor_id = auditor.list_buckets().send().await.unwrap().owner().and_then(|o| o.id()).expect("the auditor's id").to_owned();
+    let (key, secret) = app.create_user("stranger").await;
+    let stranger = app.client_for(&key, &secret, None);
+
+    let grant = |grantee: Grantee| TargetGrant::builder().grantee(grantee).permission(BucketLogsPermission::Read).build();
+    let status = |grants: Vec<TargetGrant>| {
+        let enabled = LoggingEnabled::builder().target_bucket("logs").target_prefix("audit/").set_target_grants(Some(grants)).build().unwrap();
+        BucketLoggingStatus::builder().logging_enabled(enabled).build()
+    };
+    // Grantees an ACL cannot hold: refused, and logging stays off.
+    let by_email = Grantee::builder().r#type(Type::AmazonCustomerByEmail).email_address("auditor@example.com").build().unwrap();
+    let refused = app.client.put_bucket_logging().bucket("source").bucket_logging_status(status(vec![grant(by_email)])).send().await;
+    assert_eq!(s3_error(refused), (400, "UnresolvableGrantByEmailAddress".to_owned()));
+    let nobody = Grantee::builder().r#type(Type::CanonicalUser).id("0123456789abcdef").build().unwrap();
+    let refused = app.client.put_bucket_logging().bucket("source").bucket_logging_status(status(vec![grant(nobody)])).send().await;
+    assert_eq!(s3_error(refused), (400, "InvalidArgument".to_owned()));
+    assert!(app.client.get_bucket_logging().bucket("source").send().await.unwrap().logging_enabled().is_none());
+
+    let to_auditor = Grantee::builder().r#type(Type::CanonicalUser).id(&auditor_id).build().unwrap();
+    app.client.put_bucket_logging().bucket("source").bucket_logging_status(status(vec![grant(to_auditor)])).send().await.expect("PutBucketLogging");
+    let enabled = app.client.get_bucket_logging().bucket("source").send().await.unwrap().logging_enabled().cloned().expect("on");
+    assert_eq!(enabled.target_grants()[0].grantee().and_then(|g| g.id()), Some(auditor_id.as_str()));
+    depot::access_log::flush(app.state()).await;
+    app.put("source", "ledger.csv", b"1,2,3".to_vec()).await;
+    depot::access_log::flush(app.state()).await;
+
+    // Two log objects: the GetBucketLogging above, then the PutObject.
+    let logs = log_objects(&app, "logs", "audit/").await;
+    assert_eq!(logs.len(), 2, "{logs:?}");
+    assert!(logs.iter().any(|(_, text)| text.contains(" REST.PUT.OBJECT ledger.csv ")), "{logs:?}");
+    for (log_key, text) in &logs {
+        let read = auditor.get_object().bucket("logs").key(log_key).send().await.expect("the grantee reads the log object");
+        assert_eq!(read.body.collect().await.unwrap().into_bytes(), text.as_bytes());
+        assert_eq!(s3_error(stranger.get_object().bucket("logs").key(log_key).send().await).0, 403, "no grant, no read");
+        let acl = app.client.get_object_acl().bucket("logs").key(log_key).send().await.unwrap();
+        let readers: Vec<_> =
+            acl.grants().iter().filter(|g| g.permission() == Some(&Permission::Read)).filter_map(|g| g.grantee().and_then(|g| g.id())).collect();
+        assert_eq!(readers, [auditor_id.as_str()]);
+    }
     app.shutdown().await;
 }

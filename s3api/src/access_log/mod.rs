@@ -35,6 +35,7 @@ use chrono::{DateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
+use crate::acl::{AclGrant, AclGrantee, AclGroup, AclPermission};
 use crate::error::{S3Error, S3ErrorCode, S3Result};
 use crate::xml::request::{check_root, parse as parse_xml};
 use crate::xml::{XmlWriter, S3_NS};
@@ -220,6 +221,20 @@ fn key_format(raw: Option<&KeyFormatXml>) -> S3Result<KeyFormat> {
 }
 
 impl TargetGrant {
+    /// The grant as an ACL grant of a log object. A group other than `AllUsers` and
+    /// `AuthenticatedUsers` is `InvalidArgument`, as in an ACL; an e-mail grantee is
+    /// left to the caller to resolve.
+    pub fn to_acl_grant(&self) -> S3Result<AclGrant> {
+        let grantee = match (&self.grantee_id, &self.grantee_uri, &self.grantee_email) {
+            (Some(id), _, _) => AclGrantee::Id(id.clone()),
+            (None, Some(uri), _) => AclGrantee::Group(AclGroup::from_uri(uri)?),
+            (None, None, Some(email)) => AclGrantee::Email(email.clone()),
+            (None, None, None) => return Err(malformed()),
+        };
+        let permission = AclPermission::parse(&self.permission).ok_or_else(malformed)?;
+        Ok(AclGrant { grantee, permission })
+    }
+
     /// `<Grant>` with its `<Grantee>` typed by the field set; a grant with none is not
     /// written.
     fn write(&self, w: &mut XmlWriter) {
@@ -239,6 +254,11 @@ impl TargetGrant {
 }
 
 impl LoggingConfiguration {
+    /// `TargetGrants` as ACL grants of the log objects.
+    pub fn acl_grants(&self) -> S3Result<Vec<AclGrant>> {
+        self.target_grants.iter().map(TargetGrant::to_acl_grant).collect()
+    }
+
     /// Parses a PutBucketLogging body. `<BucketLoggingStatus/>` without `LoggingEnabled` is
     /// `Ok(None)`: logging turned off. Every fault is `MalformedXML`: not XML, another root,
     /// an element S3's schema does not define or one given twice, no or an empty

@@ -129,6 +129,16 @@ fn grants_of_each_grantee_type() {
     assert!(xml.contains(&expected), "{xml}");
     assert!(xml.contains(&grantee("AmazonCustomerByEmail", "<EmailAddress>a@example.com</EmailAddress>")), "{xml}");
     assert!(xml.contains("</TargetGrants><TargetObjectKeyFormat>"), "{xml}");
+
+    // As the log objects' ACL grants.
+    let acl = config.acl_grants().unwrap();
+    assert_eq!(acl[0], AclGrant { grantee: AclGrantee::Id("abc".into()), permission: AclPermission::Read });
+    assert_eq!(acl[1], AclGrant { grantee: AclGrantee::Group(AclGroup::AllUsers), permission: AclPermission::Write });
+    assert_eq!(acl[2], AclGrant { grantee: AclGrantee::Email("a@example.com".into()), permission: AclPermission::FullControl });
+    // A group an ACL cannot name (S3's LogDelivery) is refused there.
+    let log_delivery = grantee("Group", "<URI>http://acs.amazonaws.com/groups/s3/LogDelivery</URI>");
+    let refused = parse(&grant_body(&log_delivery, "WRITE")).acl_grants().unwrap_err();
+    assert_eq!(refused.code, S3ErrorCode::InvalidArgument);
 }
 
 #[test]
