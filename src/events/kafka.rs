@@ -17,7 +17,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 
 use super::relay::{RelayError, Transport};
-use super::schema::{parse_event, Event};
+use super::schema::outbox_event;
 use super::EventMetrics;
 use crate::catalog::{Catalog, Dialect, OutboxRow};
 use crate::config::EventsConfig;
@@ -75,9 +75,8 @@ impl KafkaRelay {
         let mut out = Published::default();
         let mut messages: Vec<(i64, String, String)> = Vec::with_capacity(rows.len());
         for row in rows {
-            match parse_event(row.payload.as_bytes()) {
-                Ok(mut event) => {
-                    event.sequencer = Event::sequencer_for(row.id);
+            match outbox_event(row) {
+                Ok(event) => {
                     messages.push((row.id, event.message_key(), event.to_document().to_string()));
                 }
                 Err(reason) => {

@@ -12,6 +12,8 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::catalog::OutboxRow;
+
 /// The schema version of the top-level Depot fields.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -194,5 +196,13 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, RejectedEvent> {
     if event.object.as_ref().is_some_and(|o| o.version_seq <= 0) {
         return Err(RejectedEvent::MissingVersion);
     }
+    Ok(event)
+}
+
+/// The event an outbox row holds, its `sequencer` filled from the row's position: what
+/// the relay publishes, and what the indexer applies when it reads the outbox itself.
+pub fn outbox_event(row: &OutboxRow) -> Result<Event, RejectedEvent> {
+    let mut event = parse_event(row.payload.as_bytes())?;
+    event.sequencer = Event::sequencer_for(row.id);
     Ok(event)
 }

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{parse_event, Indexer, IndexerError};
+use super::{Indexer, IndexerError};
 use crate::catalog::now_ms;
-use crate::events::schema::Event;
+use crate::events::schema::outbox_event;
 use crate::events::EventMetrics;
 
 /// How often the outbox is looked at for rows the consumer group left behind.
@@ -78,11 +78,8 @@ impl CatchUp {
             }
             let mut events = Vec::with_capacity(rows.len());
             for row in &rows {
-                match parse_event(row.payload.as_bytes()) {
-                    Ok(mut event) => {
-                        event.sequencer = Event::sequencer_for(row.id);
-                        events.push(event);
-                    }
+                match outbox_event(row) {
+                    Ok(event) => events.push(event),
                     Err(reason) => self.indexer.rejected(&reason),
                 }
             }

@@ -7,9 +7,10 @@
 
 use std::sync::Arc;
 
-use super::{parse_event, Indexer};
+use super::Indexer;
 use crate::catalog::Catalog;
 use crate::events::relay::{RelayError, Transport};
+use crate::events::schema::outbox_event;
 use crate::events::{Event, EventMetrics};
 
 /// Delivers outbox rows to the in-process indexer.
@@ -29,11 +30,8 @@ impl Transport for Embedded {
         }
         let mut events: Vec<Event> = Vec::with_capacity(rows.len());
         for row in &rows {
-            match parse_event(row.payload.as_bytes()) {
-                Ok(mut event) => {
-                    event.sequencer = Event::sequencer_for(row.id);
-                    events.push(event);
-                }
+            match outbox_event(row) {
+                Ok(event) => events.push(event),
                 Err(reason) => {
                     // Never indexable: count it as handled so that it neither blocks
                     // the outbox nor counts as lag.
