@@ -9,8 +9,8 @@
 //! A ranged read needs only the header and the chunks its range touches ([`span`]).
 //! It knows nothing of keys' origins, blobs or objects: it turns bytes into bytes.
 
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce};
 use bytes::{Bytes, BytesMut};
-use ring::aead::{Aad, LessSafeKey, Nonce, Tag};
 
 use super::{cipher, DataKey, EncryptionError};
 
@@ -203,6 +203,8 @@ impl Decryptor {
         if self.buf.is_empty() && stored.len() >= want {
             return Some(stored.split_to(want));
         }
+        // One allocation of the whole piece, not one grown as its halves arrive.
+        self.buf.reserve(want - self.buf.len());
         let take = (want - self.buf.len()).min(stored.len());
         self.buf.extend_from_slice(&stored.split_to(take));
         (self.buf.len() == want).then(|| self.buf.split())
@@ -231,7 +233,7 @@ impl Decryptor {
             let prefix = self.prefix.as_ref().ok_or(EncryptionError::Damaged { chunk: None })?;
             let last = self.index == self.last_index;
             self.cipher
-                .open_in_place_separate_tag(nonce(prefix, self.index)?, Aad::from(aad(&self.blob_id, self.index, last)), Tag::from(tag), &mut chunk, 0..)
+                .open_in_place_separate_tag(nonce(prefix, self.index)?, Aad::from(aad(&self.blob_id, self.index, last)), &tag, &mut chunk)
                 .map_err(|_| EncryptionError::Damaged { chunk: Some(self.index) })?;
             self.index += 1;
             let from = self.skip.min(chunk.len() as u64) as usize;

@@ -6,7 +6,8 @@
 //! The file is JSON: `{"default": "<id>", "keys": {"<id>": "<base64 of 32 bytes>", …}}`.
 //! Rotation is adding a key and making it the default: objects keep the id of the key
 //! that wrapped their data key, so old keys must stay in the ring to decrypt them.
-//! Losing the ring loses every encrypted object. It never logs key material.
+//! Losing the ring loses every encrypted object. It never logs key material, and wipes
+//! the keys (and the file's text it read them from) from memory when dropped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::EncryptionError;
 use crate::storage::once::{publish_once, Published};
@@ -27,10 +29,26 @@ struct RingFile {
     keys: BTreeMap<String, String>,
 }
 
-/// Key-encryption keys by id.
+impl Drop for RingFile {
+    fn drop(&mut self) {
+        for key in self.keys.values_mut() {
+            key.zeroize();
+        }
+    }
+}
+
+/// Key-encryption keys by id, wiped from memory when the ring is dropped.
 pub struct KeyRing {
     keys: BTreeMap<String, [u8; 32]>,
     default: String,
+}
+
+impl Drop for KeyRing {
+    fn drop(&mut self) {
+        for key in self.keys.values_mut() {
+            key.zeroize();
+        }
+    }
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -58,14 +76,14 @@ impl KeyRing {
             return Self::read(&path);
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let key: [u8; 32] = rand::random();
-        let ring = RingFile { default: id.clone(), keys: BTreeMap::from([(id.clone(), STANDARD.encode(key))]) };
-        let json = serde_json::to_vec_pretty(&ring).map_err(|e| EncryptionError::KeyRing(e.to_string()))?;
+        let key = Zeroizing::new(rand::random::<[u8; 32]>());
+        let ring = RingFile { default: id.clone(), keys: BTreeMap::from([(id.clone(), STANDARD.encode(*key))]) };
+        let json = Zeroizing::new(serde_json::to_vec_pretty(&ring).map_err(|e| EncryptionError::KeyRing(e.to_string()))?);
         // Nodes sharing a data dir may start together: all end up with the first ring.
         match publish_once(&path, &json, 0o600).map_err(|source| EncryptionError::KeyRingIo { path: path.clone(), source })? {
             Published::Here => {
                 tracing::info!(path = %path.display(), key_id = %id, "generated the key ring for server-side encryption; back it up: encrypted objects cannot be read without it");
-                Self::new(BTreeMap::from([(id.clone(), key)]), &id)
+                Self::new(BTreeMap::from([(id.clone(), *key)]), &id)
             }
             Published::Existing => Self::read(&path),
         }
@@ -73,14 +91,15 @@ impl KeyRing {
 
     fn read(path: &Path) -> Result<KeyRing, EncryptionError> {
         let invalid = |why: String| EncryptionError::KeyRing(format!("{}: {why}", path.display()));
-        let text = std::fs::read(path).map_err(|source| EncryptionError::KeyRingIo { path: PathBuf::from(path), source })?;
+        let text = Zeroizing::new(std::fs::read(path).map_err(|source| EncryptionError::KeyRingIo { path: PathBuf::from(path), source })?);
         // serde_json's messages quote the values they trip on, which may be keys: only
         // where, and what kind of fault.
-        let file: RingFile = serde_json::from_slice(&text)
+        let mut file: RingFile = serde_json::from_slice(&text)
             .map_err(|e| invalid(format!("not a key ring document ({:?} at line {}, column {})", e.classify(), e.line(), e.column())))?;
         let mut keys = BTreeMap::new();
-        for (id, b64) in file.keys {
-            let bytes = STANDARD.decode(b64.trim()).map_err(|_| invalid(format!("key {id:?} is not base64")))?;
+        for (id, b64) in std::mem::take(&mut file.keys) {
+            let b64 = Zeroizing::new(b64);
+            let bytes = Zeroizing::new(STANDARD.decode(b64.trim()).map_err(|_| invalid(format!("key {id:?} is not base64")))?);
             let key = <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| invalid(format!("key {id:?} is not 32 bytes")))?;
             keys.insert(id, key);
         }

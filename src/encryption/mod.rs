@@ -5,7 +5,9 @@
 //! [`Sealed`] record (the mode, the wrapping key's id, the wrapped data key and, for
 //! SSE-C, a salted HMAC that recognises the customer's key) goes into the catalog with
 //! the version; neither a data key nor a customer key is ever stored in the clear,
-//! logged, or put into an event.
+//! logged, or put into an event. Data keys, customer keys and the ring's keys are wiped
+//! from memory when dropped; the AES key schedules the cipher library expands from them
+//! for the length of a request are left to that library.
 //!
 //! It knows nothing of requests, buckets or blobs: the object layer decides the setting
 //! of a write and carries the bytes; block checksums (`storage`) cover what is stored,
@@ -15,12 +17,13 @@
 pub mod chunks;
 pub mod keyring;
 
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use zeroize::{Zeroize, Zeroizing};
 
 pub use keyring::KeyRing;
 
@@ -65,9 +68,15 @@ pub enum EncryptionError {
     Record(#[from] serde_json::Error),
 }
 
-/// An object's data key. Never printed.
+/// An object's data key. Never printed; wiped from memory when dropped.
 #[derive(Clone)]
 pub struct DataKey(pub(crate) [u8; 32]);
+
+impl Drop for DataKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl std::fmt::Debug for DataKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -84,8 +93,8 @@ pub enum Setting {
     /// sent) and the bucket-key flag (recorded and returned; every object has its own
     /// data key either way).
     Kms { key_id: String, context: Option<String>, bucket_key: bool },
-    /// SSE-C with the customer's key.
-    Customer { key: [u8; 32] },
+    /// SSE-C with the customer's key (wiped when dropped).
+    Customer { key: Zeroizing<[u8; 32]> },
 }
 
 impl std::fmt::Debug for Setting {
@@ -170,8 +179,8 @@ fn wrap_aad(mode: Mode, context: Option<&str>) -> Vec<u8> {
     format!("depot-sse-v1|{mode}|{}", context.unwrap_or("")).into_bytes()
 }
 
-/// AES-256-GCM under a 256-bit key (`ring`'s, which uses AES-NI, CLMUL and, where the
-/// CPU has them, VAES and AVX2).
+/// AES-256-GCM under a 256-bit key (AWS-LC's, which uses AES-NI, CLMUL and, where the
+/// CPU has them, VAES with AVX2 or AVX-512).
 fn cipher(key: &[u8; 32]) -> Result<LessSafeKey, EncryptionError> {
     UnboundKey::new(&AES_256_GCM, key).map(LessSafeKey::new).map_err(|_| EncryptionError::Cipher)
 }
@@ -179,16 +188,19 @@ fn cipher(key: &[u8; 32]) -> Result<LessSafeKey, EncryptionError> {
 /// The wrapped form: a random 96-bit nonce, the sealed data key and its tag, in base64.
 fn wrap(kek: &[u8; 32], data_key: &DataKey, aad: &[u8]) -> Result<String, EncryptionError> {
     let nonce: [u8; 12] = rand::random();
-    let mut out = nonce.to_vec();
+    // Holds the data key in the clear until sealed in place (or if sealing fails).
+    let mut out = Zeroizing::new(Vec::with_capacity(nonce.len() + 32 + AES_256_GCM.tag_len()));
+    out.extend_from_slice(&nonce);
     out.extend_from_slice(&data_key.0);
     let tag =
         cipher(kek)?.seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[12..]).map_err(|_| EncryptionError::Cipher)?;
     out.extend_from_slice(tag.as_ref());
-    Ok(STANDARD.encode(out))
+    Ok(STANDARD.encode(&*out))
 }
 
 fn unwrap_key(kek: &[u8; 32], wrapped: &str, aad: &[u8]) -> Result<DataKey, EncryptionError> {
-    let mut bytes = STANDARD.decode(wrapped).map_err(|_| EncryptionError::Unwrap)?;
+    // Holds the data key in the clear once opened: wiped when dropped.
+    let mut bytes = Zeroizing::new(STANDARD.decode(wrapped).map_err(|_| EncryptionError::Unwrap)?);
     if bytes.len() < 12 {
         return Err(EncryptionError::Unwrap);
     }
@@ -239,7 +251,7 @@ impl KeyRing {
             Setting::Customer { key } => {
                 let salt: [u8; 16] = rand::random();
                 let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&salt).map_err(|_| EncryptionError::TooLarge)?;
-                mac.update(key);
+                mac.update(&key[..]);
                 let hmac = mac.finalize().into_bytes();
                 let wrapped = wrap(key, &data_key, &wrap_aad(Mode::Customer, None))?;
                 Sealed {
@@ -332,20 +344,20 @@ mod tests {
     fn customer_keys_are_recognised_never_stored() {
         let ring = ring();
         let customer = [5u8; 32];
-        let (key, sealed) = ring.seal(&Setting::Customer { key: customer }).unwrap();
+        let (key, sealed) = ring.seal(&Setting::Customer { key: customer.into() }).unwrap();
         let json = sealed.to_json();
         assert!(!json.contains(&STANDARD.encode(customer)));
-        assert!(!format!("{:?}", Setting::Customer { key: customer }).contains('5'));
+        assert!(!format!("{:?}", Setting::Customer { key: customer.into() }).contains('5'));
         assert_eq!(ring.open(&sealed, Some(&customer)).unwrap().0, key.0);
         assert!(matches!(ring.open(&sealed, Some(&[6; 32])), Err(EncryptionError::WrongCustomerKey)));
         assert!(matches!(ring.open(&sealed, None), Err(EncryptionError::CustomerKeyRequired)));
-        assert!(sealed.same_setting(&Setting::Customer { key: customer }));
+        assert!(sealed.same_setting(&Setting::Customer { key: customer.into() }));
         let md5 = [3u8; 16];
         assert_ne!(shown_md5(md5, &key, &sealed), md5, "an SSE-C ETag is keyed");
         assert_eq!(shown_md5(md5, &key, &sealed), shown_md5(md5, &key, &sealed));
         let (s3_key, s3_sealed) = ring.seal(&Setting::S3).unwrap();
         assert_eq!(shown_md5(md5, &s3_key, &s3_sealed), md5, "other ETags are the plaintext's MD5");
-        assert!(!sealed.same_setting(&Setting::Customer { key: [6; 32] }));
+        assert!(!sealed.same_setting(&Setting::Customer { key: [6; 32].into() }));
         assert!(!sealed.same_setting(&Setting::S3));
     }
 }

@@ -76,24 +76,36 @@ pub fn set_header(resp: &mut Response<Body>, name: &'static str, value: &str) {
     }
 }
 
-/// A body streamed from a reader thread, of known length.
-pub struct ChannelBody {
+/// Where a streamed body's pieces come from: the blob reader's channel, or a reader that
+/// works on them on the way (decryption).
+pub trait PieceSource: Send + Sync + Unpin + 'static {
+    fn poll_piece(&mut self, cx: &mut Context<'_>) -> Poll<Option<std::io::Result<Bytes>>>;
+}
+
+impl PieceSource for mpsc::Receiver<std::io::Result<Bytes>> {
+    fn poll_piece(&mut self, cx: &mut Context<'_>) -> Poll<Option<std::io::Result<Bytes>>> {
+        self.poll_recv(cx)
+    }
+}
+
+/// A body streamed from a reader, of known length.
+pub struct ChannelBody<S> {
     first: Option<Bytes>,
-    rx: mpsc::Receiver<std::io::Result<Bytes>>,
+    rx: S,
     remaining: u64,
 }
 
-/// A response body of `len` bytes fed by a reader thread.
-pub fn channel_body(rx: mpsc::Receiver<std::io::Result<Bytes>>, len: u64) -> Body {
+/// A response body of `len` bytes fed by a reader.
+pub fn channel_body(rx: impl PieceSource, len: u64) -> Body {
     ChannelBody { first: None, rx, remaining: len }.boxed()
 }
 
-/// A response body of `len` bytes: `first`, already read, then what the reader sends.
-pub fn channel_body_after(first: Bytes, rx: mpsc::Receiver<std::io::Result<Bytes>>, len: u64) -> Body {
+/// A response body of `len` bytes: `first`, already read, then what the reader hands on.
+pub fn channel_body_after(first: Bytes, rx: impl PieceSource, len: u64) -> Body {
     ChannelBody { first: Some(first), rx, remaining: len }.boxed()
 }
 
-impl http_body::Body for ChannelBody {
+impl<S: PieceSource> http_body::Body for ChannelBody<S> {
     type Data = Bytes;
     type Error = std::io::Error;
 
@@ -102,7 +114,7 @@ impl http_body::Body for ChannelBody {
             self.remaining = self.remaining.saturating_sub(first.len() as u64);
             return Poll::Ready(Some(Ok(Frame::data(first))));
         }
-        match self.rx.poll_recv(cx) {
+        match self.rx.poll_piece(cx) {
             Poll::Ready(Some(Ok(bytes))) => {
                 self.remaining = self.remaining.saturating_sub(bytes.len() as u64);
                 Poll::Ready(Some(Ok(Frame::data(bytes))))

@@ -87,7 +87,7 @@ pub async fn upload_part_copy(state: &AppState, req: S3Request, bucket: Bucket, 
     let hashes = Hashes::of([upload_checksum.algorithm]);
     let mut source_bytes = match &source_key {
         Some(source_key) => sse::read_decrypted(state, &parts, source_key, start, len),
-        None => state.blobs.read(read_segments(&parts, start, len)),
+        None => sse::ObjectRead::Plain(state.blobs.read(read_segments(&parts, start, len))),
     };
     let (staged, digests) = match &data_key {
         Some(data_key) => sse::store_encrypted(state, &mut source_bytes, &hashes, data_key).await?,

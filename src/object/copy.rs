@@ -194,7 +194,7 @@ async fn rewrite(state: &AppState, source: &ObjectVersion, source_key: Option<&D
         let size = part.size as u64;
         let mut bytes = match source_key {
             Some(key) => sse::read_decrypted(state, std::slice::from_ref(&part), key, 0, size),
-            None => state.blobs.read(read_segments(std::slice::from_ref(&part), 0, size)),
+            None => sse::ObjectRead::Plain(state.blobs.read(read_segments(std::slice::from_ref(&part), 0, size))),
         };
         let written = async {
             Ok::<_, Error>(match &sealing {
@@ -309,7 +309,7 @@ async fn compute_checksum(state: &AppState, version: &ObjectVersion, key: Option
     let parts = state.catalog.parts(version.id).await?;
     let mut rx = match key {
         Some(key) => sse::read_decrypted(state, &parts, key, 0, version.size as u64),
-        None => state.blobs.read(read_segments(&parts, 0, version.size as u64)),
+        None => sse::ObjectRead::Plain(state.blobs.read(read_segments(&parts, 0, version.size as u64))),
     };
     let mut hasher = Checksummer::new(algorithm);
     while let Some(chunk) = rx.recv().await {

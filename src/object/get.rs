@@ -125,7 +125,7 @@ pub async fn get_object(
         let span = tracing::info_span!("read", version_id = %version.version_id);
         let mut rx = span.in_scope(|| match &data_key {
             Some(data_key) => sse::read_decrypted(state, &parts, data_key, start, len),
-            None => state.blobs.read(read_segments(&parts, start, len)),
+            None => sse::ObjectRead::Plain(state.blobs.read(read_segments(&parts, start, len))),
         });
         // The first chunk is read before the headers go out: when no copy of it is
         // good the client gets a 500, not a 200 with a body cut short.

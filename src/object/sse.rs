@@ -7,20 +7,22 @@
 //!
 //! It never logs, stores or answers a data key or a customer key.
 
+use std::collections::VecDeque;
+use std::task::{ready, Context, Poll};
+
 use bytes::{Bytes, BytesMut};
 use http::Response;
 use md5::{Digest, Md5};
 use s3api::checksum::Checksummer;
-use s3api::sse::{self as proto, CustomerKey, EncryptionConfig, SseRequest};
+use s3api::sse::{self as proto, CustomerKey, EncryptionConfig, SseRequest, StoredSse};
 use tokio::sync::mpsc;
-use tracing::Instrument;
 
 use crate::catalog::{Bucket, Part};
 use crate::encryption::chunks::{self, Decryptor, Encryptor};
 use crate::encryption::{DataKey, Mode, Sealed, Setting};
 use crate::error::Error;
 use crate::http::body::RequestBody;
-use crate::http::response::{set_header, Body};
+use crate::http::response::{set_header, Body, PieceSource};
 use crate::http::{AppState, S3Request};
 use crate::storage::{BlobWriter, Digests, Hashes, ReadSegment, StagedBlob};
 
@@ -70,7 +72,7 @@ fn setting_of(state: &AppState, request: SseRequest, secure: bool) -> Result<Opt
         }
         SseRequest::Customer(key) => {
             check_transport(state, secure)?;
-            Some(Setting::Customer { key: key.key })
+            Some(Setting::Customer { key: key.key.into() })
         }
     })
 }
@@ -122,23 +124,13 @@ pub fn open_upload(state: &AppState, sealed: Option<&Sealed>, customer: Option<&
 /// request's SSE-C key (its MD5 is echoed, as S3 does).
 pub fn write_headers(resp: &mut Response<Body>, sealed: Option<&Sealed>, customer: Option<&CustomerKey>) {
     let Some(sealed) = sealed else { return };
-    match sealed.mode {
-        Mode::S3 => set_header(resp, proto::SSE_HEADER, proto::AES256),
-        Mode::Kms => {
-            set_header(resp, proto::SSE_HEADER, proto::AWS_KMS);
-            if let Some(id) = &sealed.key_id {
-                set_header(resp, proto::KMS_KEY_ID_HEADER, id);
-            }
-            if sealed.bucket_key {
-                set_header(resp, proto::BUCKET_KEY_HEADER, "true");
-            }
-        }
-        Mode::Customer => {
-            set_header(resp, proto::CUSTOMER_ALGORITHM_HEADER, proto::AES256);
-            if let Some(key) = customer {
-                set_header(resp, proto::CUSTOMER_KEY_MD5_HEADER, &key.key_md5);
-            }
-        }
+    let stored = match sealed.mode {
+        Mode::S3 => StoredSse::S3,
+        Mode::Kms => StoredSse::Kms { key_id: sealed.key_id.as_deref(), bucket_key: sealed.bucket_key },
+        Mode::Customer => StoredSse::Customer { key_md5: customer.map(|k| k.key_md5.as_str()) },
+    };
+    for (name, value) in stored.response_headers() {
+        set_header(resp, name, &value);
     }
 }
 
@@ -190,12 +182,7 @@ pub async fn receive_encrypted(state: &AppState, body: &mut RequestBody, hashes:
 }
 
 /// Encrypts bytes already read (a copy's source) into a staged blob.
-pub async fn store_encrypted(
-    state: &AppState,
-    source: &mut mpsc::Receiver<std::io::Result<Bytes>>,
-    hashes: &Hashes,
-    key: &DataKey,
-) -> Result<(StagedBlob, Digests), Error> {
+pub async fn store_encrypted(state: &AppState, source: &mut ObjectRead, hashes: &Hashes, key: &DataKey) -> Result<(StagedBlob, Digests), Error> {
     let mut sealing = SealingWriter::new(state, hashes, key)?;
     while let Some(chunk) = source.recv().await {
         sealing.write(&chunk.map_err(|e| Error::io("reading the copy source", e))?).await?;
@@ -235,11 +222,34 @@ struct PartRead {
     decryptor: Decryptor,
 }
 
+/// An object's bytes as a read hands them on: straight from the blob reader, or
+/// decrypted on the way. A GET's body polls it; copies receive from it.
+pub enum ObjectRead {
+    Plain(mpsc::Receiver<std::io::Result<Bytes>>),
+    Decrypted(Box<DecryptedRead>),
+}
+
+impl ObjectRead {
+    /// The next piece; `None` once everything was handed on, or after an error.
+    pub async fn recv(&mut self) -> Option<std::io::Result<Bytes>> {
+        std::future::poll_fn(|cx| self.poll_piece(cx)).await
+    }
+}
+
+impl PieceSource for ObjectRead {
+    fn poll_piece(&mut self, cx: &mut Context<'_>) -> Poll<Option<std::io::Result<Bytes>>> {
+        match self {
+            ObjectRead::Plain(rx) => rx.poll_recv(cx),
+            ObjectRead::Decrypted(read) => read.poll_piece(cx),
+        }
+    }
+}
+
 /// Plaintext `[start, start + len)` of an object whose parts are encrypted under `key`:
 /// reads each touched part's header and the chunks the range needs, checks and
 /// decrypts them. A chunk that fails authentication ends the stream with an error (the
 /// response is cut, or is a 500 before its headers), never with wrong bytes.
-pub fn read_decrypted(state: &AppState, parts: &[Part], key: &DataKey, start: u64, len: u64) -> mpsc::Receiver<std::io::Result<Bytes>> {
+pub fn read_decrypted(state: &AppState, parts: &[Part], key: &DataKey, start: u64, len: u64) -> ObjectRead {
     let (mut segments, mut plan, mut unreadable) = (Vec::new(), Vec::new(), None);
     for (part, from, to) in super::part_ranges(parts, start, len) {
         let size = part.size as u64;
@@ -257,64 +267,102 @@ pub fn read_decrypted(state: &AppState, parts: &[Part], key: &DataKey, start: u6
             Err(e) => unreadable = Some(e.to_string()),
         }
     }
-    let mut source = state.blobs.read(segments);
-    let (tx, rx) = mpsc::channel(4);
-    let counters = state.background.clone();
-    tokio::spawn(
-        async move {
-            let result = if let Some(why) = unreadable {
-                Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why))
-            } else {
-                decrypt_stream(&mut source, plan, &tx).await
-            };
-            if let Err(e) = result {
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    counters.sse_decrypt_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tracing::error!(error = %e, "an encrypted object failed to decrypt: damaged or altered ciphertext");
-                } else {
-                    tracing::error!(error = %e, "reading an encrypted object failed");
-                }
-                let _ = tx.send(Err(e)).await;
-            }
-        }
-        .instrument(tracing::Span::current()),
-    );
-    rx
+    let mut parts = plan.into_iter();
+    let current = parts.next();
+    ObjectRead::Decrypted(Box::new(DecryptedRead {
+        source: state.blobs.read(segments),
+        left: current.as_ref().map_or(0, |p| p.stored),
+        current,
+        parts,
+        ready: VecDeque::new(),
+        unreadable,
+        ended: false,
+        counters: state.background.clone(),
+        span: tracing::Span::current(),
+    }))
 }
 
-async fn decrypt_stream(
-    source: &mut mpsc::Receiver<std::io::Result<Bytes>>,
-    plan: Vec<PartRead>,
-    tx: &mpsc::Sender<std::io::Result<Bytes>>,
-) -> std::io::Result<()> {
-    let damaged = |e: crate::encryption::EncryptionError| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
-    let mut parts = plan.into_iter();
-    let Some(mut current) = parts.next() else { return Ok(()) };
-    let mut left = current.stored;
-    while let Some(chunk) = source.recv().await {
-        // The blob reader's buffers are its own: decrypted where they lie, not copied.
-        let mut chunk = BytesMut::from(chunk?);
-        while !chunk.is_empty() {
-            let take = (left.min(chunk.len() as u64)) as usize;
-            let piece = chunk.split_to(take);
-            left -= take as u64;
-            for plain in current.decryptor.update(piece).map_err(damaged)? {
-                if tx.send(Ok(plain)).await.is_err() {
-                    return Ok(());
-                }
+/// The decryption of a read, done where the bytes are consumed (a GET's body, a copy),
+/// without a task or a channel of its own: each buffer the blob reader hands on is
+/// opened chunk by chunk in place, and its plaintext pieces are handed on in order.
+pub struct DecryptedRead {
+    source: mpsc::Receiver<std::io::Result<Bytes>>,
+    /// The part being read and the stored bytes it still takes.
+    current: Option<PartRead>,
+    left: u64,
+    parts: std::vec::IntoIter<PartRead>,
+    /// Plaintext decrypted and not yet handed on.
+    ready: VecDeque<Bytes>,
+    /// Why the read cannot start (sent as its only item).
+    unreadable: Option<String>,
+    /// Everything was handed on, or an error was.
+    ended: bool,
+    counters: std::sync::Arc<crate::http::metrics::BackgroundCounters>,
+    /// The request's span, for the log line of a failure.
+    span: tracing::Span,
+}
+
+impl DecryptedRead {
+    fn poll_piece(&mut self, cx: &mut Context<'_>) -> Poll<Option<std::io::Result<Bytes>>> {
+        loop {
+            if let Some(plain) = self.ready.pop_front() {
+                return Poll::Ready(Some(Ok(plain)));
             }
-            if left == 0 {
-                current.decryptor.finish().map_err(damaged)?;
-                match parts.next() {
-                    Some(next) => {
-                        left = next.stored;
-                        current = next;
+            if self.ended {
+                return Poll::Ready(None);
+            }
+            let step = if let Some(why) = self.unreadable.take() {
+                Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why))
+            } else {
+                match ready!(self.source.poll_recv(cx)) {
+                    Some(Ok(stored)) => self.take(stored),
+                    Some(Err(e)) => Err(e),
+                    None if self.current.is_none() => {
+                        self.ended = true;
+                        Ok(())
                     }
-                    None if chunk.is_empty() => return Ok(()),
-                    None => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "more stored bytes than the read asked for")),
+                    None => Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "an encrypted part ended early")),
                 }
+            };
+            if let Err(e) = step {
+                self.fail(&e);
+                self.ended = true;
+                self.ready.clear();
+                return Poll::Ready(Some(Err(e)));
             }
         }
     }
-    Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "an encrypted part ended early"))
+
+    /// Decrypts a buffer of stored bytes into `ready`, moving to the next part where
+    /// one ends.
+    fn take(&mut self, stored: Bytes) -> std::io::Result<()> {
+        let damaged = |e: crate::encryption::EncryptionError| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+        // The blob reader's buffers are its own: decrypted where they lie, not copied.
+        let mut stored = BytesMut::from(stored);
+        while !stored.is_empty() {
+            let Some(current) = self.current.as_mut() else {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "more stored bytes than the read asked for"));
+            };
+            let take = self.left.min(stored.len() as u64) as usize;
+            let piece = stored.split_to(take);
+            self.left -= take as u64;
+            self.ready.extend(current.decryptor.update(piece).map_err(damaged)?);
+            if self.left == 0 {
+                current.decryptor.finish().map_err(damaged)?;
+                self.current = self.parts.next();
+                self.left = self.current.as_ref().map_or(0, |p| p.stored);
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&self, e: &std::io::Error) {
+        let _entered = self.span.enter();
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            self.counters.sse_decrypt_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::error!(error = %e, "an encrypted object failed to decrypt: damaged or altered ciphertext");
+        } else {
+            tracing::error!(error = %e, "reading an encrypted object failed");
+        }
+    }
 }

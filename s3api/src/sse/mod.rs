@@ -62,6 +62,7 @@ use base64::Engine;
 use http::HeaderMap;
 use md5::{Digest, Md5};
 use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{S3Error, S3ErrorCode, S3Result};
 use crate::headers::header_str;
@@ -118,7 +119,8 @@ const CUSTOMER_KEY_MD5_MISSING: &str =
 const CUSTOMER_KEY_INVALID: &str = "The secret key was invalid for the specified algorithm.";
 const CUSTOMER_KEY_MD5_MISMATCH: &str = "The calculated MD5 hash of the key did not match the hash that was provided.";
 
-/// A customer-provided key (SSE-C). Its `Debug` shows only the key's MD5.
+/// A customer-provided key (SSE-C). Its `Debug` shows only the key's MD5; the key is
+/// wiped from memory when the value is dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CustomerKey {
     /// The 256-bit key.
@@ -131,6 +133,12 @@ pub struct CustomerKey {
 impl fmt::Debug for CustomerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CustomerKey").field("key_md5", &self.key_md5).finish_non_exhaustive()
+    }
+}
+
+impl Drop for CustomerKey {
+    fn drop(&mut self) {
+        self.key.zeroize();
     }
 }
 
@@ -188,28 +196,47 @@ impl SseRequest {
             other => other,
         }
     }
+}
 
+/// How a stored object or upload is encrypted, as far as its responses tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredSse<'a> {
+    /// SSE-S3.
+    S3,
+    /// SSE-KMS under the key `key_id` (when known), with its bucket-key setting.
+    Kms { key_id: Option<&'a str>, bucket_key: bool },
+    /// SSE-C, with the MD5 of the key the request sent (a CompleteMultipartUpload sends
+    /// none).
+    Customer { key_md5: Option<&'a str> },
+}
+
+impl StoredSse<'_> {
     /// The headers a write (PutObject, CopyObject, CreateMultipartUpload, UploadPart,
-    /// CompleteMultipartUpload) and a read (GetObject, HeadObject) answer with for an object
-    /// stored with this encryption: `x-amz-server-side-encryption` and, for SSE-KMS, the
-    /// key ID when known and `-bucket-key-enabled: true` when on (S3 leaves it out when
-    /// off); for SSE-C, the algorithm and the key's MD5, never the key. The context is not
+    /// CompleteMultipartUpload) and a read (GetObject, HeadObject) answer with for an
+    /// object stored this way: `x-amz-server-side-encryption` and, for SSE-KMS, the key
+    /// ID when known and `-bucket-key-enabled: true` when on (S3 leaves it out when off);
+    /// for SSE-C, the algorithm and the sent key's MD5, never the key. The context is not
     /// written: GET and HEAD never answer it, and a write that echoes it adds it itself.
     pub fn response_headers(&self) -> Vec<(&'static str, String)> {
-        match self {
-            SseRequest::None => Vec::new(),
-            SseRequest::S3 => vec![(SSE_HEADER, AES256.to_owned())],
-            SseRequest::Kms { key_id, bucket_key, .. } => {
+        match *self {
+            StoredSse::S3 => vec![(SSE_HEADER, AES256.to_owned())],
+            StoredSse::Kms { key_id, bucket_key } => {
                 let mut out = vec![(SSE_HEADER, AWS_KMS.to_owned())];
                 if let Some(key_id) = key_id {
-                    out.push((KMS_KEY_ID_HEADER, key_id.clone()));
+                    out.push((KMS_KEY_ID_HEADER, key_id.to_owned()));
                 }
-                if *bucket_key == Some(true) {
+                if bucket_key {
                     out.push((BUCKET_KEY_HEADER, "true".to_owned()));
                 }
                 out
             }
-            SseRequest::Customer(key) => vec![(CUSTOMER_ALGORITHM_HEADER, AES256.to_owned()), (CUSTOMER_KEY_MD5_HEADER, key.key_md5.clone())],
+            StoredSse::Customer { key_md5 } => {
+                let mut out = vec![(CUSTOMER_ALGORITHM_HEADER, AES256.to_owned())];
+                if let Some(md5) = key_md5 {
+                    out.push((CUSTOMER_KEY_MD5_HEADER, md5.to_owned()));
+                }
+                out
+            }
         }
     }
 }
@@ -317,8 +344,8 @@ fn read_customer_key(h: &HeaderMap, names: [&str; 3]) -> S3Result<Option<Custome
     let key = key.filter(|k| !k.is_empty()).ok_or_else(|| invalid(CUSTOMER_KEY_MISSING))?;
     let md5 = md5.filter(|m| !m.is_empty()).ok_or_else(|| invalid(CUSTOMER_KEY_MD5_MISSING))?;
     let engine = base64::engine::general_purpose::STANDARD;
-    let key = engine.decode(key).map_err(|_| invalid(CUSTOMER_KEY_INVALID))?;
-    if engine.decode(md5).ok().as_deref() != Some(Md5::digest(&key).as_slice()) {
+    let key = Zeroizing::new(engine.decode(key).map_err(|_| invalid(CUSTOMER_KEY_INVALID))?);
+    if engine.decode(md5).ok().as_deref() != Some(Md5::digest(&*key).as_slice()) {
         return Err(invalid(CUSTOMER_KEY_MD5_MISMATCH));
     }
     let key = <[u8; 32]>::try_from(key.as_slice()).map_err(|_| invalid(CUSTOMER_KEY_INVALID))?;
