@@ -95,11 +95,6 @@ pub struct ChannelBody<S> {
     remaining: u64,
 }
 
-/// A response body of `len` bytes fed by a reader.
-pub fn channel_body(rx: impl PieceSource, len: u64) -> Body {
-    ChannelBody { first: None, rx, remaining: len }.boxed()
-}
-
 /// A response body of `len` bytes: `first`, already read, then what the reader hands on.
 pub fn channel_body_after(first: Bytes, rx: impl PieceSource, len: u64) -> Body {
     ChannelBody { first: Some(first), rx, remaining: len }.boxed()
