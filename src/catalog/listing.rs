@@ -7,13 +7,14 @@
 //! read (and drop) a page's worth of rows per prefix. A page never costs a scan of the
 //! bucket: it reads a small multiple of its own size ([`ObjectListing::rows_read`]).
 
-use sqlx::Row;
+use serde::Deserialize;
 
 use super::paging::{Next, Pager};
-use super::{Catalog, CatalogResult, ObjectVersion};
+use super::{Catalog, CatalogError, CatalogResult, Dialect, ObjectVersion};
 
-/// One live object in a listing.
-#[derive(Debug, Clone)]
+/// One live object in a listing. The page statement returns each as a JSON array of
+/// these fields in this order ([`page_query`]).
+#[derive(Debug, Clone, Deserialize)]
 pub struct ListedObject {
     pub key: String,
     pub size: i64,
@@ -87,12 +88,11 @@ impl Catalog {
                 Resume::Including(k) => (true, k.as_str()),
                 Resume::After(k) => (false, k.as_str()),
             };
-            let rows = sqlx::query(&page_query(inclusive)).bind(bucket_id).bind(bound).bind(batch).fetch_all(self.reader()).await?;
+            let rows = self.page_rows(inclusive, bucket_id, bound, batch).await?;
             page.rows_read += rows.len() as u64;
             let exhausted = (rows.len() as i64) < batch;
-            for row in &rows {
-                let key: String = row.try_get("key")?;
-                match pager.next(&key) {
+            for row in rows {
+                match pager.next(&row.key) {
                     Next::Stop => break 'scan,
                     Next::Skip(common) => {
                         from = Resume::Including(successor(&common));
@@ -108,18 +108,9 @@ impl Catalog {
                     }
                     Next::Entry => {}
                 }
-                page.next_marker = Some(key.clone());
-                from = Resume::After(key.clone());
-                page.objects.push(ListedObject {
-                    key,
-                    size: row.try_get("size")?,
-                    etag: row.try_get("etag")?,
-                    last_modified: row.try_get("last_modified")?,
-                    owner_id: row.try_get("owner_id")?,
-                    storage_class: row.try_get("storage_class")?,
-                    checksum_algorithm: row.try_get("checksum_algorithm")?,
-                    checksum_type: row.try_get("checksum_type")?,
-                });
+                page.next_marker = Some(row.key.clone());
+                from = Resume::After(row.key.clone());
+                page.objects.push(row);
             }
             if exhausted {
                 break;
@@ -129,6 +120,18 @@ impl Catalog {
         }
         page.is_truncated = pager.truncated();
         Ok(page)
+    }
+
+    /// The live objects of the bucket from `bound` on, in key order, at most `limit`:
+    /// one statement and one row, however many objects (see [`page_query`]).
+    async fn page_rows(&self, inclusive: bool, bucket_id: i64, bound: &str, limit: i64) -> CatalogResult<Vec<ListedObject>> {
+        let json: String = sqlx::query_scalar(&page_query(self.dialect, inclusive)).bind(bucket_id).bind(bound).bind(limit).fetch_one(self.reader()).await?;
+        let mut rows: Vec<ListedObject> = serde_json::from_str(&json).map_err(|e| CatalogError::Corrupt(format!("a listing page's rows: {e}")))?;
+        // SQL leaves the order of an aggregate's input unspecified. The rows arrive in key
+        // order (the scan's) in practice, and sorting a sorted vector is one pass. Byte
+        // order is the index's order on both engines (BINARY, COLLATE "C").
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(rows)
     }
 }
 
@@ -217,12 +220,16 @@ impl Catalog {
 /// The one statement behind every listing page: the live keys of bucket `$1` from `$2` on
 /// (inclusive or not), in key order, at most `$3` of them. A range scan of the
 /// `objects_live` index; public so that tests can check its query plan.
-pub fn page_query(inclusive: bool) -> String {
+///
+/// The page comes back as one row holding a JSON array of [`ListedObject`]s. Returned
+/// as rows, a page of 1,000 objects cost about 17 µs of server CPU per object, most of
+/// it in sqlx moving each row and value between threads and into the `Any` driver's
+/// types; the database builds the array in a fraction of that.
+pub fn page_query(dialect: Dialect, inclusive: bool) -> String {
     let op = if inclusive { ">=" } else { ">" };
-    format!(
-        "SELECT key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm, checksum_type FROM objects \
-         WHERE bucket_id = $1 AND key {op} $2 AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT $3"
-    )
+    let columns = "key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm, checksum_type";
+    let scan = format!("SELECT {columns} FROM objects WHERE bucket_id = $1 AND key {op} $2 AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT $3");
+    dialect.rows_as_json(columns, &scan)
 }
 
 /// The versions of bucket `$1` from key `$2` on (inclusive or not), keys ascending and

@@ -84,6 +84,16 @@ impl Dialect {
         }
     }
 
+    /// A statement returning `query`'s rows as one row: a JSON array (as text) of one
+    /// array per row holding `columns`, in the order the engine aggregates them in
+    /// (unspecified by SQL; in practice `query`'s). An empty result gives `[]`.
+    fn rows_as_json(self, columns: &str, query: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("SELECT json_group_array(json_array({columns})) FROM ({query})"),
+            Dialect::Postgres => format!("SELECT COALESCE(json_agg(json_build_array({columns})), '[]')::text FROM ({query}) AS page"),
+        }
+    }
+
     /// Row-claiming suffix for queue readers (outbox relay).
     pub fn skip_locked(self) -> &'static str {
         match self {

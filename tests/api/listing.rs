@@ -351,7 +351,8 @@ async fn fill(app: &TestApp, bucket_id: i64, dirs: i64) {
 
 /// The plan of the listing statement, one line per step.
 async fn plan(app: &TestApp, bucket_id: i64, inclusive: bool, bound: &str, limit: i64) -> Vec<String> {
-    plan_of(app, &depot::catalog::page_query(inclusive), bucket_id, bound, None, limit).await
+    let dialect = if app.is_postgres() { depot::catalog::Dialect::Postgres } else { depot::catalog::Dialect::Sqlite };
+    plan_of(app, &depot::catalog::page_query(dialect, inclusive), bucket_id, bound, None, limit).await
 }
 
 /// The plan of a listing statement bound to (bucket, key bound, [row id], limit).
@@ -380,7 +381,8 @@ async fn a_page_costs_an_index_range_scan_never_a_bucket_scan() {
     fill(&app, huge, 200).await;
 
     // The statement every page runs is a range scan of the objects_live index, in index
-    // order (no sort), whichever way it is bounded; with real statistics (ANALYZE).
+    // order (no sort), whichever way it is bounded; with real statistics (ANALYZE). Its
+    // rows are then gathered into one (the scan of the subquery's own rows).
     for inclusive in [true, false] {
         let plan = plan(&app, huge, inclusive, "dir0100/file050", 1001).await;
         let text = plan.join("\n");
@@ -394,7 +396,7 @@ async fn a_page_costs_an_index_range_scan_never_a_bucket_scan() {
             assert!(rows <= 1001, "{text}");
         } else {
             assert!(plan.iter().any(|l| l.starts_with("SEARCH objects USING INDEX objects_live (bucket_id=? AND key>?)")), "{text}");
-            assert!(!plan.iter().any(|l| l.starts_with("SCAN") || l.contains("TEMP B-TREE")), "{text}");
+            assert!(!plan.iter().any(|l| l.starts_with("SCAN objects") || l.contains("TEMP B-TREE")), "{text}");
         }
     }
 

@@ -1,41 +1,46 @@
 //! A small, fast XML writer for S3 response documents.
 //!
 //! S3 responses are flat, known shapes; writing them element by element keeps each
-//! document's layout readable next to the AWS reference. Text is escaped with quick-xml,
-//! and the control characters XML 1.0 cannot carry raw are written as character
-//! references, as AWS writes them.
+//! document's layout readable next to the AWS reference. Text is escaped as it is
+//! written, in one pass, and the control characters XML 1.0 cannot carry raw are written
+//! as character references, as AWS writes them.
 
-use std::borrow::Cow;
 use std::fmt::Write;
-
-use quick_xml::escape::escape as escape_markup;
 
 /// The S3 XML namespace, set on every response's root element.
 pub const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
-/// Escapes element or attribute text: `&`, `<`, `>`, `'` and `"` as entities (and a
-/// carriage return as `&#13;`, which quick-xml does, else a parser reads a newline), and
-/// every other C0 control character but tab and newline as a character reference
-/// (`&#x1;`, `&#x1b;`).
+/// Appends `text` escaped to `out`: `&`, `<`, `>`, `'` and `"` as entities, a carriage
+/// return as `&#13;` (else a parser reads a newline), and every other C0 control
+/// character but tab and newline as a character reference (`&#x1;`, `&#x1b;`).
 /// XML 1.0 forbids most of these even as references, but AWS writes them so (an object
 /// key may hold any character), and clients that read them get the key back;
 /// `encoding-type=url` is the strict alternative.
-fn escape(text: &str) -> Cow<'_, str> {
-    let needs_reference = |c: char| c < ' ' && c != '\t' && c != '\n';
-    let escaped = escape_markup(text);
-    if !escaped.contains(needs_reference) {
-        return escaped;
-    }
-    let mut out = String::with_capacity(escaped.len() + 8);
-    for c in escaped.chars() {
-        if needs_reference(c) {
+fn push_escaped(out: &mut String, text: &str) {
+    let mut plain = 0;
+    for (i, b) in text.bytes().enumerate() {
+        // Every byte of a multi-byte character is 0x80 or above: only ASCII is escaped.
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&apos;",
+            b'\r' => "&#13;",
+            b'\t' | b'\n' => continue,
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[plain..i]);
+        if entity.is_empty() {
             // Writing to a String cannot fail.
-            let _ = write!(out, "&#x{:x};", u32::from(c));
+            let _ = write!(out, "&#x{b:x};");
         } else {
-            out.push(c);
+            out.push_str(entity);
         }
+        plain = i + 1;
     }
-    Cow::Owned(out)
+    out.push_str(&text[plain..]);
 }
 
 /// Builds one XML document as a string.
@@ -52,7 +57,13 @@ impl Default for XmlWriter {
 
 impl XmlWriter {
     pub fn new() -> Self {
-        let mut out = String::with_capacity(512);
+        Self::with_capacity(512)
+    }
+
+    /// A writer whose buffer holds `bytes` before it grows: a long document (a listing
+    /// page) is then not copied over and over as it doubles.
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut out = String::with_capacity(bytes);
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         XmlWriter { out }
     }
@@ -75,7 +86,7 @@ impl XmlWriter {
             self.out.push(' ');
             self.out.push_str(k);
             self.out.push_str("=\"");
-            self.out.push_str(&escape(v));
+            push_escaped(&mut self.out, v);
             self.out.push('"');
         }
         self.out.push('>');
@@ -96,7 +107,7 @@ impl XmlWriter {
     /// `<name>text</name>`, text escaped.
     pub fn elem(&mut self, name: &str, text: &str) {
         self.open(name);
-        self.out.push_str(&escape(text));
+        push_escaped(&mut self.out, text);
         self.close(name);
     }
 
@@ -126,6 +137,12 @@ impl XmlWriter {
 mod tests {
     use super::*;
 
+    fn escape(text: &str) -> String {
+        let mut out = String::new();
+        push_escaped(&mut out, text);
+        out
+    }
+
     #[test]
     fn control_characters_become_character_references() {
         assert_eq!(escape("plain/key.txt"), "plain/key.txt");
@@ -133,6 +150,12 @@ mod tests {
         assert_eq!(escape("tab\tand\nnewline"), "tab\tand\nnewline");
         assert_eq!(escape("a\u{1}b\u{1b}c\rd\u{0}&"), "a&#x1;b&#x1b;c&#13;d&#x0;&amp;");
         assert_eq!(escape("é\u{7f}"), "é\u{7f}");
+        assert_eq!(escape("\r"), "&#13;");
+        assert_eq!(escape("ключ/<日本>\u{1f}"), "ключ/&lt;日本&gt;&#x1f;");
+        // The same text as quick-xml's escaping, where that escapes at all.
+        for text in ["a&b<c>\"'", "é/ü&\"", "\"etag\"", "x\ry"] {
+            assert_eq!(escape(text), quick_xml::escape::escape(text), "{text:?}");
+        }
         let mut w = XmlWriter::new();
         w.elem("Key", "k\u{8}");
         assert!(w.finish().ends_with("<Key>k&#x8;</Key>"));
