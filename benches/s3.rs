@@ -15,7 +15,8 @@
 //!   another, each in `--part-size-mib` parts with `--part-concurrency` in flight
 //!   (CreateMultipartUpload, UploadPart, CompleteMultipartUpload); MB/s is the figure.
 //! - `list`: ListObjectsV2 of a bucket of `--list-keys` keys, 1,000 per page, the whole
-//!   bucket `--list-rounds` times; ops/s counts keys, p50/p99 are per page.
+//!   bucket `--list-rounds` times; ops/s counts keys, p50/p99 are per page. A second row
+//!   (`versions`) lists the same bucket as often with ListObjectVersions.
 //! - `disk`: no server: `--large-count` files of the large size written by
 //!   `--large-concurrency` threads in 1 MiB writes, each then `sync_all`ed, on the data
 //!   dir's filesystem; the reference for `put-large` and `multipart` (printed as "% of
@@ -352,34 +353,37 @@ impl Bench {
         let (t, one_byte) = (target.clone(), Bytes::from_static(b"x"));
         let filled = run(keys, FILL_CONCURRENCY, move |i| t.clone().put(format!("list/{i:07}"), one_byte.slice(..i % 2))).await;
         filled.check("filling the bucket")?;
-        let t = target.clone();
-        let (timed, usage) = self
-            .measure(rounds, 1, move |_| {
-                let t = t.clone();
-                async move {
-                    let (pages, listed) = t.list_all().await?;
-                    if listed.len() == keys {
-                        Ok(pages)
-                    } else {
-                        Err(format!("ListObjectsV2 gave {} keys of {keys}", listed.len()))
+        for versions in [false, true] {
+            let t = target.clone();
+            let (timed, usage) = self
+                .measure(rounds, 1, move |_| {
+                    let t = t.clone();
+                    async move {
+                        let (pages, listed) = if versions { t.list_versions_all().await? } else { t.list_all().await? };
+                        if listed.len() == keys {
+                            Ok(pages)
+                        } else {
+                            Err(format!("the listing gave {} keys of {keys}", listed.len()))
+                        }
                     }
-                }
-            })
-            .await;
-        let listed = timed.samples.len() * keys;
-        let row = Row {
-            scenario: "list (keys/s)",
-            size: "0-1 B".to_owned(),
-            concurrency: 1,
-            ops: listed,
-            bytes: None,
-            elapsed: timed.elapsed,
-            latencies: sorted(timed.samples.iter().flat_map(|(_, pages)| pages.iter().copied()).collect()),
-            usage,
-            errors: timed.errors,
-            first_error: timed.first_error,
-        };
-        self.report(row)
+                })
+                .await;
+            let listed = timed.samples.len() * keys;
+            let row = Row {
+                scenario: if versions { "versions (keys/s)" } else { "list (keys/s)" },
+                size: "0-1 B".to_owned(),
+                concurrency: 1,
+                ops: listed,
+                bytes: None,
+                elapsed: timed.elapsed,
+                latencies: sorted(timed.samples.iter().flat_map(|(_, pages)| pages.iter().copied()).collect()),
+                usage,
+                errors: timed.errors,
+                first_error: timed.first_error,
+            };
+            self.report(row)?;
+        }
+        Ok(())
     }
 
     async fn disk(&mut self) -> Result<(), Error> {

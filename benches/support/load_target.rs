@@ -178,6 +178,29 @@ impl Target {
         }
     }
 
+    /// Lists every version of the bucket with ListObjectVersions, a page at a time: the
+    /// time of each page, and the keys of the versions.
+    pub async fn list_versions_all(self) -> Result<(Vec<Duration>, Vec<String>), String> {
+        let (mut pages, mut keys, mut markers) = (Vec::new(), Vec::new(), (None, None));
+        loop {
+            let started = Instant::now();
+            let list = self
+                .client
+                .list_object_versions()
+                .bucket(&*self.bucket)
+                .max_keys(LIST_PAGE)
+                .set_key_marker(markers.0.take())
+                .set_version_id_marker(markers.1.take());
+            let page = list.send().await.map_err(|e| s3_error("ListObjectVersions", e))?;
+            pages.push(started.elapsed());
+            keys.extend(page.versions().iter().filter_map(|version| version.key().map(str::to_owned)));
+            if page.is_truncated() != Some(true) {
+                return Ok((pages, keys));
+            }
+            markers = (page.next_key_marker().map(str::to_owned), page.next_version_id_marker().map(str::to_owned));
+        }
+    }
+
     /// One object in parts of `part_size` (the last one shorter), `part_concurrency`
     /// parts in flight, each part a slice of `parts`.
     pub async fn multipart(self, key: String, size: usize, parts: Payload, part_concurrency: usize) -> Result<(), String> {

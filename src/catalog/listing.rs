@@ -9,6 +9,7 @@
 
 use serde::Deserialize;
 
+use super::model::VersionColumns;
 use super::paging::{Next, Pager};
 use super::{Catalog, CatalogError, CatalogResult, Dialect, ObjectVersion};
 
@@ -165,21 +166,21 @@ impl Catalog {
         'scan: loop {
             let wanted = pager.room() + 1;
             let batch = if delimiter.is_some() { wanted.min(probe) } else { wanted } as i64;
-            let rows = match &from {
+            let json: String = match &from {
                 VersionResume::OlderThan(key, id) => {
-                    sqlx::query(&older_versions_query()).bind(bucket_id).bind(key).bind(*id).bind(batch).fetch_all(self.reader()).await?
+                    sqlx::query_scalar(&older_versions_query(self.dialect)).bind(bucket_id).bind(key).bind(*id).bind(batch).fetch_one(self.reader()).await?
                 }
                 VersionResume::Keys(resume) => {
                     let (inclusive, bound) = match resume {
                         Resume::Including(k) => (true, k),
                         Resume::After(k) => (false, k),
                     };
-                    sqlx::query(&versions_query(inclusive)).bind(bucket_id).bind(bound).bind(batch).fetch_all(self.reader()).await?
+                    sqlx::query_scalar(&versions_query(self.dialect, inclusive)).bind(bucket_id).bind(bound).bind(batch).fetch_one(self.reader()).await?
                 }
             };
+            let rows = version_rows(&json)?;
             let exhausted = (rows.len() as i64) < batch;
-            for row in &rows {
-                let version = ObjectVersion::from_row(row)?;
+            for version in rows {
                 match pager.next(&version.key) {
                     Next::Stop => break 'scan,
                     Next::Skip(common) => {
@@ -234,14 +235,29 @@ pub fn page_query(dialect: Dialect, inclusive: bool) -> String {
 
 /// The versions of bucket `$1` from key `$2` on (inclusive or not), keys ascending and
 /// each key's versions newest first, at most `$3`: a range scan of `objects_key_id`.
-pub fn versions_query(inclusive: bool) -> String {
+/// One row, a JSON array of the versions' [`ObjectVersion::COLUMNS`] (as
+/// [`page_query`]).
+pub fn versions_query(dialect: Dialect, inclusive: bool) -> String {
     let op = if inclusive { ">=" } else { ">" };
-    format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key {op} $2 ORDER BY key, id DESC LIMIT $3", ObjectVersion::COLUMNS)
+    let scan = format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key {op} $2 ORDER BY key, id DESC LIMIT $3", ObjectVersion::COLUMNS);
+    dialect.rows_as_json(ObjectVersion::COLUMNS, &scan)
 }
 
-/// The versions of key `$2` in bucket `$1` older than row `$3`, newest first, at most `$4`.
-pub fn older_versions_query() -> String {
-    format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND id < $3 ORDER BY id DESC LIMIT $4", ObjectVersion::COLUMNS)
+/// The versions of key `$2` in bucket `$1` older than row `$3`, newest first, at most
+/// `$4`; one row, as [`versions_query`].
+pub fn older_versions_query(dialect: Dialect) -> String {
+    let scan = format!("SELECT {} FROM objects WHERE bucket_id = $1 AND key = $2 AND id < $3 ORDER BY id DESC LIMIT $4", ObjectVersion::COLUMNS);
+    dialect.rows_as_json(ObjectVersion::COLUMNS, &scan)
+}
+
+/// The versions of a listing statement's JSON array, in S3's order (keys ascending, each
+/// key's versions newest first: the scan's order, restored should the engine have
+/// aggregated them in another).
+fn version_rows(json: &str) -> CatalogResult<Vec<ObjectVersion>> {
+    let columns: Vec<VersionColumns> = serde_json::from_str(json).map_err(|e| CatalogError::Corrupt(format!("a listing page's versions: {e}")))?;
+    let mut versions = columns.into_iter().map(ObjectVersion::try_from).collect::<CatalogResult<Vec<_>>>()?;
+    versions.sort_by(|a, b| a.key.cmp(&b.key).then(b.id.cmp(&a.id)));
+    Ok(versions)
 }
 
 /// The smallest string greater than every string that starts with `prefix`: the last

@@ -1,6 +1,7 @@
 //! Rows of the catalog as Rust values, and their decoding from `Any` rows.
 
 use s3api::headers::ObjectMetadata;
+use serde::Deserialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -147,14 +148,18 @@ pub struct VersionLock {
 
 impl VersionLock {
     pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        Ok(Self::from_columns(row.try_get("lock_mode")?, row.try_get("lock_until")?, row.try_get("legal_hold")?))
+    }
+
+    fn from_columns(mode: Option<String>, until: Option<i64>, legal_hold: i64) -> Self {
         // Stored as 0 (never set), 1 (on) or 2 (off). Any other value counts as on: a
         // lock fails closed.
-        let legal_hold = match row.try_get::<i64, _>("legal_hold")? {
+        let legal_hold = match legal_hold {
             0 => None,
             2 => Some(false),
             _ => Some(true),
         };
-        Ok(VersionLock { mode: row.try_get("lock_mode")?, until: row.try_get("lock_until")?, legal_hold })
+        VersionLock { mode, until, legal_hold }
     }
 
     /// The stored form of the legal hold (see [`VersionLock::from_row`]).
@@ -172,40 +177,102 @@ impl VersionLock {
     }
 }
 
-impl ObjectVersion {
-    pub(super) const COLUMNS: &'static str = "id, bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, \
-        last_modified, owner_id, metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, lock_mode, lock_until, legal_hold, sse";
+/// A version's row as stored, in [`ObjectVersion::COLUMNS`]' order: read from a row by
+/// name, or from the JSON array a listing's statement returns per row (serde reads a
+/// struct from an array by field order).
+#[derive(Debug, Deserialize)]
+pub(super) struct VersionColumns {
+    id: i64,
+    bucket_id: i64,
+    key: String,
+    version_id: String,
+    is_latest: i64,
+    is_delete_marker: i64,
+    size: i64,
+    etag: String,
+    last_modified: i64,
+    owner_id: String,
+    metadata: String,
+    storage_class: String,
+    checksum_algorithm: Option<String>,
+    checksum_type: Option<String>,
+    checksum_value: Option<String>,
+    tags: Option<String>,
+    acl: Option<String>,
+    parts_count: Option<i64>,
+    lock_mode: Option<String>,
+    lock_until: Option<i64>,
+    legal_hold: i64,
+    sse: Option<String>,
+}
 
-    pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
-        let metadata: String = row.try_get("metadata")?;
-        let checksum = match (
-            row.try_get::<Option<String>, _>("checksum_algorithm")?,
-            row.try_get::<Option<String>, _>("checksum_type")?,
-            row.try_get::<Option<String>, _>("checksum_value")?,
-        ) {
-            (Some(algorithm), Some(kind), Some(value)) => Some(StoredChecksum { algorithm, kind, value }),
-            _ => None,
-        };
-        Ok(ObjectVersion {
+impl VersionColumns {
+    fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        Ok(VersionColumns {
             id: row.try_get("id")?,
             bucket_id: row.try_get("bucket_id")?,
             key: row.try_get("key")?,
             version_id: row.try_get("version_id")?,
-            is_latest: row.try_get::<i64, _>("is_latest")? != 0,
-            is_delete_marker: row.try_get::<i64, _>("is_delete_marker")? != 0,
+            is_latest: row.try_get("is_latest")?,
+            is_delete_marker: row.try_get("is_delete_marker")?,
             size: row.try_get("size")?,
             etag: row.try_get("etag")?,
             last_modified: row.try_get("last_modified")?,
             owner_id: row.try_get("owner_id")?,
-            metadata: serde_json::from_str(&metadata).map_err(|e| CatalogError::Corrupt(format!("object metadata: {e}")))?,
+            metadata: row.try_get("metadata")?,
             storage_class: row.try_get("storage_class")?,
-            checksum,
-            tags: decode_tags(row.try_get("tags")?)?.unwrap_or_default(),
+            checksum_algorithm: row.try_get("checksum_algorithm")?,
+            checksum_type: row.try_get("checksum_type")?,
+            checksum_value: row.try_get("checksum_value")?,
+            tags: row.try_get("tags")?,
             acl: row.try_get("acl")?,
             parts_count: row.try_get("parts_count")?,
-            lock: VersionLock::from_row(row)?,
+            lock_mode: row.try_get("lock_mode")?,
+            lock_until: row.try_get("lock_until")?,
+            legal_hold: row.try_get("legal_hold")?,
             sse: row.try_get("sse")?,
         })
+    }
+}
+
+impl TryFrom<VersionColumns> for ObjectVersion {
+    type Error = CatalogError;
+
+    fn try_from(c: VersionColumns) -> CatalogResult<Self> {
+        let checksum = match (c.checksum_algorithm, c.checksum_type, c.checksum_value) {
+            (Some(algorithm), Some(kind), Some(value)) => Some(StoredChecksum { algorithm, kind, value }),
+            _ => None,
+        };
+        Ok(ObjectVersion {
+            id: c.id,
+            bucket_id: c.bucket_id,
+            key: c.key,
+            version_id: c.version_id,
+            is_latest: c.is_latest != 0,
+            is_delete_marker: c.is_delete_marker != 0,
+            size: c.size,
+            etag: c.etag,
+            last_modified: c.last_modified,
+            owner_id: c.owner_id,
+            metadata: serde_json::from_str(&c.metadata).map_err(|e| CatalogError::Corrupt(format!("object metadata: {e}")))?,
+            storage_class: c.storage_class,
+            checksum,
+            tags: decode_tags(c.tags)?.unwrap_or_default(),
+            acl: c.acl,
+            parts_count: c.parts_count,
+            lock: VersionLock::from_columns(c.lock_mode, c.lock_until, c.legal_hold),
+            sse: c.sse,
+        })
+    }
+}
+
+impl ObjectVersion {
+    /// The columns of [`VersionColumns`], in its order.
+    pub(super) const COLUMNS: &'static str = "id, bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, \
+        last_modified, owner_id, metadata, storage_class, checksum_algorithm, checksum_type, checksum_value, tags, acl, parts_count, lock_mode, lock_until, legal_hold, sse";
+
+    pub(super) fn from_row(row: &AnyRow) -> CatalogResult<Self> {
+        VersionColumns::from_row(row)?.try_into()
     }
 
     /// The version id to show clients: none for the null version of a bucket that was
