@@ -218,6 +218,10 @@ impl Catalog {
     }
 }
 
+/// The columns of a [`ListedObject`], in its fields' order (JSON arrays are read by
+/// position: a unit test holds the two together).
+const LISTED_COLUMNS: &str = "key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm, checksum_type";
+
 /// The one statement behind every listing page: the live keys of bucket `$1` from `$2` on
 /// (inclusive or not), in key order, at most `$3` of them. A range scan of the
 /// `objects_live` index; public so that tests can check its query plan.
@@ -228,7 +232,7 @@ impl Catalog {
 /// types; the database builds the array in a fraction of that.
 pub fn page_query(dialect: Dialect, inclusive: bool) -> String {
     let op = if inclusive { ">=" } else { ">" };
-    let columns = "key, size, etag, last_modified, owner_id, storage_class, checksum_algorithm, checksum_type";
+    let columns = LISTED_COLUMNS;
     let scan = format!("SELECT {columns} FROM objects WHERE bucket_id = $1 AND key {op} $2 AND is_latest = 1 AND is_delete_marker = 0 ORDER BY key LIMIT $3");
     dialect.rows_as_json(columns, &scan)
 }
@@ -281,7 +285,45 @@ pub fn successor(prefix: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::successor;
+    use serde::de::{self, DeserializeOwned, Error as _, Visitor};
+
+    use super::{successor, ListedObject, ObjectVersion, VersionColumns, LISTED_COLUMNS};
+
+    /// Catches the field names serde passes to `deserialize_struct`, then stops.
+    struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> de::Deserializer<'de> for FieldNames<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(Self::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], _: V) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(Self::Error::custom("fields read"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    fn fields_of<T: DeserializeOwned>() -> Vec<&'static str> {
+        let mut fields: &'static [&'static str] = &[];
+        let _ = T::deserialize(FieldNames(&mut fields));
+        fields.to_vec()
+    }
+
+    #[test]
+    fn json_rows_are_read_in_the_order_the_statements_select() {
+        // A listing's rows arrive as JSON arrays and are read by position: two columns of
+        // one type swapped would go unnoticed anywhere else.
+        assert_eq!(fields_of::<ListedObject>(), LISTED_COLUMNS.split(", ").collect::<Vec<_>>());
+        let version_columns: Vec<&str> = ObjectVersion::COLUMNS.split(',').map(str::trim).collect();
+        assert_eq!(fields_of::<VersionColumns>(), version_columns);
+    }
 
     #[test]
     fn successor_bounds_the_prefix() {
