@@ -349,10 +349,18 @@ async fn fill(app: &TestApp, bucket_id: i64, dirs: i64) {
     sqlx::query(if app.is_postgres() { "ANALYZE objects" } else { "ANALYZE" }).execute(&mut db).await.expect("analyze");
 }
 
+/// The catalog engine the test app runs on.
+fn dialect(app: &TestApp) -> depot::catalog::Dialect {
+    if app.is_postgres() {
+        depot::catalog::Dialect::Postgres
+    } else {
+        depot::catalog::Dialect::Sqlite
+    }
+}
+
 /// The plan of the listing statement, one line per step.
 async fn plan(app: &TestApp, bucket_id: i64, inclusive: bool, bound: &str, limit: i64) -> Vec<String> {
-    let dialect = if app.is_postgres() { depot::catalog::Dialect::Postgres } else { depot::catalog::Dialect::Sqlite };
-    plan_of(app, &depot::catalog::page_query(dialect, inclusive), bucket_id, bound, None, limit).await
+    plan_of(app, &depot::catalog::page_query(dialect(app), inclusive), bucket_id, bound, None, limit).await
 }
 
 /// The plan of a listing statement bound to (bucket, key bound, [row id], limit).
@@ -419,11 +427,10 @@ async fn a_page_costs_an_index_range_scan_never_a_bucket_scan() {
 
     // Version listings: both statements (the rest of one key's versions, and the keys
     // after it) are range scans of objects_key_id in index order.
-    let dialect = if app.is_postgres() { depot::catalog::Dialect::Postgres } else { depot::catalog::Dialect::Sqlite };
     let version_plans = [
-        plan_of(&app, &depot::catalog::versions_query(dialect, true), huge, "dir0100/file050", None, 1001).await,
-        plan_of(&app, &depot::catalog::versions_query(dialect, false), huge, "dir0100/file050", None, 1001).await,
-        plan_of(&app, &depot::catalog::older_versions_query(dialect), huge, "dir0100/file050", Some(i64::MAX), 1001).await,
+        plan_of(&app, &depot::catalog::versions_query(dialect(&app), true), huge, "dir0100/file050", None, 1001).await,
+        plan_of(&app, &depot::catalog::versions_query(dialect(&app), false), huge, "dir0100/file050", None, 1001).await,
+        plan_of(&app, &depot::catalog::older_versions_query(dialect(&app)), huge, "dir0100/file050", Some(i64::MAX), 1001).await,
     ];
     for plan in version_plans {
         let text = plan.join("\n");

@@ -21,22 +21,24 @@ fn push_escaped(out: &mut String, text: &str) {
     for (i, b) in text.bytes().enumerate() {
         // Every byte of a multi-byte character is 0x80 or above: only ASCII is escaped.
         let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&apos;",
-            b'\r' => "&#13;",
+            b'&' => Some("&amp;"),
+            b'<' => Some("&lt;"),
+            b'>' => Some("&gt;"),
+            b'"' => Some("&quot;"),
+            b'\'' => Some("&apos;"),
+            b'\r' => Some("&#13;"),
             b'\t' | b'\n' => continue,
-            0..=0x1f => "",
+            // Any other control character: a character reference.
+            0..=0x1f => None,
             _ => continue,
         };
         out.push_str(&text[plain..i]);
-        if entity.is_empty() {
+        match entity {
+            Some(entity) => out.push_str(entity),
             // Writing to a String cannot fail.
-            let _ = write!(out, "&#x{b:x};");
-        } else {
-            out.push_str(entity);
+            None => {
+                let _ = write!(out, "&#x{b:x};");
+            }
         }
         plain = i + 1;
     }
